@@ -1,0 +1,51 @@
+"""The shape of PropDesk's one DynamoDB table, as plain data.
+
+The PynamoDB models (``store/models.py``), the local/test table creation and the
+CDK stack in ``infra/`` all read this, and ``tests/infra`` checks the synthesized
+template against it, so the deployed table can never drift from the code.
+
+Key layout (every tenant-owned key starts with ``TENANT#<tenant id>``):
+
+    pk                        sk                                  what
+    SLUG#<slug>               PUBLIC                              slug claim + public intake profile + ticket counter
+    TENANT#<tid>              META                                the tenant
+    TENANT#<tid>              STANDARDS                           current service standards document
+    TENANT#<tid>              USER#<sub>                          a staff member or admin
+    TENANT#<tid>              PROPERTY#<pid>                      a property
+    TENANT#<tid>              BUILDING#<pid>#<bid>                a building of a property
+    TENANT#<tid>              UNIT#<pid>#<bid>#<unit code>        a unit of a building
+    TENANT#<tid>              TICKET#<ticket id>                  a ticket (its head)
+    TENANT#<tid>              TICKET#<ticket id>#EV#<event id>    one timeline event of that ticket
+    TENANT#<tid>              IDEM#<sha256 of key>                idempotency record of a resident submission
+
+GSI ``queue`` (sparse: only ticket heads carry it):
+    queue_pk = TENANT#<tid>#QUEUE#<open|done>   queue_sk = <due at, ISO UTC>#<ticket id>
+"""
+
+from __future__ import annotations
+
+TABLE_ENV_VAR = "PROPDESK_TABLE"
+DEFAULT_TABLE_NAME = "propdesk"
+
+HASH_KEY = "pk"
+RANGE_KEY = "sk"
+TTL_ATTRIBUTE = "expires_at"
+
+QUEUE_INDEX = "queue"
+QUEUE_INDEX_HASH_KEY = "queue_pk"
+QUEUE_INDEX_RANGE_KEY = "queue_sk"
+
+TABLE_SPEC: dict = {
+    "hash_key": HASH_KEY,
+    "range_key": RANGE_KEY,
+    "ttl_attribute": TTL_ATTRIBUTE,
+    "billing_mode": "PAY_PER_REQUEST",
+    "global_secondary_indexes": [
+        {
+            "name": QUEUE_INDEX,
+            "hash_key": QUEUE_INDEX_HASH_KEY,
+            "range_key": QUEUE_INDEX_RANGE_KEY,
+            "projection": "ALL",
+        },
+    ],
+}
