@@ -1,0 +1,94 @@
+"""Admin routes: the firm, its standards, its property register and its staff.
+Staff may read the firm, standards and register (they log tickets against them);
+only admins change them or see the staff list."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..domain import registry as registry_rules
+from ..domain.tenants import STAFF_CHANGE, STAFF_INVITE
+from ..services import registry, staff
+from ..store import tenants as tenant_store
+from .http import Call, endpoint
+
+bp = Blueprint(__name__)
+CSV_MAX_BYTES = 1024 * 1024
+
+
+@endpoint(bp, "/api/tenant", "GET", summary="Your firm", tags=["tenant"], responses={200: "the firm"})
+def get_tenant(call: Call) -> dict:
+    t = tenant_store.get_tenant(call.who.tenant_id)
+    return {"id": t.tenant_id, "name": t.name, "slug": t.slug, "locale": t.locale, "time_zone": t.time_zone,
+            "template": t.template, "role": call.who.role}
+
+
+@endpoint(bp, "/api/standards", "GET", summary="Your service standards document", tags=["standards"],
+          responses={200: "the document; ETag is its version"})
+def get_standards(call: Call):
+    document, version = tenant_store.get_standards(call.who.tenant_id)
+    return 200, {"version": version, "standards": document}, {"ETag": f'"{version}"'}
+
+
+@endpoint(bp, "/api/properties", "GET", summary="Your properties", tags=["register"], responses={200: "properties"})
+def list_properties(call: Call) -> dict:
+    return registry.list_properties(call.who)
+
+
+@endpoint(bp, "/api/properties", "POST", admin=True, summary="Add a property", tags=["register"],
+          request=registry_rules.PROPERTY, responses={201: "added", 422: "invalid fields"})
+def add_property(call: Call):
+    return 201, registry.add_property(call.who, call.json())
+
+
+@endpoint(bp, "/api/properties/{property_id}", "GET", summary="A property and its buildings", tags=["register"],
+          responses={200: "the property", 404: "no such property"})
+def get_property(call: Call, property_id: str) -> dict:
+    return registry.get_property(call.who, property_id)
+
+
+@endpoint(bp, "/api/properties/{property_id}/buildings", "POST", admin=True, summary="Add a building",
+          tags=["register"], request=registry_rules.BUILDING, responses={201: "added", 404: "no such property"})
+def add_building(call: Call, property_id: str):
+    return 201, registry.add_building(call.who, property_id, call.json())
+
+
+@endpoint(bp, "/api/properties/{property_id}/buildings/{building_id}/units", "GET", summary="Units of a building",
+          tags=["register"], responses={200: "units", 404: "no such building"})
+def list_units(call: Call, property_id: str, building_id: str) -> dict:
+    return registry.list_units(call.who, property_id, building_id)
+
+
+@endpoint(bp, "/api/properties/{property_id}/buildings/{building_id}/units", "POST", admin=True,
+          summary="Add a unit", tags=["register"], request=registry_rules.UNIT,
+          responses={201: "added", 404: "no such building", 409: "already registered"})
+def add_unit(call: Call, property_id: str, building_id: str):
+    return 201, registry.add_unit(call.who, property_id, building_id, call.json())
+
+
+@endpoint(bp, "/api/properties/{property_id}/units/import", "POST", admin=True,
+          summary="Import units from CSV (columns building,unit[,floor]); all rows or none", tags=["register"],
+          content_types=["text/csv"], max_body=CSV_MAX_BYTES,
+          responses={201: "imported", 404: "no such property", 413: "file over 1 MB",
+                     422: "row-level errors as rows[N].column"})
+def import_units(call: Call, property_id: str):
+    return 201, registry.import_units(call.who, property_id, call.text())
+
+
+@endpoint(bp, "/api/staff", "GET", admin=True, summary="Your staff and admins", tags=["staff"],
+          responses={200: "people"})
+def list_staff(call: Call) -> dict:
+    return staff.list_staff(call.who)
+
+
+@endpoint(bp, "/api/staff", "POST", admin=True, summary="Invite a colleague (Cognito e-mails them)", tags=["staff"],
+          request=STAFF_INVITE, responses={201: "invited", 409: "e-mail already has an account"})
+def invite_staff(call: Call):
+    return 201, staff.invite(call.who, call.json())
+
+
+@endpoint(bp, "/api/staff/{staff_id}", "PATCH", admin=True, summary="Change role, name, or deactivate",
+          tags=["staff"], request=STAFF_CHANGE, headers=["If-Match"],
+          responses={200: "changed", 404: "no such person", 409: "stale version"})
+def change_staff(call: Call, staff_id: str) -> dict:
+    return staff.change(call.who, staff_id, call.json(), call.header("if-match"))

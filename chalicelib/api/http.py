@@ -1,0 +1,178 @@
+"""The edge of every route: read the request, bind who is asking, call one service
+function, shape the answer, and map domain errors to HTTP (the only place that does).
+
+Routes are declared with ``endpoint(...)``, which also records them for
+``/openapi.json`` so the document cannot miss a route.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import parse_qs
+
+from chalice import Blueprint, Response
+
+from ..domain.errors import DomainError, MalformedRequest, PayloadTooLarge, Unauthorized
+from ..domain.fields import Shape
+from ..domain.identity import Identity
+from ..observability import logger, metrics, request_scope
+from ..settings import settings
+from .auth import cognito, identity_from_context
+
+JSON = "application/json"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass
+class RouteDoc:
+    path: str
+    method: str
+    summary: str
+    tags: list[str]
+    auth: bool
+    admin: bool = False
+    request: Shape | None = None
+    query: Shape | None = None
+    request_content: list[str] = field(default_factory=lambda: [JSON])
+    responses: dict[int, str] = field(default_factory=dict)
+    headers: list[str] = field(default_factory=list)
+
+
+ROUTES: list[RouteDoc] = []
+
+
+@dataclass
+class Call:
+    """What a route function sees of the request."""
+    raw: Any  # chalice.app.Request
+    identity: Identity | None
+
+    @property
+    def who(self) -> Identity:
+        if self.identity is None:
+            raise Unauthorized("Sign in first.")
+        return self.identity
+
+    def header(self, name: str) -> str | None:
+        return (self.raw.headers or {}).get(name.lower())
+
+    @property
+    def query(self) -> dict[str, str]:
+        return dict(self.raw.query_params or {})
+
+    def body_bytes(self) -> bytes:
+        raw = self.raw.raw_body or b""
+        return raw if isinstance(raw, bytes) else raw.encode()
+
+    def json(self) -> Any:
+        raw = self.body_bytes()
+        if not raw.strip():
+            raise MalformedRequest("The request needs a JSON body.", {"body": "is empty"})
+        try:
+            return json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise MalformedRequest("The body is not valid JSON.", {"body": f"not valid JSON ({exc})"}) from None
+
+    def form_or_json(self) -> Any:
+        content_type = (self.header("content-type") or JSON).split(";")[0].strip().lower()
+        if content_type == "application/x-www-form-urlencoded":
+            try:
+                pairs = parse_qs(self.body_bytes().decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            except UnicodeDecodeError:
+                raise MalformedRequest("The form is not UTF-8.", {"body": "must be UTF-8"}) from None
+            return {k: v[0] if len(v) == 1 else v for k, v in pairs.items()}
+        return self.json()
+
+    def text(self) -> str:
+        try:
+            return self.body_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedRequest("The file is not UTF-8 text.", {"file": "must be UTF-8 (save as CSV UTF-8)"}) from None
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def to_response(error: DomainError) -> Response:
+    """The one mapping from domain errors to HTTP answers."""
+    return Response(body=error_body(error.code, error.message, error.fields), status_code=error.status,
+                    headers={"Content-Type": JSON, **SECURITY_HEADERS})
+
+
+def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, tags: list[str], auth: bool = True,
+             admin: bool = False, request: Shape | None = None, query: Shape | None = None,
+             content_types: list[str] | None = None, responses: dict[int, str] | None = None,
+             headers: list[str] | None = None, max_body: int | None = None) -> Callable:
+    """Register ``fn(call, **path_params)`` as a route. ``fn`` returns a dict (200), or
+    ``(status, body)`` / ``(status, body, headers)``, or a chalice Response."""
+    content_types = content_types or [JSON]
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def view(**params: str) -> Response:
+            return _handle(bp, fn, params, auth, admin, max_body)
+
+        route_kwargs: dict[str, Any] = {"methods": [method]}
+        if method in ("POST", "PUT", "PATCH"):
+            route_kwargs["content_types"] = content_types
+        if auth:
+            route_kwargs["authorizer"] = cognito
+        bp.route(path, name=f"{fn.__name__}", **route_kwargs)(view)
+        ROUTES.append(RouteDoc(path=path, method=method, summary=summary, tags=tags, auth=auth, admin=admin,
+                               request=request, query=query, request_content=content_types,
+                               responses=responses or {}, headers=headers or []))
+        return fn
+
+    return decorate
+
+
+def _handle(bp: Blueprint, fn: Callable, params: dict, auth: bool, admin: bool, max_body: int | None) -> Response:
+    request = bp.current_request
+    context = request.context or {}
+    identity = identity_from_context(context) if auth else None
+    with request_scope(request_id=context.get("requestId", ""), tenant_id=identity.tenant_id if identity else None,
+                       route=f"{request.method} {context.get('resourcePath', '')}"):
+        try:
+            if auth and identity is None:
+                raise Unauthorized("Sign in first.")
+            if admin:
+                identity.require_admin()  # type: ignore[union-attr]
+            limit = max_body or settings().max_body_bytes
+            if len(request.raw_body or b"") > limit:
+                raise PayloadTooLarge(f"The request body is larger than {limit // 1024} kB.",
+                                      {"body": f"must be at most {limit} bytes"})
+            result = fn(Call(request, identity), **params)
+            response = _as_response(result)
+        except DomainError as error:
+            logger.info("request refused", extra={"status": error.status, "code": error.code,
+                                                  "fields": sorted(error.fields)})
+            response = to_response(error)
+        except Exception:  # a bug, never bad input: log it, answer without details
+            logger.exception("unhandled error")
+            response = Response(body=error_body("internal", "Something went wrong on our side. Try again."),
+                                status_code=500, headers={"Content-Type": JSON, **SECURITY_HEADERS})
+        logger.info("request done", extra={"status": response.status_code})
+    metrics.flush_if_any()
+    return response
+
+
+def _as_response(result: Any) -> Response:
+    if isinstance(result, Response):
+        for name, value in SECURITY_HEADERS.items():
+            result.headers.setdefault(name, value)
+        return result
+    status, headers = 200, {}
+    if isinstance(result, tuple):
+        if len(result) == 3:
+            status, result, headers = result
+        else:
+            status, result = result
+    return Response(body=result, status_code=status, headers={"Content-Type": JSON, **SECURITY_HEADERS, **headers})

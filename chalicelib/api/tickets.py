@@ -1,0 +1,71 @@
+"""Staff routes: the queue, reading a ticket, acting on it."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..domain import tickets as rules
+from ..domain.fields import Choice, Shape, Text
+from ..observability import metrics
+from ..services import tickets as service
+from .http import Call, endpoint
+
+bp = Blueprint(__name__)
+
+QUEUE_QUERY = Shape(fields={
+    "status": Choice(options=rules.STATES, required=False),
+    "category": Text(required=False),
+    "property_id": Text(required=False),
+    "assignee": Text(required=False, description="a staff id, 'me' or 'none'"),
+    "limit": Text(required=False, description="1-100, default 25"),
+    "cursor": Text(required=False, description="next_cursor of the previous page"),
+})
+EVENT = Shape(fields={"type": Choice(options=rules.ACTIONS)} | {
+    name: spec for shape in rules.EVENT_SHAPES.values() for name, spec in shape.fields.items()
+} | {"note": Text(required=False, max_len=2000)}, description="type plus that event's fields")
+CHANGE = Shape(fields={"category": Text(required=False), "urgency": Text(required=False)})
+
+
+def _etag(view: dict) -> dict:
+    return {"ETag": f'"{view["version"]}"'}
+
+
+@endpoint(bp, "/api/tickets", "GET", summary="The queue, next deadline first", tags=["tickets"], query=QUEUE_QUERY,
+          responses={200: "a page of tickets and next_cursor"})
+def list_tickets(call: Call) -> dict:
+    return service.queue(call.who, call.query)
+
+
+@endpoint(bp, "/api/tickets", "POST", summary="Log a ticket taken by phone or at the desk", tags=["tickets"],
+          request=rules.intake_shape(staff=True), responses={201: "ticket created", 422: "invalid fields"})
+def create_ticket(call: Call):
+    view = service.create_by_staff(call.who, call.json())
+    metrics.count("TicketCreated")
+    return 201, view, _etag(view)
+
+
+@endpoint(bp, "/api/tickets/{ticket_id}", "GET", summary="A ticket with its whole timeline", tags=["tickets"],
+          responses={200: "the ticket; ETag is its version", 404: "no such ticket"})
+def get_ticket(call: Call, ticket_id: str):
+    view = service.read(call.who, ticket_id)
+    return 200, view, _etag(view)
+
+
+@endpoint(bp, "/api/tickets/{ticket_id}", "PATCH", summary="Re-classify (category, urgency)", tags=["tickets"],
+          request=CHANGE, headers=["If-Match"],
+          responses={200: "changed", 404: "no such ticket", 409: "stale version", 428: "If-Match missing"})
+def change_ticket(call: Call, ticket_id: str):
+    view = service.change(call.who, ticket_id, call.json(), call.header("if-match"))
+    metrics.count("TicketReclassified")
+    return 200, view, _etag(view)
+
+
+@endpoint(bp, "/api/tickets/{ticket_id}/events", "POST",
+          summary="Act on a ticket: acknowledge, assign, comment, wait, resolve, reopen, close", tags=["tickets"],
+          request=EVENT, headers=["If-Match"],
+          responses={201: "recorded", 404: "no such ticket", 409: "stale version or not allowed in this state",
+                     422: "invalid fields", 428: "If-Match missing"})
+def add_event(call: Call, ticket_id: str):
+    view = service.record_event(call.who, ticket_id, call.json(), call.header("if-match"))
+    metrics.count(f"TicketEvent_{view['event']['type']}")
+    return 201, view, _etag(view)

@@ -1,0 +1,93 @@
+"""The property register: properties → buildings → units, and the units CSV import."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from .errors import InvalidInput
+from .fields import Integer, Problem, Shape, Text
+from .tickets import UNIT_PATTERN
+
+PROPERTY = Shape(fields={
+    "name": Text(max_len=120),
+    "address": Text(required=False, max_len=300),
+})
+
+BUILDING = Shape(fields={
+    "name": Text(max_len=60, description="as residents call it, e.g. 'Block 3' or '3号楼'"),
+})
+
+UNIT = Shape(fields={
+    "code": Text(max_len=32, pattern=UNIT_PATTERN, pattern_reason="must be a unit number like 1203 or B-2/301"),
+    "floor": Integer(required=False, minimum=-10, maximum=300),
+})
+
+CSV_MAX_ROWS = 5000
+CSV_COLUMNS = ("building", "unit", "floor")
+
+
+def unit_key(code: str) -> str:
+    """Units are matched case-insensitively and without inner spaces: 'b-2 / 301' == 'B-2/301'."""
+    return code.replace(" ", "").upper()
+
+
+def parse_units_csv(text: str) -> list[dict]:
+    """Rows of ``building,unit[,floor]`` → [{building, code, floor}]. All rows are checked
+    before anything is written; every bad row is reported as ``rows[N].column`` (N counts
+    data rows from 1, as a spreadsheet shows them below the header)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]  # Excel's UTF-8 BOM
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise InvalidInput("The file is empty.", {"file": "needs a header row: building,unit,floor"})
+    except csv.Error as exc:
+        raise InvalidInput("The file is not valid CSV.", {"file": str(exc)})
+    missing = [c for c in ("building", "unit") if c not in header]
+    if missing:
+        raise InvalidInput("The header row is missing columns.",
+                           {"file": "the header must name the columns building,unit (floor is optional); missing: "
+                                    + ", ".join(missing)})
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown:
+        raise InvalidInput("The header row has unknown columns.", {"file": "unknown columns: " + ", ".join(unknown)})
+    problems: dict[str, str] = {}
+    rows: list[dict] = []
+    seen: dict[tuple[str, str], int] = {}
+    try:
+        for n, raw in enumerate(reader, start=1):
+            if not any(cell.strip() for cell in raw):
+                continue
+            if n > CSV_MAX_ROWS:
+                raise InvalidInput("The file is too long.", {"file": f"at most {CSV_MAX_ROWS} rows per import"})
+            record = dict(zip(header, raw))
+            building = (record.get("building") or "").strip()
+            if not building:
+                problems[f"rows[{n}].building"] = "is required"
+            elif len(building) > 60:
+                problems[f"rows[{n}].building"] = "must be at most 60 characters"
+            unit_problems: dict[str, str] = {}
+            unit = UNIT.clean({"code": record.get("unit") or "", "floor": (record.get("floor") or "").strip() or None},
+                              "", unit_problems)
+            for field, reason in unit_problems.items():
+                problems[f"rows[{n}].{'unit' if field == 'code' else field}"] = reason
+            if building and not unit_problems:
+                key = (building.lower(), unit_key(unit["code"]))
+                if key in seen:
+                    problems[f"rows[{n}].unit"] = f"repeats row {seen[key]}"
+                else:
+                    seen[key] = n
+                    rows.append({"building": building, "code": unit["code"], "floor": unit["floor"]})
+    except csv.Error as exc:
+        raise InvalidInput("The file is not valid CSV.", {"file": str(exc)})
+    if problems:
+        raise InvalidInput(f"{len({k.split('.')[0] for k in problems})} row(s) need fixing; nothing was imported.",
+                           problems)
+    if not rows:
+        raise InvalidInput("The file has no units.", {"file": "add at least one row below the header"})
+    return rows
+
+
+__all__ = ["PROPERTY", "BUILDING", "UNIT", "parse_units_csv", "unit_key", "Problem"]

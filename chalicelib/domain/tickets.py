@@ -1,0 +1,360 @@
+"""Tickets: what a resident reports and the lifecycle staff move it through.
+
+Pure rules, no AWS. ``intake_shape`` validates a report against the firm's standards
+and register; ``apply`` decides whether a lifecycle event is allowed in the ticket's
+current state and returns the changed ticket plus the timeline event to record.
+
+States and the events that move between them::
+
+    new ──acknowledge──► acknowledged ──assign──► assigned ──wait──► waiting
+     │                        │                      │                 │
+     └──────────────── resolve (from any open state) ───────────────────┘
+                                         ▼
+                                      resolved ──close──► closed
+                                         │
+                                         └──reopen──► assigned | acknowledged
+
+``comment`` is allowed in every state but closed; ``close`` from an open state needs
+a reason (duplicate, withdrawn, spam). The first public staff act (acknowledge, a
+public comment, waiting on the resident, resolving) meets the first response.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .errors import InvalidInput, TransitionRefused
+from .fields import Boolean, Choice, Email, ListOf, Phone, Problem, Shape, Text
+from .standards import Standards
+
+OPEN_STATES = ("new", "acknowledged", "assigned", "waiting")
+DONE_STATES = ("resolved", "closed")
+STATES = OPEN_STATES + DONE_STATES
+ACTIONS = ("acknowledge", "assign", "comment", "wait", "resolve", "reopen", "close")
+CLOSE_REASONS = ("resolved", "duplicate", "withdrawn", "spam")
+SOURCES = ("resident_form", "phone", "walk_in", "staff")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TIME_PATTERN = r"([01][0-9]|2[0-3]):[0-5][0-9]"
+ID_PATTERN = r"[0-9A-HJKMNP-TV-Z]{26}"
+UNIT_PATTERN = r"[A-Za-z0-9][A-Za-z0-9\-_/. ]{0,31}"
+
+# Event types residents see on the tracking timeline, and those they never do.
+PUBLIC_EVENT_TYPES = ("received", "acknowledged", "assigned", "waiting", "comment", "resolved", "reopened",
+                      "closed", "updated")
+
+
+def _check_window(window: dict, problems: dict[str, str], prefix: str) -> None:
+    if window["from"] >= window["to"]:
+        problems[f"{prefix}to"] = "must be later than 'from'"
+
+
+def _check_entry(entry: dict, problems: dict[str, str], prefix: str) -> None:
+    if not entry["present"] and not entry["windows"]:
+        problems[f"{prefix}windows"] = "give at least one time window when staff may enter without you"
+
+
+WINDOW = Shape(fields={
+    "days": ListOf(item=Choice(options=WEEKDAYS), required=False, default=[], max_items=7,
+                   description="weekdays the window applies to; all days when empty"),
+    "from": Text(pattern=TIME_PATTERN, pattern_reason="must be a time like 09:00", max_len=5),
+    "to": Text(pattern=TIME_PATTERN, pattern_reason="must be a time like 17:30", max_len=5),
+}, check=_check_window)
+
+ENTRY = Shape(fields={
+    "present": Boolean(description="true: staff may enter only with the resident present"),
+    "windows": ListOf(item=WINDOW, required=False, default=[], max_items=14),
+    "pets": Text(required=False, max_len=200, description="pets staff should know about"),
+}, check=_check_entry, required=False, description="entry permission; absent means the resident must be present")
+
+CONTACT = Shape(fields={
+    "name": Text(required=False, max_len=80),
+    "phone": Phone(required=False),
+    "email": Email(required=False),
+}, required=False, description="optional; needed for updates by SMS or e-mail")
+
+
+def intake_shape(standards: Standards | None = None, *, staff: bool = False) -> Shape:
+    """The fields of a new ticket. Categories and priorities come from the firm's standards."""
+    categories = (lambda: standards.categories) if standards else ()
+    priorities = (lambda: standards.priorities) if standards else ()
+    fields: dict[str, Any] = {
+        "property_id": Text(pattern=ID_PATTERN, pattern_reason="must be a property id from the register", max_len=26),
+        "building_id": Text(pattern=ID_PATTERN, pattern_reason="must be a building id from the register", max_len=26),
+        "unit": Text(pattern=UNIT_PATTERN, max_len=32, pattern_reason="must be a unit number like 1203 or B-2/301"),
+        "category": Choice(options=categories, description="a category key of the firm's standards"),
+        "urgency": Choice(options=priorities, description="a priority key of the firm's standards"),
+        "description": Text(min_len=5, max_len=4000),
+        "contact": CONTACT,
+        "entry": ENTRY,
+        "nonce": Text(required=False, max_len=128, pattern=r"[A-Za-z0-9_\-.:]{8,128}",
+                      pattern_reason="must be 8-128 letters, digits or _-.:",
+                      description="the form's one-time nonce; same effect as an Idempotency-Key header"),
+    }
+    if staff:
+        fields["source"] = Choice(options=SOURCES, required=False, default="staff")
+        fields.pop("nonce")
+    return Shape(fields=fields)
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # "staff" | "resident" | "system"
+    sub: str = ""
+    name: str = ""
+
+    def public(self) -> dict:
+        """What a resident may see of who acted: staff by first name only."""
+        if self.kind == "staff":
+            return {"kind": "staff", "name": (self.name or "").split(" ")[0] or "Staff"}
+        return {"kind": self.kind}
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "sub": self.sub, "name": self.name}
+
+
+RESIDENT = Actor("resident")
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: str
+    at: datetime
+    actor: Actor
+    public: bool
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: str
+    tenant_id: str
+    number: int
+    status: str
+    category: str
+    urgency: str
+    property_id: str
+    building_id: str
+    unit: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    source: str = "resident_form"
+    contact: dict = field(default_factory=dict)
+    entry: dict = field(default_factory=dict)
+    assignee: str | None = None
+    assignee_name: str | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    reopen_count: int = 0
+    first_response_due: datetime | None = None
+    resolution_due: datetime | None = None
+    tracking_digest: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    @property
+    def due_at(self) -> datetime | None:
+        """The next promise the firm must keep: first response, then resolution."""
+        if not self.is_open:
+            return None
+        if self.first_response_at is None:
+            return self.first_response_due
+        return self.resolution_due
+
+
+def new_ticket(*, ticket_id: str, tenant_id: str, number: int, report: dict, standards: Standards,
+               now: datetime, tracking_digest: str, source: str = "resident_form") -> Ticket:
+    targets = standards.targets(report["category"], report["urgency"])
+    return Ticket(
+        id=ticket_id, tenant_id=tenant_id, number=number, status="new",
+        category=report["category"], urgency=report["urgency"],
+        property_id=report["property_id"], building_id=report["building_id"], unit=report["unit"],
+        description=report["description"], contact=_compact(report.get("contact") or {}),
+        entry=report.get("entry") or {"present": True, "windows": [], "pets": None},
+        source=source, created_at=now, updated_at=now,
+        first_response_due=now + targets.first_response.amount,
+        resolution_due=now + targets.resolution.amount,
+        tracking_digest=tracking_digest,
+    )
+
+
+def _compact(d: dict) -> dict:
+    return {k: v for k, v in d.items() if v not in (None, "", [])}
+
+
+# --- lifecycle ---------------------------------------------------------------------
+
+EVENT_SHAPES: dict[str, Shape] = {
+    "acknowledge": Shape(fields={"note": Text(required=False, max_len=2000)}),
+    "assign": Shape(fields={"assignee": Text(max_len=64, pattern=r"[A-Za-z0-9\-]{1,64}",
+                                             pattern_reason="must be a staff member's id")}),
+    "comment": Shape(fields={"body": Text(max_len=4000),
+                             "visibility": Choice(options=("internal", "public"), required=False, default="internal")}),
+    "wait": Shape(fields={"question": Text(max_len=2000, description="what the resident is asked; shown to them")}),
+    "resolve": Shape(fields={"note": Text(required=False, max_len=2000, description="shown to the resident")}),
+    "reopen": Shape(fields={"reason": Text(max_len=2000)}),
+    "close": Shape(fields={"reason": Choice(options=CLOSE_REASONS, required=False, default="resolved"),
+                           "note": Text(required=False, max_len=2000)}),
+}
+
+ALLOWED_FROM: dict[str, tuple[str, ...]] = {
+    "acknowledge": ("new",),
+    "assign": OPEN_STATES,
+    "comment": OPEN_STATES + ("resolved",),
+    "wait": ("new", "acknowledged", "assigned"),
+    "resolve": OPEN_STATES,
+    "reopen": ("resolved",),
+    "close": OPEN_STATES + ("resolved",),
+}
+
+
+def parse_event(action: str, body: Any) -> dict:
+    if action not in EVENT_SHAPES:
+        raise InvalidInput("Unknown ticket event.", {"type": "must be one of: " + ", ".join(ACTIONS)})
+    return EVENT_SHAPES[action].parse_body(body)
+
+
+def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetime, event_id: str,
+          assignee_name: str | None = None) -> tuple[Ticket, Event]:
+    """Decide a lifecycle event. Returns the next ticket (version + 1) and its timeline event."""
+    if ticket.status not in ALLOWED_FROM[action]:
+        raise TransitionRefused(
+            f"A ticket that is {ticket.status} cannot be {_past(action)}.",
+            {"type": f"not allowed while the ticket is {ticket.status}"},
+        )
+    changes: dict[str, Any] = {}
+    public = True
+    data: dict[str, Any] = {}
+    event_type = {"acknowledge": "acknowledged", "assign": "assigned", "comment": "comment", "wait": "waiting",
+                  "resolve": "resolved", "reopen": "reopened", "close": "closed"}[action]
+
+    if action == "acknowledge":
+        changes["status"] = "acknowledged"
+        data["note"] = payload.get("note")
+    elif action == "assign":
+        changes["assignee"] = payload["assignee"]
+        changes["assignee_name"] = assignee_name
+        if ticket.status in ("new", "acknowledged"):
+            changes["status"] = "assigned"
+        data = {"assignee": payload["assignee"], "assignee_name": (assignee_name or "").split(" ")[0]}
+    elif action == "comment":
+        public = payload["visibility"] == "public"
+        data = {"body": payload["body"], "visibility": payload["visibility"]}
+    elif action == "wait":
+        changes["status"] = "waiting"
+        data = {"question": payload["question"]}
+    elif action == "resolve":
+        changes["status"] = "resolved"
+        changes["resolved_at"] = now
+        data = {"note": payload.get("note")}
+    elif action == "reopen":
+        changes["status"] = "assigned" if ticket.assignee else "acknowledged"
+        changes["resolved_at"] = None
+        changes["reopen_count"] = ticket.reopen_count + 1
+        data = {"reason": payload["reason"]}
+    elif action == "close":
+        if ticket.status != "resolved" and payload["reason"] == "resolved":
+            raise InvalidInput("Say why an unresolved ticket is closed.",
+                               {"reason": "must be duplicate, withdrawn or spam for an unresolved ticket"})
+        changes["status"] = "closed"
+        changes["closed_at"] = now
+        data = {"reason": payload["reason"], "note": payload.get("note")}
+
+    if public and actor.kind == "staff" and ticket.first_response_at is None and action != "assign":
+        changes["first_response_at"] = now
+    changes["updated_at"] = now
+    changes["version"] = ticket.version + 1
+    event = Event(id=event_id, type=event_type, at=now, actor=actor, public=public,
+                  data={k: v for k, v in data.items() if v is not None})
+    return dataclasses.replace(ticket, **changes), event
+
+
+def _past(action: str) -> str:
+    return {"acknowledge": "acknowledged", "assign": "assigned", "comment": "commented on",
+            "wait": "put on waiting", "resolve": "resolved", "reopen": "reopened", "close": "closed"}[action]
+
+
+def received_event(ticket: Ticket, event_id: str) -> Event:
+    return Event(id=event_id, type="received", at=ticket.created_at, actor=RESIDENT if ticket.source ==
+                 "resident_form" else Actor("staff"), public=True, data={"number": ticket.number})
+
+
+# --- views ---------------------------------------------------------------------------
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def staff_view(ticket: Ticket, events: list[Event] | None = None) -> dict:
+    view = {
+        "id": ticket.id, "number": ticket.number, "status": ticket.status, "version": ticket.version,
+        "category": ticket.category, "urgency": ticket.urgency, "source": ticket.source,
+        "property_id": ticket.property_id, "building_id": ticket.building_id, "unit": ticket.unit,
+        "description": ticket.description, "contact": ticket.contact, "entry": ticket.entry,
+        "assignee": ticket.assignee, "assignee_name": ticket.assignee_name,
+        "created_at": _iso(ticket.created_at), "updated_at": _iso(ticket.updated_at),
+        "first_response_at": _iso(ticket.first_response_at), "resolved_at": _iso(ticket.resolved_at),
+        "closed_at": _iso(ticket.closed_at), "reopen_count": ticket.reopen_count,
+        "first_response_due": _iso(ticket.first_response_due), "resolution_due": _iso(ticket.resolution_due),
+        "due_at": _iso(ticket.due_at),
+    }
+    if events is not None:
+        view["timeline"] = [
+            {"id": e.id, "type": e.type, "at": _iso(e.at), "public": e.public, "actor": e.actor.as_dict(),
+             "data": e.data} for e in events
+        ]
+    return view
+
+
+def public_view(ticket: Ticket, events: list[Event]) -> dict:
+    """What the resident's tracking link shows: no internal notes, no staff surnames, no ids."""
+    timeline = []
+    for e in events:
+        if not e.public or e.type not in PUBLIC_EVENT_TYPES:
+            continue
+        data = {k: v for k, v in e.data.items() if k in ("number", "question", "note", "body", "reason",
+                                                          "assignee_name")}
+        timeline.append({"type": e.type, "at": _iso(e.at), "by": e.actor.public(), **data})
+    return {
+        "number": ticket.number, "status": ticket.status, "category": ticket.category,
+        "urgency": ticket.urgency, "unit": ticket.unit, "description": ticket.description,
+        "created_at": _iso(ticket.created_at),
+        "promised": {"first_response_by": _iso(ticket.first_response_due),
+                     "resolution_by": _iso(ticket.resolution_due)},
+        "timeline": timeline,
+    }
+
+
+__all__ = ["Ticket", "Event", "Actor", "RESIDENT", "intake_shape", "new_ticket", "apply", "parse_event",
+           "staff_view", "public_view", "received_event", "Problem", "OPEN_STATES", "DONE_STATES", "STATES"]
+
+
+def reclassify(ticket: Ticket, standards: Standards, *, category: str | None, urgency: str | None, actor: Actor,
+               now: datetime, event_id: str) -> tuple[Ticket, Event]:
+    """Change category and/or urgency; the promised times are re-targeted from creation."""
+    if not ticket.is_open:
+        raise TransitionRefused(f"A ticket that is {ticket.status} cannot be re-classified.",
+                                {"status": f"not allowed while the ticket is {ticket.status}"})
+    new_category = category or ticket.category
+    new_urgency = urgency or ticket.urgency
+    if (new_category, new_urgency) == (ticket.category, ticket.urgency):
+        raise InvalidInput("Nothing changed.", {"body": "category and urgency are already set to these values"})
+    targets = standards.targets(new_category, new_urgency)
+    after = dataclasses.replace(
+        ticket, category=new_category, urgency=new_urgency, updated_at=now, version=ticket.version + 1,
+        first_response_due=ticket.created_at + targets.first_response.amount,
+        resolution_due=ticket.created_at + targets.resolution.amount)
+    event = Event(id=event_id, type="updated", at=now, actor=actor, public=True, data={
+        "from": {"category": ticket.category, "urgency": ticket.urgency},
+        "to": {"category": new_category, "urgency": new_urgency},
+        "retargeted": {"first_response_by": _iso(after.first_response_due), "resolution_by": _iso(after.resolution_due)},
+    })
+    return after, event

@@ -1,0 +1,71 @@
+"""Admins manage their people: invite, change role, deactivate. Cognito holds the login;
+the tenant's staff list holds who belongs to the firm."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from datetime import datetime, timezone
+
+from ..adapters import identity as directory
+from ..domain.errors import InvalidInput
+from ..domain.identity import Identity
+from ..domain.tenants import STAFF_CHANGE, STAFF_INVITE
+from ..settings import settings
+from ..store import tenants as store
+
+
+def _view(user: store.User) -> dict:
+    return {"id": user.sub, "email": user.email, "name": user.name, "role": user.role, "active": user.active,
+            "version": user.version}
+
+
+def list_staff(who: Identity) -> dict:
+    who.require_admin()
+    return {"staff": [_view(u) for u in store.list_users(who.tenant_id)]}
+
+
+def invite(who: Identity, body: object) -> dict:
+    who.require_admin()
+    data = STAFF_INVITE.parse_body(body)
+    local = settings().is_local
+    temporary = local_temporary_password() if local else None
+    sub = directory.create_user(data["email"], data["name"], who.tenant_id, data["role"],
+                                temporary_password=temporary, send_invite=not local)
+    user = store.User(sub, data["email"], data["name"], data["role"], True, 1)
+    try:
+        store.add_user(who.tenant_id, user, datetime.now(timezone.utc))
+    except BaseException:
+        directory.delete_user(data["email"])
+        raise
+    view = _view(user)
+    if temporary:
+        view["local_only"] = {"temporary_password": temporary,
+                              "note": "No e-mail is sent on the local stack; Cognito would send this."}
+    return view
+
+
+def change(who: Identity, sub: str, body: object, if_match: str | None) -> dict:
+    who.require_admin()
+    data = STAFF_CHANGE.parse_body(body)
+    before = store.get_user(who.tenant_id, sub)  # another tenant's person → 404 before Cognito is touched
+    if if_match is not None and if_match.strip('"') != str(before.version):
+        from ..domain.errors import Conflict
+        raise Conflict("Someone else changed this staff member first.",
+                       {"If-Match": f"version {if_match} is no longer current"})
+    after = dataclasses.replace(before, role=data.get("role") or before.role,
+                                active=before.active if data.get("active") is None else data["active"],
+                                name=data.get("name") or before.name)
+    if sub == who.sub and (after.role != "admin" or not after.active):
+        raise InvalidInput("You cannot remove your own admin access.",
+                           {"role" if after.role != "admin" else "active": "ask another admin to change this"})
+    store.update_user(who.tenant_id, before, after)
+    if after.role != before.role:
+        directory.set_role(before.email, after.role)
+    if after.active != before.active:
+        directory.set_active(before.email, after.active)
+    return _view(dataclasses.replace(after, version=before.version + 1))
+
+
+def local_temporary_password() -> str:
+    return "Tmp-" + secrets.token_urlsafe(9) + "9a"

@@ -1,0 +1,221 @@
+"""Ticket use cases: resident intake, staff intake, reading, the queue and lifecycle events."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta, timezone
+
+from ..domain import tickets as rules
+from ..domain import tokens
+from ..domain.errors import Conflict, InvalidInput, NotFound, PreconditionRequired
+from ..domain.fields import Choice, Shape, Text
+from ..domain.identity import Identity
+from ..settings import settings
+from ..store import tenants as tenant_store
+from ..store import tickets as store
+
+# Without an explicit key, an identical report within this window is taken as a retry.
+CONTENT_KEY_WINDOW = timedelta(minutes=10)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def tracking_url(token: str) -> str:
+    return f"{settings().public_base_url}/t/{token}"
+
+
+def submit_report(slug: str, body: object, *, idempotency_key: str | None = None,
+                  now: datetime | None = None) -> tuple[dict, bool]:
+    """A resident's report becomes a ticket. Returns (answer, replayed).
+
+    Round trips: one UpdateItem on the slug (tenant, standards summary and a ticket number in
+    one call) and one transaction (unit check, ticket, 'received' event, idempotency claim).
+    A retry with the same key or form nonce answers the first ticket, never a second one.
+    """
+    now = now or _now()
+    loose = rules.intake_shape().fields | {"category": Text(max_len=40), "urgency": Text(max_len=40)}
+    report = Shape(fields=loose).parse_body(body)
+    key = idempotency_key or report.get("nonce")
+    if key is not None:
+        _check_key(key)
+    profile = tenant_store.intake_profile(slug, take_ticket_number=True)
+    standards = profile.standards()
+    problems: dict[str, str] = {}
+    for name, options in (("category", standards.categories), ("urgency", standards.priorities)):
+        Choice(options=options).parse(report[name], name, problems)
+    if problems:
+        raise InvalidInput("Some fields need attention.", problems)
+
+    fingerprint = _fingerprint({k: v for k, v in report.items() if k != "nonce"})
+    if key is None:
+        key, window = f"content:{fingerprint}", CONTENT_KEY_WINDOW
+    else:
+        window = timedelta(hours=settings().idempotency_hours)
+    ticket_id = tokens.new_id()
+    token = tokens.issue(profile.tenant_id, ticket_id)
+    ticket = rules.new_ticket(ticket_id=ticket_id, tenant_id=profile.tenant_id, number=profile.ticket_number or 0,
+                              report=report, standards=standards, now=now, tracking_digest=token.digest)
+    answer = {
+        "ticket": {"number": ticket.number, "status": ticket.status, "tracking_token": token.token,
+                   "tracking_url": tracking_url(token.token), "created_at": rules._iso(now)},
+        "promised": {"first_response_by": rules._iso(ticket.first_response_due),
+                     "resolution_by": rules._iso(ticket.resolution_due)},
+    }
+    claim = store.IdempotencyClaim(key_digest=hashlib.sha256(key.encode()).hexdigest(), fingerprint=fingerprint,
+                                   response=answer, expires_at=now + window)
+    replay = _create_checking_unit(profile.tenant_id, ticket, rules.received_event(ticket, tokens.new_id()), claim)
+    if replay is not None:
+        return replay.response, True
+    return answer, False
+
+
+def _check_key(key: str) -> None:
+    problems: dict[str, str] = {}
+    Text(max_len=128, pattern=r"[A-Za-z0-9_\-.:]{8,128}",
+         pattern_reason="must be 8-128 letters, digits or _-.:").parse(key, "idempotency_key", problems)
+    if problems:
+        raise InvalidInput("The Idempotency-Key header is not valid.", problems)
+
+
+def _fingerprint(report: dict) -> str:
+    return hashlib.sha256(json.dumps(report, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _create_checking_unit(tenant_id: str, ticket: rules.Ticket, received: rules.Event,
+                          claim: store.IdempotencyClaim | None) -> store.Replay | None:
+    try:
+        return store.create(tenant_id, ticket, received, claim=claim, unit_check="unit")
+    except store.UnitNotRegistered:
+        pass
+    # Only when the unit was not found: say which part is wrong, or accept a typed unit in a
+    # building whose units were never registered.
+    which = store.explain_unit(tenant_id, ticket.property_id, ticket.building_id)
+    if which == "typed-ok":
+        try:
+            return store.create(tenant_id, ticket, received, claim=claim, unit_check="building")
+        except store.UnitNotRegistered:
+            which = "unit"
+    reasons = {"property_id": "is not one of this firm's properties",
+               "building_id": "is not a building of the chosen property",
+               "unit": "is not a registered unit of the chosen building"}
+    raise InvalidInput("Some fields need attention.", {which: reasons[which]})
+
+
+def create_by_staff(who: Identity, body: object, *, now: datetime | None = None) -> dict:
+    """Staff log a report taken by phone or at the desk (no idempotency key: staff see the queue)."""
+    now = now or _now()
+    loose = rules.intake_shape(staff=True).fields | {"category": Text(max_len=40), "urgency": Text(max_len=40)}
+    report = Shape(fields=loose).parse_body(body)
+    profile = tenant_store.take_ticket_number(who.tenant_id)
+    standards = profile.standards()
+    problems: dict[str, str] = {}
+    for name, options in (("category", standards.categories), ("urgency", standards.priorities)):
+        Choice(options=options).parse(report[name], name, problems)
+    if problems:
+        raise InvalidInput("Some fields need attention.", problems)
+    ticket_id = tokens.new_id()
+    token = tokens.issue(who.tenant_id, ticket_id)
+    ticket = rules.new_ticket(ticket_id=ticket_id, tenant_id=who.tenant_id, number=profile.ticket_number or 0,
+                              report=report, standards=standards, now=now, tracking_digest=token.digest,
+                              source=report.get("source") or "staff")
+    received = rules.Event(id=tokens.new_id(), type="received", at=now, actor=who.actor, public=True,
+                           data={"number": ticket.number, "source": ticket.source})
+    _create_checking_unit(who.tenant_id, ticket, received, None)
+    view = rules.staff_view(ticket, [received])
+    view["tracking_url"] = tracking_url(token.token)
+    return view
+
+
+def read(who: Identity, ticket_id: str) -> dict:
+    ticket, events = store.get(who.tenant_id, ticket_id)
+    return rules.staff_view(ticket, events)
+
+
+def track(token: str) -> dict:
+    """A resident's tracking link. An unknown, altered or foreign token answers NotFound."""
+    capability = tokens.read(token)
+    if capability is None:
+        raise NotFound("No such tracking link.")
+    ticket, events = store.get(capability.tenant_id, capability.subject_id)
+    if not tokens.matches(capability, ticket.tracking_digest):
+        raise NotFound("No such tracking link.")
+    return rules.public_view(ticket, events)
+
+
+def queue(who: Identity, params: dict) -> dict:
+    flt_shape = Shape(fields={
+        "status": Choice(options=rules.STATES, required=False),
+        "category": Text(required=False, max_len=40),
+        "property_id": Text(required=False, max_len=26),
+        "assignee": Text(required=False, max_len=64, description="a staff id, 'me' or 'none'"),
+        "limit": Text(required=False, max_len=3, pattern=r"[1-9][0-9]?|100", pattern_reason="must be 1 to 100"),
+        "cursor": Text(required=False, max_len=1000),
+    })
+    q = flt_shape.parse_body(params)
+    assignee = who.sub if q.get("assignee") == "me" else q.get("assignee")
+    flt = store.QueueFilter(status=q.get("status"), category=q.get("category"), property_id=q.get("property_id"),
+                            assignee=assignee)
+    tickets, cursor = store.queue(who.tenant_id, flt, limit=int(q.get("limit") or 25), cursor=q.get("cursor"))
+    return {"tickets": [rules.staff_view(t) for t in tickets], "next_cursor": cursor}
+
+
+def parse_version(if_match: str | None) -> int:
+    if not if_match:
+        raise PreconditionRequired("Send the ticket's version in an If-Match header.",
+                                   {"If-Match": "is required; use the ETag from reading the ticket"})
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise InvalidInput("The If-Match header is not a ticket version.", {"If-Match": 'must look like "3"'})
+    return int(text)
+
+
+def record_event(who: Identity, ticket_id: str, body: object, if_match: str | None,
+                 *, now: datetime | None = None) -> dict:
+    """Staff act on a ticket. Round trips: one read (BatchGet of ticket + assignee when assigning)
+    and one transaction guarded by the version the caller saw."""
+    now = now or _now()
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        raise InvalidInput("Say what happened.", {"type": "must be one of: " + ", ".join(rules.ACTIONS)})
+    action = body["type"]
+    payload = rules.parse_event(action, {k: v for k, v in body.items() if k != "type"})
+    expected = parse_version(if_match)
+    assignee_sub = payload.get("assignee") if action == "assign" else None
+    ticket, assignee = store.get_for_change(who.tenant_id, ticket_id, assignee_sub)
+    if ticket.version != expected:
+        raise Conflict("Someone else changed this ticket first. Reload it and try again.",
+                       {"If-Match": f"version {expected} is no longer current; the ticket is at {ticket.version}"})
+    if assignee_sub and (assignee is None or not assignee.active):
+        raise InvalidInput("That person cannot be assigned.", {"assignee": "is not an active staff member of this firm"})
+    after, event = rules.apply(ticket, action, payload, who.actor, now, tokens.new_id(),
+                               assignee_name=assignee.name if assignee else None)
+    store.record_event(who.tenant_id, ticket, after, event, assignee_must_be_active=assignee_sub)
+    return rules.staff_view(after, None) | {"event": {"id": event.id, "type": event.type}}
+
+
+def change(who: Identity, ticket_id: str, body: object, if_match: str | None,
+           *, now: datetime | None = None) -> dict:
+    """PATCH: re-classify a ticket (category, urgency). Promised times are re-targeted from the
+    ticket's creation and the change is recorded on its timeline."""
+    now = now or _now()
+    data = Shape(fields={"category": Text(required=False, max_len=40),
+                         "urgency": Text(required=False, max_len=40)}).parse_body(body)
+    if not any(data.values()):
+        raise InvalidInput("Nothing to change.", {"body": "send category and/or urgency"})
+    expected = parse_version(if_match)
+    ticket, standards = store.get_with_standards(who.tenant_id, ticket_id)
+    problems: dict[str, str] = {}
+    for name, options in (("category", standards.categories), ("urgency", standards.priorities)):
+        if data.get(name):
+            Choice(options=options).parse(data[name], name, problems)
+    if problems:
+        raise InvalidInput("Some fields need attention.", problems)
+    if ticket.version != expected:
+        raise Conflict("Someone else changed this ticket first. Reload it and try again.",
+                       {"If-Match": f"version {expected} is no longer current; the ticket is at {ticket.version}"})
+    after, event = rules.reclassify(ticket, standards, category=data.get("category"), urgency=data.get("urgency"),
+                                    actor=who.actor, now=now, event_id=tokens.new_id())
+    store.record_event(who.tenant_id, ticket, after, event)
+    return rules.staff_view(after, None)

@@ -1,0 +1,156 @@
+"""PynamoDB models of the one PropDesk table (layout in ``schema.py``).
+
+All models share the table and its keys; a discriminator attribute ``kind`` tells
+them apart. Nothing here opens a connection at import: PynamoDB connects on the
+first call, after settings (table name, endpoint) are in the environment.
+Repositories (``store/*.py``) are the only users of these classes.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pynamodb.attributes import (BooleanAttribute, DiscriminatorAttribute, ListAttribute, MapAttribute,
+                                 NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from . import schema
+
+
+def tenant_pk(tenant_id: str) -> str:
+    if not tenant_id:
+        raise ValueError("tenant_id is required")  # a programming error, never user input
+    return f"TENANT#{tenant_id}"
+
+
+class QueueIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = schema.QUEUE_INDEX
+        projection = AllProjection()
+
+    queue_pk = UnicodeAttribute(hash_key=True, attr_name=schema.QUEUE_INDEX_HASH_KEY)
+    queue_sk = UnicodeAttribute(range_key=True, attr_name=schema.QUEUE_INDEX_RANGE_KEY)
+
+
+class Item(Model):
+    class Meta:
+        table_name = os.environ.get(schema.TABLE_ENV_VAR, schema.DEFAULT_TABLE_NAME)
+        billing_mode = "PAY_PER_REQUEST"
+        connect_timeout_seconds = 3
+        read_timeout_seconds = 5
+        max_retry_attempts = 3
+
+    pk = UnicodeAttribute(hash_key=True, attr_name=schema.HASH_KEY)
+    sk = UnicodeAttribute(range_key=True, attr_name=schema.RANGE_KEY)
+    kind = DiscriminatorAttribute()
+    expires_at = NumberAttribute(null=True, attr_name=schema.TTL_ATTRIBUTE)
+    queue_pk = UnicodeAttribute(null=True, attr_name=schema.QUEUE_INDEX_HASH_KEY)
+    queue_sk = UnicodeAttribute(null=True, attr_name=schema.QUEUE_INDEX_RANGE_KEY)
+
+    queue = QueueIndex()
+
+
+class SlugItem(Item, discriminator="slug"):
+    """Global claim of a slug; also the public intake profile and the ticket counter."""
+    tenant_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    locale = UnicodeAttribute()
+    time_zone = UnicodeAttribute()
+    categories = ListAttribute(of=UnicodeAttribute, default=list)
+    priorities = ListAttribute(of=UnicodeAttribute, default=list)
+    emergency_categories = ListAttribute(of=UnicodeAttribute, default=list)
+    targets = MapAttribute(default=dict)
+    ticket_seq = NumberAttribute(default=0)
+
+
+class TenantItem(Item, discriminator="tenant"):
+    tenant_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    locale = UnicodeAttribute()
+    time_zone = UnicodeAttribute()
+    template = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    version = NumberAttribute(default=1)
+
+
+class StandardsItem(Item, discriminator="standards"):
+    document = MapAttribute()
+    version = NumberAttribute(default=1)
+    updated_at = UTCDateTimeAttribute()
+    updated_by = UnicodeAttribute()
+
+
+class UserItem(Item, discriminator="user"):
+    sub = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+    created_at = UTCDateTimeAttribute()
+    version = NumberAttribute(default=1)
+
+
+class PropertyItem(Item, discriminator="property"):
+    property_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    address = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class BuildingItem(Item, discriminator="building"):
+    property_id = UnicodeAttribute()
+    building_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_key = UnicodeAttribute()
+    has_units = BooleanAttribute(default=False)
+
+
+class UnitItem(Item, discriminator="unit"):
+    property_id = UnicodeAttribute()
+    building_id = UnicodeAttribute()
+    code = UnicodeAttribute()
+    floor = NumberAttribute(null=True)
+
+
+class TicketItem(Item, discriminator="ticket"):
+    ticket_id = UnicodeAttribute()
+    number = NumberAttribute()
+    status = UnicodeAttribute()
+    category = UnicodeAttribute()
+    urgency = UnicodeAttribute()
+    property_id = UnicodeAttribute()
+    building_id = UnicodeAttribute()
+    unit = UnicodeAttribute()
+    description = UnicodeAttribute()
+    source = UnicodeAttribute()
+    contact = MapAttribute(default=dict)
+    entry = MapAttribute(default=dict)
+    assignee = UnicodeAttribute(null=True)
+    assignee_name = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    first_response_at = UTCDateTimeAttribute(null=True)
+    resolved_at = UTCDateTimeAttribute(null=True)
+    closed_at = UTCDateTimeAttribute(null=True)
+    first_response_due = UTCDateTimeAttribute(null=True)
+    resolution_due = UTCDateTimeAttribute(null=True)
+    reopen_count = NumberAttribute(default=0)
+    tracking_digest = UnicodeAttribute()
+    version = NumberAttribute()
+
+
+class EventItem(Item, discriminator="event"):
+    event_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    actor = MapAttribute()
+    public = BooleanAttribute()
+    data = MapAttribute(default=dict)
+
+
+class IdempotencyItem(Item, discriminator="idempotency"):
+    fingerprint = UnicodeAttribute()
+    response = MapAttribute()
+    created_at = UTCDateTimeAttribute()

@@ -1,0 +1,197 @@
+"""Tenants, their public slug profile, their standards and their people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.errors import Conflict, NotFound
+from .models import SlugItem, StandardsItem, TenantItem, UserItem, tenant_pk
+from .tickets import _plain, _reasons, connection
+
+
+def slug_pk(slug: str) -> str:
+    return f"SLUG#{slug}"
+
+
+@dataclass(frozen=True)
+class Tenant:
+    tenant_id: str
+    name: str
+    slug: str
+    locale: str
+    time_zone: str
+    template: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class IntakeProfile:
+    """What a public request learns from the slug in one read: whose form it is, what it
+    accepts, and the next ticket number."""
+    tenant_id: str
+    name: str
+    locale: str
+    time_zone: str
+    categories: list[str]
+    priorities: list[str]
+    emergency_categories: list[str]
+    targets: dict
+    ticket_number: int | None = None
+
+    def standards(self):
+        """Enough of the standards for intake: category and priority keys and the targets."""
+        from ..domain.standards import Standards
+        return Standards({
+            "categories": [{"key": k, "emergency": k in self.emergency_categories} for k in self.categories],
+            "priorities": [{"key": k} for k in self.priorities],
+            "targets": self.targets,
+        })
+
+
+@dataclass(frozen=True)
+class User:
+    sub: str
+    email: str
+    name: str
+    role: str
+    active: bool
+    version: int
+
+
+def public_summary(standards: dict) -> dict:
+    """The parts of a standards document the slug profile carries for one-read intake."""
+    return {
+        "categories": [c["key"] for c in standards["categories"]],
+        "priorities": [p["key"] for p in standards["priorities"]],
+        "emergency_categories": [c["key"] for c in standards["categories"] if c.get("emergency")],
+        "targets": standards["targets"],
+    }
+
+
+def create_tenant(tenant: Tenant, standards: dict, admin: User) -> None:
+    """Claim the slug and write the tenant, its standards and first admin, all or nothing.
+    Raises Conflict(slug) if the slug is taken."""
+    pk = tenant_pk(tenant.tenant_id)
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(SlugItem(slug_pk(tenant.slug), "PUBLIC", tenant_id=tenant.tenant_id, name=tenant.name,
+                             locale=tenant.locale, time_zone=tenant.time_zone, ticket_seq=0,
+                             **public_summary(standards)),
+                    condition=SlugItem.pk.does_not_exist())
+            tx.save(TenantItem(pk, "META", tenant_id=tenant.tenant_id, name=tenant.name, slug=tenant.slug,
+                               locale=tenant.locale, time_zone=tenant.time_zone, template=tenant.template,
+                               created_at=tenant.created_at), condition=TenantItem.pk.does_not_exist())
+            tx.save(StandardsItem(pk, "STANDARDS", document=standards, version=1, updated_at=tenant.created_at,
+                                  updated_by=admin.sub))
+            tx.save(_user_item(tenant.tenant_id, admin, tenant.created_at))
+    except TransactWriteError as error:
+        if _reasons(error)[:1] == ["ConditionalCheckFailed"]:
+            raise Conflict("That short name is taken.", {"slug": "is already in use by another firm"}) from error
+        raise
+
+
+def delete_tenant_records(tenant: Tenant, admin_sub: str) -> None:
+    """Undo create_tenant (used when the first admin cannot be created)."""
+    pk = tenant_pk(tenant.tenant_id)
+    with TransactWrite(connection=connection()) as tx:
+        tx.delete(SlugItem(slug_pk(tenant.slug), "PUBLIC"))
+        tx.delete(TenantItem(pk, "META"))
+        tx.delete(StandardsItem(pk, "STANDARDS"))
+        tx.delete(UserItem(pk, f"USER#{admin_sub}"))
+
+
+def get_tenant(tenant_id: str) -> Tenant:
+    try:
+        item = TenantItem.get(tenant_pk(tenant_id), "META")
+    except DoesNotExist:
+        raise NotFound("No such firm.") from None
+    return Tenant(item.tenant_id, item.name, item.slug, item.locale, item.time_zone, item.template, item.created_at)
+
+
+def intake_profile(slug: str, *, take_ticket_number: bool) -> IntakeProfile:
+    """Resolve a public slug in one call. With ``take_ticket_number`` it is an atomic
+    counter increment that also returns the profile (one UpdateItem, no extra read)."""
+    try:
+        if take_ticket_number:
+            item = SlugItem(slug_pk(slug), "PUBLIC")
+            item.update(actions=[SlugItem.ticket_seq.add(1)], condition=SlugItem.pk.exists())
+        else:
+            item = SlugItem.get(slug_pk(slug), "PUBLIC")
+    except (DoesNotExist, UpdateError) as error:
+        if isinstance(error, UpdateError) and getattr(error, "cause_response_code", "") != "ConditionalCheckFailedException":
+            raise
+        raise NotFound("No such firm.") from None
+    return IntakeProfile(item.tenant_id, item.name, item.locale, item.time_zone, list(item.categories or []),
+                         list(item.priorities or []), list(item.emergency_categories or []), _plain(item.targets),
+                         int(item.ticket_seq) if take_ticket_number else None)
+
+
+def take_ticket_number(tenant_id: str) -> IntakeProfile:
+    """For staff-created tickets: find the slug, then take a number from its counter."""
+    tenant = get_tenant(tenant_id)
+    profile = intake_profile(tenant.slug, take_ticket_number=True)
+    if profile.tenant_id != tenant_id:  # defensive: a slug always names its own tenant
+        raise NotFound("No such firm.")
+    return profile
+
+
+def get_standards(tenant_id: str) -> tuple[dict, int]:
+    try:
+        item = StandardsItem.get(tenant_pk(tenant_id), "STANDARDS")
+    except DoesNotExist:
+        raise NotFound("No standards yet.") from None
+    return _plain(item.document), int(item.version)
+
+
+# --- people ------------------------------------------------------------------------------
+
+def _user_item(tenant_id: str, user: User, now: datetime) -> UserItem:
+    return UserItem(tenant_pk(tenant_id), f"USER#{user.sub}", sub=user.sub, email=user.email, name=user.name,
+                    role=user.role, active=user.active, created_at=now, version=user.version)
+
+
+def _user(item: UserItem) -> User:
+    return User(item.sub, item.email, item.name, item.role, bool(item.active), int(item.version))
+
+
+def add_user(tenant_id: str, user: User, now: datetime) -> None:
+    try:
+        _user_item(tenant_id, user, now).save(condition=UserItem.pk.does_not_exist())
+    except PutError as error:
+        raise Conflict("This person is already on the staff list.", {"email": "is already on the staff list"}) from error
+
+
+def get_user(tenant_id: str, sub: str) -> User:
+    try:
+        return _user(UserItem.get(tenant_pk(tenant_id), f"USER#{sub}", consistent_read=True))
+    except DoesNotExist:
+        raise NotFound("No such staff member.") from None
+
+
+def list_users(tenant_id: str) -> list[User]:
+    return [_user(item) for item in UserItem.query(tenant_pk(tenant_id), UserItem.sk.startswith("USER#"))]
+
+
+def update_user(tenant_id: str, before: User, after: User) -> None:
+    item = UserItem(tenant_pk(tenant_id), f"USER#{before.sub}")
+    try:
+        item.update(actions=[UserItem.role.set(after.role), UserItem.active.set(after.active),
+                             UserItem.name.set(after.name), UserItem.version.set(before.version + 1)],
+                    condition=UserItem.pk.exists() & (UserItem.version == before.version))
+    except UpdateError as error:
+        raise Conflict("Someone else changed this staff member first.",
+                       {"If-Match": f"version {before.version} is no longer current"}) from error
+
+
+
+def check_slug_free(slug: str) -> None:
+    """A cheap early answer for the common case; the transaction's condition is the real guard."""
+    try:
+        SlugItem.get(slug_pk(slug), "PUBLIC")
+    except DoesNotExist:
+        return
+    raise Conflict("That short name is taken.", {"slug": "is already in use by another firm"})

@@ -1,0 +1,368 @@
+"""Ticket storage. Every function takes the tenant id first; keys are built from it here
+and nowhere else, so a caller cannot reach another tenant's ticket by passing its id.
+
+Round trips: create = 1 TransactWriteItems; read = 1 Query (head + timeline);
+lifecycle event = 1 TransactWriteItems guarded by the version read; queue page = 1 Query.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.errors import Conflict, InvalidInput, MalformedRequest, NotFound
+from ..domain.tickets import DONE_STATES, OPEN_STATES, Actor, Event, Ticket
+from .models import BuildingItem, EventItem, IdempotencyItem, Item, PropertyItem, TicketItem, UnitItem, UserItem, tenant_pk
+
+_connection: Connection | None = None
+
+
+def connection() -> Connection:
+    global _connection
+    if _connection is None:
+        _connection = Connection()
+    return _connection
+
+
+def ticket_sk(ticket_id: str) -> str:
+    return f"TICKET#{ticket_id}"
+
+
+def event_sk(ticket_id: str, event_id: str) -> str:
+    return f"TICKET#{ticket_id}#EV#{event_id}"
+
+
+def idempotency_sk(key_digest: str) -> str:
+    return f"IDEM#{key_digest}"
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def queue_keys(tenant_id: str, ticket: Ticket) -> tuple[str, str]:
+    """Open tickets sort by the next promise due; done ones by when they were finished."""
+    if ticket.is_open:
+        due = ticket.due_at or datetime.max.replace(tzinfo=timezone.utc)
+        return f"{tenant_pk(tenant_id)}#QUEUE#open", f"{_iso(due)}#{ticket.id}"
+    done_at = ticket.closed_at or ticket.resolved_at or ticket.updated_at
+    return f"{tenant_pk(tenant_id)}#QUEUE#done", f"{_iso(done_at)}#{ticket.id}"
+
+
+# --- mapping ---------------------------------------------------------------------------
+
+_TICKET_FIELDS = ("number", "status", "category", "urgency", "property_id", "building_id", "unit", "description",
+                  "source", "assignee", "assignee_name", "created_at", "updated_at", "first_response_at",
+                  "resolved_at", "closed_at", "first_response_due", "resolution_due", "reopen_count",
+                  "tracking_digest", "version")
+
+
+def _to_item(tenant_id: str, ticket: Ticket) -> TicketItem:
+    queue_pk, queue_sk = queue_keys(tenant_id, ticket)
+    item = TicketItem(tenant_pk(tenant_id), ticket_sk(ticket.id), ticket_id=ticket.id,
+                      contact=ticket.contact, entry=ticket.entry, queue_pk=queue_pk, queue_sk=queue_sk)
+    for name in _TICKET_FIELDS:
+        setattr(item, name, getattr(ticket, name))
+    return item
+
+
+def _to_ticket(tenant_id: str, item: TicketItem) -> Ticket:
+    values = {name: getattr(item, name) for name in _TICKET_FIELDS}
+    values["number"] = int(values["number"])
+    values["version"] = int(values["version"])
+    values["reopen_count"] = int(values["reopen_count"] or 0)
+    return Ticket(id=item.ticket_id, tenant_id=tenant_id, contact=_plain(item.contact),
+                  entry=_plain(item.entry), **values)
+
+
+def _to_event_item(tenant_id: str, ticket_id: str, event: Event) -> EventItem:
+    return EventItem(tenant_pk(tenant_id), event_sk(ticket_id, event.id), event_id=event.id, type=event.type,
+                     at=event.at, actor=event.actor.as_dict(), public=event.public, data=event.data)
+
+
+def _to_event(item: EventItem) -> Event:
+    actor = _plain(item.actor)
+    return Event(id=item.event_id, type=item.type, at=item.at, public=bool(item.public),
+                 actor=Actor(actor.get("kind", "system"), actor.get("sub", ""), actor.get("name", "")),
+                 data=_plain(item.data))
+
+
+def _plain(value):
+    """PynamoDB raw maps → plain Python (Decimals from numbers become ints where whole)."""
+    if value is None:
+        return {}
+    if hasattr(value, "as_dict"):
+        value = value.as_dict()
+    return json.loads(json.dumps(value, default=_number))
+
+
+def _number(value):
+    return int(value) if value == int(value) else float(value)
+
+
+def _reasons(error: TransactWriteError) -> list[str | None]:
+    return [r.code if r else None for r in (error.cancellation_reasons or [])]
+
+
+# --- create ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    key_digest: str
+    fingerprint: str
+    response: dict
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A retried submission: the answer the first attempt gave."""
+    response: dict
+
+
+class UnitNotRegistered(Exception):
+    """The ticket's unit is not in the register (the caller decides what that means)."""
+
+
+def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: IdempotencyClaim | None,
+           unit_check: str = "unit") -> Replay | None:
+    """Write a new ticket, its 'received' event and the idempotency claim in one transaction.
+
+    ``unit_check`` is ``"unit"`` (the unit must be in the register) or ``"building"`` (the
+    building must exist and have no units registered, so a typed unit is accepted).
+    Returns a Replay when the claim was already taken by an earlier attempt.
+    """
+    pk = tenant_pk(tenant_id)
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            if unit_check == "unit":
+                tx.condition_check(UnitItem, pk, unit_sk(ticket.property_id, ticket.building_id, ticket.unit),
+                                   condition=UnitItem.pk.exists())
+            else:
+                tx.condition_check(BuildingItem, pk, building_sk(ticket.property_id, ticket.building_id),
+                                   condition=BuildingItem.pk.exists() & (BuildingItem.has_units == False))  # noqa: E712
+            tx.save(_to_item(tenant_id, ticket), condition=TicketItem.pk.does_not_exist())
+            tx.save(_to_event_item(tenant_id, ticket.id, received), condition=EventItem.pk.does_not_exist())
+            if claim:
+                record = IdempotencyItem(pk, idempotency_sk(claim.key_digest), fingerprint=claim.fingerprint,
+                                         response=claim.response, created_at=ticket.created_at,
+                                         expires_at=int(claim.expires_at.timestamp()))
+                # An expired claim may be taken again: TTL deletion is lazy, correctness must not wait for it.
+                tx.save(record, condition=IdempotencyItem.pk.does_not_exist()
+                        | (IdempotencyItem.expires_at < int(ticket.created_at.timestamp())))
+    except TransactWriteError as error:
+        reasons = _reasons(error)
+        if claim and len(reasons) == 4 and reasons[3] == "ConditionalCheckFailed":
+            replay = find_replay(tenant_id, claim)
+            if replay:
+                return replay
+        if reasons and reasons[0] == "ConditionalCheckFailed":
+            raise UnitNotRegistered() from error
+        if "TransactionConflict" in reasons:
+            replay = find_replay(tenant_id, claim) if claim else None
+            if replay:
+                return replay
+            raise Conflict("Another submission is being saved; try again.") from error
+        raise
+    return None
+
+
+def find_replay(tenant_id: str, claim: IdempotencyClaim) -> Replay | None:
+    try:
+        record = IdempotencyItem.get(tenant_pk(tenant_id), idempotency_sk(claim.key_digest), consistent_read=True)
+    except DoesNotExist:
+        return None
+    if record.fingerprint != claim.fingerprint:
+        raise InvalidInput("This submission key was already used for a different report.",
+                           {"idempotency_key": "was already used for a different report; send a new key"})
+    return Replay(_plain(record.response))
+
+
+def unit_sk(property_id: str, building_id: str, unit_code: str) -> str:
+    from ..domain.registry import unit_key
+    return f"UNIT#{property_id}#{building_id}#{unit_key(unit_code)}"
+
+
+def building_sk(property_id: str, building_id: str) -> str:
+    return f"BUILDING#{property_id}#{building_id}"
+
+
+def property_sk(property_id: str) -> str:
+    return f"PROPERTY#{property_id}"
+
+
+def explain_unit(tenant_id: str, property_id: str, building_id: str) -> str:
+    """After a unit check failed: say which field is wrong, or 'typed-ok' when the building
+    has no unit register and a typed unit may be accepted."""
+    pk = tenant_pk(tenant_id)
+    try:
+        building = BuildingItem.get(pk, building_sk(property_id, building_id), consistent_read=True)
+    except DoesNotExist:
+        try:
+            PropertyItem.get(pk, property_sk(property_id), consistent_read=True)
+        except DoesNotExist:
+            return "property_id"
+        return "building_id"
+    return "unit" if building.has_units else "typed-ok"
+
+
+# --- read --------------------------------------------------------------------------------
+
+def get(tenant_id: str, ticket_id: str, *, with_events: bool = True) -> tuple[Ticket, list[Event]]:
+    """The ticket and its timeline in one Query; NotFound if absent (or not this tenant's)."""
+    pk = tenant_pk(tenant_id)
+    if not with_events:
+        try:
+            return _to_ticket(tenant_id, TicketItem.get(pk, ticket_sk(ticket_id), consistent_read=True)), []
+        except DoesNotExist:
+            raise NotFound("No such ticket.") from None
+    head: TicketItem | None = None
+    events: list[Event] = []
+    for item in Item.query(pk, Item.sk.startswith(ticket_sk(ticket_id)), consistent_read=True):
+        if isinstance(item, TicketItem):
+            head = item
+        elif isinstance(item, EventItem):
+            events.append(_to_event(item))
+    if head is None:
+        raise NotFound("No such ticket.")
+    events.sort(key=lambda e: (e.at, e.id))
+    return _to_ticket(tenant_id, head), events
+
+
+# --- change ------------------------------------------------------------------------------
+
+def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
+                 assignee_must_be_active: str | None = None) -> None:
+    """Save the changed ticket and its event if nobody changed the ticket since ``before``.
+
+    Raises Conflict on a stale version; InvalidInput if the assignee is not an active
+    member of this tenant's staff (checked in the same transaction)."""
+    pk = tenant_pk(tenant_id)
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(_to_item(tenant_id, after),
+                    condition=TicketItem.pk.exists() & (TicketItem.version == before.version))
+            tx.save(_to_event_item(tenant_id, after.id, event), condition=EventItem.pk.does_not_exist())
+            if assignee_must_be_active:
+                tx.condition_check(UserItem, pk, f"USER#{assignee_must_be_active}",
+                                   condition=UserItem.pk.exists() & (UserItem.active == True))  # noqa: E712
+    except TransactWriteError as error:
+        reasons = _reasons(error)
+        if reasons and reasons[0] in ("ConditionalCheckFailed", "TransactionConflict"):
+            raise Conflict("Someone else changed this ticket first. Reload it and try again.",
+                           {"If-Match": f"version {before.version} is no longer current"}) from error
+        if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+            raise InvalidInput("That person cannot be assigned.",
+                               {"assignee": "is not an active staff member of this firm"}) from error
+        raise
+
+
+# --- queue -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str | None = None
+    category: str | None = None
+    property_id: str | None = None
+    assignee: str | None = None  # a staff sub, or "none" for unassigned
+
+
+_CURSOR_SK = re.compile(r"TICKET#[0-9A-Z]{26}")
+_CURSOR_QSK = re.compile(r"[0-9T:.\-]{20,32}Z#[0-9A-Z]{26}")
+
+
+def encode_cursor(group: str, last_key: dict) -> str:
+    payload = {"g": group, "q": last_key["queue_sk"]["S"], "s": last_key["sk"]["S"]}
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(tenant_id: str, cursor: str, group: str) -> dict:
+    """Rebuild DynamoDB's start key from an opaque cursor. The partition part always comes
+    from the caller's tenant, never from the cursor, so a cursor cannot cross tenants."""
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        qsk, sk, g = payload["q"], payload["s"], payload["g"]
+    except (ValueError, KeyError, TypeError):
+        raise MalformedRequest("The cursor is not valid.", {"cursor": "is not a cursor this API gave out"}) from None
+    if g != group or not isinstance(qsk, str) or not isinstance(sk, str) \
+            or not _CURSOR_QSK.fullmatch(qsk) or not _CURSOR_SK.fullmatch(sk):
+        raise MalformedRequest("The cursor is not valid.",
+                               {"cursor": "is not a cursor this API gave out for these filters"})
+    pk = tenant_pk(tenant_id)
+    return {"pk": {"S": pk}, "sk": {"S": sk}, "queue_pk": {"S": f"{pk}#QUEUE#{group}"}, "queue_sk": {"S": qsk}}
+
+
+def queue(tenant_id: str, flt: QueueFilter, *, limit: int = 25, cursor: str | None = None
+          ) -> tuple[list[Ticket], str | None]:
+    """One page of the queue: exactly one Query. Open tickets by next deadline first; done
+    tickets most recent first. Filters narrow the page (a page may hold fewer than ``limit``
+    tickets and still have a next cursor)."""
+    group = "done" if flt.status in DONE_STATES else "open"
+    queue_pk = f"{tenant_pk(tenant_id)}#QUEUE#{group}"
+    condition = None
+    for clause in _filters(flt):
+        condition = clause if condition is None else condition & clause
+    start = decode_cursor(tenant_id, cursor, group) if cursor else None
+    results = Item.queue.query(queue_pk, filter_condition=condition, page_size=limit, last_evaluated_key=start,
+                               scan_index_forward=(group == "open"))
+    page = next(results.page_iter)
+    tickets = [_to_ticket(tenant_id, Item.from_raw_data(raw)) for raw in page.get("Items", [])]
+    last = results.page_iter.last_evaluated_key
+    return tickets, (encode_cursor(group, last) if last else None)
+
+
+def _filters(flt: QueueFilter) -> Iterable:
+    if flt.status:
+        yield TicketItem.status == flt.status
+    if flt.category:
+        yield TicketItem.category == flt.category
+    if flt.property_id:
+        yield TicketItem.property_id == flt.property_id
+    if flt.assignee == "none":
+        yield TicketItem.assignee.does_not_exist()
+    elif flt.assignee:
+        yield TicketItem.assignee == flt.assignee
+
+
+__all__ = ["create", "get", "record_event", "queue", "QueueFilter", "IdempotencyClaim", "Replay",
+           "UnitNotRegistered", "explain_unit", "OPEN_STATES"]
+
+
+def get_for_change(tenant_id: str, ticket_id: str, assignee_sub: str | None):
+    """The ticket head (and the would-be assignee) in one BatchGetItem, strongly consistent."""
+    from .tenants import _user  # local: tenants imports this module
+    pk = tenant_pk(tenant_id)
+    keys = [(pk, ticket_sk(ticket_id))] + ([(pk, f"USER#{assignee_sub}")] if assignee_sub else [])
+    head, user = None, None
+    for item in Item.batch_get(keys, consistent_read=True):
+        if isinstance(item, TicketItem):
+            head = item
+        elif isinstance(item, UserItem):
+            user = _user(item)
+    if head is None:
+        raise NotFound("No such ticket.")
+    return _to_ticket(tenant_id, head), user
+
+
+def get_with_standards(tenant_id: str, ticket_id: str):
+    """The ticket head and the tenant's standards in one BatchGetItem."""
+    from ..domain.standards import Standards
+    from .models import StandardsItem
+    pk = tenant_pk(tenant_id)
+    head, standards = None, None
+    for item in Item.batch_get([(pk, ticket_sk(ticket_id)), (pk, "STANDARDS")], consistent_read=True):
+        if isinstance(item, TicketItem):
+            head = item
+        elif isinstance(item, StandardsItem):
+            standards = Standards(_plain(item.document))
+    if head is None or standards is None:
+        raise NotFound("No such ticket.")
+    return _to_ticket(tenant_id, head), standards

@@ -1,0 +1,90 @@
+"""moto's server as the embedded AWS: start it, point boto3 at it, create our resources."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+
+@dataclass(frozen=True)
+class LocalAws:
+    endpoint: str
+    table: str
+    user_pool_id: str
+    client_id: str
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.endpoint}/{self.user_pool_id}/.well-known/jwks.json"
+
+    def environment(self) -> dict[str, str]:
+        """What the app (and any boto3 client) needs to talk to this stack."""
+        return {
+            **DUMMY_CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "PROPDESK_TABLE": self.table,
+            "COGNITO_USER_POOL_ID": self.user_pool_id,
+            "COGNITO_CLIENT_ID": self.client_id,
+            "COGNITO_JWKS_URL": self.jwks_url,
+        }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_moto(port: int | None = None):
+    """Start moto's server in this process (a thread). Returns (server, endpoint URL)."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = port or free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return server, f"http://127.0.0.1:{port}"
+
+
+def create_resources(endpoint: str, table: str = "propdesk-local") -> LocalAws:
+    """The table (from the same schema the deployed stack uses) and a user pool shaped like
+    infra/stack.py's: e-mail as username, custom tenant_id and role, an app client."""
+    import boto3
+
+    from chalicelib.store.table import create_table
+
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    create_table(table, client=session.client("dynamodb", endpoint_url=endpoint))
+    cognito = session.client("cognito-idp", endpoint_url=endpoint)
+    pool_id = cognito.create_user_pool(
+        PoolName="propdesk-local",
+        UsernameAttributes=["email"],
+        Schema=[
+            {"Name": "tenant_id", "AttributeDataType": "String", "Mutable": False},
+            {"Name": "role", "AttributeDataType": "String", "Mutable": True},
+        ],
+        Policies={"PasswordPolicy": {"MinimumLength": 10, "RequireUppercase": False, "RequireLowercase": True,
+                                     "RequireNumbers": True, "RequireSymbols": False}},
+    )["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="propdesk-web",
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ReadAttributes=["email", "name", "custom:tenant_id", "custom:role"],
+        WriteAttributes=["email", "name"],
+    )["UserPoolClient"]["ClientId"]
+    return LocalAws(endpoint=endpoint, table=table, user_pool_id=pool_id, client_id=client_id)
+
+
+def use(stack: LocalAws) -> None:
+    """Point this process at the stack (before the first PynamoDB or boto3 call)."""
+    os.environ.update(stack.environment())

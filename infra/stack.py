@@ -1,0 +1,369 @@
+"""The PropDesk stack: one DynamoDB table, a Cognito user pool, the Chalice API and alarms.
+
+The table is built from ``chalicelib/store/schema.py`` (``TABLE_SPEC``), the same data the
+PynamoDB models and the local table creation read, so code and infra cannot drift.
+
+The Chalice app is packaged by ``chalice.cdk.Chalice`` (``chalice package`` + CfnInclude of
+the SAM template). Chalice is told not to manage IAM (``manage_iam_role: False``): every
+function it emits -- the API handler, the built-in authorizer, scheduled jobs, whatever the
+app grows -- is found in the included SAM template and given the one least-privilege role
+defined here, its own log group (30 days) and error/throttle alarms.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import (
+    Aws,
+    CfnOutput,
+    CfnResource,
+    Duration,
+    RemovalPolicy,
+    Stack,
+)
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from chalice.cdk import Chalice
+from constructs import Construct
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from chalicelib.store import schema  # noqa: E402  (needs REPO_ROOT on sys.path)
+
+#: The Chalice stage in ``.chalice/config.json`` whose settings the deployed app uses.
+#: (chalice.cdk names the Chalice stage after the CDK scope, i.e. the stack, so the
+#: ``dev`` stage is not picked up by itself: we merge it into ``stage_config``.)
+CHALICE_BASE_STAGE = "dev"
+
+#: The API function role may do exactly this on the table and its indexes. No Scan, ever.
+#: (Transactions need no actions of their own: TransactWriteItems/TransactGetItems are
+#: authorised by Put/Update/Delete/ConditionCheck/GetItem.)
+DYNAMODB_ACTIONS = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+]
+
+#: Cognito admin calls the API makes (signup creates users; staff management; sign-in).
+COGNITO_ACTIONS = [
+    "cognito-idp:AdminCreateUser",
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminInitiateAuth",
+    "cognito-idp:AdminRespondToAuthChallenge",
+    "cognito-idp:AdminDisableUser",
+    "cognito-idp:AdminEnableUser",
+    "cognito-idp:AdminUpdateUserAttributes",
+    "cognito-idp:AdminDeleteUser",
+    "cognito-idp:AdminResetUserPassword",
+    "cognito-idp:AdminSetUserPassword",
+]
+
+SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
+
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+ALARM_PERIOD = Duration.minutes(5)
+
+
+def _error_body(code: str, message: str) -> str:
+    """A gateway-response body in the app's error shape (``message`` may be a VTL expression)."""
+    return '{"error": {"code": "%s", "message": %s}}' % (code, message)
+
+
+#: API Gateway's own answers (before or instead of the Lambda) in our error shape.
+#: ``None`` as status keeps API Gateway's status code.
+GATEWAY_RESPONSES: dict[str, tuple[str | None, str, str]] = {
+    "UNAUTHORIZED": ("401", "unauthorized", '"Authentication required"'),
+    "ACCESS_DENIED": ("403", "forbidden", '"Forbidden"'),
+    # API Gateway answers unknown routes (and methods) with MISSING_AUTHENTICATION_TOKEN.
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found", '"Not found"'),
+    "REQUEST_TOO_LARGE": ("413", "payload_too_large", '"Request too large"'),
+    "THROTTLED": ("429", "throttled", '"Too many requests"'),
+    "DEFAULT_4XX": (None, "bad_request", "$context.error.messageString"),
+    "DEFAULT_5XX": (None, "internal", '"Internal error"'),
+}
+
+
+def load_base_stage_config(source_dir: Path = REPO_ROOT) -> dict[str, Any]:
+    """The ``dev`` stage of ``.chalice/config.json`` (memory, timeout, API stage, env)."""
+    config = json.loads((source_dir / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    return copy.deepcopy(config.get("stages", {}).get(CHALICE_BASE_STAGE, {}))
+
+
+class PropDeskStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, source_dir: Path = REPO_ROOT,
+                 **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+
+        self.table = self._table()
+        self.user_pool, self.user_pool_client = self._user_pool()
+        self.alarm_topic = sns.Topic(self, "AlarmTopic", display_name="PropDesk alarms",
+                                     enforce_ssl=True)
+
+        # The one role of every function of the app. Its policy document is filled in
+        # below (log groups are only known once the functions are), and is inline so the
+        # permissions exist as soon as the role does.
+        self.function_policy = iam.PolicyDocument()
+        self.function_role = iam.Role(
+            self, "AppFunctionRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="PropDesk Chalice functions: table, user pool, own log groups, SES",
+            inline_policies={"PropDeskApp": self.function_policy},
+        )
+        self.function_policy.add_statements(
+            iam.PolicyStatement(
+                sid="Table",
+                actions=DYNAMODB_ACTIONS,
+                resources=[self.table.table_arn, f"{self.table.table_arn}/index/*"],
+            ),
+            iam.PolicyStatement(
+                sid="UserPool",
+                actions=COGNITO_ACTIONS,
+                resources=[self.user_pool.user_pool_arn],
+            ),
+            iam.PolicyStatement(
+                sid="SendEmail",
+                actions=SES_ACTIONS,
+                resources=[f"arn:{Aws.PARTITION}:ses:{Aws.REGION}:{Aws.ACCOUNT_ID}:identity/*"],
+            ),
+        )
+
+        stage_config = load_base_stage_config(source_dir)
+        self.api_stage_name: str = stage_config.get("api_gateway_stage", "api")
+        stage_config.update({
+            "api_gateway_stage": self.api_stage_name,
+            "autogen_policy": False,
+            "manage_iam_role": False,
+            "iam_role_arn": self.function_role.role_arn,
+            "environment_variables": {
+                **stage_config.get("environment_variables", {}),
+                schema.TABLE_ENV_VAR: self.table.table_name,
+                "COGNITO_USER_POOL_ID": self.user_pool.user_pool_id,
+                "COGNITO_CLIENT_ID": self.user_pool_client.user_pool_client_id,
+                "POWERTOOLS_SERVICE_NAME": "propdesk",
+                "POWERTOOLS_METRICS_NAMESPACE": "PropDesk",
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
+        })
+        self.chalice = Chalice(self, "Api", source_dir=str(source_dir), stage_config=stage_config)
+
+        self.rest_api = self.chalice.get_resource("RestAPI")
+        self.api_name = f"propdesk-{self.stack_name}"
+        self._configure_rest_api()
+
+        self.functions = self._functions()
+        self.log_groups: dict[str, logs.LogGroup] = {}
+        for fn in self.functions:
+            self._configure_function(fn)
+
+        self._alarms()
+
+        self.api_url = f"https://{self.rest_api.ref}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{self.api_stage_name}/"
+        CfnOutput(self, "ApiUrl", value=self.api_url, description="Base URL of the PropDesk API")
+        CfnOutput(self, "TableName", value=self.table.table_name)
+        CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
+        CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
+
+    # -- data --------------------------------------------------------------------------
+
+    def _table(self) -> dynamodb.Table:
+        spec = schema.TABLE_SPEC
+        table = dynamodb.Table(
+            self, "Table",
+            partition_key=dynamodb.Attribute(name=spec["hash_key"], type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=spec["range_key"], type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode[spec["billing_mode"]],
+            time_to_live_attribute=spec["ttl_attribute"],
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True),
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+        )
+        for gsi in spec["global_secondary_indexes"]:
+            range_key = gsi.get("range_key")
+            table.add_global_secondary_index(
+                index_name=gsi["name"],
+                partition_key=dynamodb.Attribute(name=gsi["hash_key"], type=dynamodb.AttributeType.STRING),
+                sort_key=(dynamodb.Attribute(name=range_key, type=dynamodb.AttributeType.STRING)
+                          if range_key else None),
+                projection_type=dynamodb.ProjectionType[gsi.get("projection", "ALL")],
+                non_key_attributes=gsi.get("non_key_attributes"),
+            )
+        return table
+
+    # -- identity ----------------------------------------------------------------------
+
+    def _user_pool(self) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
+        pool = cognito.UserPool(
+            self, "UserPool",
+            # the username is the e-mail address
+            sign_in_aliases=cognito.SignInAliases(email=True, username=False),
+            sign_in_case_sensitive=False,
+            # firms sign up through our API, which calls AdminCreateUser
+            self_sign_up_enabled=False,
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            keep_original=cognito.KeepOriginalAttrs(email=True),
+            standard_attributes=cognito.StandardAttributes(
+                email=cognito.StandardAttribute(required=True, mutable=True),
+            ),
+            custom_attributes={
+                "tenant_id": cognito.StringAttribute(min_len=1, max_len=64, mutable=False),
+                "role": cognito.StringAttribute(min_len=1, max_len=32, mutable=True),
+            },
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=False,
+                temp_password_validity=Duration.days(7),
+            ),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        client = pool.add_client(
+            "AppClient",
+            generate_secret=False,
+            auth_flows=cognito.AuthFlow(admin_user_password=True, user_password=True, user_srp=True),
+            # a token carries tenant and role ...
+            read_attributes=cognito.ClientAttributes()
+            .with_standard_attributes(email=True, email_verified=True, fullname=True)
+            .with_custom_attributes("tenant_id", "role"),
+            # ... but a user can never change their own tenant or role (only AdminUpdateUserAttributes can)
+            write_attributes=cognito.ClientAttributes()
+            .with_standard_attributes(email=True, fullname=True),
+            id_token_validity=Duration.hours(1),
+            access_token_validity=Duration.hours(1),
+            refresh_token_validity=Duration.days(30),
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+            # no hosted UI: CDK would otherwise enable code + implicit grants to https://example.com
+            disable_o_auth=True,
+        )
+        return pool, client
+
+    # -- the Chalice app ---------------------------------------------------------------
+
+    def _configure_rest_api(self) -> None:
+        api = self.rest_api
+        # A known name, so that the API Gateway alarm can name its dimension.
+        api.add_property_override("Name", self.api_name)
+        api.add_property_override("DefinitionBody.info.title", self.api_name)
+        responses: dict[str, Any] = {}
+        for response_type, (status, code, message) in GATEWAY_RESPONSES.items():
+            response: dict[str, Any] = {
+                "ResponseParameters": {"Headers": {"Content-Type": "'application/json'"}},
+                "ResponseTemplates": {"application/json": _error_body(code, message)},
+            }
+            if status is not None:
+                response["StatusCode"] = status
+            responses[response_type] = response
+        # SAM writes these into the API definition, so they are part of every deployment.
+        api.add_property_override("GatewayResponses", responses)
+
+    def _functions(self) -> list[CfnResource]:
+        """Every function of the Chalice app, whatever the app defines today."""
+        functions = [child for child in self.chalice.sam_template.node.children
+                     if CfnResource.is_cfn_resource(child)
+                     and child.cfn_resource_type == "AWS::Serverless::Function"]
+        if not functions:
+            raise RuntimeError("chalice package produced no AWS::Serverless::Function")
+        return sorted(functions, key=lambda fn: fn.node.id)
+
+    def _configure_function(self, fn: CfnResource) -> None:
+        name = fn.node.id  # the logical id in Chalice's SAM template, e.g. APIHandler
+        log_group = logs.LogGroup(self, f"{name}LogGroup", retention=LOG_RETENTION,
+                                  removal_policy=RemovalPolicy.RETAIN)
+        self.log_groups[name] = log_group
+        # Chalice already set Role from iam_role_arn; set it again so that no per-function
+        # override in .chalice/config.json can route a function to another role.
+        fn.add_property_override("Role", self.function_role.role_arn)
+        # The function writes to its own, pre-created log group (retention set), never to an
+        # auto-created /aws/lambda/... group; so the role needs no logs:CreateLogGroup.
+        fn.add_property_override("LoggingConfig", {"LogGroup": log_group.log_group_name})
+        self.function_policy.add_statements(iam.PolicyStatement(
+            sid=f"Logs{_sid(name)}",
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[log_group.log_group_arn],
+        ))
+
+    # -- alarms ------------------------------------------------------------------------
+
+    def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
+        alarm = cloudwatch.Alarm(
+            self, construct_id,
+            metric=metric,
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
+        )
+        alarm.add_alarm_action(cw_actions.SnsAction(self.alarm_topic))
+        return alarm
+
+    def _alarms(self) -> None:
+        self._alarm(
+            "Api5xxAlarm",
+            cloudwatch.Metric(
+                namespace="AWS/ApiGateway", metric_name="5XXError",
+                dimensions_map={"ApiName": self.api_name, "Stage": self.api_stage_name},
+                statistic="Sum", period=ALARM_PERIOD),
+            "PropDesk API answered 5xx in the last 5 minutes",
+        )
+        for fn in self.functions:
+            name = fn.node.id
+            for metric_name in ("Errors", "Throttles"):
+                self._alarm(
+                    f"{name}{metric_name}Alarm",
+                    cloudwatch.Metric(
+                        namespace="AWS/Lambda", metric_name=metric_name,
+                        dimensions_map={"FunctionName": fn.ref},
+                        statistic="Sum", period=ALARM_PERIOD),
+                    f"PropDesk function {name}: {metric_name.lower()} in the last 5 minutes",
+                )
+        # CloudWatch allows at most 10 metrics per alarm: the operations the app uses.
+        operations = [
+            dynamodb.Operation.GET_ITEM, dynamodb.Operation.PUT_ITEM, dynamodb.Operation.UPDATE_ITEM,
+            dynamodb.Operation.DELETE_ITEM, dynamodb.Operation.QUERY, dynamodb.Operation.BATCH_GET_ITEM,
+            dynamodb.Operation.BATCH_WRITE_ITEM, dynamodb.Operation.TRANSACT_WRITE_ITEMS,
+            dynamodb.Operation.TRANSACT_GET_ITEMS,
+        ]
+        self._alarm(
+            "TableThrottleAlarm",
+            self.table.metric_throttled_requests_for_operations(operations=operations, period=ALARM_PERIOD),
+            "PropDesk table throttled requests in the last 5 minutes",
+        )
+        self._alarm(
+            "TableSystemErrorsAlarm",
+            self.table.metric_system_errors_for_operations(operations=operations, period=ALARM_PERIOD),
+            "PropDesk table system errors in the last 5 minutes",
+        )
+
+
+def _sid(name: str) -> str:
+    return "".join(ch for ch in name if ch.isalnum())
+
+
+__all__ = ["PropDeskStack", "REPO_ROOT", "DYNAMODB_ACTIONS", "COGNITO_ACTIONS", "GATEWAY_RESPONSES",
+           "load_base_stage_config"]
