@@ -4,7 +4,7 @@ The table is built from ``chalicelib/store/schema.py`` (``TABLE_SPEC``), the sam
 PynamoDB models and the local table creation read, so code and infra cannot drift.
 
 The Chalice app is packaged by ``chalice.cdk.Chalice`` (``chalice package`` + CfnInclude of
-the SAM template). Chalice is told not to manage IAM (``manage_iam_role: False``): every
+the SAM template), as the ``dev`` stage of ``.chalice/config.json``. Chalice is told not to manage IAM (``manage_iam_role: False``): every
 function it emits -- the API handler, the built-in authorizer, scheduled jobs, whatever the
 app grows -- is found in the included SAM template and given the one least-privilege role
 defined here, its own log group (30 days) and error/throttle alarms.
@@ -12,8 +12,8 @@ defined here, its own log group (30 days) and error/throttle alarms.
 
 from __future__ import annotations
 
-import copy
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,10 +42,8 @@ if str(REPO_ROOT) not in sys.path:
 
 from chalicelib.store import schema  # noqa: E402  (needs REPO_ROOT on sys.path)
 
-#: The Chalice stage in ``.chalice/config.json`` whose settings the deployed app uses.
-#: (chalice.cdk names the Chalice stage after the CDK scope, i.e. the stack, so the
-#: ``dev`` stage is not picked up by itself: we merge it into ``stage_config``.)
-CHALICE_BASE_STAGE = "dev"
+#: The Chalice stage of ``.chalice/config.json`` that is deployed (see ``ChaliceApp``).
+CHALICE_STAGE = "dev"
 
 #: The API function role may do exactly this on the table and its indexes. No Scan, ever.
 #: (Transactions need no actions of their own: TransactWriteItems/TransactGetItems are
@@ -62,7 +60,8 @@ DYNAMODB_ACTIONS = [
     "dynamodb:DescribeTable",
 ]
 
-#: Cognito admin calls the API makes (signup creates users; staff management; sign-in).
+#: Cognito admin calls the API makes (chalicelib/adapters/identity.py: signup creates users,
+#: staff management, sign-in; disabling a user also signs them out everywhere).
 COGNITO_ACTIONS = [
     "cognito-idp:AdminCreateUser",
     "cognito-idp:AdminGetUser",
@@ -74,6 +73,7 @@ COGNITO_ACTIONS = [
     "cognito-idp:AdminDeleteUser",
     "cognito-idp:AdminResetUserPassword",
     "cognito-idp:AdminSetUserPassword",
+    "cognito-idp:AdminUserGlobalSignOut",
 ]
 
 SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
@@ -101,10 +101,26 @@ GATEWAY_RESPONSES: dict[str, tuple[str | None, str, str]] = {
 }
 
 
-def load_base_stage_config(source_dir: Path = REPO_ROOT) -> dict[str, Any]:
-    """The ``dev`` stage of ``.chalice/config.json`` (memory, timeout, API stage, env)."""
+def api_gateway_stage(source_dir: Path = REPO_ROOT) -> str:
+    """The API Gateway stage name the deployed Chalice stage uses (``.chalice/config.json``)."""
     config = json.loads((source_dir / ".chalice" / "config.json").read_text(encoding="utf-8"))
-    return copy.deepcopy(config.get("stages", {}).get(CHALICE_BASE_STAGE, {}))
+    stage = config.get("stages", {}).get(CHALICE_STAGE, {})
+    return stage.get("api_gateway_stage") or config.get("api_gateway_stage") or "api"
+
+
+class ChaliceApp(Chalice):
+    """``chalice.cdk.Chalice`` packaging the ``dev`` stage of ``.chalice/config.json``.
+
+    Out of the box the construct packages the Chalice stage named after its CDK scope
+    (``scope.to_string()``, i.e. the stack name such as ``PropDesk``), which config.json
+    does not define: the ``dev`` stage's memory, timeout, environment and per-function
+    ``lambda_functions`` settings would be silently dropped. ``stage_config`` still wins
+    over config.json for everything but per-function settings.
+    """
+
+    def _package_app(self) -> None:
+        self.stage_name = CHALICE_STAGE
+        super()._package_app()
 
 
 class PropDeskStack(Stack):
@@ -145,15 +161,16 @@ class PropDeskStack(Stack):
             ),
         )
 
-        stage_config = load_base_stage_config(source_dir)
-        self.api_stage_name: str = stage_config.get("api_gateway_stage", "api")
-        stage_config.update({
+        self.api_stage_name = api_gateway_stage(source_dir)
+        stage_config = {
             "api_gateway_stage": self.api_stage_name,
+            # Chalice neither creates roles nor generates policies: every function gets
+            # self.function_role (chalice's documented "bring your own role" settings).
             "autogen_policy": False,
             "manage_iam_role": False,
             "iam_role_arn": self.function_role.role_arn,
+            # merged over the dev stage's environment_variables by Chalice
             "environment_variables": {
-                **stage_config.get("environment_variables", {}),
                 schema.TABLE_ENV_VAR: self.table.table_name,
                 "COGNITO_USER_POOL_ID": self.user_pool.user_pool_id,
                 "COGNITO_CLIENT_ID": self.user_pool_client.user_pool_client_id,
@@ -161,14 +178,15 @@ class PropDeskStack(Stack):
                 "POWERTOOLS_METRICS_NAMESPACE": "PropDesk",
                 "POWERTOOLS_LOG_LEVEL": "INFO",
             },
-        })
-        self.chalice = Chalice(self, "Api", source_dir=str(source_dir), stage_config=stage_config)
+        }
+        self.chalice = ChaliceApp(self, "Api", source_dir=str(source_dir), stage_config=stage_config)
 
         self.rest_api = self.chalice.get_resource("RestAPI")
         self.api_name = f"propdesk-{self.stack_name}"
         self._configure_rest_api()
 
         self.functions = self._functions()
+        self.authorizer_function_ids = self._authorizer_function_ids()
         self.log_groups: dict[str, logs.LogGroup] = {}
         for fn in self.functions:
             self._configure_function(fn)
@@ -290,6 +308,25 @@ class PropDeskStack(Stack):
             raise RuntimeError("chalice package produced no AWS::Serverless::Function")
         return sorted(functions, key=lambda fn: fn.node.id)
 
+    def _authorizer_function_ids(self) -> set[str]:
+        """Logical ids of the functions API Gateway calls as (built-in Chalice) authorizers.
+
+        Read from the API definition Chalice generated (``securityDefinitions`` ->
+        ``authorizerUri`` = ``...${<Function>.Arn}/invocations``). chalice.cdk keeps the
+        packaged SAM template under ``_sam_package_dir``; without it, no function is
+        treated as an authorizer (they then simply get the ordinary alarms).
+        """
+        sam_file = Path(getattr(self.chalice, "_sam_package_dir", "")) / "sam.json"
+        if not sam_file.is_file():
+            return set()
+        sam = json.loads(sam_file.read_text(encoding="utf-8"))
+        body = sam.get("Resources", {}).get("RestAPI", {}).get("Properties", {}).get("DefinitionBody", {})
+        ids: set[str] = set()
+        for definition in body.get("securityDefinitions", {}).values():
+            uri = definition.get("x-amazon-apigateway-authorizer", {}).get("authorizerUri", "")
+            ids |= set(re.findall(r"\$\{(\w+)\.Arn\}", json.dumps(uri)))
+        return ids & {fn.node.id for fn in self.functions}
+
     def _configure_function(self, fn: CfnResource) -> None:
         name = fn.node.id  # the logical id in Chalice's SAM template, e.g. APIHandler
         log_group = logs.LogGroup(self, f"{name}LogGroup", retention=LOG_RETENTION,
@@ -333,7 +370,11 @@ class PropDeskStack(Stack):
         )
         for fn in self.functions:
             name = fn.node.id
-            for metric_name in ("Errors", "Throttles"):
+            # A token authorizer answers 401 by raising "Unauthorized", which Lambda counts
+            # as an error: every expired token would trip an Errors alarm. Its real failures
+            # reach clients as 500 (AUTHORIZER_FAILURE) and so trip the API 5xx alarm.
+            metric_names = ("Throttles",) if name in self.authorizer_function_ids else ("Errors", "Throttles")
+            for metric_name in metric_names:
                 self._alarm(
                     f"{name}{metric_name}Alarm",
                     cloudwatch.Metric(
@@ -366,4 +407,4 @@ def _sid(name: str) -> str:
 
 
 __all__ = ["PropDeskStack", "REPO_ROOT", "DYNAMODB_ACTIONS", "COGNITO_ACTIONS", "GATEWAY_RESPONSES",
-           "load_base_stage_config"]
+           "ChaliceApp", "CHALICE_STAGE"]

@@ -15,6 +15,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)  # chalice.test.Client reads .chalice/config.json from the working directory
+# Read at import by the store models; the dynamic parts (endpoint, pool) are read lazily.
+os.environ["PROPDESK_TABLE"] = "propdesk-test"
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ["PROPDESK_STAGE"] = "test"
+os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "PropDeskTest"
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 from infra.local import aws as local_aws  # noqa: E402
 
@@ -24,8 +30,6 @@ def local_stack():
     server, endpoint = local_aws.start_moto()
     stack = local_aws.create_resources(endpoint, table="propdesk-test")
     local_aws.use(stack)
-    os.environ["PROPDESK_STAGE"] = "test"
-    os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "PropDeskTest"
     from chalicelib.settings import settings
     settings.cache_clear()
     yield stack

@@ -106,10 +106,10 @@ def add_unit(tenant_id: str, unit: Unit) -> None:
                              property_id=unit.property_id, building_id=unit.building_id, code=unit.code,
                              floor=unit.floor), condition=UnitItem.pk.does_not_exist())
     except TransactWriteError as error:
-        reasons = _reasons(error)
-        if reasons[:1] == ["ConditionalCheckFailed"]:
-            raise NotFound("No such building.") from error
+        reasons = _reasons(error)  # item 0: the unit (a put), item 1: the building (an update)
         if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+            raise NotFound("No such building.") from error
+        if reasons[:1] == ["ConditionalCheckFailed"]:
             raise Conflict("That unit is already registered.", {"code": "is already in this building"}) from error
         raise
 

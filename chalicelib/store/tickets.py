@@ -109,6 +109,8 @@ def _number(value):
 
 
 def _reasons(error: TransactWriteError) -> list[str | None]:
+    """Cancellation reason codes by item. Note PynamoDB's order of items in a transaction:
+    condition checks, then deletes, then puts, then updates — whatever order they were added."""
     return [r.code if r else None for r in (error.cancellation_reasons or [])]
 
 
@@ -255,13 +257,16 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
                 tx.condition_check(UserItem, pk, f"USER#{assignee_must_be_active}",
                                    condition=UserItem.pk.exists() & (UserItem.active == True))  # noqa: E712
     except TransactWriteError as error:
+        # PynamoDB sends condition checks first, then puts: with an assignee check the
+        # ticket is item 1, otherwise item 0.
         reasons = _reasons(error)
-        if reasons and reasons[0] in ("ConditionalCheckFailed", "TransactionConflict"):
-            raise Conflict("Someone else changed this ticket first. Reload it and try again.",
-                           {"If-Match": f"version {before.version} is no longer current"}) from error
-        if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+        ticket_at = 1 if assignee_must_be_active else 0
+        if assignee_must_be_active and reasons[:1] == ["ConditionalCheckFailed"]:
             raise InvalidInput("That person cannot be assigned.",
                                {"assignee": "is not an active staff member of this firm"}) from error
+        if len(reasons) > ticket_at and reasons[ticket_at] in ("ConditionalCheckFailed", "TransactionConflict"):
+            raise Conflict("Someone else changed this ticket first. Reload it and try again.",
+                           {"If-Match": f"version {before.version} is no longer current"}) from error
         raise
 
 

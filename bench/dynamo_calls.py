@@ -1,0 +1,321 @@
+"""DynamoDB round trips per route, counted (not estimated).
+
+How: ``botocore.client.BaseClient._make_api_call`` is wrapped for the whole run, so every
+botocore client in the process is seen, whoever built it (PynamoDB's lazily built
+``Connection``/``TableConnection`` clients, boto3 clients, Powertools'). Each call is
+attributed to the open *counting window*, which spans exactly one HTTP request through
+``chalice.test.Client`` (with ``PropDeskLocalGateway``, as tests/conftest.py wires it).
+Data is set up before, outside any window.
+
+As an independent check the moto server's own recorder is switched on for each window:
+it lists the DynamoDB requests that actually reached the server (by ``X-Amz-Target``), so
+a client the wrapper missed, or a retried HTTP attempt, would show as a mismatch.
+
+Use ``measure()``; ``bench.run`` prints and stores what it returns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import urllib.request
+import uuid
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+TMP = ROOT / "bench" / ".tmp"
+
+
+# --- counting on the client side ---------------------------------------------------------
+
+@dataclass
+class Window:
+    label: str
+    thread: int
+    dynamodb: Counter = field(default_factory=Counter)
+    other_aws: Counter = field(default_factory=Counter)  # "cognito-idp:AdminCreateUser" → n
+
+
+class CallCounter:
+    """Wraps ``BaseClient._make_api_call``. ``whole_run`` sees every DynamoDB operation from
+    install to uninstall (set-up included, any thread); a window only its own thread's calls."""
+
+    def __init__(self) -> None:
+        self.whole_run: Counter = Counter()
+        self._window: Window | None = None
+        self._original: Callable | None = None
+        self._lock = threading.Lock()
+
+    def install(self) -> None:
+        from botocore.client import BaseClient
+
+        if self._original is not None:
+            return
+        original = BaseClient._make_api_call
+        counter = self
+
+        def _make_api_call(client, operation_name, api_params):
+            counter._record(client.meta.service_model.service_name, operation_name)
+            return original(client, operation_name, api_params)
+
+        BaseClient._make_api_call = _make_api_call
+        self._original = original
+
+    def uninstall(self) -> None:
+        from botocore.client import BaseClient
+
+        if self._original is not None:
+            BaseClient._make_api_call = self._original
+            self._original = None
+
+    def _record(self, service: str, operation: str) -> None:
+        with self._lock:
+            if service == "dynamodb":
+                self.whole_run[operation] += 1
+            window = self._window
+            if window is None or window.thread != threading.get_ident():
+                return
+            if service == "dynamodb":
+                window.dynamodb[operation] += 1
+            else:
+                window.other_aws[f"{service}:{operation}"] += 1
+
+    @contextmanager
+    def window(self, label: str) -> Iterator[Window]:
+        if self._window is not None:
+            raise RuntimeError("counting windows do not nest")
+        window = Window(label, threading.get_ident())
+        self._window = window
+        try:
+            yield window
+        finally:
+            self._window = None
+
+
+# --- counting on the server side (moto's recorder) ---------------------------------------
+
+class MotoRecorder:
+    """moto's request recorder over its HTTP API (no botocore, so never counted itself)."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self._open = urllib.request.build_opener(urllib.request.ProxyHandler({})).open
+
+    def _call(self, method: str, action: str) -> bytes:
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/recorder/{action}", method=method, data=None)
+        with self._open(request, timeout=10) as answer:
+            return answer.read()
+
+    def start(self) -> None:
+        self._call("POST", "reset-recording")
+        self._call("POST", "start-recording")
+
+    def stop(self) -> Counter:
+        self._call("POST", "stop-recording")
+        seen: Counter = Counter()
+        for line in self._call("GET", "download-recording").decode().splitlines():
+            if not line.strip():
+                continue
+            headers = {k.lower(): v for k, v in json.loads(line).get("headers", {}).items()}
+            target = headers.get("x-amz-target", "")
+            if target.startswith("DynamoDB_"):
+                seen[target.split(".", 1)[1]] += 1
+        return seen
+
+
+# --- targets -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    check: Callable[[int, dict], bool]
+
+
+AT_MOST_2 = Target("≤ 2", lambda n, ops: n <= 2)
+EXACTLY_1 = Target("= 1", lambda n, ops: n == 1)
+ONE_QUERY = Target("1 Query", lambda n, ops: ops == {"Query": 1})
+
+
+@dataclass
+class Measured:
+    label: str
+    status: int
+    dynamodb: dict
+    other_aws: dict
+    server_seen: dict
+    target: Target | None
+    note: str = ""
+
+    @property
+    def calls(self) -> int:
+        return sum(self.dynamodb.values())
+
+    @property
+    def ok(self) -> bool | None:
+        if "Scan" in self.dynamodb:
+            return False
+        if self.target is None:
+            return None
+        return self.target.check(self.calls, self.dynamodb)
+
+    def as_dict(self) -> dict:
+        return {"status": self.status, "dynamodb_calls": self.calls, "operations": self.dynamodb,
+                "server_seen": self.server_seen, "server_agrees": self.server_seen == self.dynamodb,
+                "other_aws_calls": self.other_aws, "target": self.target.text if self.target else None,
+                "ok": self.ok, "note": self.note}
+
+
+# --- the local stack and the app ---------------------------------------------------------
+
+def _start_stack():
+    """moto in this process, the table and pool, the environment: as tests/conftest.py does."""
+    TMP.mkdir(parents=True, exist_ok=True)
+    recording = TMP / "moto_recording.jsonl"
+    recording.unlink(missing_ok=True)
+    os.environ["MOTO_RECORDER_FILEPATH"] = str(recording)  # read when moto's recorder is created
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    from infra.local import aws as local_aws
+
+    server, endpoint = local_aws.start_moto()
+    stack = local_aws.create_resources(endpoint, table=f"propdesk-bench-{uuid.uuid4().hex[:6]}")
+    local_aws.use(stack)
+    os.environ["PROPDESK_STAGE"] = "test"
+    os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "PropDeskBench"
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # keep EMF lines out of the table
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"  # request logs off; unhandled errors still show
+    from chalicelib.settings import settings
+    settings.cache_clear()
+    return server, stack
+
+
+def _csv(building_names: list[str], units: int) -> str:
+    lines = ["building,unit,floor"]
+    for i in range(units):
+        floor = 20 + i // 10
+        lines.append(f"{building_names[i % len(building_names)]},{floor}{i % 10:02d},{floor}")
+    return "\n".join(lines) + "\n"
+
+
+def measure(*, queue_tickets: int = 30, csv_units: int = 100) -> dict[str, Any]:
+    """Set up a firm, then count each route's DynamoDB calls. Returns a JSON-able dict."""
+    server, stack = _start_stack()
+    counter = CallCounter()
+    counter.install()
+    recorder = MotoRecorder(stack.endpoint)
+    try:
+        return _measure(counter, recorder, queue_tickets, csv_units)
+    finally:
+        counter.uninstall()
+        server.stop()
+
+
+def _measure(counter: CallCounter, recorder: MotoRecorder, queue_tickets: int, csv_units: int) -> dict[str, Any]:
+    from chalice.test import Client
+
+    from app import app
+    from infra.local.gateway import PropDeskLocalGateway
+    from tests.support import Firm, body, unique
+
+    measured: list[Measured] = []
+
+    def count(label: str, request: Callable[[], Any], expect: int, target: Target | None = None,
+              note: str = "") -> Any:
+        recorder.start()
+        with counter.window(label) as window:
+            response = request()
+        server_seen = dict(recorder.stop())
+        if response.status_code != expect:
+            raise AssertionError(f"{label}: expected HTTP {expect}, got {response.status_code}: {response.body[:500]!r}")
+        measured.append(Measured(label, response.status_code, dict(window.dynamodb), dict(window.other_aws),
+                                 server_seen, target, note))
+        return response
+
+    with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
+        client.http._local_gateway = PropDeskLocalGateway(app, client.http._config)
+
+        # --- set-up, outside every window -------------------------------------------------
+        firm = Firm.sign_up(client)  # signs up, signs in, adds a property, a building, two units
+        staff_sub, _ = firm.add_staff()
+        for i in range(queue_tickets):
+            answer = firm.submit(firm.report(description=f"Queue filler {i}: the hallway light flickers."))
+            assert answer.status_code == 201, answer.body
+        json_headers = {"Content-Type": "application/json"}
+
+        # --- public routes --------------------------------------------------------------------
+        slug = unique("firm")
+        count("POST /signup", lambda: client.http.post("/signup", headers=json_headers, body=json.dumps({
+            "name": f"Firm {slug}", "slug": slug, "time_zone": "Asia/Shanghai", "locale": "en",
+            "admin_email": f"admin-{slug}@example.com", "admin_name": "Ada Admin",
+            "template": "prc-residential"})), 201,
+              note="plus Cognito calls (see other_aws_calls)")
+
+        key = f"bench-{uuid.uuid4().hex}"
+        report = firm.report(description="Bench: the bathroom fan rattles.")
+        first = count("POST /r/{slug}/tickets", lambda: firm.submit(report, key=key), 201, AT_MOST_2,
+                      note="first submission, with an Idempotency-Key")
+        assert first.headers.get("Idempotent-Replayed") == "false", first.headers
+        replay = count("POST /r/{slug}/tickets (replay)", lambda: firm.submit(report, key=key), 201,
+                       note="the same submission retried with the same Idempotency-Key")
+        assert replay.headers.get("Idempotent-Replayed") == "true", replay.headers
+        token = body(first)["ticket"]["tracking_token"]
+        count("GET /t/{token}", lambda: client.http.get(f"/t/{token}"), 200, EXACTLY_1, note="ticket read")
+
+        # --- the queue ------------------------------------------------------------------------
+        page = count("GET /api/tickets", lambda: firm.call("GET", "/api/tickets"), 200, ONE_QUERY,
+                     note=f"first page (25 of {queue_tickets + 1} open tickets)")
+        cursor = body(page)["next_cursor"]
+        assert cursor and len(body(page)["tickets"]) == 25, body(page)
+        count("GET /api/tickets (page 2)", lambda: firm.call("GET", f"/api/tickets?cursor={cursor}"), 200, ONE_QUERY,
+              note="next_cursor of page 1")
+        count("GET /api/tickets (filtered)",
+              lambda: firm.call("GET", "/api/tickets?status=new&category=repairs&assignee=none&limit=10"),
+              200, ONE_QUERY, note="status, category and assignee filters")
+
+        # --- a ticket's life ------------------------------------------------------------------
+        created = body(count("POST /api/tickets", lambda: firm.call("POST", "/api/tickets", firm.report()), 201,
+                             note="staff create: no target set"))
+        tid, version = created["id"], created["version"]
+        acked = body(count("POST /api/tickets/{id}/events (acknowledge)",
+                           lambda: firm.event(tid, version, {"type": "acknowledge"}), 201, AT_MOST_2,
+                           note="staff lifecycle event"))
+        assigned = body(count("POST /api/tickets/{id}/events (assign)",
+                              lambda: firm.event(tid, acked["version"], {"type": "assign", "assignee": staff_sub}),
+                              201, AT_MOST_2, note="staff lifecycle event"))
+        count("PATCH /api/tickets/{id}",
+              lambda: firm.call("PATCH", f"/api/tickets/{tid}", {"urgency": "urgent"},
+                                **{"If-Match": f'"{assigned["version"]}"'}),
+              200, AT_MOST_2, note="re-classify; recorded as a timeline event, held to the lifecycle target")
+        read = body(count("GET /api/tickets/{id}", lambda: firm.call("GET", f"/api/tickets/{tid}"), 200, EXACTLY_1,
+                          note="ticket read (head + 4-event timeline)"))
+        assert len(read["timeline"]) == 4, read["timeline"]
+
+        # --- the register and the staff -------------------------------------------------------
+        count("GET /api/properties", lambda: firm.call("GET", "/api/properties"), 200)
+        csv_text = _csv(["Block 3", "Block 5"], csv_units)
+        imported = body(count("POST /api/properties/{pid}/units/import",
+                              lambda: client.http.post(f"/api/properties/{firm.property_id}/units/import",
+                                                       headers=firm.headers(**{"Content-Type": "text/csv"}),
+                                                       body=csv_text), 201,
+                              note=f"CSV of {csv_units} units: half into an existing building, half into a new one"))
+        assert imported["imported_units"] == csv_units, imported
+        count("GET /api/staff", lambda: firm.call("GET", "/api/staff"), 200)
+
+    scans = counter.whole_run.get("Scan", 0)
+    return {
+        "routes": {m.label: m.as_dict() for m in measured},
+        "whole_run_dynamodb_operations": dict(counter.whole_run),
+        "scan_calls_whole_run": scans,
+        "server_agrees": all(m.server_seen == m.dynamodb for m in measured),
+        "setup": {"queue_tickets": queue_tickets + 1, "csv_units": csv_units,
+                  "moto": _version("moto"), "pynamodb": _version("pynamodb"), "botocore": _version("botocore")},
+    }
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import version
+    return version(package)

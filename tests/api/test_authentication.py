@@ -1,0 +1,117 @@
+"""Only a valid ID token of our own user pool and app client gets in."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from importlib import resources
+
+import boto3
+import jwt
+import pytest
+
+from tests.support import PASSWORD, body
+
+
+def moto_signing_key() -> dict:
+    """moto signs every pool's tokens with one key it ships; tests use it to forge tokens
+    that differ from a real one in exactly one claim."""
+    data = resources.files("moto.cognitoidp").joinpath("resources/jwks-private.json.gz").read_bytes()
+    return json.loads(gzip.decompress(data))
+
+
+def forge(claims: dict, key: dict | None = None) -> str:
+    private = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(key or moto_signing_key()))
+    return jwt.encode(claims, private, algorithm="RS256", headers={"kid": (key or moto_signing_key())["kid"]})
+
+
+@pytest.fixture
+def real_claims(firm):
+    return jwt.decode(firm.admin_token, options={"verify_signature": False})
+
+
+def status_with(firm, token: str) -> int:
+    return firm.call("GET", "/api/tickets", token=token).status_code
+
+
+def test_the_real_token_works(firm):
+    assert status_with(firm, firm.admin_token) == 200
+
+
+def test_a_forged_copy_of_a_real_token_works_only_because_moto_key_signs_it(firm, real_claims):
+    # Guard for the cases below: the forging itself is sound.
+    assert status_with(firm, forge(real_claims)) == 200
+
+
+@pytest.mark.parametrize("change", [
+    {"exp": int(time.time()) - 120},
+    {"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_someoneelse"},
+    {"aud": "another-app-client"},
+    {"token_use": "refresh"},
+    {"custom:tenant_id": None},
+    {"custom:role": "superuser"},
+], ids=["expired", "other-pool-issuer", "other-app-client", "not-an-id-token", "no-tenant", "unknown-role"])
+def test_tokens_that_differ_in_one_claim_answer_401(firm, real_claims, change):
+    claims = {**real_claims, **change}
+    claims = {k: v for k, v in claims.items() if v is not None}
+    assert status_with(firm, forge(claims)) == 401
+
+
+def test_a_bad_signature_answers_401(firm, real_claims):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    token = jwt.encode(real_claims, other, algorithm="RS256", headers={"kid": moto_signing_key()["kid"]})
+    assert status_with(firm, token) == 401
+
+
+def test_garbage_and_wrong_schemes_answer_401(firm):
+    for header in ("Bearer not-a-jwt", f"Basic {firm.admin_token}", "Bearer ", firm.admin_token):
+        response = firm.client.http.get("/api/tickets", headers={"Authorization": header})
+        assert response.status_code == 401, header
+
+
+def test_a_real_token_of_another_user_pool_answers_401(firm, local_stack):
+    cognito = boto3.client("cognito-idp")
+    pool = cognito.create_user_pool(PoolName="stranger", UsernameAttributes=["email"], Schema=[
+        {"Name": "tenant_id", "AttributeDataType": "String", "Mutable": False},
+        {"Name": "role", "AttributeDataType": "String", "Mutable": True}])["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(UserPoolId=pool, ClientName="x", ExplicitAuthFlows=[
+        "ALLOW_ADMIN_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+    cognito.admin_create_user(UserPoolId=pool, Username="mallory@example.com", MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "custom:tenant_id", "Value": firm.tenant_id},
+                                              {"Name": "custom:role", "Value": "admin"}])
+    cognito.admin_set_user_password(UserPoolId=pool, Username="mallory@example.com", Password=PASSWORD,
+                                    Permanent=True)
+    token = cognito.admin_initiate_auth(UserPoolId=pool, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                        AuthParameters={"USERNAME": "mallory@example.com", "PASSWORD": PASSWORD}
+                                        )["AuthenticationResult"]["IdToken"]
+    assert status_with(firm, token) == 401
+
+
+def test_the_tenant_comes_from_the_token_not_the_request(firm, other_firm):
+    """A tenant id smuggled in the query or body is ignored: B still sees only B."""
+    ticket = firm.new_ticket()
+    response = other_firm.call("GET", f"/api/tickets?tenant_id={firm.tenant_id}")
+    assert response.status_code in (200, 422)
+    assert ticket["id"] not in response.body.decode()
+    created = other_firm.call("POST", "/api/properties", {"name": "X", "tenant_id": firm.tenant_id})
+    assert created.status_code == 422 and "tenant_id" in body(created)["error"]["fields"]
+
+
+def test_first_sign_in_asks_for_a_new_password_then_signs_in(client, firm):
+    from chalicelib.adapters import identity
+    from tests.support import unique
+    email = f"{unique('new')}@example.com"
+    identity.create_user(email, "New Person", firm.tenant_id, "staff", temporary_password="Temp-pass-123",
+                         send_invite=False)
+    first = body(client.http.post("/auth/signin", headers={"Content-Type": "application/json"},
+                                  body=json.dumps({"email": email, "password": "Temp-pass-123"})))
+    assert first["challenge"] == "NEW_PASSWORD_REQUIRED"
+    done = client.http.post("/auth/new-password", headers={"Content-Type": "application/json"},
+                            body=json.dumps({"email": email, "session": first["session"],
+                                             "new_password": "Brand-new-pass-1"}))
+    assert done.status_code == 200 and "IdToken" in body(done)["tokens"]
+    wrong = client.http.post("/auth/signin", headers={"Content-Type": "application/json"},
+                             body=json.dumps({"email": email, "password": "Temp-pass-123"}))
+    assert wrong.status_code == 401
