@@ -62,14 +62,39 @@ def isolated_build() -> Iterator[None]:
             sys.path[:] = saved_path
 
 
+BUNDLED_TEMPLATES = Path("chalicelib") / "_bundled" / "templates"
+
+
+def stage_source(into: Path) -> Path:
+    """Copy what the Lambda package needs into ``into``: app.py, chalicelib/, .chalice/config.json,
+    requirements.txt — and the standards templates from tenants/templates, which Chalice would
+    not package (it takes app.py, chalicelib/ and vendor/ only). The app looks for them under
+    chalicelib/_bundled/templates first."""
+    import shutil
+
+    into.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "_bundled")
+    shutil.copy2(REPO_ROOT / "app.py", into / "app.py")
+    shutil.copy2(REPO_ROOT / "requirements.txt", into / "requirements.txt")
+    shutil.copytree(REPO_ROOT / "chalicelib", into / "chalicelib", ignore=ignore)
+    (into / ".chalice").mkdir(exist_ok=True)
+    shutil.copy2(REPO_ROOT / ".chalice" / "config.json", into / ".chalice" / "config.json")
+    cache = REPO_ROOT / ".chalice" / "deployments"  # chalice's wheel cache: keep it across synths
+    cache.mkdir(parents=True, exist_ok=True)
+    (into / ".chalice" / "deployments").symlink_to(cache, target_is_directory=True)
+    shutil.copytree(REPO_ROOT / "tenants" / "templates", into / BUNDLED_TEMPLATES, ignore=ignore)
+    return into
+
+
 def build_app(outdir: str | Path | None = None, stack_name: str | None = None) -> cdk.App:
-    """The CDK app with the PropDesk stack (call inside ``isolated_build()``)."""
+    """The CDK app with the PropDesk stack (call inside ``isolated_build()``, whose working
+    directory is a temporary one: the staged source goes there)."""
     outdir = outdir or os.environ.get("CDK_OUTDIR")  # set by the cdk CLI
     app = cdk.App(outdir=str(Path(outdir).resolve())) if outdir else cdk.App()
     stack_name = stack_name or app.node.try_get_context("stack_name") or DEFAULT_STACK_NAME
     PropDeskStack(
         app, stack_name,
-        source_dir=REPO_ROOT,
+        source_dir=stage_source(Path(os.getcwd()) / "source"),
         description="PropDesk: multi-tenant service desk (Chalice API, DynamoDB, Cognito)",
     )
     return app

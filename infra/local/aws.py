@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from dataclasses import dataclass
 
 DUMMY_CREDENTIALS = {
@@ -46,12 +47,32 @@ def free_port() -> int:
 
 
 def start_moto(port: int | None = None):
-    """Start moto's server in this process (a thread). Returns (server, endpoint URL)."""
-    from moto.server import ThreadedMotoServer
+    """Start moto's server in this process (a thread). Returns (server, endpoint URL).
+
+    Requests are served one at a time. moto checks a condition and applies a write as two
+    steps, so two concurrent conditional writes can both pass; DynamoDB makes each item's
+    condition and write atomic. Serving serially gives our concurrency tests the store
+    semantics DynamoDB has, so they test our code rather than moto's races."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.server import DomainDispatcherApplication, create_backend_app
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = port or free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    lock = threading.Lock()
+    moto_app = DomainDispatcherApplication(create_backend_app)
+
+    def serial_app(environ, start_response):
+        with lock:
+            return list(moto_app(environ, start_response))
+
+    def entry() -> None:
+        from moto.moto_server.threaded_moto_server import MotoRequestHandler, make_server
+        server._server = make_server("127.0.0.1", port, serial_app, True, request_handler=MotoRequestHandler)
+        server._server_ready_event.set()
+        server._server.serve_forever()
+
+    server._server_entry = entry  # type: ignore[method-assign]
     server.start()
     return server, f"http://127.0.0.1:{port}"
 

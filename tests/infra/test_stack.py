@@ -410,3 +410,17 @@ def test_outputs_name_api_table_pool_and_client(template: dict[str, Any], resour
     url = json.dumps(outputs["ApiUrl"]["Value"])
     stage = resources["RestAPI"]["Properties"]["StageName"]
     assert '{"Ref": "RestAPI"}' in url and f"/{stage}/" in url
+
+
+def test_the_lambda_package_carries_the_app_and_the_standards_templates(synth_dir: Path) -> None:
+    """Sign-up loads its starting standards from tenants/templates: they must be in the zip,
+    and the zip must not carry tests or infra code."""
+    import zipfile
+
+    zips = [p for p in synth_dir.rglob("*.zip")]
+    assert zips, "no deployment package in the cloud assembly"
+    names = set(zipfile.ZipFile(max(zips, key=lambda p: p.stat().st_size)).namelist())
+    assert "app.py" in names and "chalicelib/api/http.py" in names
+    assert {"chalicelib/_bundled/templates/prc-residential.yaml",
+            "chalicelib/_bundled/templates/uk-social-housing.yaml"} <= names
+    assert not any(n.startswith(("tests/", "infra/", "bench/")) for n in names)

@@ -1,0 +1,36 @@
+# PropDesk — the two set-up commands are `make dev` and `make test`; each builds .venv itself.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(BIN):$(PATH)
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: dev test bench synth lint clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "PropDesk needs Python 3.11; set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip>=23,<26.3"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,infra]"
+	@touch $@
+
+## dev: run PropDesk locally — moto as AWS, the API, scheduled jobs, a demo firm (Ctrl-C stops it)
+dev: $(STAMP)
+	$(BIN)/python -m infra.local $(ARGS)
+
+## test: the whole suite — unit, store (moto), routes, the local stack, the CDK template + cfn-lint
+test: $(STAMP)
+	$(BIN)/python -m pytest $(ARGS)
+
+## bench: DynamoDB calls per route, cold start; writes bench/results.json and bench/results.md
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(ARGS)
+
+## synth: the CloudFormation template for AWS (infra/cdk.out/)
+synth: $(STAMP)
+	$(BIN)/python infra/synth.py
+
+clean:
+	rm -rf $(VENV) infra/cdk.out .pytest_cache
