@@ -8,9 +8,11 @@ from chalice import Blueprint
 
 from ..domain import registry as registry_rules
 from ..domain.tenants import STAFF_CHANGE, STAFF_INVITE
-from ..services import registry, staff
-from ..store import tenants as tenant_store
-from .http import Call, endpoint
+from .http import Call, endpoint, lazy
+
+registry = lazy("chalicelib.services.registry")
+staff = lazy("chalicelib.services.staff")
+firm = lazy("chalicelib.services.firm")
 
 bp = Blueprint(__name__)
 CSV_MAX_BYTES = 1024 * 1024
@@ -18,16 +20,14 @@ CSV_MAX_BYTES = 1024 * 1024
 
 @endpoint(bp, "/api/tenant", "GET", summary="Your firm", tags=["tenant"], responses={200: "the firm"})
 def get_tenant(call: Call) -> dict:
-    t = tenant_store.get_tenant(call.who.tenant_id)
-    return {"id": t.tenant_id, "name": t.name, "slug": t.slug, "locale": t.locale, "time_zone": t.time_zone,
-            "template": t.template, "role": call.who.role}
+    return firm.describe(call.who)
 
 
 @endpoint(bp, "/api/standards", "GET", summary="Your service standards document", tags=["standards"],
           responses={200: "the document; ETag is its version"})
 def get_standards(call: Call):
-    document, version = tenant_store.get_standards(call.who.tenant_id)
-    return 200, {"version": version, "standards": document}, {"ETag": f'"{version}"'}
+    answer = firm.standards(call.who)
+    return 200, answer, {"ETag": f'"{answer["version"]}"'}
 
 
 @endpoint(bp, "/api/properties", "GET", summary="Your properties", tags=["register"], responses={200: "properties"})

@@ -8,6 +8,7 @@ Routes are declared with ``endpoint(...)``, which also records them for
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -28,6 +29,24 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+class _LazyModule:
+    """A service module imported on first use. Routes name their service at import, but
+    PynamoDB and botocore load only when a request needs them: importing app.py is the
+    Lambda cold start, and `chalice package` imports it too."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        module = importlib.import_module(self._name)
+        self.__dict__.update(vars(module))
+        return getattr(module, attr)
+
+
+def lazy(module_name: str) -> Any:
+    return _LazyModule(module_name)
 
 
 @dataclass
@@ -138,7 +157,8 @@ def _handle(bp: Blueprint, fn: Callable, params: dict, auth: bool, admin: bool, 
     request = bp.current_request
     context = request.context or {}
     identity = identity_from_context(context) if auth else None
-    with request_scope(request_id=context.get("requestId", ""), tenant_id=identity.tenant_id if identity else None,
+    request_id = context.get("requestId") or getattr(bp.lambda_context, "aws_request_id", "") or ""
+    with request_scope(request_id=request_id, tenant_id=identity.tenant_id if identity else None,
                        route=f"{request.method} {context.get('resourcePath', '')}"):
         try:
             if auth and identity is None:
@@ -160,6 +180,8 @@ def _handle(bp: Blueprint, fn: Callable, params: dict, auth: bool, admin: bool, 
             response = Response(body=error_body("internal", "Something went wrong on our side. Try again."),
                                 status_code=500, headers={"Content-Type": JSON, **SECURITY_HEADERS})
         logger.info("request done", extra={"status": response.status_code})
+        if request_id:
+            response.headers["X-Request-Id"] = request_id
     metrics.flush_if_any()
     return response
 

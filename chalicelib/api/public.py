@@ -7,10 +7,14 @@ from chalice import Blueprint
 from ..domain import tickets as ticket_rules
 from ..domain.fields import Email, Shape, Text
 from ..observability import metrics
-from ..services import signup as signup_service
-from ..services import tickets as ticket_service
+from ..domain.tenants import signup_shape
+from ..services import templates
 from ..settings import settings
-from .http import Call, endpoint
+from .http import Call, endpoint, lazy
+
+signup_service = lazy("chalicelib.services.signup")
+ticket_service = lazy("chalicelib.services.tickets")
+identity = lazy("chalicelib.adapters.identity")
 
 bp = Blueprint(__name__)
 
@@ -24,12 +28,11 @@ def healthz(call: Call) -> dict:
 
 
 @endpoint(bp, "/signup", "POST", auth=False, summary="Sign up a property firm and its first admin", tags=["tenants"],
-          request=signup_service.shape(), responses={201: "firm created", 409: "slug or e-mail taken",
+          request=signup_shape(templates.available().keys()), responses={201: "firm created", 409: "slug or e-mail taken",
                                                      422: "invalid fields"})
 def signup(call: Call):
     local = settings().is_local
-    from ..services.staff import local_temporary_password
-    temporary = local_temporary_password() if local else None
+    temporary = signup_service.local_temporary_password() if local else None
     answer = signup_service.sign_up(call.json(), send_invite=not local, temporary_password=temporary)
     if temporary:
         answer["admin"]["local_only"] = {"temporary_password": temporary,
@@ -42,7 +45,6 @@ def signup(call: Call):
           tags=["auth"], request=SIGN_IN,
           responses={200: "tokens, or a NEW_PASSWORD_REQUIRED challenge with its session", 401: "wrong credentials"})
 def sign_in(call: Call) -> dict:
-    from ..adapters import identity
     data = SIGN_IN.parse_body(call.json())
     result = identity.sign_in(data["email"], data["password"])
     if result.tokens:
@@ -54,7 +56,6 @@ def sign_in(call: Call) -> dict:
 @endpoint(bp, "/auth/new-password", "POST", auth=False, summary="Answer the first sign-in's new password challenge",
           tags=["auth"], request=NEW_PASSWORD, responses={200: "tokens", 401: "session expired", 422: "weak password"})
 def new_password(call: Call) -> dict:
-    from ..adapters import identity
     data = NEW_PASSWORD.parse_body(call.json())
     result = identity.complete_new_password(data["email"], data["session"], data["new_password"])
     return {"tokens": result.tokens} if result.tokens else {"challenge": result.challenge, "session": result.session}

@@ -7,8 +7,9 @@ from chalice import Blueprint
 from ..domain import tickets as rules
 from ..domain.fields import Choice, Shape, Text
 from ..observability import metrics
-from ..services import tickets as service
-from .http import Call, endpoint
+from .http import Call, endpoint, lazy
+
+service = lazy("chalicelib.services.tickets")
 
 bp = Blueprint(__name__)
 

@@ -12,6 +12,7 @@ from ..domain.tenants import signup_shape
 from ..domain.tokens import new_id
 from ..store import tenants as store
 from . import templates
+from .staff import local_temporary_password  # noqa: F401 — the sign-up route offers it locally
 
 
 def shape() -> Shape:

@@ -5,6 +5,7 @@ shape), so local runs and tests see what production callers see."""
 from __future__ import annotations
 
 import json
+import uuid
 
 from chalice.local import LocalGateway, LocalGatewayException, NotAuthorizedError
 
@@ -20,9 +21,11 @@ def _body(code: str, message: str) -> bytes:
 class PropDeskLocalGateway(LocalGateway):
     def _generate_lambda_event(self, method, path, headers, body):  # type: ignore[override]
         try:
-            return super()._generate_lambda_event(method, path, headers, body)
+            event = super()._generate_lambda_event(method, path, headers, body)
         except ValueError:
             raise RouteNotFound({"Content-Type": "application/json"}, _body("not_found", "No such route.")) from None
+        event["requestContext"].setdefault("requestId", str(uuid.uuid4()))  # API Gateway always sends one
+        return event
 
     def handle_request(self, method, path, headers, body):  # type: ignore[override]
         try:

@@ -279,4 +279,5 @@ def test_logs_carry_the_tenant_but_no_personal_data(firm, app_log):
     out = app_log.getvalue()
     assert "13912345678" not in out and "li.na@example.com" not in out and "Secret leak" not in out
     lines = [json.loads(line) for line in out.splitlines() if line.startswith("{") and '"level"' in line]
-    assert any(line.get("tenant_id") == firm.tenant_id for line in lines)
+    mine = [line for line in lines if line.get("tenant_id") == firm.tenant_id]
+    assert mine and all(line.get("request_id") for line in mine)

@@ -1,0 +1,151 @@
+"""The one benchmark command: ``python -m bench.run`` from the repository root.
+
+Counts DynamoDB round trips per route (bench/dynamo_calls.py) and times cold imports
+(bench/cold_start.py); prints a markdown table, writes it to bench/results.md and merges
+the numbers into bench/results.json (keys it does not own are kept). See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS_JSON = ROOT / "bench" / "results.json"
+RESULTS_MD = ROOT / "bench" / "results.md"
+IMPORT_RATIO_TARGET = 1.5
+
+
+def _verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def _ops(operations: dict) -> str:
+    return ", ".join(f"{name}×{n}" for name, n in operations.items()) or "none"
+
+
+def markdown(dynamo: dict | None, cold: dict | None, machine: dict) -> str:
+    lines: list[str] = []
+    if dynamo:
+        lines += ["### DynamoDB round trips per request", "",
+                  "| route | DynamoDB calls | operations | target | ok |", "|---|---:|---|---|---|"]
+        for label, r in dynamo["routes"].items():
+            lines.append(f"| {label} | {r['dynamodb_calls']} | {_ops(r['operations'])} | {r['target'] or '—'} "
+                         f"| {_verdict(r['ok'])} |")
+        scans = dynamo["scan_calls_whole_run"]
+        lines += ["", f"- Scan calls in the whole run (set-up included): {scans} — {_verdict(scans == 0)}",
+                  "- moto's recorder saw the same DynamoDB requests as the client-side count for every route: "
+                  + ("yes" if dynamo["server_agrees"] else "**NO** (see round_trip_details in results.json)")]
+        for label, r in dynamo["routes"].items():
+            extra = []
+            if r["other_aws_calls"]:
+                extra.append("other AWS calls: " + _ops(r["other_aws_calls"]))
+            if r["note"]:
+                extra.append(r["note"])
+            if extra:
+                lines.append(f"- {label}: " + "; ".join(extra))
+        lines.append("")
+    if cold:
+        lines += [f"### Cold start (median of {cold['runs']} fresh processes)", "",
+                  "| measure | import ms (median) | min–max ms | whole process ms (median) |", "|---|---:|---:|---:|"]
+        for label, s in cold["subjects"].items():
+            lines.append(f"| {label}: {s['measures']} | {s['median_ms']} | {s['min_ms']}–{s['max_ms']} "
+                         f"| {s['process_median_ms']} |")
+        ratio = cold["import_ratio"]
+        lines += ["", f"- import_ratio = median(app) / median(boto3) = {ratio:.2f} (target ≤ {IMPORT_RATIO_TARGET}) "
+                      f"— {_verdict(ratio <= IMPORT_RATIO_TARGET)} (ratio of the fastest samples, less sensitive to load: "
+                      f"{cold['import_ratio_of_minimums']:.2f})",
+                  f"- importing app opens no socket: {_verdict(cold['app_import_opens_no_socket'])}; "
+                  f"heavy modules it loads: {', '.join(cold['modules_loaded_by_import_app']) or 'none'}", ""]
+    lines.append(f"_{machine['python']} on {machine['platform']}, {machine['cpu_count']} CPUs, "
+                 f"{machine['generated_at']}_")
+    return "\n".join(lines) + "\n"
+
+
+def machine_facts() -> dict:
+    return {"python": f"{platform.python_implementation()} {platform.python_version()}",
+            "platform": f"{platform.system()} {platform.machine()}", "cpu_count": os.cpu_count(),
+            "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def merge_results(dynamo: dict | None, cold: dict | None, machine: dict) -> tuple[dict, list[str]]:
+    """Returns the merged results and the names of the targets this run checked."""
+    try:
+        results = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
+        if not isinstance(results, dict):
+            results = {}
+    except (FileNotFoundError, json.JSONDecodeError):
+        results = {}
+    targets = results.get("targets") if isinstance(results.get("targets"), dict) else {}
+    before = {name: value for name, value in targets.items()}
+    if dynamo:
+        routes = dynamo["routes"]
+        results["round_trips"] = {label: r["dynamodb_calls"] for label, r in routes.items()}
+        results["round_trip_operations"] = {label: r["operations"] for label, r in routes.items()}
+        results["round_trip_details"] = routes
+        results["scan_calls"] = dynamo["scan_calls_whole_run"]
+        results["dynamodb_operations_whole_run"] = dynamo["whole_run_dynamodb_operations"]
+        results["round_trip_setup"] = dynamo["setup"]
+        results["ticket_numbers_consumed_by_replay"] = dynamo["ticket_numbers_consumed_by_replay"]
+        for label, r in routes.items():
+            if r["target"]:
+                targets[f"round_trips: {label}"] = {"target": r["target"], "value": r["dynamodb_calls"], "ok": r["ok"]}
+        targets["scan_calls"] = {"target": "= 0", "value": dynamo["scan_calls_whole_run"],
+                                 "ok": dynamo["scan_calls_whole_run"] == 0}
+    if cold:
+        results["import_ratio"] = cold["import_ratio"]
+        results["cold_start_ms"] = {label: s["median_ms"] for label, s in cold["subjects"].items()}
+        results["cold_start"] = cold
+        targets["import_ratio"] = {"target": f"≤ {IMPORT_RATIO_TARGET}", "value": cold["import_ratio"],
+                                   "ok": cold["import_ratio"] <= IMPORT_RATIO_TARGET}
+    results["targets"] = targets
+    results["machine"] = machine
+    results["generated_at"] = machine["generated_at"]
+    results["command"] = "python -m bench.run"
+    checked = [name for name, value in targets.items() if name not in before or before[name] is not value]
+    return results, checked
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9, help="fresh processes per cold-start measure (default 9)")
+    parser.add_argument("--queue-tickets", type=int, default=30, help="tickets set up before the queue is read")
+    parser.add_argument("--csv-units", type=int, default=100, help="units in the imported CSV")
+    parser.add_argument("--skip-cold-start", action="store_true")
+    parser.add_argument("--skip-round-trips", action="store_true")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when any target fails")
+    args = parser.parse_args(argv)
+
+    os.chdir(ROOT)  # chalice.test.Client and the cold-start children work from the repo root
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+    cold = dynamo = None
+    if not args.skip_cold_start:  # first, while this process has touched no AWS settings
+        from . import cold_start
+        cold = cold_start.measure(runs=args.runs)
+    if not args.skip_round_trips:
+        from . import dynamo_calls
+        dynamo = dynamo_calls.measure(queue_tickets=args.queue_tickets, csv_units=args.csv_units)
+
+    machine = machine_facts()
+    text = markdown(dynamo, cold, machine)
+    print(text)
+    results, checked = merge_results(dynamo, cold, machine)
+    RESULTS_JSON.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    RESULTS_MD.write_text(text, encoding="utf-8")
+    print(f"wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_MD.relative_to(ROOT)}")
+
+    failed = [name for name in checked if results["targets"][name].get("ok") is False]
+    if failed:
+        print("FAIL: " + "; ".join(failed))
+    return 1 if (failed and args.strict) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

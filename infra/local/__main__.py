@@ -1,0 +1,191 @@
+"""``python -m infra.local`` (what ``make dev`` runs): the whole stack on this machine.
+
+1. moto's server in this process, as the embedded AWS (table + Cognito user pool);
+2. the demo firm (``infra/local/seed.py``) unless ``--no-seed``;
+3. the API (``infra/local/serve.py``: chalice local with our gateway, plus the schedule
+   loop) as a subprocess started with the stack's environment;
+4. a banner once ``/healthz`` answers. Ctrl-C or SIGTERM stops it all (exit code 0);
+   if the API process dies, this exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from . import aws
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_LINE = "PropDesk local stack is ready"
+READY_TIMEOUT = 60.0
+STOP_TIMEOUT = 8.0
+
+# Inherited variables that would point the stack somewhere else than its own moto.
+_FOREIGN_ENV_PREFIXES = ("AWS_ENDPOINT_URL_", "COGNITO_")
+_FOREIGN_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def drop_foreign_environment() -> None:
+    for name in list(os.environ):
+        if name.startswith(_FOREIGN_ENV_PREFIXES) or name in _FOREIGN_ENV:
+            del os.environ[name]
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, stop: threading.Event, timeout: float) -> str | None:
+    """None when /healthz answers 200; otherwise why not."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if stop.is_set():
+            return "stopped while starting"
+        if process.poll() is not None:
+            return f"the API process exited with code {process.returncode} while starting (its output is above)"
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return None
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        stop.wait(0.1)
+    return f"the API did not answer {url}/healthz within {timeout:.0f} s"
+
+
+def stop_process(process: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+def banner(api: str, stack: aws.LocalAws, seeded: dict | None) -> str:
+    lines = [
+        "",
+        "PropDesk local stack",
+        f"  API               {api}",
+        f"  OpenAPI           {api}/openapi.json",
+    ]
+    if seeded:
+        slug = seeded["slug"]
+        lines.append(f"  Resident intake   POST {api}/r/{slug}/tickets")
+        if seeded.get("tracking_url"):
+            lines.append(f"  Tracking link     {seeded['tracking_url']}")
+        for login in seeded["logins"]:
+            lines.append(f"  Sign in ({login['role']:<5})   {login['email']}  /  {login['password']}")
+    lines.append(f"  AWS (moto)        {stack.endpoint}  (table {stack.table}, user pool {stack.user_pool_id})")
+    if seeded:
+        login = seeded["logins"][0]
+        payload = json.dumps({"email": login["email"], "password": login["password"]})
+        lines += ["", "  Try it:",
+                  f"    curl -s -X POST {api}/auth/signin -H 'Content-Type: application/json' -d '{payload}'"]
+    lines += ["", f"{READY_LINE} at {api} (Ctrl-C stops it)."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.local",
+                                     description="Run PropDesk locally: moto as AWS, the API, scheduled jobs.")
+    parser.add_argument("--port", type=int, default=8000, help="the API's port (default 8000)")
+    parser.add_argument("--moto-port", type=int, default=5050, help="moto's port (default 5050)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--no-seed", action="store_true", help="start empty, without the demo firm")
+    args = parser.parse_args(argv)
+
+    for what, host, port in (("API", args.host, args.port), ("moto", "127.0.0.1", args.moto_port)):
+        if port_in_use(host, port):
+            print(f"Port {port} on {args.host} is in use; choose another with --{'moto-' if what == 'moto' else ''}port.",
+                  file=sys.stderr, flush=True)
+            return 2
+    if args.port == args.moto_port:
+        print("--port and --moto-port must differ.", file=sys.stderr, flush=True)
+        return 2
+
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="%(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    api = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{args.port}"
+    moto_server = None
+    process: subprocess.Popen | None = None
+    try:
+        say(f"Starting moto (the local AWS) on 127.0.0.1:{args.moto_port} ...")
+        moto_server, endpoint = aws.start_moto(args.moto_port)
+        stack = aws.create_resources(endpoint)
+        drop_foreign_environment()
+        aws.use(stack)  # before chalicelib's models are imported: they read the table name then
+        os.environ.update({"PROPDESK_STAGE": "local", "PROPDESK_PUBLIC_BASE_URL": api})
+        environment = dict(os.environ)
+
+        seeded = None
+        if not args.no_seed and not stop.is_set():
+            from . import seed
+            say("Seeding the demo firm ...")
+            seeded = seed.seed_demo()
+
+        if stop.is_set():
+            return 0
+        say(f"Starting the API on {api} ...")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local.serve", "--host", args.host, "--port", str(args.port), "--supervised"],
+            cwd=str(ROOT), env={**environment, "PYTHONUNBUFFERED": "1"}, stdin=subprocess.PIPE,
+            start_new_session=True,  # Ctrl-C reaches only us; we stop it in order
+        )
+        problem = wait_until_healthy(api, process, stop, READY_TIMEOUT)
+        if problem == "stopped while starting":
+            return 0
+        if problem:
+            print(f"PropDesk local stack failed to start: {problem}", file=sys.stderr, flush=True)
+            return 1
+        say(banner(api, stack, seeded))
+
+        while not stop.wait(0.5):
+            if process.poll() is not None:
+                print(f"The API process exited with code {process.returncode}; see its output above. "
+                      "Stopping the stack.", file=sys.stderr, flush=True)
+                return 1
+        say("Stopping the PropDesk local stack ...")
+        return 0
+    finally:
+        if process is not None:
+            stop_process(process)
+            if process.stdin:
+                process.stdin.close()
+        if moto_server is not None:
+            moto_server.stop()
+            inner = getattr(moto_server, "_server", None)
+            if inner is not None:
+                inner.server_close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""A demo firm on the local stack, made through the services (never raw table writes), so
+the demo data is exactly what the product would have made.
+
+Harmony Gardens Property Services (和谐花园物业), slug ``demo``: one property with three
+buildings and a dozen units (CSV import), an admin and a staff member with known
+passwords, and tickets in the states a queue shows (new, acknowledged, assigned, waiting
+on the resident, resolved).
+
+Needs the stack's environment in place first (``infra.local.aws.use(stack)``), and is
+idempotent: if the slug ``demo`` exists, nothing is done.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+SLUG = "demo"
+FIRM_NAME = "Harmony Gardens Property Services / 和谐花园物业"
+PASSWORD = "Demo-pass-2026"
+ADMIN_EMAIL = "admin@demo.propdesk.local"
+ADMIN_NAME = "陈静 Chen Jing"
+STAFF_EMAIL = "staff@demo.propdesk.local"
+STAFF_NAME = "王伟 Wang Wei"
+
+UNITS_CSV = """building,unit,floor
+1号楼,101,1
+1号楼,102,1
+1号楼,201,2
+1号楼,202,2
+2号楼,101,1
+2号楼,102,1
+2号楼,301,3
+2号楼,302,3
+3号楼,1201,12
+3号楼,1202,12
+3号楼,1203,12
+3号楼,1204,12
+"""
+
+LOGINS = [
+    {"email": ADMIN_EMAIL, "password": PASSWORD, "role": "admin", "name": ADMIN_NAME},
+    {"email": STAFF_EMAIL, "password": PASSWORD, "role": "staff", "name": STAFF_NAME},
+]
+
+
+def demo_exists() -> bool:
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.store import tenants as tenant_store
+
+    try:
+        tenant_store.check_slug_free(SLUG)
+    except Conflict:
+        return True
+    return False
+
+
+def seed_demo(now: datetime | None = None) -> dict:
+    """Make the demo firm. Returns {created, slug, tenant_id, logins, tickets, tracking_url};
+    ``created`` is False (and nothing else is filled in) when the slug already existed."""
+    from chalicelib.adapters import identity as directory
+    from chalicelib.domain.identity import Identity
+    from chalicelib.services import registry, signup, staff
+    from chalicelib.services import tickets as ticket_service
+
+    if demo_exists():
+        return {"created": False, "slug": SLUG, "logins": LOGINS, "tickets": [], "tracking_url": None}
+    now = now or datetime.now(timezone.utc)
+
+    # The firm and its first admin (no e-mail on the local stack; a known password instead).
+    answer = signup.sign_up({
+        "name": FIRM_NAME, "slug": SLUG, "time_zone": "Asia/Shanghai", "locale": "zh-CN",
+        "admin_email": ADMIN_EMAIL, "admin_name": ADMIN_NAME, "template": "prc-residential",
+    }, now=now - timedelta(days=7), send_invite=False, temporary_password=staff.local_temporary_password())
+    tenant_id = answer["tenant"]["id"]
+    directory.set_password(ADMIN_EMAIL, PASSWORD)
+    admin = Identity(tenant_id=tenant_id, sub=answer["admin"]["id"], role="admin", name=ADMIN_NAME,
+                     email=ADMIN_EMAIL)
+
+    # The register: one property, three buildings and twelve units from a CSV.
+    prop = registry.add_property(admin, {"name": "和谐花园 / Harmony Gardens",
+                                         "address": "上海市浦东新区和谐路 88 号 / 88 Hexie Road, Pudong, Shanghai"})
+    registry.import_units(admin, prop["id"], UNITS_CSV)
+    buildings = {b["name"]: b["id"] for b in registry.get_property(admin, prop["id"])["buildings"]}
+
+    # A colleague to assign work to.
+    colleague = staff.invite(admin, {"email": STAFF_EMAIL, "name": STAFF_NAME, "role": "staff"})
+    directory.set_password(STAFF_EMAIL, PASSWORD)
+    worker = Identity(tenant_id=tenant_id, sub=colleague["id"], role="staff", name=STAFF_NAME, email=STAFF_EMAIL)
+
+    def report(building: str, unit: str, category: str, urgency: str, description: str, **extra) -> dict:
+        return {"property_id": prop["id"], "building_id": buildings[building], "unit": unit,
+                "category": category, "urgency": urgency, "description": description, **extra}
+
+    stories = [
+        # (report, hours ago it came in, [(hours after arrival, who, event)])
+        (report("2号楼", "302", "fees", "normal", "物业费账单里多了一项“公共能耗分摊”，想了解是怎么算的。"
+                "/ The bill has a new 'shared energy' line; how is it worked out?",
+                contact={"name": "赵敏", "email": "zhao.min@example.com"}),
+         72, [(1, admin, {"type": "acknowledge", "note": "已收到，财务同事会核对。/ Received; finance will check."}),
+              (20, admin, {"type": "resolve", "note": "已发送分摊明细到您的邮箱。/ The breakdown is in your e-mail."})]),
+        (report("1号楼", "201", "repairs", "normal", "卫生间地漏返臭，已经一周了。/ The bathroom drain has smelt "
+                "for a week.", contact={"name": "李娜", "phone": "+86 138 0013 8000"},
+                entry={"present": True}),
+         48, [(0.5, admin, {"type": "acknowledge"}),
+              (1, admin, {"type": "assign", "assignee": worker.sub}),
+              (3, worker, {"type": "wait", "question": "请问周六上午 9-12 点家里有人吗？我们上门检查。/ "
+                                                        "Is someone home Saturday 9-12 so we can inspect?"})]),
+        (report("3号楼", "1203", "environment", "normal", "楼道垃圾桶满了没人清理。/ The bins on our landing "
+                "are full and not emptied.", contact={"name": "周杰", "phone": "+86 139 1234 5678"}),
+         24, [(2, admin, {"type": "acknowledge", "note": "已通知保洁主管。/ Cleaning lead told."}),
+              (2.5, admin, {"type": "assign", "assignee": worker.sub})]),
+        (report("1号楼", "102", "repairs", "urgent", "单元门门禁坏了，门关不上。/ The entrance door lock is "
+                "broken; the door won't close.", contact={"name": "孙丽", "phone": "+86 137 0000 1111"}),
+         5, [(1, worker, {"type": "acknowledge", "note": "维修师傅下午到。/ The technician comes this afternoon."})]),
+        (report("3号楼", "1201", "water_leak", "urgent", "楼上漏水，天花板在滴水！/ Water is dripping through "
+                "the ceiling from upstairs!", contact={"name": "吴强", "phone": "+86 136 8888 9999"},
+                entry={"present": False, "windows": [{"days": [], "from": "08:00", "to": "20:00"}]}),
+         0.1, []),
+    ]
+    made = []
+    for n, (body, hours_ago, events) in enumerate(stories, start=1):
+        arrived = now - timedelta(hours=hours_ago)
+        body.setdefault("entry", {"present": False, "windows": [{"days": ["sat"], "from": "09:00", "to": "12:00"}]})
+        submitted, _ = ticket_service.submit_report(SLUG, body, idempotency_key=f"demo-seed-{n:02d}", now=arrived)
+        number = submitted["ticket"]["number"]
+        ticket_id = _ticket_id(ticket_service, admin, number)
+        version = ticket_service.read(admin, ticket_id)["version"]
+        status = "new"
+        for after_hours, who, event in events:
+            view = ticket_service.record_event(who, ticket_id, event, f'"{version}"',
+                                               now=arrived + timedelta(hours=after_hours))
+            version, status = view["version"], view["status"]
+        made.append({"number": number, "id": ticket_id, "status": status,
+                     "tracking_url": submitted["ticket"]["tracking_url"]})
+
+    waiting = next(t for t in made if t["status"] == "waiting")
+    return {"created": True, "slug": SLUG, "tenant_id": tenant_id, "property_id": prop["id"], "logins": LOGINS,
+            "tickets": made, "tracking_url": waiting["tracking_url"]}
+
+
+def _ticket_id(ticket_service, who, number: int) -> str:
+    """Find a fresh ticket's id by its number in the open queue (intake answers a resident
+    with the number and tracking link only)."""
+    for ticket in ticket_service.queue(who, {"limit": "100"})["tickets"]:
+        if ticket["number"] == number:
+            return ticket["id"]
+    raise LookupError(f"ticket {number} is not in the queue")

@@ -1,0 +1,242 @@
+"""``python -m infra.local`` end to end: a real subprocess, real HTTP, real signals.
+
+What a developer gets from ``make dev``: moto, the demo firm, the API with our gateway,
+and a clean stop on Ctrl-C (the whole process tree gone, the ports free again).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+READY = "PropDesk local stack is ready"
+START_TIMEOUT = 60
+STOP_TIMEOUT = 10
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def children_of(pid: int) -> list[int]:
+    """Every descendant of ``pid`` (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        current = frontier.pop()
+        kids = [p for p, parent in parents.items() if parent == current]
+        found += kids
+        frontier += kids
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+class Runner:
+    """The stack as a subprocess, its output collected by a thread."""
+
+    def __init__(self, port: int, moto_port: int, *extra: str) -> None:
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("AWS_", "COGNITO_", "PROPDESK_", "POWERTOOLS_"))}
+        env["PYTHONUNBUFFERED"] = "1"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local", "--port", str(port), "--moto-port", str(moto_port), *extra],
+            cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: list[str] = []
+        self.ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+            if READY in line:
+                self.ready.set()
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def value(self, label: str) -> str:
+        line = next(line for line in self.lines if line.strip().startswith(label))
+        return line.strip()[len(label):].strip()
+
+
+def start(*extra: str) -> Runner:
+    port = free_port()
+    moto_port = free_port()
+    while moto_port == port:
+        moto_port = free_port()
+    runner = Runner(port, moto_port, *extra)
+    started = time.monotonic()
+    deadline = started + START_TIMEOUT
+    while not runner.ready.wait(0.2):
+        if runner.process.poll() is not None or time.monotonic() > deadline:
+            runner.process.kill()
+            pytest.fail(f"the local stack did not become ready (exit code {runner.process.poll()}):\n"
+                        + runner.output)
+    runner.startup_seconds = time.monotonic() - started
+    runner.api = f"http://127.0.0.1:{port}"
+    runner.port, runner.moto_port = port, moto_port
+    return runner
+
+
+@pytest.fixture(scope="module")
+def stack():
+    runner = start()
+    yield runner
+    if runner.process.poll() is None:  # the stop test did not run or failed
+        runner.process.kill()
+        runner.process.wait(5)
+
+
+@pytest.fixture(scope="module")
+def admin_token(stack):
+    response = requests.post(f"{stack.api}/auth/signin",
+                             json={"email": "admin@demo.propdesk.local", "password": "Demo-pass-2026"}, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()["tokens"]["IdToken"]
+
+
+def test_the_banner_says_where_everything_is(stack):
+    out = stack.output
+    assert stack.api in out
+    assert f"{stack.api}/openapi.json" in out
+    assert f"POST {stack.api}/r/demo/tickets" in out
+    assert "admin@demo.propdesk.local" in out and "staff@demo.propdesk.local" in out and "Demo-pass-2026" in out
+    assert f"http://127.0.0.1:{stack.moto_port}" in out
+    assert "curl -s -X POST" in out
+    assert "No scheduled jobs are defined." in out
+
+
+def test_health_and_openapi(stack):
+    assert requests.get(f"{stack.api}/healthz", timeout=10).status_code == 200
+    response = requests.get(f"{stack.api}/openapi.json", timeout=10)
+    assert response.status_code == 200
+    assert "/r/{slug}/tickets" in response.json()["paths"]
+
+
+def test_the_demo_queue_lists_the_seeded_tickets_by_due_time(stack, admin_token):
+    response = requests.get(f"{stack.api}/api/tickets", headers={"Authorization": f"Bearer {admin_token}"},
+                            timeout=10)
+    assert response.status_code == 200, response.text
+    tickets = response.json()["tickets"]
+    assert {t["status"] for t in tickets} >= {"new", "acknowledged", "assigned", "waiting"}
+    dues = [t["due_at"] for t in tickets]
+    assert dues == sorted(dues) and None not in dues
+    assert any(t["assignee_name"] == "王伟 Wang Wei" for t in tickets)
+
+    done = requests.get(f"{stack.api}/api/tickets", params={"status": "resolved"},
+                        headers={"Authorization": f"Bearer {admin_token}"}, timeout=10)
+    assert done.status_code == 200 and len(done.json()["tickets"]) == 1
+
+
+def test_a_resident_report_is_idempotent_and_trackable(stack, admin_token):
+    queue = requests.get(f"{stack.api}/api/tickets", headers={"Authorization": f"Bearer {admin_token}"},
+                         timeout=10).json()["tickets"]
+    sample = queue[0]
+    report = {"property_id": sample["property_id"], "building_id": sample["building_id"], "unit": sample["unit"],
+              "category": "repairs", "urgency": "normal", "description": "走廊灯不亮了 / The corridor light is out.",
+              "contact": {"name": "Li Na", "phone": "+86 138 0013 8000"}, "entry": {"present": True}}
+    key = f"test-{uuid.uuid4().hex}"
+    first = requests.post(f"{stack.api}/r/demo/tickets", json=report, headers={"Idempotency-Key": key}, timeout=10)
+    again = requests.post(f"{stack.api}/r/demo/tickets", json=report, headers={"Idempotency-Key": key}, timeout=10)
+    assert first.status_code == 201, first.text
+    assert again.status_code == 201, again.text
+    assert first.json()["ticket"]["number"] == again.json()["ticket"]["number"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+    tracking_url = first.json()["ticket"]["tracking_url"]
+    assert tracking_url.startswith(f"{stack.api}/t/")
+    tracked = requests.get(tracking_url, timeout=10)
+    assert tracked.status_code == 200
+    assert tracked.json()["number"] == first.json()["ticket"]["number"]
+
+    seeded = requests.get(stack.value("Tracking link"), timeout=10)
+    assert seeded.status_code == 200 and seeded.json()["status"] == "waiting"
+
+
+def test_unknown_routes_and_missing_tokens_answer_in_our_error_shape(stack):
+    missing = requests.get(f"{stack.api}/no/such/route", timeout=10)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+
+    anonymous = requests.get(f"{stack.api}/api/tickets", timeout=10)
+    assert anonymous.status_code == 401
+    assert anonymous.json()["error"]["code"] == "unauthorized"
+
+
+def test_ctrl_c_stops_the_whole_tree_and_frees_the_ports(stack):
+    """Last in this module: it stops the stack."""
+    process = stack.process
+    tree = children_of(process.pid)
+    assert tree, "the API should run as a subprocess"
+    assert listening(stack.port) and listening(stack.moto_port)
+
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    try:
+        code = process.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the stack did not stop within 10 s of Ctrl-C:\n" + stack.output)
+    assert code == 0, stack.output
+    while any(alive(pid) for pid in tree) and time.monotonic() - started < STOP_TIMEOUT:
+        time.sleep(0.1)
+    assert not [pid for pid in tree if alive(pid)], "processes left behind"
+    assert not listening(stack.port) and not listening(stack.moto_port)
+    for port in (stack.port, stack.moto_port):
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port))  # free to listen on again
+    print(f"local stack: ready in {stack.startup_seconds:.1f} s, stopped in {time.monotonic() - started:.1f} s")
+
+
+def test_the_runner_fails_when_the_api_process_dies():
+    runner = start("--no-seed")
+    try:
+        assert "admin@demo.propdesk.local" not in runner.output  # --no-seed: no demo firm
+        (api_process,) = [pid for pid in children_of(runner.process.pid) if alive(pid)]
+        os.kill(api_process, signal.SIGKILL)
+        code = runner.process.wait(STOP_TIMEOUT)
+        assert code != 0
+        assert "The API process exited" in runner.output
+        assert not listening(runner.moto_port)
+    finally:
+        if runner.process.poll() is None:
+            runner.process.kill()
+            runner.process.wait(5)
