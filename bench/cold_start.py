@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # label → (statement timed in the child, what it means)
 SUBJECTS: dict[str, tuple[str, str]] = {
     "boto3": ("import boto3", "import boto3 (the yardstick)"),
-    "app": ("import app", "import app (the Lambda handler module: Chalice app, routes, services, store models)"),
+    "app": ("import app", "import app (the Lambda handler module: Chalice app and routes; services and the store load on first use)"),
     "app_first_request_modules": (
         "import app, jwt, jwt.algorithms; from jwt import PyJWKClient; import chalicelib.store.models",
         "import app + what the first authorized request imports on top (jwt, PyJWKClient, cryptography's RSA)"),
