@@ -2,7 +2,7 @@
 chalicelib/domain, every table access in chalicelib/store. Importing this module opens no
 connection and builds no AWS client (it is the Lambda cold start)."""
 
-from chalice import Chalice
+from chalice import Chalice, Rate
 
 from chalicelib.api import admin, auth, openapi, public, tickets
 
@@ -14,3 +14,10 @@ app.register_blueprint(public.bp)
 app.register_blueprint(tickets.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(openapi.bp)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="sla_sweep")
+def sla_sweep(event) -> dict:
+    """Every minute: escalate what is due, then deliver the outbox. "Now" is the event's time."""
+    from chalicelib.jobs import run_sla_sweep
+    return run_sla_sweep(event.to_dict())

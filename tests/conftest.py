@@ -26,24 +26,34 @@ from infra.local import aws as local_aws  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def local_stack():
+def moto_endpoint():
     server, endpoint = local_aws.start_moto()
-    stack = local_aws.create_resources(endpoint, table="propdesk-test")
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def local_stack(moto_endpoint):
+    """A clean AWS for each test module: moto is reset and the table and user pool made anew.
+    (moto answers an index query by looking at every item, so a table that grew through the
+    whole session would make later tests slow for no reason of ours.)"""
+    import urllib.request
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=60)
+    stack = local_aws.create_resources(moto_endpoint, table="propdesk-test")
     local_aws.use(stack)
     from chalicelib.settings import settings
     settings.cache_clear()
     yield stack
-    server.stop()
 
 
 @pytest.fixture(scope="session")
-def app(local_stack):
+def app():
     from app import app as chalice_app
     return chalice_app
 
 
-@pytest.fixture(scope="session")
-def client(app):
+@pytest.fixture(scope="module")
+def client(app, local_stack):
     from chalice.test import Client
 
     from infra.local.gateway import PropDeskLocalGateway

@@ -7,6 +7,8 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..domain import registry as registry_rules
+from ..domain.escalation import NOTIFICATIONS_QUERY
+from ..domain.fields import AnyObject, Shape
 from ..domain.tenants import STAFF_CHANGE, STAFF_INVITE
 from .http import Call, endpoint, lazy
 
@@ -15,6 +17,7 @@ staff = lazy("chalicelib.services.staff")
 firm = lazy("chalicelib.services.firm")
 
 bp = Blueprint(__name__)
+STANDARDS_BODY = Shape(fields={"standards": AnyObject(description="the whole standards document (see tenants/README.md)")})
 CSV_MAX_BYTES = 1024 * 1024
 
 
@@ -28,6 +31,27 @@ def get_tenant(call: Call) -> dict:
 def get_standards(call: Call):
     answer = firm.standards(call.who)
     return 200, answer, {"ETag": f'"{answer["version"]}"'}
+
+
+@endpoint(bp, "/api/standards", "PUT", admin=True, summary="Replace your service standards (whole document)",
+          tags=["standards"], request=STANDARDS_BODY, headers=["If-Match"],
+          responses={200: "saved; the new version and what changed", 409: "someone saved another version first",
+                     422: "every problem with its path; nothing saved", 428: "If-Match missing"})
+def put_standards(call: Call):
+    answer = firm.replace_standards(call.who, call.json(), call.header("if-match"))
+    return 200, answer, {"ETag": f'"{answer["version"]}"'}
+
+
+@endpoint(bp, "/api/standards/history", "GET", admin=True, summary="Who changed the standards, when, and what",
+          tags=["standards"], responses={200: "versions, newest first"})
+def standards_history(call: Call) -> dict:
+    return firm.history(call.who)
+
+
+@endpoint(bp, "/api/notifications", "GET", admin=True, summary="Notifications sent by escalations; ?status=failed",
+          tags=["standards"], query=NOTIFICATIONS_QUERY, responses={200: "notifications, most recent first"})
+def list_notifications(call: Call) -> dict:
+    return firm.notifications(call.who, call.query)
 
 
 @endpoint(bp, "/api/properties", "GET", summary="Your properties", tags=["register"], responses={200: "properties"})

@@ -221,3 +221,16 @@ class Shape(Field):
             "properties": {name: spec.schema() for name, spec in self.fields.items()},
             "required": [name for name, spec in self.fields.items() if spec.required],
         })
+
+
+@dataclass
+class AnyObject(Field):
+    """A free-form JSON object validated elsewhere (e.g. a whole standards document)."""
+
+    def clean(self, value: Any, path: str, problems: dict[str, str]) -> dict:
+        if not isinstance(value, dict):
+            raise Problem("must be an object")
+        return value
+
+    def schema(self) -> dict:
+        return self._doc({"type": "object"})

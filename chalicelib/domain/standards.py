@@ -1,58 +1,98 @@
-"""Service standards: the categories, priorities and targets a firm promises.
+"""Service standards: what a firm promises, and the checks a standards document must pass.
 
-For now the standards document is stored as the template gave it; this module reads
-the parts tickets need (the category and priority lists, the promised durations).
-Durations count calendar time until the SLA engine adds business calendars: a
-"7 working days" target is read as 7 × 24 h, which errs on the generous side for
-the resident's promise shown in the queue ordering, and is marked ``business``.
+A document (YAML in tenants/, JSON through the API) has:
+
+    calendar:   time_zone, optional country (public holidays and make-up days from a
+                library), hours per weekday (several intervals a day), extra holidays/workdays
+    priorities: [{key, name: {zh-CN, en}}]
+    categories: [{key, name, help?, emergency?}]      emergency categories run 24/7
+    targets:    {category|*: {priority|*: {first_response, resolution, update_every?,
+                 attend?, pause_on_wait?}}}            '*' is the fallback on either axis
+    escalation: {warn_at: 0.8, level1: {notify: [...]}, level2: {after: 4h, notify: [...]}}
+    survey:     {after_resolution: 24h, min_n: 5}
+
+Durations read as people write them: ``30m``, ``24h``, ``7d`` are calendar time;
+``4 business hours`` counts open hours of the calendar; ``7 working days`` means the same
+clock time on the 7th following working day.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import timedelta
+import zoneinfo
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from .errors import InvalidInput
 
 LOCALES = ("zh-CN", "en")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TARGET_FIELDS = ("first_response", "resolution", "update_every", "attend")
+CHANNELS = ("email", "sms", "wecom", "dingtalk", "slack", "webhook")
+SUPPORTED_COUNTRIES = ("CN", "GB", "HK", "SG", "US")
 
 _DURATION = re.compile(
-    r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>m|min|minutes?|h|hours?|d|days?|wd|working days?|business days?)\s*$"
-)
+    r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>m|min|mins|minutes?|h|hrs?|hours?|d|days?"
+    r"|bh|business hours?|working hours?|wd|working days?|business days?)\s*$")
 
 
 @dataclass(frozen=True)
 class Duration:
-    amount: timedelta
-    business: bool
+    kind: str  # "calendar" | "business_hours" | "working_days"
+    amount: timedelta  # for working_days: days × 24 h (used only for ordering and display)
+    days: int
     text: str
+
+    @property
+    def business(self) -> bool:
+        return self.kind != "calendar"
 
 
 def parse_duration(text: Any) -> Duration:
-    """'30m', '24h', '7d', '7 working days' → Duration; raises ValueError otherwise."""
-    match = _DURATION.match(str(text))
+    """'30m', '24h', '7d', '4 business hours', '7 working days' → Duration; ValueError otherwise."""
+    raw = str(text).strip()
+    if raw.startswith("-"):
+        raise ValueError("must be longer than zero")
+    match = _DURATION.match(raw)
     if not match:
-        raise ValueError(f"'{text}' is not a duration like 30m, 24h, 7d or '7 working days'")
-    n = float(match["n"])
-    unit = match["unit"]
+        raise ValueError(f"'{raw}' is not a duration like 30m, 24h, 7d, '4 business hours' or '7 working days'")
+    n, unit = float(match["n"]), match["unit"]
+    if n <= 0:
+        raise ValueError("must be longer than zero")
+    if unit in ("wd",) or unit.startswith(("working day", "business day")):
+        if n != int(n):
+            raise ValueError("working days must be a whole number")
+        return Duration("working_days", timedelta(days=n), int(n), raw)
+    if unit == "bh" or unit.startswith(("business hour", "working hour")):
+        return Duration("business_hours", timedelta(hours=n), 0, raw)
     if unit.startswith("m"):
-        amount = timedelta(minutes=n)
-    elif unit.startswith("h"):
-        amount = timedelta(hours=n)
-    else:
-        amount = timedelta(days=n)
-    business = unit in ("wd",) or unit.startswith(("working", "business"))
-    if amount <= timedelta(0):
-        raise ValueError(f"'{text}' must be longer than zero")
-    return Duration(amount, business, str(text).strip())
+        return Duration("calendar", timedelta(minutes=n), 0, raw)
+    if unit.startswith("h"):
+        return Duration("calendar", timedelta(hours=n), 0, raw)
+    return Duration("calendar", timedelta(days=n), 0, raw)
 
 
 @dataclass(frozen=True)
 class Targets:
     first_response: Duration
     resolution: Duration
+    update_every: Duration | None = None
+    pause_on_wait: bool = True
+    emergency: bool = False
+
+    def as_dict(self) -> dict:
+        """What a ticket keeps of its targets, chosen when it is created."""
+        return {"first_response": self.first_response.text, "resolution": self.resolution.text,
+                "update_every": self.update_every.text if self.update_every else None,
+                "pause_on_wait": self.pause_on_wait, "emergency": self.emergency}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Targets":
+        return cls(parse_duration(data["first_response"]), parse_duration(data["resolution"]),
+                   parse_duration(data["update_every"]) if data.get("update_every") else None,
+                   bool(data.get("pause_on_wait", True)), bool(data.get("emergency", False)))
 
 
 @dataclass(frozen=True)
@@ -74,47 +114,309 @@ class Standards:
         table = self.document.get("targets", {})
         found: dict[str, Any] = {}
         for cat_key, pri_key in (("*", "*"), ("*", priority), (category, "*"), (category, priority)):
-            found.update(table.get(cat_key, {}).get(pri_key, {}) or {})
-        return Targets(parse_duration(found["first_response"]), parse_duration(found["resolution"]))
+            found.update((table.get(cat_key) or {}).get(pri_key) or {})
+        return Targets(parse_duration(found["first_response"]), parse_duration(found["resolution"]),
+                       parse_duration(found["update_every"]) if found.get("update_every") else None,
+                       bool(found.get("pause_on_wait", True)), self.is_emergency(category))
+
+    @property
+    def escalation(self) -> dict:
+        return self.document.get("escalation") or {}
+
+    @property
+    def warn_at(self) -> float | None:
+        value = self.escalation.get("warn_at")
+        return float(value) if value is not None else None
+
+    def calendar(self, around: datetime):
+        """The business calendar, with holidays for the years around ``around``."""
+        return calendar_for(self.document.get("calendar") or {}, around.year)
+
+
+def calendar_for(calendar_doc: dict, year: int):
+    import json
+    return _calendar(json.dumps(calendar_doc, sort_keys=True, default=str), year)
+
+
+@lru_cache(maxsize=256)
+def _calendar(calendar_json: str, year: int):
+    import json
+
+    from .calendar import calendar_from_document
+    return calendar_from_document(json.loads(calendar_json), range(year - 1, year + 3))
+
+
+def deadline(calendar_doc: dict, start: datetime, duration: Duration, *, emergency: bool) -> datetime:
+    """When a promise of ``duration`` made at ``start`` falls due. Emergencies run 24/7."""
+    if duration.kind == "calendar":
+        return start + duration.amount
+    from . import calendar as business
+    cal = calendar_for(calendar_doc, start.year)
+    if emergency:
+        cal = replace(cal, always_open=True)
+    if duration.kind == "business_hours":
+        return business.add(cal, start, duration.amount)
+    return business.add_working_days(cal, start, duration.days)
+
+
+def shift(calendar_doc: dict, due: datetime, duration: Duration, paused_from: datetime, paused_to: datetime,
+          *, emergency: bool) -> datetime:
+    """Move a deadline by the time a clock stood still: calendar time for calendar targets,
+    open time of the calendar for business targets."""
+    if paused_to <= paused_from:
+        return due
+    if duration.kind == "calendar" or emergency:
+        return due + (paused_to - paused_from)
+    from . import calendar as business
+    cal = calendar_for(calendar_doc, paused_from.year)
+    return business.add(cal, due, business.between(cal, paused_from, paused_to))
+
+
+def normalize(document: Any) -> Any:
+    """Plain JSON types only (YAML gives dates for 2026-10-01): what the store and API carry."""
+    import json
+    return json.loads(json.dumps(document, default=str))
+
+
+# --- validation ----------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
+_PHONE = re.compile(r"\+?[0-9][0-9 \-]{5,22}")
 
 
 def check_document(document: Any) -> Standards:
-    """The checks a stored standards document must pass before any ticket relies on it."""
+    """Every check a standards document must pass before anything is saved; all problems
+    at once, each under its path (``targets.water_leak.urgent.first_response``)."""
     problems: dict[str, str] = {}
     if not isinstance(document, dict):
         raise InvalidInput("The standards document must be a mapping.", {"standards": "must be a mapping"})
-    for kind in ("categories", "priorities"):
-        entries = document.get(kind)
-        if not isinstance(entries, list) or not entries:
-            problems[kind] = "needs at least one entry"
-            continue
-        seen: set[str] = set()
-        for i, entry in enumerate(entries):
-            key = entry.get("key") if isinstance(entry, dict) else None
-            if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", key):
-                problems[f"{kind}[{i}].key"] = "must be lower-case letters, digits or _ (max 40)"
-            elif key in seen:
-                problems[f"{kind}[{i}].key"] = f"'{key}' appears twice"
-            else:
-                seen.add(key)
-            names = entry.get("name") if isinstance(entry, dict) else None
-            if not isinstance(names, dict) or not all(isinstance(names.get(loc), str) for loc in LOCALES):
-                problems[f"{kind}[{i}].name"] = "needs a name in zh-CN and en"
-    targets = document.get("targets")
-    if not isinstance(targets, dict) or not isinstance(targets.get("*", {}).get("*"), dict):
-        problems["targets.*.*"] = "a default target (category * and priority *) is required"
-    else:
-        for cat_key, by_priority in targets.items():
-            for pri_key, target in (by_priority or {}).items():
-                for name, value in (target or {}).items():
-                    try:
-                        parse_duration(value)
-                    except ValueError as exc:
-                        problems[f"targets.{cat_key}.{pri_key}.{name}"] = str(exc)
-        default = targets.get("*", {}).get("*", {})
-        for name in ("first_response", "resolution"):
-            if name not in default:
-                problems[f"targets.*.*.{name}"] = "is required"
+    known = {"name", "description", "calendar", "priorities", "categories", "targets", "escalation", "survey"}
+    for key in document:
+        if key not in known:
+            problems[str(key)] = "is not a recognised section"
+    keys = {kind: _check_entries(document, kind, problems) for kind in ("categories", "priorities")}
+    _check_calendar(document.get("calendar"), problems)
+    _check_targets(document.get("targets"), keys["categories"], keys["priorities"], problems)
+    _check_escalation(document.get("escalation"), problems)
+    _check_survey(document.get("survey"), problems)
     if problems:
-        raise InvalidInput("The service standards are not valid.", problems)
+        raise InvalidInput(f"The service standards have {len(problems)} problem(s); nothing was saved.", problems)
     return Standards(document)
+
+
+def _check_entries(document: dict, kind: str, problems: dict[str, str]) -> set[str]:
+    entries = document.get(kind)
+    seen: set[str] = set()
+    if not isinstance(entries, list) or not entries:
+        problems[kind] = "needs at least one entry"
+        return seen
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            problems[f"{kind}[{i}]"] = "must be a mapping with key and name"
+            continue
+        key = entry.get("key")
+        if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", key):
+            problems[f"{kind}[{i}].key"] = "must be lower-case letters, digits or _ (max 40), starting with a letter"
+        elif key in seen:
+            problems[f"{kind}[{i}].key"] = f"'{key}' appears twice"
+        else:
+            seen.add(key)
+        names = entry.get("name")
+        if not isinstance(names, dict) or not all(isinstance(names.get(loc), str) and names[loc].strip()
+                                                  for loc in LOCALES):
+            problems[f"{kind}[{i}].name"] = "needs a name in zh-CN and en"
+        if "emergency" in entry and not isinstance(entry["emergency"], bool):
+            problems[f"{kind}[{i}].emergency"] = "must be true or false"
+    return seen
+
+
+def _check_calendar(calendar: Any, problems: dict[str, str]) -> None:
+    if not isinstance(calendar, dict):
+        problems["calendar"] = "is required: time_zone and hours"
+        return
+    zone = calendar.get("time_zone")
+    try:
+        if not isinstance(zone, str) or zone not in zoneinfo.available_timezones():
+            raise ValueError
+    except ValueError:
+        problems["calendar.time_zone"] = "must be an IANA time zone such as Asia/Shanghai or Europe/London"
+    country = calendar.get("country")
+    if country is not None and country not in SUPPORTED_COUNTRIES:
+        problems["calendar.country"] = "must be one of: " + ", ".join(SUPPORTED_COUNTRIES)
+    hours = calendar.get("hours")
+    if not isinstance(hours, dict) or not hours:
+        problems["calendar.hours"] = "give opening hours for at least one weekday, e.g. mon: ['09:00-17:30']"
+    else:
+        from .calendar import parse_hours
+        for day, intervals in hours.items():
+            if day not in WEEKDAYS:
+                problems[f"calendar.hours.{day}"] = "must be a weekday: " + ", ".join(WEEKDAYS)
+                continue
+            if intervals in (None, []):
+                continue
+            if not isinstance(intervals, list):
+                problems[f"calendar.hours.{day}"] = "must be a list like ['08:30-12:00', '13:30-18:00']"
+                continue
+            try:
+                parse_hours(intervals)
+            except ValueError as exc:
+                problems[f"calendar.hours.{day}"] = str(exc)
+    for kind in ("holidays", "workdays"):
+        for i, value in enumerate(calendar.get(kind) or []):
+            try:
+                value if isinstance(value, date) else date.fromisoformat(str(value))
+            except ValueError:
+                problems[f"calendar.{kind}[{i}]"] = "must be a date like 2026-10-01"
+    if not any(key.startswith("calendar") for key in problems):
+        # What only the whole calendar can tell: a date both a holiday and a workday, a
+        # subdivision the holiday library does not know, no open time at all.
+        from .calendar import calendar_from_document
+        try:
+            calendar_from_document(calendar, [datetime.now().year])
+        except ValueError as exc:
+            problems["calendar"] = str(exc)
+
+
+def _check_targets(targets: Any, categories: set[str], priorities: set[str], problems: dict[str, str]) -> None:
+    if not isinstance(targets, dict) or not isinstance((targets.get("*") or {}).get("*"), dict):
+        problems["targets.*.*"] = "a default target (category * and priority *) is required"
+        return
+    for cat_key, by_priority in targets.items():
+        path = f"targets.{cat_key}"
+        if cat_key != "*" and categories and cat_key not in categories:
+            problems[path] = "is not a category key (one of: " + ", ".join(sorted(categories)) + ")"
+            continue
+        if not isinstance(by_priority, dict):
+            problems[path] = "must map priorities to targets"
+            continue
+        for pri_key, target in by_priority.items():
+            tpath = f"{path}.{pri_key}"
+            if pri_key != "*" and priorities and pri_key not in priorities:
+                problems[tpath] = "is not a priority key (one of: " + ", ".join(sorted(priorities)) + ")"
+                continue
+            if not isinstance(target, dict):
+                problems[tpath] = "must be a mapping like {first_response: 24h, resolution: 7 working days}"
+                continue
+            for name, value in target.items():
+                if name == "pause_on_wait":
+                    if not isinstance(value, bool):
+                        problems[f"{tpath}.{name}"] = "must be true or false"
+                    continue
+                if name not in TARGET_FIELDS:
+                    problems[f"{tpath}.{name}"] = "is not a target (one of: " + ", ".join(TARGET_FIELDS) + \
+                                                  ", pause_on_wait)"
+                    continue
+                try:
+                    parse_duration(value)
+                except ValueError as exc:
+                    problems[f"{tpath}.{name}"] = str(exc)
+    default = targets["*"]["*"]
+    for name in ("first_response", "resolution"):
+        if name not in default:
+            problems[f"targets.*.*.{name}"] = "is required"
+
+
+def _check_escalation(escalation: Any, problems: dict[str, str]) -> None:
+    if escalation is None:
+        return
+    if not isinstance(escalation, dict):
+        problems["escalation"] = "must be a mapping with warn_at, level1, level2"
+        return
+    warn = escalation.get("warn_at")
+    if warn is not None and (isinstance(warn, bool) or not isinstance(warn, (int, float)) or not 0 < warn < 1):
+        problems["escalation.warn_at"] = "must be a share between 0 and 1, e.g. 0.8"
+    for level in ("level1", "level2"):
+        spec = escalation.get(level)
+        if spec is None:
+            continue
+        if not isinstance(spec, dict):
+            problems[f"escalation.{level}"] = "must be a mapping with notify (and after, for level2)"
+            continue
+        if level == "level2":
+            try:
+                parse_duration(spec.get("after"))
+            except ValueError as exc:
+                problems["escalation.level2.after"] = str(exc) if spec.get("after") else "is required (e.g. 4h)"
+        notify = spec.get("notify", [])
+        if not isinstance(notify, list):
+            problems[f"escalation.{level}.notify"] = "must be a list of recipients"
+            continue
+        for i, entry in enumerate(notify):
+            for field, reason in channel_problems(entry).items():
+                problems[f"escalation.{level}.notify[{i}]{'.' + field if field else ''}"] = reason
+
+
+def channel_problems(entry: Any) -> dict[str, str]:
+    """Why a recipient entry of an escalation chain cannot be used ({} when fine)."""
+    if not isinstance(entry, dict):
+        return {"": "must be a mapping like {channel: email, to: ops@example.com}"}
+    channel = entry.get("channel")
+    if channel not in CHANNELS:
+        return {"channel": "must be one of: " + ", ".join(CHANNELS)}
+    if channel == "email":
+        if not isinstance(entry.get("to"), str) or not _EMAIL.fullmatch(entry["to"]):
+            return {"to": "must be an e-mail address"}
+    elif channel == "sms":
+        if not isinstance(entry.get("to"), str) or not _PHONE.fullmatch(entry["to"]):
+            return {"to": "must be a phone number like +8613800138000"}
+    else:
+        url = entry.get("url")
+        local = isinstance(url, str) and re.match(r"http://(127\.0\.0\.1|localhost)(:\d+)?/", url)
+        if not isinstance(url, str) or not (url.startswith("https://") or local):
+            return {"url": "must be an https:// address"}
+        if channel == "dingtalk" and entry.get("secret") is not None and not str(entry["secret"]).startswith("SEC"):
+            return {"secret": "must be the robot's signing secret (starts with SEC)"}
+    return {}
+
+
+def _check_survey(survey: Any, problems: dict[str, str]) -> None:
+    if survey is None:
+        return
+    if not isinstance(survey, dict):
+        problems["survey"] = "must be a mapping"
+        return
+    if "after_resolution" in survey:
+        try:
+            parse_duration(survey["after_resolution"])
+        except ValueError as exc:
+            problems["survey.after_resolution"] = str(exc)
+    min_n = survey.get("min_n")
+    if min_n is not None and (isinstance(min_n, bool) or not isinstance(min_n, int) or not 1 <= min_n <= 1000):
+        problems["survey.min_n"] = "must be a whole number from 1 to 1000"
+
+
+def changes(before: Any, after: Any, path: str = "") -> list[str]:
+    """What changed between two documents, path by path, as a person would read it."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        found: list[str] = []
+        for key in sorted(set(before) | set(after), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in before:
+                found.append(f"{sub}: added")
+            elif key not in after:
+                found.append(f"{sub}: removed")
+            else:
+                found += changes(before[key], after[key], sub)
+        return found
+    if isinstance(before, list) and isinstance(after, list) and all(isinstance(x, dict) and "key" in x
+                                                                    for x in before + after):
+        old = {x["key"]: x for x in before}
+        new = {x["key"]: x for x in after}
+        found = []
+        for key in list(old) + [k for k in new if k not in old]:
+            sub = f"{path}.{key}"
+            if key not in new:
+                found.append(f"{sub}: removed")
+            elif key not in old:
+                found.append(f"{sub}: added")
+            else:
+                found += changes(old[key], new[key], sub)
+        return found
+    if before != after:
+        return [f"{path}: {_short(before)} → {_short(after)}"]
+    return []
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from . import clock
 from .errors import InvalidInput, TransitionRefused
 from .fields import Boolean, Choice, Email, ListOf, Phone, Problem, Shape, Text
-from .standards import Standards
+from .standards import Standards, Targets
 
 OPEN_STATES = ("new", "acknowledged", "assigned", "waiting")
 DONE_STATES = ("resolved", "closed")
@@ -155,6 +156,21 @@ class Ticket:
     first_response_due: datetime | None = None
     resolution_due: datetime | None = None
     tracking_digest: str = ""
+    # The SLA clock (domain/clock.py): targets and calendar as chosen at creation, the spans
+    # the resolution clock stood still, and the last public word from staff.
+    targets: dict = field(default_factory=dict)
+    calendar: dict = field(default_factory=dict)
+    stops: list = field(default_factory=list)
+    last_public_update_at: datetime | None = None
+    next_update_due: datetime | None = None
+
+    @property
+    def clock_stops(self) -> list[clock.Stop]:
+        return [clock.Stop.from_list(s) for s in self.stops]
+
+    @property
+    def paused(self) -> bool:
+        return any(s.until is None and s.why == "waiting" for s in self.clock_stops)
 
     @property
     def is_open(self) -> bool:
@@ -162,28 +178,43 @@ class Ticket:
 
     @property
     def due_at(self) -> datetime | None:
-        """The next promise the firm must keep: first response, then resolution."""
+        """The next promise the firm must keep: first response, then the earlier of the
+        next update and resolution. None while the clock stands still."""
         if not self.is_open:
             return None
         if self.first_response_at is None:
             return self.first_response_due
-        return self.resolution_due
+        if self.paused:
+            return None
+        candidates = [d for d in (self.next_update_due, self.resolution_due) if d is not None]
+        return min(candidates) if candidates else None
+
+
+def reclock(ticket: "Ticket") -> "Ticket":
+    """Recompute the deadlines from the ticket's targets, calendar and stops."""
+    if not ticket.targets:
+        return ticket
+    state = clock.compute(created_at=ticket.created_at, targets=Targets.from_dict(ticket.targets),
+                          calendar=ticket.calendar, stops=ticket.clock_stops,
+                          last_public_update_at=ticket.last_public_update_at,
+                          first_response_at=ticket.first_response_at, is_open=ticket.is_open)
+    return dataclasses.replace(ticket, first_response_due=state.first_response_due,
+                               resolution_due=state.resolution_due, next_update_due=state.next_update_due)
 
 
 def new_ticket(*, ticket_id: str, tenant_id: str, number: int, report: dict, standards: Standards,
                now: datetime, tracking_digest: str, source: str = "resident_form") -> Ticket:
     targets = standards.targets(report["category"], report["urgency"])
-    return Ticket(
+    return reclock(Ticket(
         id=ticket_id, tenant_id=tenant_id, number=number, status="new",
         category=report["category"], urgency=report["urgency"],
         property_id=report["property_id"], building_id=report["building_id"], unit=report["unit"],
         description=report["description"], contact=_compact(report.get("contact") or {}),
         entry=report.get("entry") or {"present": True, "windows": [], "pets": None},
         source=source, created_at=now, updated_at=now,
-        first_response_due=now + targets.first_response.amount,
-        resolution_due=now + targets.resolution.amount,
         tracking_digest=tracking_digest,
-    )
+        targets=targets.as_dict(), calendar=standards.document.get("calendar") or {},
+    ))
 
 
 def _compact(d: dict) -> dict:
@@ -268,13 +299,34 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
         changes["closed_at"] = now
         data = {"reason": payload["reason"], "note": payload.get("note")}
 
-    if public and actor.kind == "staff" and ticket.first_response_at is None and action != "assign":
-        changes["first_response_at"] = now
+    if public and actor.kind == "staff" and event_type in clock.PUBLIC_STAFF_UPDATES:
+        if ticket.first_response_at is None:
+            changes["first_response_at"] = now
+        changes["last_public_update_at"] = now
+    if action == "reopen":
+        data["status_after"] = changes["status"]
+    changes["stops"] = _stops_after(ticket, action, changes.get("status", ticket.status), now)
     changes["updated_at"] = now
     changes["version"] = ticket.version + 1
     event = Event(id=event_id, type=event_type, at=now, actor=actor, public=public,
                   data={k: v for k, v in data.items() if v is not None})
-    return dataclasses.replace(ticket, **changes), event
+    return reclock(dataclasses.replace(ticket, **changes)), event
+
+
+def _stops_after(ticket: Ticket, action: str, status_after: str, now: datetime) -> list:
+    """Where the resolution clock stands still: while waiting on the resident (if the
+    standard pauses then) and from a resolve until a reopen."""
+    stops = list(ticket.clock_stops)
+    open_stop = stops[-1] if stops and stops[-1].until is None else None
+    if open_stop and ((open_stop.why == "waiting" and status_after != "waiting")
+                      or (open_stop.why == "resolved" and action == "reopen")):
+        stops[-1] = clock.Stop(open_stop.since, now, open_stop.why)
+    pause_on_wait = bool(ticket.targets.get("pause_on_wait", True))
+    if action == "wait" and pause_on_wait:
+        stops.append(clock.Stop(now, None, "waiting"))
+    if action == "resolve":
+        stops.append(clock.Stop(now, None, "resolved"))
+    return [s.as_list() for s in stops]
 
 
 def _past(action: str) -> str:
@@ -293,7 +345,28 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def staff_view(ticket: Ticket, events: list[Event] | None = None) -> dict:
+def sla_view(ticket: Ticket, now: datetime) -> dict:
+    """Every pending deadline of a ticket, each with its state and time left (negative: overdue)."""
+    stopped = ticket.paused or not ticket.is_open
+    state = clock.ClockState(ticket.first_response_due or ticket.created_at, ticket.resolution_due or ticket.created_at,
+                             ticket.next_update_due, not stopped)
+    resolution_met = ticket.resolved_at if ticket.status in DONE_STATES else None
+    view = {
+        "targets": ticket.targets,
+        "paused": ticket.paused,
+        "first_response": {"due": _iso(ticket.first_response_due),
+                           "state": state.promise_state("first_response", ticket.first_response_at, now)},
+        "resolution": {"due": _iso(ticket.resolution_due),
+                       "state": state.promise_state("resolution", resolution_met, now, stopped=ticket.paused)},
+    }
+    if ticket.next_update_due:
+        view["next_update"] = {"due": _iso(ticket.next_update_due)}
+    due = ticket.due_at
+    view["seconds_left"] = int((due - now).total_seconds()) if due else None
+    return view
+
+
+def staff_view(ticket: Ticket, events: list[Event] | None = None, now: datetime | None = None) -> dict:
     view = {
         "id": ticket.id, "number": ticket.number, "status": ticket.status, "version": ticket.version,
         "category": ticket.category, "urgency": ticket.urgency, "source": ticket.source,
@@ -305,6 +378,7 @@ def staff_view(ticket: Ticket, events: list[Event] | None = None) -> dict:
         "closed_at": _iso(ticket.closed_at), "reopen_count": ticket.reopen_count,
         "first_response_due": _iso(ticket.first_response_due), "resolution_due": _iso(ticket.resolution_due),
         "due_at": _iso(ticket.due_at),
+        "sla": sla_view(ticket, now or datetime.now(ticket.created_at.tzinfo)),
     }
     if events is not None:
         view["timeline"] = [
@@ -321,7 +395,7 @@ def public_view(ticket: Ticket, events: list[Event]) -> dict:
         if not e.public or e.type not in PUBLIC_EVENT_TYPES:
             continue
         data = {k: v for k, v in e.data.items() if k in ("number", "question", "note", "body", "reason",
-                                                          "assignee_name")}
+                                                          "assignee_name", "retargeted")}
         timeline.append({"type": e.type, "at": _iso(e.at), "by": e.actor.public(), **data})
     return {
         "number": ticket.number, "status": ticket.status, "category": ticket.category,
@@ -348,10 +422,9 @@ def reclassify(ticket: Ticket, standards: Standards, *, category: str | None, ur
     if (new_category, new_urgency) == (ticket.category, ticket.urgency):
         raise InvalidInput("Nothing changed.", {"body": "category and urgency are already set to these values"})
     targets = standards.targets(new_category, new_urgency)
-    after = dataclasses.replace(
+    after = reclock(dataclasses.replace(
         ticket, category=new_category, urgency=new_urgency, updated_at=now, version=ticket.version + 1,
-        first_response_due=ticket.created_at + targets.first_response.amount,
-        resolution_due=ticket.created_at + targets.resolution.amount)
+        targets=targets.as_dict(), calendar=standards.document.get("calendar") or ticket.calendar))
     event = Event(id=event_id, type="updated", at=now, actor=actor, public=True, data={
         "from": {"category": ticket.category, "urgency": ticket.urgency},
         "to": {"category": new_category, "urgency": new_urgency},

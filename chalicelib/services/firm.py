@@ -1,8 +1,12 @@
-"""A firm reads its own profile and its standards document."""
+"""A firm reads its own profile, and reads and changes its service standards."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+from ..domain.errors import InvalidInput
 from ..domain.identity import Identity
+from ..domain.standards import changes, check_document, normalize
 from ..store import tenants as store
 
 
@@ -15,3 +19,42 @@ def describe(who: Identity) -> dict:
 def standards(who: Identity) -> dict:
     document, version = store.get_standards(who.tenant_id)
     return {"version": version, "standards": document}
+
+
+def replace_standards(who: Identity, body: object, if_match: str | None, *, now: datetime | None = None) -> dict:
+    """An admin replaces the standards document. Validated whole before anything is written;
+    saved only if nobody saved another version since the one the admin read (If-Match)."""
+    who.require_admin()
+    from .tickets import parse_version
+    expected = parse_version(if_match)
+    if not isinstance(body, dict) or set(body) - {"standards"} or "standards" not in body:
+        raise InvalidInput("Send {\"standards\": {...}}.", {"standards": "is required (the whole document)"})
+    document = normalize(body["standards"])
+    check_document(document)
+    tenant = store.get_tenant(who.tenant_id)
+    current, version = store.get_standards(who.tenant_id)
+    if version != expected:
+        from ..domain.errors import Conflict
+        raise Conflict("Someone else changed the standards first. Reload them and try again.",
+                       {"If-Match": f"version {expected} is no longer current; the standards are at {version}"})
+    what = changes(current, document) or ["no change"]
+    new_version = store.put_standards(who.tenant_id, tenant.slug, document, store.public_summary(document),
+                                      expected_version=expected, who_sub=who.sub, who_name=who.name,
+                                      now=now or datetime.now(timezone.utc), changes=what)
+    return {"version": new_version, "standards": document, "changes": what}
+
+
+def history(who: Identity) -> dict:
+    who.require_admin()
+    return {"versions": [{"version": v.version, "at": v.updated_at.isoformat().replace("+00:00", "Z"),
+                          "by": {"id": v.updated_by, "name": v.updated_by_name}, "changes": v.changes}
+                         for v in store.standards_history(who.tenant_id)]}
+
+
+def notifications(who: Identity, query: dict) -> dict:
+    """Escalation notifications, for admins to see what went out and what failed."""
+    who.require_admin()
+    from ..domain.escalation import NOTIFICATIONS_QUERY
+    from ..store import escalations
+    q = NOTIFICATIONS_QUERY.parse_body(query)
+    return {"notifications": escalations.notifications(who.tenant_id, q.get("status"))}

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from ..adapters import identity as directory
 from ..domain.errors import DomainError
 from ..domain.fields import Shape
-from ..domain.standards import check_document
+from ..domain.standards import check_document, normalize
 from ..domain.tenants import signup_shape
 from ..domain.tokens import new_id
 from ..store import tenants as store
@@ -26,7 +26,7 @@ def sign_up(body: object, *, now: datetime | None = None, send_invite: bool = Tr
     is taken the Cognito user is removed again, so there is never half a firm."""
     data = shape().parse_body(body)
     now = now or datetime.now(timezone.utc)
-    standards = templates.load(data["template"])
+    standards = normalize(templates.load(data["template"]))
     standards.setdefault("calendar", {})["time_zone"] = data["time_zone"]
     check_document(standards)
     tenant = store.Tenant(tenant_id=new_id(), name=data["name"], slug=data["slug"], locale=data["locale"],

@@ -6,12 +6,15 @@ import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 
+from ..domain import escalation as chain
 from ..domain import tickets as rules
 from ..domain import tokens
 from ..domain.errors import Conflict, InvalidInput, NotFound, PreconditionRequired
 from ..domain.fields import Choice, Shape, Text
 from ..domain.identity import Identity
+from ..domain.standards import Standards
 from ..settings import settings
+from ..store import escalations as watch_store
 from ..store import tenants as tenant_store
 from ..store import tickets as store
 
@@ -21,6 +24,15 @@ CONTENT_KEY_WINDOW = timedelta(minutes=10)
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def watch_for(ticket: rules.Ticket, escalation: dict, firm: dict):
+    """The ticket's escalation plan, with who each level tells as the chain stands now."""
+    steps = chain.plan(ticket, escalation or {})
+    recipients = {kind: chain.recipients(escalation or {}, kind) for kind in chain.STEPS}
+    info = {"number": ticket.number, "category": ticket.category, "unit": ticket.unit,
+            "firm": firm.get("name", ""), "locale": firm.get("locale", "en"), "time_zone": firm.get("time_zone", "UTC")}
+    return watch_store.watch_item(ticket.tenant_id, ticket, steps, recipients, info)
 
 
 def tracking_url(token: str) -> str:
@@ -66,7 +78,10 @@ def submit_report(slug: str, body: object, *, idempotency_key: str | None = None
     }
     claim = store.IdempotencyClaim(key_digest=hashlib.sha256(key.encode()).hexdigest(), fingerprint=fingerprint,
                                    response=answer, expires_at=now + window)
-    replay = _create_checking_unit(profile.tenant_id, ticket, rules.received_event(ticket, tokens.new_id()), claim)
+    watch = watch_for(ticket, profile.escalation, {"name": profile.name, "locale": profile.locale,
+                                                   "time_zone": profile.time_zone})
+    replay = _create_checking_unit(profile.tenant_id, ticket, rules.received_event(ticket, tokens.new_id()), claim,
+                                   watch)
     if replay is not None:
         return replay.response, True
     return answer, False
@@ -85,9 +100,9 @@ def _fingerprint(report: dict) -> str:
 
 
 def _create_checking_unit(tenant_id: str, ticket: rules.Ticket, received: rules.Event,
-                          claim: store.IdempotencyClaim | None) -> store.Replay | None:
+                          claim: store.IdempotencyClaim | None, watch=None) -> store.Replay | None:
     try:
-        return store.create(tenant_id, ticket, received, claim=claim, unit_check="unit")
+        return store.create(tenant_id, ticket, received, claim=claim, unit_check="unit", watch=watch)
     except store.UnitNotRegistered:
         pass
     # Only when the unit was not found: say which part is wrong, or accept a typed unit in a
@@ -95,7 +110,7 @@ def _create_checking_unit(tenant_id: str, ticket: rules.Ticket, received: rules.
     which = store.explain_unit(tenant_id, ticket.property_id, ticket.building_id)
     if which == "typed-ok":
         try:
-            return store.create(tenant_id, ticket, received, claim=claim, unit_check="building")
+            return store.create(tenant_id, ticket, received, claim=claim, unit_check="building", watch=watch)
         except store.UnitNotRegistered:
             which = "unit"
     reasons = {"property_id": "is not one of this firm's properties",
@@ -123,7 +138,9 @@ def create_by_staff(who: Identity, body: object, *, now: datetime | None = None)
                               source=report.get("source") or "staff")
     received = rules.Event(id=tokens.new_id(), type="received", at=now, actor=who.actor, public=True,
                            data={"number": ticket.number, "source": ticket.source})
-    _create_checking_unit(who.tenant_id, ticket, received, None)
+    watch = watch_for(ticket, profile.escalation, {"name": profile.name, "locale": profile.locale,
+                                                   "time_zone": profile.time_zone})
+    _create_checking_unit(who.tenant_id, ticket, received, None, watch)
     view = rules.staff_view(ticket, [received])
     view["tracking_url"] = tracking_url(token.token)
     return view
@@ -183,7 +200,8 @@ def record_event(who: Identity, ticket_id: str, body: object, if_match: str | No
     payload = rules.parse_event(action, {k: v for k, v in body.items() if k != "type"})
     expected = parse_version(if_match)
     assignee_sub = payload.get("assignee") if action == "assign" else None
-    ticket, assignee = store.get_for_change(who.tenant_id, ticket_id, assignee_sub)
+    context = store.get_for_change(who.tenant_id, ticket_id, assignee_sub)
+    ticket, assignee = context.ticket, context.assignee
     if ticket.version != expected:
         raise Conflict("Someone else changed this ticket first. Reload it and try again.",
                        {"If-Match": f"version {expected} is no longer current; the ticket is at {ticket.version}"})
@@ -191,7 +209,8 @@ def record_event(who: Identity, ticket_id: str, body: object, if_match: str | No
         raise InvalidInput("That person cannot be assigned.", {"assignee": "is not an active staff member of this firm"})
     after, event = rules.apply(ticket, action, payload, who.actor, now, tokens.new_id(),
                                assignee_name=assignee.name if assignee else None)
-    store.record_event(who.tenant_id, ticket, after, event, assignee_must_be_active=assignee_sub)
+    store.record_event(who.tenant_id, ticket, after, event, assignee_must_be_active=assignee_sub,
+                       watch=watch_for(after, context.standards.get("escalation") or {}, context.firm))
     return rules.staff_view(after, None) | {"event": {"id": event.id, "type": event.type}}
 
 
@@ -205,7 +224,8 @@ def change(who: Identity, ticket_id: str, body: object, if_match: str | None,
     if not any(data.values()):
         raise InvalidInput("Nothing to change.", {"body": "send category and/or urgency"})
     expected = parse_version(if_match)
-    ticket, standards = store.get_with_standards(who.tenant_id, ticket_id)
+    context = store.get_for_change(who.tenant_id, ticket_id, None)
+    ticket, standards = context.ticket, Standards(context.standards)
     problems: dict[str, str] = {}
     for name, options in (("category", standards.categories), ("urgency", standards.priorities)):
         if data.get(name):
@@ -217,5 +237,6 @@ def change(who: Identity, ticket_id: str, body: object, if_match: str | None,
                        {"If-Match": f"version {expected} is no longer current; the ticket is at {ticket.version}"})
     after, event = rules.reclassify(ticket, standards, category=data.get("category"), urgency=data.get("urgency"),
                                     actor=who.actor, now=now, event_id=tokens.new_id())
-    store.record_event(who.tenant_id, ticket, after, event)
+    store.record_event(who.tenant_id, ticket, after, event,
+                       watch=watch_for(after, context.standards.get("escalation") or {}, context.firm))
     return rules.staff_view(after, None)

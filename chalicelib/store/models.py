@@ -33,6 +33,15 @@ class QueueIndex(GlobalSecondaryIndex):
     queue_sk = UnicodeAttribute(range_key=True, attr_name=schema.QUEUE_INDEX_RANGE_KEY)
 
 
+class WorkIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = schema.WORK_INDEX
+        projection = AllProjection()
+
+    work_pk = UnicodeAttribute(hash_key=True, attr_name=schema.WORK_INDEX_HASH_KEY)
+    work_sk = UnicodeAttribute(range_key=True, attr_name=schema.WORK_INDEX_RANGE_KEY)
+
+
 class Item(Model):
     class Meta:
         table_name = os.environ.get(schema.TABLE_ENV_VAR, schema.DEFAULT_TABLE_NAME)
@@ -48,7 +57,11 @@ class Item(Model):
     queue_pk = UnicodeAttribute(null=True, attr_name=schema.QUEUE_INDEX_HASH_KEY)
     queue_sk = UnicodeAttribute(null=True, attr_name=schema.QUEUE_INDEX_RANGE_KEY)
 
+    work_pk = UnicodeAttribute(null=True, attr_name=schema.WORK_INDEX_HASH_KEY)
+    work_sk = UnicodeAttribute(null=True, attr_name=schema.WORK_INDEX_RANGE_KEY)
+
     queue = QueueIndex()
+    work = WorkIndex()
 
 
 class SlugItem(Item, discriminator="slug"):
@@ -61,6 +74,8 @@ class SlugItem(Item, discriminator="slug"):
     priorities = ListAttribute(of=UnicodeAttribute, default=list)
     emergency_categories = ListAttribute(of=UnicodeAttribute, default=list)
     targets = MapAttribute(default=dict)
+    calendar = MapAttribute(default=dict)
+    escalation = MapAttribute(default=dict)
     ticket_seq = NumberAttribute(default=0)
 
 
@@ -80,6 +95,15 @@ class StandardsItem(Item, discriminator="standards"):
     version = NumberAttribute(default=1)
     updated_at = UTCDateTimeAttribute()
     updated_by = UnicodeAttribute()
+
+
+class StandardsVersionItem(Item, discriminator="standards_version"):
+    version = NumberAttribute()
+    document = MapAttribute()
+    updated_at = UTCDateTimeAttribute()
+    updated_by = UnicodeAttribute()
+    updated_by_name = UnicodeAttribute(null=True)
+    changes = ListAttribute(of=UnicodeAttribute, default=list)
 
 
 class UserItem(Item, discriminator="user"):
@@ -139,6 +163,11 @@ class TicketItem(Item, discriminator="ticket"):
     reopen_count = NumberAttribute(default=0)
     tracking_digest = UnicodeAttribute()
     version = NumberAttribute()
+    targets = MapAttribute(default=dict)
+    calendar = MapAttribute(default=dict)
+    stops = ListAttribute(default=list)
+    last_public_update_at = UTCDateTimeAttribute(null=True)
+    next_update_due = UTCDateTimeAttribute(null=True)
 
 
 class EventItem(Item, discriminator="event"):
@@ -154,3 +183,34 @@ class IdempotencyItem(Item, discriminator="idempotency"):
     fingerprint = UnicodeAttribute()
     response = MapAttribute()
     created_at = UTCDateTimeAttribute()
+
+
+class WatchItem(Item, discriminator="watch"):
+    """A ticket's scheduled escalation steps; in the work index while a step is pending."""
+    tenant_id = UnicodeAttribute()
+    ticket_id = UnicodeAttribute()
+    steps = ListAttribute(default=list)
+    recipients = MapAttribute(default=dict)
+    info = MapAttribute(default=dict)
+
+
+class MarkItem(Item, discriminator="mark"):
+    """An escalation step that happened; its existence is what makes a step fire once."""
+    step = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+
+
+class OutboxItem(Item, discriminator="outbox"):
+    outbox_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    ticket_id = UnicodeAttribute(null=True)
+    step = UnicodeAttribute(null=True)
+    channel = MapAttribute()
+    message_kind = UnicodeAttribute()
+    locale = UnicodeAttribute()
+    data = MapAttribute(default=dict)
+    status = UnicodeAttribute()  # pending | sending | sent | failed
+    attempts = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()

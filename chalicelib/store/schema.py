@@ -18,8 +18,18 @@ Key layout (every tenant-owned key starts with ``TENANT#<tenant id>``):
     TENANT#<tid>              TICKET#<ticket id>#EV#<event id>    one timeline event of that ticket
     TENANT#<tid>              IDEM#<sha256 of key>                idempotency record of a resident submission
 
+    TENANT#<tid>              TICKET#<ticket id>#WATCH            the ticket's scheduled escalation steps
+    TENANT#<tid>              TICKET#<ticket id>#ESC#<step key>   an escalation step done (written once)
+    TENANT#<tid>              OUTBOX#<id>                         a notification to deliver (or delivered/failed)
+    TENANT#<tid>              STANDARDS#V#<version>               a past version of the standards
+
 GSI ``queue`` (sparse: only ticket heads carry it):
     queue_pk = TENANT#<tid>#QUEUE#<open|done>   queue_sk = <due at, ISO UTC>#<ticket id>
+
+GSI ``work`` (sparse: only what a scheduled job must look at, across all tenants,
+spread over a few shards so no partition is hot; jobs query ``work_sk <= now``):
+    work_pk = SLA#<shard>   work_sk = <next step at>#<tid>#<ticket id>     (watch items)
+    work_pk = OUT#<shard>   work_sk = <next attempt at>#<tid>#<id>          (outbox items)
 """
 
 from __future__ import annotations
@@ -35,6 +45,11 @@ QUEUE_INDEX = "queue"
 QUEUE_INDEX_HASH_KEY = "queue_pk"
 QUEUE_INDEX_RANGE_KEY = "queue_sk"
 
+WORK_INDEX = "work"
+WORK_INDEX_HASH_KEY = "work_pk"
+WORK_INDEX_RANGE_KEY = "work_sk"
+WORK_SHARDS = 8
+
 TABLE_SPEC: dict = {
     "hash_key": HASH_KEY,
     "range_key": RANGE_KEY,
@@ -45,6 +60,12 @@ TABLE_SPEC: dict = {
             "name": QUEUE_INDEX,
             "hash_key": QUEUE_INDEX_HASH_KEY,
             "range_key": QUEUE_INDEX_RANGE_KEY,
+            "projection": "ALL",
+        },
+        {
+            "name": WORK_INDEX,
+            "hash_key": WORK_INDEX_HASH_KEY,
+            "range_key": WORK_INDEX_RANGE_KEY,
             "projection": "ALL",
         },
     ],

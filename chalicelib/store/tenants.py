@@ -9,7 +9,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import Conflict, NotFound
-from .models import SlugItem, StandardsItem, TenantItem, UserItem, tenant_pk
+from .models import SlugItem, StandardsItem, StandardsVersionItem, TenantItem, UserItem, tenant_pk
 from .tickets import _plain, _reasons, connection
 
 
@@ -40,6 +40,8 @@ class IntakeProfile:
     priorities: list[str]
     emergency_categories: list[str]
     targets: dict
+    calendar: dict
+    escalation: dict
     ticket_number: int | None = None
 
     def standards(self):
@@ -49,6 +51,7 @@ class IntakeProfile:
             "categories": [{"key": k, "emergency": k in self.emergency_categories} for k in self.categories],
             "priorities": [{"key": k} for k in self.priorities],
             "targets": self.targets,
+            "calendar": self.calendar,
         })
 
 
@@ -69,6 +72,8 @@ def public_summary(standards: dict) -> dict:
         "priorities": [p["key"] for p in standards["priorities"]],
         "emergency_categories": [c["key"] for c in standards["categories"] if c.get("emergency")],
         "targets": standards["targets"],
+        "calendar": standards.get("calendar") or {},
+        "escalation": standards.get("escalation") or {},
     }
 
 
@@ -87,6 +92,10 @@ def create_tenant(tenant: Tenant, standards: dict, admin: User) -> None:
                                created_at=tenant.created_at), condition=TenantItem.pk.does_not_exist())
             tx.save(StandardsItem(pk, "STANDARDS", document=standards, version=1, updated_at=tenant.created_at,
                                   updated_by=admin.sub))
+            tx.save(StandardsVersionItem(pk, version_sk(1), version=1, document=standards,
+                                         updated_at=tenant.created_at, updated_by=admin.sub,
+                                         updated_by_name=admin.name,
+                                         changes=[f"created from the template {tenant.template}"]))
             tx.save(_user_item(tenant.tenant_id, admin, tenant.created_at))
     except TransactWriteError as error:
         if _reasons(error)[:1] == ["ConditionalCheckFailed"]:
@@ -101,6 +110,7 @@ def delete_tenant_records(tenant: Tenant, admin_sub: str) -> None:
         tx.delete(SlugItem(slug_pk(tenant.slug), "PUBLIC"))
         tx.delete(TenantItem(pk, "META"))
         tx.delete(StandardsItem(pk, "STANDARDS"))
+        tx.delete(StandardsVersionItem(pk, version_sk(1)))
         tx.delete(UserItem(pk, f"USER#{admin_sub}"))
 
 
@@ -126,7 +136,7 @@ def intake_profile(slug: str, *, take_ticket_number: bool) -> IntakeProfile:
             raise
         raise NotFound("No such firm.") from None
     return IntakeProfile(item.tenant_id, item.name, item.locale, item.time_zone, list(item.categories or []),
-                         list(item.priorities or []), list(item.emergency_categories or []), _plain(item.targets),
+                         list(item.priorities or []), list(item.emergency_categories or []), _plain(item.targets), _plain(item.calendar), _plain(item.escalation),
                          int(item.ticket_seq) if take_ticket_number else None)
 
 
@@ -195,3 +205,50 @@ def check_slug_free(slug: str) -> None:
     except DoesNotExist:
         return
     raise Conflict("That short name is taken.", {"slug": "is already in use by another firm"})
+
+
+def version_sk(version: int) -> str:
+    return f"STANDARDS#V#{version:06d}"
+
+
+@dataclass(frozen=True)
+class StandardsVersion:
+    version: int
+    updated_at: datetime
+    updated_by: str
+    updated_by_name: str | None
+    changes: list[str]
+
+
+def put_standards(tenant_id: str, slug: str, document: dict, public: dict, *, expected_version: int,
+                  who_sub: str, who_name: str, now: datetime, changes: list[str]) -> int:
+    """Replace the standards if still at ``expected_version``, record the version in the
+    history and refresh the slug's intake summary: one transaction, all or nothing."""
+    pk = tenant_pk(tenant_id)
+    new_version = expected_version + 1
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(StandardsVersionItem(pk, version_sk(new_version), version=new_version, document=document,
+                                         updated_at=now, updated_by=who_sub, updated_by_name=who_name,
+                                         changes=changes[:200]),
+                    condition=StandardsVersionItem.pk.does_not_exist())
+            tx.update(StandardsItem(pk, "STANDARDS"), actions=[
+                StandardsItem.document.set(document), StandardsItem.version.set(new_version),
+                StandardsItem.updated_at.set(now), StandardsItem.updated_by.set(who_sub)],
+                condition=StandardsItem.pk.exists() & (StandardsItem.version == expected_version))
+            tx.update(SlugItem(slug_pk(slug), "PUBLIC"), actions=[
+                getattr(SlugItem, name).set(value) for name, value in public.items()],
+                condition=SlugItem.tenant_id == tenant_id)
+    except TransactWriteError as error:
+        if "ConditionalCheckFailed" in _reasons(error) or "TransactionConflict" in _reasons(error):
+            raise Conflict("Someone else changed the standards first. Reload them and try again.",
+                           {"If-Match": f"version {expected_version} is no longer current"}) from error
+        raise
+    return new_version
+
+
+def standards_history(tenant_id: str, limit: int = 50) -> list[StandardsVersion]:
+    items = StandardsVersionItem.query(tenant_pk(tenant_id), StandardsVersionItem.sk.startswith("STANDARDS#V#"),
+                                       scan_index_forward=False, limit=limit)
+    return [StandardsVersion(int(i.version), i.updated_at, i.updated_by, i.updated_by_name, list(i.changes or []))
+            for i in items]

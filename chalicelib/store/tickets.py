@@ -62,13 +62,14 @@ def queue_keys(tenant_id: str, ticket: Ticket) -> tuple[str, str]:
 _TICKET_FIELDS = ("number", "status", "category", "urgency", "property_id", "building_id", "unit", "description",
                   "source", "assignee", "assignee_name", "created_at", "updated_at", "first_response_at",
                   "resolved_at", "closed_at", "first_response_due", "resolution_due", "reopen_count",
-                  "tracking_digest", "version")
+                  "tracking_digest", "version", "last_public_update_at", "next_update_due")
 
 
 def _to_item(tenant_id: str, ticket: Ticket) -> TicketItem:
     queue_pk, queue_sk = queue_keys(tenant_id, ticket)
     item = TicketItem(tenant_pk(tenant_id), ticket_sk(ticket.id), ticket_id=ticket.id,
-                      contact=ticket.contact, entry=ticket.entry, queue_pk=queue_pk, queue_sk=queue_sk)
+                      contact=ticket.contact, entry=ticket.entry, queue_pk=queue_pk, queue_sk=queue_sk,
+                      targets=ticket.targets, calendar=ticket.calendar, stops=ticket.stops)
     for name in _TICKET_FIELDS:
         setattr(item, name, getattr(ticket, name))
     return item
@@ -80,7 +81,8 @@ def _to_ticket(tenant_id: str, item: TicketItem) -> Ticket:
     values["version"] = int(values["version"])
     values["reopen_count"] = int(values["reopen_count"] or 0)
     return Ticket(id=item.ticket_id, tenant_id=tenant_id, contact=_plain(item.contact),
-                  entry=_plain(item.entry), **values)
+                  entry=_plain(item.entry), targets=_plain(item.targets), calendar=_plain(item.calendar),
+                  stops=_plain_list(item.stops), **values)
 
 
 def _to_event_item(tenant_id: str, ticket_id: str, event: Event) -> EventItem:
@@ -102,6 +104,10 @@ def _plain(value):
     if hasattr(value, "as_dict"):
         value = value.as_dict()
     return json.loads(json.dumps(value, default=_number))
+
+
+def _plain_list(value) -> list:
+    return json.loads(json.dumps(list(value or []), default=_number))
 
 
 def _number(value):
@@ -135,7 +141,7 @@ class UnitNotRegistered(Exception):
 
 
 def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: IdempotencyClaim | None,
-           unit_check: str = "unit") -> Replay | None:
+           unit_check: str = "unit", watch=None) -> Replay | None:
     """Write a new ticket, its 'received' event and the idempotency claim in one transaction.
 
     ``unit_check`` is ``"unit"`` (the unit must be in the register) or ``"building"`` (the
@@ -160,9 +166,11 @@ def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: Idempotenc
                 # An expired claim may be taken again: TTL deletion is lazy, correctness must not wait for it.
                 tx.save(record, condition=IdempotencyItem.pk.does_not_exist()
                         | (IdempotencyItem.expires_at < int(ticket.created_at.timestamp())))
+            if watch is not None:
+                tx.save(watch)  # last of the puts: the indexes of the reasons above stay put
     except TransactWriteError as error:
         reasons = _reasons(error)
-        if claim and len(reasons) == 4 and reasons[3] == "ConditionalCheckFailed":
+        if claim and len(reasons) >= 4 and reasons[3] == "ConditionalCheckFailed":
             replay = find_replay(tenant_id, claim)
             if replay:
                 return replay
@@ -242,7 +250,7 @@ def get(tenant_id: str, ticket_id: str, *, with_events: bool = True) -> tuple[Ti
 # --- change ------------------------------------------------------------------------------
 
 def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
-                 assignee_must_be_active: str | None = None) -> None:
+                 assignee_must_be_active: str | None = None, watch=None) -> None:
     """Save the changed ticket and its event if nobody changed the ticket since ``before``.
 
     Raises Conflict on a stale version; InvalidInput if the assignee is not an active
@@ -253,6 +261,8 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
             tx.save(_to_item(tenant_id, after),
                     condition=TicketItem.pk.exists() & (TicketItem.version == before.version))
             tx.save(_to_event_item(tenant_id, after.id, event), condition=EventItem.pk.does_not_exist())
+            if watch is not None:
+                tx.save(watch)
             if assignee_must_be_active:
                 tx.condition_check(UserItem, pk, f"USER#{assignee_must_be_active}",
                                    condition=UserItem.pk.exists() & (UserItem.active == True))  # noqa: E712
@@ -341,33 +351,35 @@ __all__ = ["create", "get", "record_event", "queue", "QueueFilter", "Idempotency
            "UnitNotRegistered", "explain_unit", "OPEN_STATES"]
 
 
-def get_for_change(tenant_id: str, ticket_id: str, assignee_sub: str | None):
-    """The ticket head (and the would-be assignee) in one BatchGetItem, strongly consistent."""
+@dataclass(frozen=True)
+class ChangeContext:
+    """What acting on a ticket needs, read in one BatchGetItem: the ticket, the would-be
+    assignee, the firm (name, locale, zone) and its standards (for the escalation chain)."""
+    ticket: Ticket
+    assignee: object | None
+    standards: dict
+    firm: dict
+
+
+def get_for_change(tenant_id: str, ticket_id: str, assignee_sub: str | None) -> ChangeContext:
+    from .models import StandardsItem, TenantItem
     from .tenants import _user  # local: tenants imports this module
     pk = tenant_pk(tenant_id)
-    keys = [(pk, ticket_sk(ticket_id))] + ([(pk, f"USER#{assignee_sub}")] if assignee_sub else [])
-    head, user = None, None
+    keys = [(pk, ticket_sk(ticket_id)), (pk, "STANDARDS"), (pk, "META")]
+    keys += [(pk, f"USER#{assignee_sub}")] if assignee_sub else []
+    head, user, standards, firm = None, None, {}, {}
     for item in Item.batch_get(keys, consistent_read=True):
         if isinstance(item, TicketItem):
             head = item
         elif isinstance(item, UserItem):
             user = _user(item)
+        elif isinstance(item, StandardsItem):
+            standards = _plain(item.document)
+        elif isinstance(item, TenantItem):
+            firm = {"name": item.name, "locale": item.locale, "time_zone": item.time_zone}
     if head is None:
         raise NotFound("No such ticket.")
-    return _to_ticket(tenant_id, head), user
+    return ChangeContext(_to_ticket(tenant_id, head), user, standards, firm)
 
 
-def get_with_standards(tenant_id: str, ticket_id: str):
-    """The ticket head and the tenant's standards in one BatchGetItem."""
-    from ..domain.standards import Standards
-    from .models import StandardsItem
-    pk = tenant_pk(tenant_id)
-    head, standards = None, None
-    for item in Item.batch_get([(pk, ticket_sk(ticket_id)), (pk, "STANDARDS")], consistent_read=True):
-        if isinstance(item, TicketItem):
-            head = item
-        elif isinstance(item, StandardsItem):
-            standards = Standards(_plain(item.document))
-    if head is None or standards is None:
-        raise NotFound("No such ticket.")
-    return _to_ticket(tenant_id, head), standards
+

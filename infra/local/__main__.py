@@ -85,7 +85,19 @@ def stop_process(process: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> No
         process.wait(5)
 
 
-def banner(api: str, stack: aws.LocalAws, seeded: dict | None) -> str:
+def show_deliveries(received: list, stop: threading.Event) -> None:
+    """Print what the local webhook sink receives: escalations you can watch happen."""
+    shown = 0
+    while not stop.wait(1.0):
+        while shown < len(received):
+            entry = received[shown]
+            shown += 1
+            payload = entry.body if isinstance(entry.body, dict) else {}
+            message = payload.get("message") or {}
+            say(f"  webhook {entry.path} <- {payload.get('event', '?')}: {message.get('text', '')[:160]}")
+
+
+def banner(api: str, stack: aws.LocalAws, seeded: dict | None, sink_url: str | None = None) -> str:
     lines = [
         "",
         "PropDesk local stack",
@@ -100,6 +112,9 @@ def banner(api: str, stack: aws.LocalAws, seeded: dict | None) -> str:
         for login in seeded["logins"]:
             lines.append(f"  Sign in ({login['role']:<5})   {login['email']}  /  {login['password']}")
     lines.append(f"  AWS (moto)        {stack.endpoint}  (table {stack.table}, user pool {stack.user_pool_id})")
+    if sink_url:
+        lines.append(f"  Webhook sink      {sink_url}/_received  (the demo's escalations arrive here and print below;")
+        lines.append(f"                    e-mails are in moto's SES: {stack.endpoint}/moto-api/)")
     if seeded:
         login = seeded["logins"][0]
         payload = json.dumps({"email": login["email"], "password": login["password"]})
@@ -116,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moto-port", type=int, default=5050, help="moto's port (default 5050)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--no-seed", action="store_true", help="start empty, without the demo firm")
+    parser.add_argument("--sink-port", type=int, default=0, help="the local webhook sink's port (default: any free)")
     args = parser.parse_args(argv)
 
     for what, host, port in (("API", args.host, args.port), ("moto", "127.0.0.1", args.moto_port)):
@@ -134,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
 
     api = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{args.port}"
     moto_server = None
+    sink = None
     process: subprocess.Popen | None = None
     try:
         say(f"Starting moto (the local AWS) on 127.0.0.1:{args.moto_port} ...")
@@ -144,11 +161,15 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.update({"PROPDESK_STAGE": "local", "PROPDESK_PUBLIC_BASE_URL": api})
         environment = dict(os.environ)
 
+        from .webhook_sink import start_sink
+        sink, sink_url, received = start_sink(args.sink_port)
+        threading.Thread(target=show_deliveries, args=(received, stop), daemon=True).start()
+
         seeded = None
         if not args.no_seed and not stop.is_set():
             from . import seed
             say("Seeding the demo firm ...")
-            seeded = seed.seed_demo()
+            seeded = seed.seed_demo(sink_url=sink_url)
 
         if stop.is_set():
             return 0
@@ -164,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         if problem:
             print(f"PropDesk local stack failed to start: {problem}", file=sys.stderr, flush=True)
             return 1
-        say(banner(api, stack, seeded))
+        say(banner(api, stack, seeded, sink_url))
 
         while not stop.wait(0.5):
             if process.poll() is not None:
@@ -178,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
             stop_process(process)
             if process.stdin:
                 process.stdin.close()
+        if sink is not None:
+            sink.stop()
         if moto_server is not None:
             moto_server.stop()
             inner = getattr(moto_server, "_server", None)

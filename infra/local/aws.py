@@ -8,6 +8,8 @@ import socket
 import threading
 from dataclasses import dataclass
 
+MAIL_FROM = "noreply@propdesk.local"  # verified in moto's SES, so e-mail sends locally
+
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -37,6 +39,7 @@ class LocalAws:
             "COGNITO_USER_POOL_ID": self.user_pool_id,
             "COGNITO_CLIENT_ID": self.client_id,
             "COGNITO_JWKS_URL": self.jwks_url,
+            "PROPDESK_MAIL_FROM": MAIL_FROM,
         }
 
 
@@ -103,6 +106,7 @@ def create_resources(endpoint: str, table: str = "propdesk-local") -> LocalAws:
         ReadAttributes=["email", "name", "custom:tenant_id", "custom:role"],
         WriteAttributes=["email", "name"],
     )["UserPoolClient"]["ClientId"]
+    session.client("ses", endpoint_url=endpoint).verify_email_identity(EmailAddress=MAIL_FROM)
     return LocalAws(endpoint=endpoint, table=table, user_pool_id=pool_id, client_id=client_id)
 
 

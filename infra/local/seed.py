@@ -54,12 +54,21 @@ def demo_exists() -> bool:
     return False
 
 
-def seed_demo(now: datetime | None = None) -> dict:
+def demo_chain(sink_url: str) -> dict:
+    """The demo firm's escalation chain: the local webhook sink and an e-mail (moto's SES)."""
+    return {"warn_at": 0.8,
+            "level1": {"notify": [{"channel": "webhook", "url": f"{sink_url}/hook", "secret": "demo-secret"},
+                                  {"channel": "email", "to": "ops@demo.propdesk.local"}]},
+            "level2": {"after": "30m", "notify": [{"channel": "webhook", "url": f"{sink_url}/manager",
+                                                   "secret": "demo-secret"}]}}
+
+
+def seed_demo(now: datetime | None = None, sink_url: str | None = None) -> dict:
     """Make the demo firm. Returns {created, slug, tenant_id, logins, tickets, tracking_url};
     ``created`` is False (and nothing else is filled in) when the slug already existed."""
     from chalicelib.adapters import identity as directory
     from chalicelib.domain.identity import Identity
-    from chalicelib.services import registry, signup, staff
+    from chalicelib.services import firm, registry, signup, staff
     from chalicelib.services import tickets as ticket_service
 
     if demo_exists():
@@ -75,6 +84,11 @@ def seed_demo(now: datetime | None = None) -> dict:
     directory.set_password(ADMIN_EMAIL, PASSWORD)
     admin = Identity(tenant_id=tenant_id, sub=answer["admin"]["id"], role="admin", name=ADMIN_NAME,
                      email=ADMIN_EMAIL)
+
+    if sink_url:  # escalations go somewhere you can watch
+        current = firm.standards(admin)
+        document = {**current["standards"], "escalation": demo_chain(sink_url)}
+        firm.replace_standards(admin, {"standards": document}, f'"{current["version"]}"', now=now - timedelta(days=7))
 
     # The register: one property, three buildings and twelve units from a CSV.
     prop = registry.add_property(admin, {"name": "和谐花园 / Harmony Gardens",
@@ -115,7 +129,7 @@ def seed_demo(now: datetime | None = None) -> dict:
         (report("3号楼", "1201", "water_leak", "urgent", "楼上漏水，天花板在滴水！/ Water is dripping through "
                 "the ceiling from upstairs!", contact={"name": "吴强", "phone": "+86 136 8888 9999"},
                 entry={"present": False, "windows": [{"days": [], "from": "08:00", "to": "20:00"}]}),
-         0.1, []),
+         0.4, []),  # 24 minutes ago: the 30-minute first response is about to be missed
     ]
     made = []
     for n, (body, hours_ago, events) in enumerate(stories, start=1):

@@ -140,7 +140,7 @@ def test_the_banner_says_where_everything_is(stack):
     assert "admin@demo.propdesk.local" in out and "staff@demo.propdesk.local" in out and "Demo-pass-2026" in out
     assert f"http://127.0.0.1:{stack.moto_port}" in out
     assert "curl -s -X POST" in out
-    assert "No scheduled jobs are defined." in out
+    assert "Scheduled job sla_sweep: rate(1 minute)" in out
 
 
 def test_health_and_openapi(stack):
@@ -157,7 +157,9 @@ def test_the_demo_queue_lists_the_seeded_tickets_by_due_time(stack, admin_token)
     tickets = response.json()["tickets"]
     assert {t["status"] for t in tickets} >= {"new", "acknowledged", "assigned", "waiting"}
     dues = [t["due_at"] for t in tickets]
-    assert dues == sorted(dues) and None not in dues
+    running = [d for d in dues if d is not None]
+    assert running and dues[:len(running)] == sorted(running)  # next deadline first
+    assert all(t["status"] == "waiting" for t in tickets[len(running):])  # stopped clocks last
     assert any(t["assignee_name"] == "王伟 Wang Wei" for t in tickets)
 
     done = requests.get(f"{stack.api}/api/tickets", params={"status": "resolved"},
@@ -200,6 +202,17 @@ def test_unknown_routes_and_missing_tokens_answer_in_our_error_shape(stack):
     assert anonymous.json()["error"]["code"] == "unauthorized"
 
 
+def test_the_seeded_water_leak_escalates_to_the_demo_webhook_on_the_minute_sweep(stack):
+    """make dev's promise: the scheduled sweep runs, and a missed promise reaches the configured
+    channel (the local webhook sink, which the runner prints)."""
+    deadline = time.monotonic() + 75  # the next minute boundary, plus delivery
+    while time.monotonic() < deadline and "<- sla_warning" not in stack.output:
+        time.sleep(1)
+    out = stack.output
+    assert "webhook /hook <- sla_warning" in out, out[-3000:]
+    assert out.count("webhook /hook <- sla_warning") == 1
+
+
 def test_ctrl_c_stops_the_whole_tree_and_frees_the_ports(stack):
     """Last in this module: it stops the stack."""
     process = stack.process
@@ -240,3 +253,4 @@ def test_the_runner_fails_when_the_api_process_dies():
         if runner.process.poll() is None:
             runner.process.kill()
             runner.process.wait(5)
+

@@ -13,6 +13,7 @@ from chalicelib.domain.standards import Standards
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 STAFF = rules.Actor("staff", "sub-1", "Wang Wei")
 STANDARDS = Standards({
+    "calendar": {"time_zone": "Asia/Shanghai", "hours": {d: ["09:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}},
     "categories": [{"key": "repairs"}, {"key": "water_leak", "emergency": True}],
     "priorities": [{"key": "normal"}, {"key": "urgent"}],
     "targets": {"*": {"*": {"first_response": "24h", "resolution": "30 working days"}},

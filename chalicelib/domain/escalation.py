@@ -1,0 +1,96 @@
+"""Escalation: which steps a ticket's clock has scheduled, and who each step tells.
+
+For every promise still running (first response until met; resolution while the clock
+runs), the chain gives up to three steps: a warning at ``warn_at`` of the way to the
+deadline, level 1 at the deadline, level 2 a set time after it. Each step has a key that
+names the promise, the step and the deadline it is about, so a step fires once per
+deadline: a repeated sweep finds its mark already written; a deadline moved by a pause
+is a new promise and may warn again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .fields import Choice, Shape
+from .standards import Targets, calendar_for, parse_duration
+from .tickets import Ticket
+
+STEPS = ("warn", "level1", "level2")
+NOTIFICATIONS_QUERY = Shape(fields={"status": Choice(options=("pending", "sending", "sent", "failed"), required=False)})
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    promise: str  # "first_response" | "resolution"
+    kind: str  # "warn" | "level1" | "level2"
+    at: datetime
+    due: datetime
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "promise": self.promise, "kind": self.kind, "at": _iso(self.at),
+                "due": _iso(self.due)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Step":
+        return cls(d["key"], d["promise"], d["kind"], datetime.fromisoformat(d["at"].replace("Z", "+00:00")),
+                   datetime.fromisoformat(d["due"].replace("Z", "+00:00")))
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def plan(ticket: Ticket, escalation: dict) -> list[Step]:
+    """Every step the ticket's running clocks have scheduled, in time order (past ones too:
+    the sweep fires what is due and not yet marked)."""
+    if not ticket.is_open or not ticket.targets:
+        return []
+    targets = Targets.from_dict(ticket.targets)
+    promises = []
+    if ticket.first_response_at is None and ticket.first_response_due:
+        promises.append(("first_response", ticket.created_at, ticket.first_response_due, targets.first_response))
+    if not ticket.paused and ticket.resolution_due:
+        promises.append(("resolution", ticket.created_at, ticket.resolution_due, targets.resolution))
+    warn_at = escalation.get("warn_at")
+    level2_after = escalation.get("level2", {}).get("after") if isinstance(escalation.get("level2"), dict) else None
+    steps: list[Step] = []
+    for promise, start, due, duration in promises:
+        key = f"{promise}:{_iso(due)}"
+        if warn_at:
+            steps.append(Step(f"{key}:warn", promise, "warn", _share_of(ticket, start, due, duration, warn_at), due))
+        steps.append(Step(f"{key}:level1", promise, "level1", due, due))  # a breach is marked even if nobody is told
+        if level2_after:
+            steps.append(Step(f"{key}:level2", promise, "level2", due + parse_duration(level2_after).amount, due))
+    return sorted(steps, key=lambda s: (s.at, s.key))
+
+
+def _share_of(ticket: Ticket, start: datetime, due: datetime, duration, share: float) -> datetime:
+    """The instant ``share`` of the way from start to due, counted as the promise counts."""
+    if duration.kind == "calendar" or ticket.targets.get("emergency"):
+        return start + (due - start) * share
+    from . import calendar as business
+    cal = calendar_for(ticket.calendar, start.year)
+    return business.add(cal, start, business.between(cal, start, due) * share)
+
+
+def recipients(escalation: dict, kind: str) -> list[dict]:
+    """Who a step tells: the warning and level 1 go to level 1's list; level 2 to both."""
+    level1 = list((escalation.get("level1") or {}).get("notify") or [])
+    level2 = list((escalation.get("level2") or {}).get("notify") or [])
+    if kind == "level2":
+        seen, merged = set(), []
+        for entry in level1 + level2:
+            ident = (entry.get("channel"), entry.get("to") or entry.get("url"))
+            if ident not in seen:
+                seen.add(ident)
+                merged.append(entry)
+        return merged
+    return level1
+
+
+def backoff(attempt: int) -> timedelta:
+    """Delivery retry delays: 1, 2, 4, 8 minutes..."""
+    return timedelta(minutes=2 ** max(attempt - 1, 0))

@@ -1,0 +1,25 @@
+"""Scheduled handlers' edge: read the EventBridge event, call the service, report."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def event_time(event: dict) -> datetime:
+    """EventBridge's scheduled time (ISO, UTC): the job's "now"."""
+    raw = event.get("time")
+    if not raw:
+        return datetime.now(timezone.utc)
+    return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+
+
+def run_sla_sweep(event: dict) -> dict:
+    from .observability import metrics
+    from .services import escalation
+    now = event_time(event)
+    swept = escalation.sweep(now)
+    delivered = escalation.deliver(now)
+    metrics.flush_if_any()
+    return {"now": now.isoformat(), "watches_read": swept.watches_read, "steps_fired": swept.steps_fired,
+            "already_done": swept.steps_already_done, "sent": delivered.sent, "retried": delivered.retried,
+            "failed": delivered.failed}

@@ -1,0 +1,114 @@
+"""The scheduled jobs of the SLA engine: escalate what is due, deliver the outbox.
+
+Both take "now" from the EventBridge event's time, so a retried or late event does
+the same work as the original would have, and tests travel in time without clocks.
+Reads are key-range queries on the sparse work index: a sweep reads what is due and
+nothing else; a firm with nothing due costs nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from ..domain import escalation as chain
+from ..domain.tickets import Actor, Event
+from ..domain.tokens import new_id
+from ..observability import logger, metrics
+from ..store import escalations as store
+from ..store import schema
+
+SYSTEM = Actor("system", "", "PropDesk")
+
+
+@dataclass
+class SweepReport:
+    watches_read: int = 0
+    steps_fired: int = 0
+    steps_already_done: int = 0
+    notifications_queued: int = 0
+    fired: list[str] = field(default_factory=list)
+
+
+def sweep(now: datetime) -> SweepReport:
+    """Fire every escalation step whose time has come, once."""
+    report = SweepReport()
+    for shard in range(schema.WORK_SHARDS):
+        for watch in store.due_watches(shard, now):
+            report.watches_read += 1
+            due = [s for s in watch.steps if s.at <= now]
+            for step in due:
+                outbox = [store.OutboxEntry(watch.tenant_id, watch.ticket_id, step.key, recipient,
+                                            _message_kind(step), watch.info.get("locale", "en"),
+                                            _message_data(watch, step))
+                          for recipient in watch.recipients.get(step.kind, [])]
+                event = Event(id=new_id(), type="escalated", at=now, actor=SYSTEM, public=False,
+                              data={"step": step.kind, "promise": step.promise, "due": chain._iso(step.due),
+                                    "notified": len(outbox)})
+                if store.fire(watch, step, outbox, event, now):
+                    report.steps_fired += 1
+                    report.notifications_queued += len(outbox)
+                    report.fired.append(f"{watch.ticket_id}:{step.key}")
+                    metrics.count(f"Escalation_{step.kind}")
+                else:
+                    report.steps_already_done += 1
+            store.advance(watch, [s for s in watch.steps if s.at > now])
+    logger.info("sweep done", extra={"watches_read": report.watches_read, "fired": report.steps_fired,
+                                     "already_done": report.steps_already_done})
+    return report
+
+
+def _message_kind(step: chain.Step) -> str:
+    return {"warn": "sla_warning", "level1": "sla_breach_level1", "level2": "sla_breach_level2"}[step.kind]
+
+
+def _message_data(watch: store.Watch, step: chain.Step) -> dict:
+    info = watch.info
+    return {"ticket": str(info.get("number", "")), "category": info.get("category", ""), "unit": info.get("unit", ""),
+            "promise": step.promise, "due": chain._iso(step.due), "time_zone": info.get("time_zone", "UTC"),
+            "firm": info.get("firm", "")}
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def deliver(now: datetime, send: Callable | None = None) -> DeliveryReport:
+    """Send what the outbox holds and is due: retried with backoff, failed after
+    MAX_ATTEMPTS (and then listed for admins), never dropped."""
+    from ..domain.messages import render
+    if send is None:
+        from ..adapters.channels import send
+    report = DeliveryReport()
+    for shard in range(schema.WORK_SHARDS):
+        for delivery in store.due_deliveries(shard, now):
+            if not store.claim(delivery, now):
+                report.skipped += 1
+                continue
+            data = dict(delivery.data)
+            if isinstance(data.get("due"), str):
+                data["due"] = datetime.fromisoformat(data["due"].replace("Z", "+00:00"))
+            try:
+                message = render(delivery.kind, delivery.locale, data)
+                outcome = send(delivery.channel, message, idempotency_key=delivery.outbox_id)
+            except ValueError as exc:  # a recipient or message that can never be sent
+                store.failed(delivery, now, f"not sendable: {exc}")
+                report.failed += 1
+                continue
+            attempt = delivery.attempts + 1
+            if outcome.ok:
+                store.delivered(delivery, now)
+                report.sent += 1
+            elif outcome.retryable and attempt < store.MAX_ATTEMPTS:
+                store.retry_later(delivery, now, now + chain.backoff(attempt), outcome.detail)
+                report.retried += 1
+            else:
+                store.failed(delivery, now, outcome.detail)
+                report.failed += 1
+                metrics.count("NotificationFailed")
+    return report

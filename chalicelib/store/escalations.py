@@ -1,0 +1,196 @@
+"""Escalation storage: watch items in the sparse ``work`` index, step marks, the outbox.
+
+Exactly once: a step fires in one transaction that creates its mark, its outbox entries
+and its timeline event, each only if absent. Two sweeps, a repeated EventBridge event or a
+Lambda retry race for the same mark; one transaction wins, the others write nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Iterator
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.escalation import Step
+from ..domain.tickets import Event, Ticket
+from . import schema
+from .models import Item, MarkItem, OutboxItem, WatchItem, tenant_pk
+from .tickets import _iso, _plain, _plain_list, _reasons, _to_event_item, connection, ticket_sk
+
+
+def shard_of(key: str) -> int:
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % schema.WORK_SHARDS
+
+
+def watch_sk(ticket_id: str) -> str:
+    return f"{ticket_sk(ticket_id)}#WATCH"
+
+
+def watch_item(tenant_id: str, ticket: Ticket, steps: list[Step], recipients: dict, info: dict) -> WatchItem:
+    """The ticket's watch, in the work index at its earliest step (absent from it when none)."""
+    item = WatchItem(tenant_pk(tenant_id), watch_sk(ticket.id), tenant_id=tenant_id, ticket_id=ticket.id,
+                     steps=[s.as_dict() for s in steps], recipients=recipients, info=info)
+    if steps:
+        item.work_pk = f"SLA#{shard_of(ticket.id)}"
+        item.work_sk = f"{_iso(steps[0].at)}#{tenant_id}#{ticket.id}"
+    return item
+
+
+@dataclass(frozen=True)
+class Watch:
+    tenant_id: str
+    ticket_id: str
+    steps: list[Step]
+    recipients: dict
+    info: dict
+    work_sk: str
+
+
+def _watch(item: WatchItem) -> Watch:
+    return Watch(item.tenant_id, item.ticket_id, [Step.from_dict(d) for d in _plain_list(item.steps)],
+                 _plain(item.recipients), _plain(item.info), item.work_sk or "")
+
+
+def _due(prefix: str, shard: int, now: datetime) -> Iterator[Item]:
+    """Everything in one shard of the work index whose time has come: a key-range Query."""
+    return Item.work.query(f"{prefix}#{shard}", Item.work_sk <= f"{_iso(now)}#~")
+
+
+def due_watches(shard: int, now: datetime) -> Iterator[Watch]:
+    for item in _due("SLA", shard, now):
+        if isinstance(item, WatchItem):
+            yield _watch(item)
+
+
+def fire(watch: Watch, step: Step, outbox: list["OutboxEntry"], event: Event, now: datetime) -> bool:
+    """Record one step with its notifications and timeline event. False if it had already fired."""
+    pk = tenant_pk(watch.tenant_id)
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(MarkItem(pk, f"{ticket_sk(watch.ticket_id)}#ESC#{step.key}", step=step.key, at=now),
+                    condition=MarkItem.pk.does_not_exist())
+            for entry in outbox:
+                tx.save(entry.item(now), condition=OutboxItem.pk.does_not_exist())
+            tx.save(_to_event_item(watch.tenant_id, watch.ticket_id, event), condition=Item.pk.does_not_exist())
+    except TransactWriteError as error:
+        if "ConditionalCheckFailed" in _reasons(error) or "TransactionConflict" in _reasons(error):
+            return False
+        raise
+    return True
+
+
+def advance(watch: Watch, remaining: list[Step]) -> None:
+    """Move the watch to its next step (or out of the index) unless someone rewrote it since."""
+    item = WatchItem(tenant_pk(watch.tenant_id), watch_sk(watch.ticket_id))
+    actions = [WatchItem.steps.set([s.as_dict() for s in remaining])]
+    if remaining:
+        actions.append(WatchItem.work_sk.set(f"{_iso(remaining[0].at)}#{watch.tenant_id}#{watch.ticket_id}"))
+    else:
+        actions += [WatchItem.work_pk.remove(), WatchItem.work_sk.remove()]
+    try:
+        item.update(actions=actions, condition=WatchItem.work_sk == watch.work_sk)
+    except UpdateError:
+        pass  # a ticket event rewrote the watch: its plan is newer than ours
+
+
+# --- outbox ------------------------------------------------------------------------------
+
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    tenant_id: str
+    ticket_id: str | None
+    step: str | None
+    channel: dict
+    kind: str
+    locale: str
+    data: dict
+
+    @property
+    def outbox_id(self) -> str:
+        """The same step to the same recipient always has the same id: it is written once."""
+        who = self.channel.get("to") or self.channel.get("url") or ""
+        raw = f"{self.tenant_id}|{self.ticket_id}|{self.step}|{self.channel.get('channel')}|{who}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+    def item(self, now: datetime) -> OutboxItem:
+        oid = self.outbox_id
+        return OutboxItem(tenant_pk(self.tenant_id), f"OUTBOX#{oid}", outbox_id=oid, tenant_id=self.tenant_id,
+                          ticket_id=self.ticket_id, step=self.step, channel=self.channel, message_kind=self.kind,
+                          locale=self.locale, data=self.data, status="pending", attempts=0, created_at=now,
+                          updated_at=now, work_pk=f"OUT#{shard_of(oid)}", work_sk=f"{_iso(now)}#{self.tenant_id}#{oid}")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    tenant_id: str
+    outbox_id: str
+    channel: dict
+    kind: str
+    locale: str
+    data: dict
+    attempts: int
+    work_sk: str
+
+
+def due_deliveries(shard: int, now: datetime) -> Iterator[Delivery]:
+    for item in _due("OUT", shard, now):
+        if isinstance(item, OutboxItem):
+            yield Delivery(item.tenant_id, item.outbox_id, _plain(item.channel), item.message_kind, item.locale,
+                           _plain(item.data), int(item.attempts or 0), item.work_sk or "")
+
+
+def _outbox(d: Delivery) -> OutboxItem:
+    return OutboxItem(tenant_pk(d.tenant_id), f"OUTBOX#{d.outbox_id}")
+
+
+def claim(d: Delivery, now: datetime) -> bool:
+    """Take a delivery for one attempt. The lease moves it out of reach of other workers
+    until it runs out (then a crashed attempt is retried)."""
+    lease_sk = f"{_iso(now + LEASE)}#{d.tenant_id}#{d.outbox_id}"
+    try:
+        _outbox(d).update(actions=[OutboxItem.status.set("sending"), OutboxItem.attempts.set(d.attempts + 1),
+                                   OutboxItem.work_sk.set(lease_sk), OutboxItem.updated_at.set(now)],
+                          condition=OutboxItem.work_sk == d.work_sk)
+    except UpdateError:
+        return False
+    return True
+
+
+def delivered(d: Delivery, now: datetime) -> None:
+    _outbox(d).update(actions=[OutboxItem.status.set("sent"), OutboxItem.work_pk.remove(),
+                               OutboxItem.work_sk.remove(), OutboxItem.updated_at.set(now),
+                               OutboxItem.last_error.remove()])
+
+
+def retry_later(d: Delivery, now: datetime, at: datetime, error: str) -> None:
+    _outbox(d).update(actions=[OutboxItem.status.set("pending"), OutboxItem.updated_at.set(now),
+                               OutboxItem.work_sk.set(f"{_iso(at)}#{d.tenant_id}#{d.outbox_id}"),
+                               OutboxItem.last_error.set(error[:500])])
+
+
+def failed(d: Delivery, now: datetime, error: str) -> None:
+    _outbox(d).update(actions=[OutboxItem.status.set("failed"), OutboxItem.work_pk.remove(),
+                               OutboxItem.work_sk.remove(), OutboxItem.updated_at.set(now),
+                               OutboxItem.last_error.set(error[:500])])
+
+
+def notifications(tenant_id: str, status: str | None = None, limit: int = 100) -> list[dict]:
+    """A tenant's notifications (newest activity first is not kept by key: sorted here)."""
+    condition = (OutboxItem.status == status) if status else None
+    found = [{"id": i.outbox_id, "ticket_id": i.ticket_id, "step": i.step, "channel": i.channel.as_dict()
+              if hasattr(i.channel, "as_dict") else _plain(i.channel), "kind": i.message_kind, "status": i.status,
+              "attempts": int(i.attempts or 0), "last_error": i.last_error,
+              "updated_at": i.updated_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")}
+             for i in OutboxItem.query(tenant_pk(tenant_id), OutboxItem.sk.startswith("OUTBOX#"),
+                                       filter_condition=condition, limit=limit)]
+    for entry in found:
+        entry["channel"] = {k: v for k, v in entry["channel"].items() if k != "secret"}
+    return sorted(found, key=lambda e: e["updated_at"], reverse=True)

@@ -1,0 +1,125 @@
+"""The SLA clock is derivable from the timeline: replaying the events gives what was stored."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chalicelib.domain import clock
+from chalicelib.domain import tickets as rules
+from chalicelib.domain.errors import InvalidInput, TransitionRefused
+from chalicelib.domain.standards import Standards, Targets
+
+STAFF = rules.Actor("staff", "s1", "Wang Wei")
+WEEKDAYS = {d: ["08:30-12:00", "13:30-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
+START = datetime(2026, 9, 28, 1, 0, tzinfo=timezone.utc)  # Monday 09:00 in Shanghai, before National Day
+
+
+def standards(resolution: str, pause_on_wait: bool = True, update_every: str | None = None) -> Standards:
+    target = {"first_response": "4 business hours", "resolution": resolution, "pause_on_wait": pause_on_wait}
+    if update_every:
+        target["update_every"] = update_every
+    return Standards({"calendar": {"time_zone": "Asia/Shanghai", "country": "CN", "hours": WEEKDAYS},
+                      "categories": [{"key": "repairs"}, {"key": "gas", "emergency": True}],
+                      "priorities": [{"key": "normal"}],
+                      "targets": {"*": {"*": target}}})
+
+
+def new(std: Standards, category: str = "repairs") -> rules.Ticket:
+    return rules.new_ticket(ticket_id="T", tenant_id="X", number=1, standards=std, now=START, tracking_digest="d",
+                            report={"category": category, "urgency": "normal", "property_id": "P",
+                                    "building_id": "B", "unit": "1", "description": "Broken"})
+
+
+def replayed(ticket: rules.Ticket, events: list[rules.Event]) -> clock.ClockState:
+    state, _stops, _first, _last = clock.replay(created_at=ticket.created_at,
+                                                 targets=Targets.from_dict(ticket.targets),
+                                                 calendar=ticket.calendar, events=events)
+    return state
+
+
+PAYLOADS = {"acknowledge": {}, "assign": {"assignee": "s2"}, "comment": {"body": "on it", "visibility": "public"},
+            "wait": {"question": "When are you in?"}, "resolve": {}, "reopen": {"reason": "again"},
+            "close": {"reason": "duplicate"}}
+
+
+@settings(max_examples=150, deadline=None)
+@given(actions=st.lists(st.tuples(st.sampled_from(list(PAYLOADS)), st.integers(min_value=1, max_value=3000)),
+                        max_size=10),
+       resolution=st.sampled_from(["30h", "16 business hours", "5 working days"]),
+       pause=st.booleans(), update=st.sampled_from([None, "8 business hours"]))
+def test_replaying_the_timeline_gives_the_stored_clock(actions, resolution, pause, update):
+    ticket = new(standards(resolution, pause, update))
+    events = [rules.received_event(ticket, "E0")]
+    when = START
+    for i, (action, minutes) in enumerate(actions):
+        when = when + timedelta(minutes=minutes)
+        try:
+            ticket, event = rules.apply(ticket, action, rules.parse_event(action, PAYLOADS[action]), STAFF, when,
+                                        f"E{i + 1}", assignee_name="Li Lei")
+        except (TransitionRefused, InvalidInput):
+            continue
+        events.append(event)
+        state = replayed(ticket, events)
+        assert (ticket.first_response_due, ticket.resolution_due, ticket.next_update_due) == \
+            (state.first_response_due, state.resolution_due, state.next_update_due)
+
+
+def test_waiting_on_the_resident_stops_the_resolution_clock_and_moves_the_promise():
+    ticket = new(standards("16 business hours"))
+    promised = ticket.resolution_due
+    ticket, _ = rules.apply(ticket, "wait", {"question": "Which day?"}, STAFF, START + timedelta(hours=1), "E1")
+    assert ticket.paused and ticket.due_at is None
+    # the resident answers a full working day later (Tue 10:00 local); staff carry on
+    ticket, _ = rules.apply(ticket, "comment", {"body": "Thanks", "visibility": "public"}, STAFF,
+                            START + timedelta(days=1, hours=1), "E2")
+    assert ticket.paused  # a comment does not end the wait
+    ticket, _ = rules.apply(ticket, "assign", {"assignee": "s2"}, STAFF, START + timedelta(days=1, hours=1), "E3")
+    assert ticket.paused  # nor does assigning: the ticket is still waiting on the resident
+    ticket, _ = rules.apply(ticket, "resolve", {}, STAFF, START + timedelta(days=1, hours=2), "E4")
+    assert ticket.resolution_due > promised
+
+
+def test_no_pause_when_the_standard_says_waiting_still_counts():
+    ticket = new(standards("16 business hours", pause_on_wait=False))
+    promised = ticket.resolution_due
+    ticket, _ = rules.apply(ticket, "wait", {"question": "Which day?"}, STAFF, START + timedelta(hours=1), "E1")
+    assert not ticket.paused and ticket.resolution_due == promised
+
+
+def test_reopening_resumes_the_resolution_clock_without_counting_the_resolved_days():
+    ticket = new(standards("16 business hours"))
+    ticket, _ = rules.apply(ticket, "resolve", {}, STAFF, START + timedelta(hours=2), "E1")
+    ticket, _ = rules.apply(ticket, "reopen", {"reason": "Still broken"}, STAFF, START + timedelta(days=1, hours=2),
+                            "E2")
+    # 2 business hours were used before the resolve; the working day it sat resolved does not count
+    assert ticket.status == "acknowledged" and ticket.due_at == ticket.resolution_due
+    assert ticket.resolution_due > new(standards("16 business hours")).resolution_due
+
+
+def test_a_friday_evening_report_is_answered_within_business_hours_of_monday():
+    friday_evening = datetime(2026, 11, 27, 11, 0, tzinfo=timezone.utc)  # Fri 19:00 Shanghai
+    ticket = rules.new_ticket(ticket_id="T", tenant_id="X", number=1, standards=standards("5 working days"),
+                              now=friday_evening, tracking_digest="d",
+                              report={"category": "repairs", "urgency": "normal", "property_id": "P",
+                                      "building_id": "B", "unit": "1", "description": "Broken"})
+    # 4 business hours from Monday 08:30: 08:30-12:00 (3.5 h) + 13:30-14:00
+    assert ticket.first_response_due == datetime(2026, 11, 30, 6, 0, tzinfo=timezone.utc)
+
+
+def test_emergencies_run_around_the_clock():
+    ticket = new(standards("16 business hours"), category="gas")
+    assert ticket.first_response_due == START + timedelta(hours=4)
+    assert ticket.resolution_due == START + timedelta(hours=16)
+
+
+def test_the_staff_view_shows_every_pending_deadline_with_time_left():
+    std = standards("16 business hours", update_every="8 business hours")
+    ticket, _ = rules.apply(new(std), "acknowledge", {}, STAFF, START + timedelta(minutes=30), "E1")
+    view = rules.sla_view(ticket, START + timedelta(hours=1))
+    assert view["first_response"]["state"] == "met"
+    assert view["resolution"]["state"] == "running" and "next_update" in view
+    assert view["seconds_left"] > 0
+    late = rules.sla_view(ticket, START + timedelta(days=30))
+    assert late["resolution"]["state"] == "breached" and late["seconds_left"] < 0
