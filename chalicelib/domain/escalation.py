@@ -18,6 +18,7 @@ from .standards import Targets, calendar_for, parse_duration
 from .tickets import Ticket
 
 STEPS = ("warn", "level1", "level2")
+REMINDERS = {"remind24h": timedelta(hours=24), "remind1h": timedelta(hours=1)}
 NOTIFICATIONS_QUERY = Shape(fields={"status": Choice(options=("pending", "sending", "sent", "failed"), required=False)})
 
 
@@ -64,7 +65,22 @@ def plan(ticket: Ticket, escalation: dict) -> list[Step]:
         steps.append(Step(f"{key}:level1", promise, "level1", due, due))  # a breach is marked even if nobody is told
         if level2_after:
             steps.append(Step(f"{key}:level2", promise, "level2", due + parse_duration(level2_after).amount, due))
+    if ticket.visit_at is not None:
+        for kind, before in REMINDERS.items():
+            at = ticket.visit_at - before
+            if at > ticket.updated_at:  # a visit booked 3 h ahead gets the 1 h reminder only
+                steps.append(Step(f"visit:{_iso(ticket.visit_at)}:{kind}", "visit", kind, at, ticket.visit_at))
     return sorted(steps, key=lambda s: (s.at, s.key))
+
+
+def resident_channels(contact: dict) -> list[dict]:
+    """How a resident hears about their visit: SMS if they gave a phone, e-mail if an address."""
+    found = []
+    if contact.get("phone"):
+        found.append({"channel": "sms", "to": contact["phone"]})
+    if contact.get("email"):
+        found.append({"channel": "email", "to": contact["email"]})
+    return found
 
 
 def _share_of(ticket: Ticket, start: datetime, due: datetime, duration, share: float) -> datetime:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from . import clock
@@ -34,7 +34,7 @@ from .standards import Standards, Targets
 OPEN_STATES = ("new", "acknowledged", "assigned", "waiting")
 DONE_STATES = ("resolved", "closed")
 STATES = OPEN_STATES + DONE_STATES
-ACTIONS = ("acknowledge", "assign", "comment", "wait", "resolve", "reopen", "close")
+ACTIONS = ("acknowledge", "assign", "comment", "wait", "schedule", "resolve", "reopen", "close")
 CLOSE_REASONS = ("resolved", "duplicate", "withdrawn", "spam")
 SOURCES = ("resident_form", "phone", "walk_in", "staff")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -43,7 +43,8 @@ ID_PATTERN = r"[0-9A-HJKMNP-TV-Z]{26}"
 UNIT_PATTERN = r"[A-Za-z0-9][A-Za-z0-9\-_/. ]{0,31}"
 
 # Event types residents see on the tracking timeline, and those they never do.
-PUBLIC_EVENT_TYPES = ("received", "acknowledged", "assigned", "waiting", "comment", "resolved", "reopened",
+PUBLIC_EVENT_TYPES = ("received", "acknowledged", "assigned", "waiting", "scheduled", "comment", "resolved",
+                      "reopened",
                       "closed", "updated")
 
 
@@ -163,6 +164,7 @@ class Ticket:
     stops: list = field(default_factory=list)
     last_public_update_at: datetime | None = None
     next_update_due: datetime | None = None
+    visit_at: datetime | None = None
 
     @property
     def clock_stops(self) -> list[clock.Stop]:
@@ -232,6 +234,11 @@ EVENT_SHAPES: dict[str, Shape] = {
     "wait": Shape(fields={"question": Text(max_len=2000, description="what the resident is asked; shown to them")}),
     "resolve": Shape(fields={"note": Text(required=False, max_len=2000, description="shown to the resident")}),
     "reopen": Shape(fields={"reason": Text(max_len=2000)}),
+    "schedule": Shape(fields={
+        "at": Text(max_len=40, pattern=r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})",
+                   pattern_reason="must be a date and time with its offset, e.g. 2026-11-28T09:30:00+08:00",
+                   description="when staff will visit; must fall in one of the resident's entry windows"),
+        "note": Text(required=False, max_len=2000, description="shown to the resident")}),
     "close": Shape(fields={"reason": Choice(options=CLOSE_REASONS, required=False, default="resolved"),
                            "note": Text(required=False, max_len=2000)}),
 }
@@ -241,6 +248,7 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "assign": OPEN_STATES,
     "comment": OPEN_STATES + ("resolved",),
     "wait": ("new", "acknowledged", "assigned"),
+    "schedule": ("acknowledged", "assigned", "waiting"),
     "resolve": OPEN_STATES,
     "reopen": ("resolved",),
     "close": OPEN_STATES + ("resolved",),
@@ -265,6 +273,7 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
     public = True
     data: dict[str, Any] = {}
     event_type = {"acknowledge": "acknowledged", "assign": "assigned", "comment": "comment", "wait": "waiting",
+                  "schedule": "scheduled",
                   "resolve": "resolved", "reopen": "reopened", "close": "closed"}[action]
 
     if action == "acknowledge":
@@ -282,8 +291,14 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
     elif action == "wait":
         changes["status"] = "waiting"
         data = {"question": payload["question"]}
+    elif action == "schedule":
+        visit = datetime.fromisoformat(payload["at"].replace("Z", "+00:00")).astimezone(timezone.utc)
+        check_visit_time(ticket, visit, now)
+        changes["visit_at"] = visit
+        data = {"at": _iso(visit), "note": payload.get("note")}
     elif action == "resolve":
         changes["status"] = "resolved"
+        changes["visit_at"] = None
         changes["resolved_at"] = now
         data = {"note": payload.get("note")}
     elif action == "reopen":
@@ -313,6 +328,25 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
     return reclock(dataclasses.replace(ticket, **changes)), event
 
 
+def check_visit_time(ticket: Ticket, visit: datetime, now: datetime) -> None:
+    """A visit is in the future and, when the resident gave windows for entry without them,
+    inside one of those windows (in the firm's time zone)."""
+    from zoneinfo import ZoneInfo
+    if visit <= now:
+        raise InvalidInput("A visit must be in the future.", {"at": "is in the past"})
+    windows = (ticket.entry or {}).get("windows") or []
+    if not windows:
+        return
+    local = visit.astimezone(ZoneInfo((ticket.calendar or {}).get("time_zone") or "UTC"))
+    day, clock_time = WEEKDAYS[local.weekday()], local.strftime("%H:%M")
+    for window in windows:
+        if (not window.get("days") or day in window["days"]) and window["from"] <= clock_time < window["to"]:
+            return
+    allowed = "; ".join(f"{','.join(w.get('days') or ['any day'])} {w['from']}-{w['to']}" for w in windows)
+    raise InvalidInput("That time is outside the resident's windows.",
+                       {"at": f"is {day} {clock_time} local time; the resident allows: {allowed}"})
+
+
 def _stops_after(ticket: Ticket, action: str, status_after: str, now: datetime) -> list:
     """Where the resolution clock stands still: while waiting on the resident (if the
     standard pauses then) and from a resolve until a reopen."""
@@ -330,7 +364,7 @@ def _stops_after(ticket: Ticket, action: str, status_after: str, now: datetime) 
 
 
 def _past(action: str) -> str:
-    return {"acknowledge": "acknowledged", "assign": "assigned", "comment": "commented on",
+    return {"acknowledge": "acknowledged", "assign": "assigned", "comment": "commented on", "schedule": "scheduled",
             "wait": "put on waiting", "resolve": "resolved", "reopen": "reopened", "close": "closed"}[action]
 
 
@@ -377,7 +411,7 @@ def staff_view(ticket: Ticket, events: list[Event] | None = None, now: datetime 
         "first_response_at": _iso(ticket.first_response_at), "resolved_at": _iso(ticket.resolved_at),
         "closed_at": _iso(ticket.closed_at), "reopen_count": ticket.reopen_count,
         "first_response_due": _iso(ticket.first_response_due), "resolution_due": _iso(ticket.resolution_due),
-        "due_at": _iso(ticket.due_at),
+        "due_at": _iso(ticket.due_at), "visit_at": _iso(ticket.visit_at),
         "sla": sla_view(ticket, now or datetime.now(ticket.created_at.tzinfo)),
     }
     if events is not None:
@@ -395,7 +429,7 @@ def public_view(ticket: Ticket, events: list[Event]) -> dict:
         if not e.public or e.type not in PUBLIC_EVENT_TYPES:
             continue
         data = {k: v for k, v in e.data.items() if k in ("number", "question", "note", "body", "reason",
-                                                          "assignee_name", "retargeted")}
+                                                          "assignee_name", "retargeted", "at")}
         timeline.append({"type": e.type, "at": _iso(e.at), "by": e.actor.public(), **data})
     return {
         "number": ticket.number, "status": ticket.status, "category": ticket.category,
@@ -403,6 +437,7 @@ def public_view(ticket: Ticket, events: list[Event]) -> dict:
         "created_at": _iso(ticket.created_at),
         "promised": {"first_response_by": _iso(ticket.first_response_due),
                      "resolution_by": _iso(ticket.resolution_due)},
+        "visit_at": _iso(ticket.visit_at) if ticket.is_open else None,
         "timeline": timeline,
     }
 

@@ -39,11 +39,13 @@ def sweep(now: datetime) -> SweepReport:
             report.watches_read += 1
             due = [s for s in watch.steps if s.at <= now]
             for step in due:
+                who = watch.recipients.get("visit" if step.promise == "visit" else step.kind, [])
                 outbox = [store.OutboxEntry(watch.tenant_id, watch.ticket_id, step.key, recipient,
                                             _message_kind(step), watch.info.get("locale", "en"),
                                             _message_data(watch, step))
-                          for recipient in watch.recipients.get(step.kind, [])]
-                event = Event(id=new_id(), type="escalated", at=now, actor=SYSTEM, public=False,
+                          for recipient in who]
+                event = Event(id=new_id(), type="reminded" if step.promise == "visit" else "escalated", at=now,
+                              actor=SYSTEM, public=False,
                               data={"step": step.kind, "promise": step.promise, "due": chain._iso(step.due),
                                     "notified": len(outbox)})
                 if store.fire(watch, step, outbox, event, now):
@@ -60,14 +62,19 @@ def sweep(now: datetime) -> SweepReport:
 
 
 def _message_kind(step: chain.Step) -> str:
-    return {"warn": "sla_warning", "level1": "sla_breach_level1", "level2": "sla_breach_level2"}[step.kind]
+    return {"warn": "sla_warning", "level1": "sla_breach_level1", "level2": "sla_breach_level2",
+            "remind24h": "visit_reminder", "remind1h": "visit_reminder"}[step.kind]
 
 
 def _message_data(watch: store.Watch, step: chain.Step) -> dict:
     info = watch.info
-    return {"ticket": str(info.get("number", "")), "category": info.get("category", ""), "unit": info.get("unit", ""),
+    data = {"ticket": str(info.get("number", "")), "category": info.get("category", ""), "unit": info.get("unit", ""),
             "promise": step.promise, "due": chain._iso(step.due), "time_zone": info.get("time_zone", "UTC"),
             "firm": info.get("firm", "")}
+    if step.promise == "visit":
+        data["visit_at"] = data.pop("due")
+        data.pop("promise")
+    return data
 
 
 @dataclass

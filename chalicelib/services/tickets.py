@@ -30,6 +30,7 @@ def watch_for(ticket: rules.Ticket, escalation: dict, firm: dict):
     """The ticket's escalation plan, with who each level tells as the chain stands now."""
     steps = chain.plan(ticket, escalation or {})
     recipients = {kind: chain.recipients(escalation or {}, kind) for kind in chain.STEPS}
+    recipients["visit"] = chain.resident_channels(ticket.contact) if ticket.visit_at else []
     info = {"number": ticket.number, "category": ticket.category, "unit": ticket.unit,
             "firm": firm.get("name", ""), "locale": firm.get("locale", "en"), "time_zone": firm.get("time_zone", "UTC")}
     return watch_store.watch_item(ticket.tenant_id, ticket, steps, recipients, info)

@@ -168,6 +168,7 @@ class TicketItem(Item, discriminator="ticket"):
     stops = ListAttribute(default=list)
     last_public_update_at = UTCDateTimeAttribute(null=True)
     next_update_due = UTCDateTimeAttribute(null=True)
+    visit_at = UTCDateTimeAttribute(null=True)
 
 
 class EventItem(Item, discriminator="event"):

@@ -62,7 +62,7 @@ def queue_keys(tenant_id: str, ticket: Ticket) -> tuple[str, str]:
 _TICKET_FIELDS = ("number", "status", "category", "urgency", "property_id", "building_id", "unit", "description",
                   "source", "assignee", "assignee_name", "created_at", "updated_at", "first_response_at",
                   "resolved_at", "closed_at", "first_response_due", "resolution_due", "reopen_count",
-                  "tracking_digest", "version", "last_public_update_at", "next_update_due")
+                  "tracking_digest", "version", "last_public_update_at", "next_update_due", "visit_at")
 
 
 def _to_item(tenant_id: str, ticket: Ticket) -> TicketItem:

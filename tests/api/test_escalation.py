@@ -181,3 +181,43 @@ def test_standards_changes_need_the_current_version_and_are_kept_in_history(firm
     created = datetime.fromisoformat(ticket["ticket"]["created_at"].replace("Z", "+00:00"))
     due = datetime.fromisoformat(ticket["promised"]["first_response_by"].replace("Z", "+00:00"))
     assert due - created == timedelta(hours=12)
+
+
+def next_saturday_ten(after: datetime) -> datetime:
+    from zoneinfo import ZoneInfo
+    local = after.astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(days=2)
+    while local.weekday() != 5:
+        local += timedelta(days=1)
+    return local.replace(hour=10, minute=0, second=0, microsecond=0)
+
+
+def test_a_visit_is_booked_in_the_residents_window_and_they_are_reminded_the_day_before_and_the_hour_before(
+        client, firm):
+    from chalicelib.domain.identity import Identity
+    from chalicelib.services import escalation
+    from chalicelib.services import tickets as service
+    staff = Identity(firm.tenant_id, firm.admin_sub, "admin", "Ada Admin")
+    t0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=410)
+    answer, _ = service.submit_report(firm.slug, firm.report(description="Boiler makes a noise"), now=t0)
+    ticket = next(t for t in body(firm.call("GET", "/api/tickets"))["tickets"]
+                  if t["number"] == answer["ticket"]["number"])
+    service.record_event(staff, ticket["id"], {"type": "acknowledge"}, '"1"', now=t0 + timedelta(minutes=5))
+    visit = next_saturday_ten(t0)
+    with pytest.raises(Exception) as outside:  # Saturday 13:00 is outside the 09:00-12:00 window
+        service.record_event(staff, ticket["id"], {"type": "schedule", "at": (visit + timedelta(hours=3)).isoformat()},
+                             '"2"', now=t0 + timedelta(minutes=6))
+    assert "the resident allows: sat 09:00-12:00" in str(outside.value.fields["at"])
+    booked = service.record_event(staff, ticket["id"], {"type": "schedule", "at": visit.isoformat(),
+                                                        "note": "The plumber will come"}, '"2"',
+                                  now=t0 + timedelta(minutes=6))
+    assert booked["visit_at"] and booked["status"] == "acknowledged"
+    tracking = body(firm.client.http.get(answer["ticket"]["tracking_url"]))
+    assert tracking["visit_at"] == booked["visit_at"]
+    assert tracking["timeline"][-1]["type"] == "scheduled"
+
+    for when in (visit - timedelta(hours=25), visit - timedelta(hours=23, minutes=59), visit - timedelta(minutes=59)):
+        escalation.sweep(when)
+        escalation.deliver(when)
+    sent = [n for n in body(firm.call("GET", "/api/notifications"))["notifications"] if n["kind"] == "visit_reminder"]
+    assert sorted(n["step"].rsplit(":", 1)[1] for n in sent) == ["remind1h", "remind24h"]
+    assert all(n["channel"] == {"channel": "sms", "to": "+8613800138000"} and n["status"] == "sent" for n in sent)

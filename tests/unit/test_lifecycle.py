@@ -22,6 +22,7 @@ STANDARDS = Standards({
 PAYLOADS = {
     "acknowledge": {}, "assign": {"assignee": "sub-2"}, "comment": {"body": "Checked the valve"},
     "wait": {"question": "When are you home?"}, "resolve": {"note": "Replaced the washer"},
+    "schedule": {"at": "2030-01-05T10:00:00+08:00"},
     "reopen": {"reason": "Still dripping"}, "close": {"reason": "duplicate"},
 }
 
@@ -136,3 +137,17 @@ def test_reclassifying_retargets_from_creation_and_says_so():
                                     now=later, event_id="E9")
     assert after.first_response_due == NOW + timedelta(minutes=30)  # from creation, not from now
     assert event.type == "updated" and event.data["to"]["category"] == "water_leak"
+
+
+def test_a_visit_must_be_ahead_and_inside_the_residents_windows():
+    ticket = a_ticket(status="acknowledged", entry={"present": False, "windows": [
+        {"days": ["sat"], "from": "09:00", "to": "12:00"}]})
+    ok, event = act(ticket, "schedule", {"at": "2026-11-28T10:30:00+08:00"})  # Saturday 10:30 in Shanghai
+    assert ok.visit_at == datetime(2026, 11, 28, 2, 30, tzinfo=timezone.utc) and event.public
+    with pytest.raises(InvalidInput) as outside:
+        act(ticket, "schedule", {"at": "2026-11-27T10:30:00+08:00"})  # a Friday
+    assert "fri 10:30" in outside.value.fields["at"]
+    with pytest.raises(InvalidInput):
+        act(ticket, "schedule", {"at": "2026-11-01T10:30:00+08:00"})  # in the past
+    resolved, _ = act(ok, "resolve")
+    assert resolved.visit_at is None
