@@ -56,11 +56,7 @@ def submit_report(slug: str, body: object, *, idempotency_key: str | None = None
         _check_key(key)
     profile = tenant_store.intake_profile(slug, take_ticket_number=True)
     standards = profile.standards()
-    problems: dict[str, str] = {}
-    for name, options in (("category", standards.categories), ("urgency", standards.priorities)):
-        Choice(options=options).parse(report[name], name, problems)
-    if problems:
-        raise InvalidInput("Some fields need attention.", problems)
+    _check_classification(report, standards)
 
     fingerprint = _fingerprint({k: v for k, v in report.items() if k != "nonce"})
     if key is None:
@@ -86,6 +82,17 @@ def submit_report(slug: str, body: object, *, idempotency_key: str | None = None
     if replay is not None:
         return replay.response, True
     return answer, False
+
+
+def _check_classification(report: dict, standards: Standards) -> None:
+    """Category and urgency must be keys of the firm's own standards (known only after the
+    slug is resolved, so checked after the shape)."""
+    problems: dict[str, str] = {}
+    for name, options in (("category", standards.categories), ("urgency", standards.priorities)):
+        if report.get(name) is not None:
+            Choice(options=options).parse(report[name], name, problems)
+    if problems:
+        raise InvalidInput("Some fields need attention.", problems)
 
 
 def _check_key(key: str) -> None:
@@ -127,11 +134,7 @@ def create_by_staff(who: Identity, body: object, *, now: datetime | None = None)
     report = Shape(fields=loose).parse_body(body)
     profile = tenant_store.take_ticket_number(who.tenant_id)
     standards = profile.standards()
-    problems: dict[str, str] = {}
-    for name, options in (("category", standards.categories), ("urgency", standards.priorities)):
-        Choice(options=options).parse(report[name], name, problems)
-    if problems:
-        raise InvalidInput("Some fields need attention.", problems)
+    _check_classification(report, standards)
     ticket_id = tokens.new_id()
     token = tokens.issue(who.tenant_id, ticket_id)
     ticket = rules.new_ticket(ticket_id=ticket_id, tenant_id=who.tenant_id, number=profile.ticket_number or 0,
@@ -227,12 +230,7 @@ def change(who: Identity, ticket_id: str, body: object, if_match: str | None,
     expected = parse_version(if_match)
     context = store.get_for_change(who.tenant_id, ticket_id, None)
     ticket, standards = context.ticket, Standards(context.standards)
-    problems: dict[str, str] = {}
-    for name, options in (("category", standards.categories), ("urgency", standards.priorities)):
-        if data.get(name):
-            Choice(options=options).parse(data[name], name, problems)
-    if problems:
-        raise InvalidInput("Some fields need attention.", problems)
+    _check_classification(data, standards)
     if ticket.version != expected:
         raise Conflict("Someone else changed this ticket first. Reload it and try again.",
                        {"If-Match": f"version {expected} is no longer current; the ticket is at {ticket.version}"})

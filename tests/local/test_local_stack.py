@@ -213,6 +213,30 @@ def test_the_seeded_water_leak_escalates_to_the_demo_webhook_on_the_minute_sweep
     assert out.count("webhook /hook <- sla_warning") == 1
 
 
+def test_an_admin_applies_a_yaml_file_with_the_cli_and_new_tickets_follow_it(stack, admin_token, tmp_path):
+    yaml_text = (ROOT / "tenants" / "templates" / "prc-residential.yaml").read_text(encoding="utf-8")
+    changed = yaml_text.replace('"*": {first_response: 24h, resolution: 30 working days}',
+                                '"*": {first_response: 12h, resolution: 30 working days}', 1)
+    assert changed != yaml_text
+    path = tmp_path / "demo.yaml"
+    path.write_text(changed, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COGNITO_", "PROPDESK_"))}
+    result = subprocess.run([sys.executable, "-m", "chalicelib.cli", "standards", "apply", "--tenant", "demo",
+                             str(path), "--api", stack.api, "--email", "admin@demo.propdesk.local",
+                             "--password", "Demo-pass-2026"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "applied" in result.stdout
+    history = requests.get(f"{stack.api}/api/standards/history", headers={"Authorization": f"Bearer {admin_token}"},
+                           timeout=10).json()["versions"]
+    assert "targets.*.*.first_response: 24h → 12h" in history[0]["changes"]
+    wrong = subprocess.run([sys.executable, "-m", "chalicelib.cli", "standards", "apply", "--tenant", "not-demo",
+                            str(path), "--api", stack.api, "--email", "admin@demo.propdesk.local",
+                            "--password", "Demo-pass-2026"], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=60)
+    assert wrong.returncode == 2
+
+
 def test_ctrl_c_stops_the_whole_tree_and_frees_the_ports(stack):
     """Last in this module: it stops the stack."""
     process = stack.process
