@@ -24,7 +24,7 @@ dev: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
 
-## bench: DynamoDB calls per route, cold start; writes bench/results.json and bench/results.md
+## bench: DynamoDB calls per route, cold start, the escalation sweep at 50,000 tickets; writes bench/results.json
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(ARGS)
 

@@ -1,8 +1,9 @@
 """The one benchmark command: ``python -m bench.run`` from the repository root.
 
-Counts DynamoDB round trips per route (bench/dynamo_calls.py) and times cold imports
-(bench/cold_start.py); prints a markdown table, writes it to bench/results.md and merges
-the numbers into bench/results.json (keys it does not own are kept). See bench/README.md.
+Counts DynamoDB round trips per route (bench/dynamo_calls.py), times cold imports
+(bench/cold_start.py) and measures the escalation sweep at scale (bench/sweep.py); prints
+markdown tables, writes them to bench/results.md and merges the numbers into
+bench/results.json (keys it does not own are kept). See bench/README.md.
 """
 
 from __future__ import annotations
@@ -29,7 +30,43 @@ def _ops(operations: dict) -> str:
     return ", ".join(f"{name}×{n}" for name, n in operations.items()) or "none"
 
 
-def markdown(dynamo: dict | None, cold: dict | None, machine: dict) -> str:
+def _sweep_markdown(sweep: dict) -> list[str]:
+    scale, checks, repeat = sweep["scale"], sweep["checks"], sweep["repeat"]
+    lines = [f"### Escalation sweep ({scale['open_tickets']:,} open tickets across {scale['tenants']:,} tenants, "
+             f"{scale['due_tickets']} due = {scale['due_share']:.0%}; scale '{scale['name']}')", "",
+             "| measure | value | target | ok |", "|---|---:|---|---|"]
+
+    def row(label: str, value, check: str | None = None) -> None:
+        c = checks.get(check) if check else None
+        lines.append(f"| {label} | {value} | {c['target'] if c else '—'} | {_verdict(c['ok'] if c else None)} |")
+
+    row("items read (sum of the Query responses' ScannedCount)", sweep["items_read"])
+    row("items due", sweep["items_due"])
+    row("items read ÷ items due", sweep["reads_per_due"], "sweep_reads_per_due")
+    row("items read from tenants with nothing due "
+        f"({scale['tenants_with_nothing_due']} of {scale['tenants']})", sweep["idle_tenant_reads"],
+        "sweep_idle_tenant_reads")
+    row("Query calls (one per work shard)", sweep["query_calls"])
+    row("steps fired", sweep["steps_fired"], "sweep_steps_fired")
+    row("writes: calls (items)", f"{sweep['write_calls']} ({sweep['items_written']})")
+    row("sweep time per due ticket, ms", sweep["ms_per_due"])
+    row("… beyond the fixed cost of a sweep with nothing due, ms", sweep["ms_per_due_beyond_fixed"])
+    row("repeat sweep at the same now: items read", repeat["items_read"])
+    row("repeat sweep at the same now: steps fired", repeat["steps_fired"], "sweep_repeat_steps_fired")
+    row("Scan calls (set-up included)", sweep["scan_calls_whole_run"], "sweep_scan_calls")
+    lines += ["", f"- operations of the sweep: {_ops(sweep['operations'])}; moto's recorder agrees: "
+                  + ("yes" if sweep["server_agrees"] else "**NO**"),
+              f"- sweep {sweep['ms'] / 1000:.1f} s (Query {sweep['query_ms'] / 1000:.1f} s, writes "
+              f"{sweep['write_ms'] / 1000:.1f} s); the repeat sweep with nothing due {repeat['ms'] / 1000:.1f} s. "
+              "On moto every Query is a pass over the whole table, so these times grow with the table; "
+              "DynamoDB's do not. Set-up (not timed in the sweep): "
+              f"{scale['open_tickets']:,} watch items in {sweep['setup_seconds']} s"
+              + ("; moto's transactions patched to back up only the items they touch (bench/sweep.py)"
+                 if sweep.get("moto_transactions_patched") else ""), ""]
+    return lines
+
+
+def markdown(dynamo: dict | None, cold: dict | None, machine: dict, sweep: dict | None = None) -> str:
     lines: list[str] = []
     if dynamo:
         lines += ["### DynamoDB round trips per request", "",
@@ -62,6 +99,8 @@ def markdown(dynamo: dict | None, cold: dict | None, machine: dict) -> str:
                       f"{cold['import_ratio_of_minimums']:.2f})",
                   f"- importing app opens no socket: {_verdict(cold['app_import_opens_no_socket'])}; "
                   f"heavy modules it loads: {', '.join(cold['modules_loaded_by_import_app']) or 'none'}", ""]
+    if sweep:
+        lines += _sweep_markdown(sweep)
     lines.append(f"_{machine['python']} on {machine['platform']}, {machine['cpu_count']} CPUs, "
                  f"{machine['generated_at']}_")
     return "\n".join(lines) + "\n"
@@ -73,7 +112,8 @@ def machine_facts() -> dict:
             "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
-def merge_results(dynamo: dict | None, cold: dict | None, machine: dict) -> tuple[dict, list[str]]:
+def merge_results(dynamo: dict | None, cold: dict | None, machine: dict,
+                  sweep: dict | None = None) -> tuple[dict, list[str]]:
     """Returns the merged results and the names of the targets this run checked."""
     try:
         results = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
@@ -103,6 +143,20 @@ def merge_results(dynamo: dict | None, cold: dict | None, machine: dict) -> tupl
         results["cold_start"] = cold
         targets["import_ratio"] = {"target": f"≤ {IMPORT_RATIO_TARGET}", "value": cold["import_ratio"],
                                    "ok": cold["import_ratio"] <= IMPORT_RATIO_TARGET}
+    if sweep:
+        results["sweep_scale"] = sweep["scale"]
+        results["sweep_items_read"] = sweep["items_read"]
+        results["sweep_items_due"] = sweep["items_due"]
+        results["sweep_reads_per_due"] = sweep["reads_per_due"]
+        results["sweep_query_calls"] = sweep["query_calls"]
+        results["sweep_idle_tenant_reads"] = sweep["idle_tenant_reads"]
+        results["sweep_ms_per_due"] = sweep["ms_per_due"]
+        results["sweep_steps_fired"] = sweep["steps_fired"]
+        results["sweep_repeat_items_read"] = sweep["repeat"]["items_read"]
+        results["sweep_repeat_steps_fired"] = sweep["repeat"]["steps_fired"]
+        results["sweep"] = sweep
+        for name, check in sweep["checks"].items():
+            targets[name] = check
     results["targets"] = targets
     results["machine"] = machine
     results["generated_at"] = machine["generated_at"]
@@ -118,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv-units", type=int, default=100, help="units in the imported CSV")
     parser.add_argument("--skip-cold-start", action="store_true")
     parser.add_argument("--skip-round-trips", action="store_true")
+    parser.add_argument("--skip-sweep", action="store_true", help="skip the escalation sweep at scale")
+    parser.add_argument("--sweep-scale", choices=("full", "small"), default="full",
+                        help="full: 50,000 tickets / 1,000 tenants (~2 min); small: 10,000 / 200 (~30 s)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any target fails")
     args = parser.parse_args(argv)
 
@@ -125,18 +182,21 @@ def main(argv: list[str] | None = None) -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
 
-    cold = dynamo = None
+    cold = dynamo = sweep = None
     if not args.skip_cold_start:  # first, while this process has touched no AWS settings
         from . import cold_start
         cold = cold_start.measure(runs=args.runs)
     if not args.skip_round_trips:
         from . import dynamo_calls
         dynamo = dynamo_calls.measure(queue_tickets=args.queue_tickets, csv_units=args.csv_units)
+    if not args.skip_sweep:  # in a child process: its own moto stack and table
+        from . import sweep as sweep_bench
+        sweep = sweep_bench.measure(scale=args.sweep_scale)
 
     machine = machine_facts()
-    text = markdown(dynamo, cold, machine)
+    text = markdown(dynamo, cold, machine, sweep)
     print(text)
-    results, checked = merge_results(dynamo, cold, machine)
+    results, checked = merge_results(dynamo, cold, machine, sweep)
     RESULTS_JSON.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     RESULTS_MD.write_text(text, encoding="utf-8")
     print(f"wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_MD.relative_to(ROOT)}")

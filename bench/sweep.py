@@ -286,7 +286,8 @@ def _populate(scale: dict[str, int], rng: random.Random) -> Population:
         ticket = new_ticket(ticket_id=tokens.new_id(), tenant_id=tenant_id, number=number, report=report,
                             standards=standards, now=created, tracking_digest="")
         if responded:  # first response met half an hour in: only the resolution clock's steps remain
-            ticket = dataclasses.replace(ticket, status="acknowledged", first_response_at=created + timedelta(minutes=30))
+            ticket = dataclasses.replace(ticket, status="acknowledged",
+                                         first_response_at=created + timedelta(minutes=30))
         return ticket
 
     with WatchItem.batch_write() as batch:
@@ -445,7 +446,8 @@ def checks(r: dict) -> dict[str, dict]:
     return {
         "sweep_reads_per_due": {"target": f"≤ {READS_PER_DUE_TARGET}", "value": r["reads_per_due"],
                                 "ok": r["reads_per_due"] is not None and r["reads_per_due"] <= READS_PER_DUE_TARGET},
-        "sweep_idle_tenant_reads": {"target": "= 0", "value": r["idle_tenant_reads"], "ok": r["idle_tenant_reads"] == 0},
+        "sweep_idle_tenant_reads": {"target": "= 0", "value": r["idle_tenant_reads"],
+                                    "ok": r["idle_tenant_reads"] == 0},
         "sweep_steps_fired": {"target": f"= {r['steps_due']} (steps due)", "value": r["steps_fired"],
                               "ok": r["steps_fired"] == r["steps_due"]},
         "sweep_repeat_steps_fired": {"target": "= 0", "value": r["repeat"]["steps_fired"],
