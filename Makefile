@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: dev test bench synth lint clean
+.PHONY: dev test chromium bench synth lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "PropDesk needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -21,8 +21,15 @@ dev: $(STAMP)
 	$(BIN)/python -m infra.local $(ARGS)
 
 ## test: the whole suite — unit, store (moto), routes, the local stack, the CDK template + cfn-lint
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest $(ARGS)
+
+# The residents' pages are tested in Debian's chromium (tests/pages, Playwright without its own browser download).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
+	  else echo "tests/pages need /usr/bin/chromium: run 'sudo apt-get update && sudo apt-get install -y chromium' (Debian), then make test again" >&2; exit 1; fi; \
+	fi
 
 ## bench: DynamoDB calls per route, cold start, the escalation sweep at 50,000 tickets; writes bench/results.json
 bench: $(STAMP)

@@ -165,6 +165,9 @@ def merge_results(dynamo: dict | None, cold: dict | None, machine: dict,
     return results, checked
 
 
+FORM_TRANSFER_TARGET_KB = 30
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9, help="fresh processes per cold-start measure (default 9)")
@@ -175,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-sweep", action="store_true", help="skip the escalation sweep at scale")
     parser.add_argument("--sweep-scale", choices=("full", "small"), default="full",
                         help="full: 50,000 tickets / 1,000 tenants (~2 min); small: 10,000 / 200 (~30 s)")
+    parser.add_argument("--skip-pages", action="store_true", help="skip the form page's transfer in Chromium")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any target fails")
     args = parser.parse_args(argv)
 
@@ -193,10 +197,29 @@ def main(argv: list[str] | None = None) -> int:
         from . import sweep as sweep_bench
         sweep = sweep_bench.measure(scale=args.sweep_scale)
 
+    page = None
+    if not args.skip_pages:  # in a child process, in Debian's Chromium
+        from . import pages
+        page = pages.measure()
+
     machine = machine_facts()
     text = markdown(dynamo, cold, machine, sweep)
+    if page:
+        ok = page["form_transfer_kb"] <= FORM_TRANSFER_TARGET_KB
+        text += ("\n### Residents' form page (Chromium, JavaScript off)\n\n| measure | value | target | ok |\n"
+                 "|---|---:|---|---|\n"
+                 f"| total transfer of GET /r/{{slug}} (HTML + CSS + scripts + fonts), kB | {page['form_transfer_kb']} "
+                 f"| ≤ {FORM_TRANSFER_TARGET_KB} | {'PASS' if ok else 'FAIL'} |\n"
+                 f"| scripts required to submit | {page['form_scripts_required']} | 0 | "
+                 f"{'PASS' if page['form_scripts_required'] == 0 else 'FAIL'} |\n")
     print(text)
     results, checked = merge_results(dynamo, cold, machine, sweep)
+    if page:
+        results.update(page)
+        results["targets"]["form_transfer_kb"] = {"target": f"≤ {FORM_TRANSFER_TARGET_KB}",
+                                                  "value": page["form_transfer_kb"],
+                                                  "ok": page["form_transfer_kb"] <= FORM_TRANSFER_TARGET_KB}
+        checked.append("form_transfer_kb")
     RESULTS_JSON.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     RESULTS_MD.write_text(text, encoding="utf-8")
     print(f"wrote {RESULTS_JSON.relative_to(ROOT)} and {RESULTS_MD.relative_to(ROOT)}")

@@ -10,6 +10,7 @@ from ..observability import metrics
 from ..domain.tenants import signup_shape
 from ..services import templates
 from ..settings import settings
+from . import pages
 from .http import Call, endpoint, lazy
 
 signup_service = lazy("chalicelib.services.signup")
@@ -67,7 +68,12 @@ def new_password(call: Call) -> dict:
           responses={201: "ticket created (or the same ticket again for a retried key: Idempotent-Replayed: true)",
                      404: "no such firm", 413: "body too large", 422: "invalid fields"})
 def submit(call: Call, slug: str):
-    answer, replayed = ticket_service.submit_report(slug.lower(), call.form_or_json(),
+    body = call.form_or_json()
+    if pages.is_form(call):
+        if pages.wants_html(call):  # a browser's form: 303 to the tracking page, or the form again
+            return pages.submit_form(call, slug, body)
+        body = pages.report_from_form(pages.flat_values(body))  # flat form names, JSON answer
+    answer, replayed = ticket_service.submit_report(slug.lower(), body,
                                                     idempotency_key=call.header("idempotency-key"))
     if not replayed:
         metrics.count("TicketCreated")
@@ -76,6 +82,9 @@ def submit(call: Call, slug: str):
 
 
 @endpoint(bp, "/t/{token}", "GET", auth=False, summary="A resident's tracking link: status and public timeline",
-          tags=["residents"], responses={200: "status timeline", 404: "unknown link"})
-def track(call: Call, token: str) -> dict:
+          tags=["residents"], responses={200: "status timeline (HTML when the client accepts text/html)",
+                                         404: "unknown link"})
+def track(call: Call, token: str):
+    if pages.wants_html(call):
+        return pages.tracking_page(call, token)
     return ticket_service.track(token)

@@ -1,0 +1,289 @@
+"""Residents' HTML pages: the hosted report form, its form-encoded submission, the
+tracking page, a thank-you page, 404 pages and the stylesheet.
+
+The JSON routes stay in public.py; for a browser they hand over to ``submit_form`` and
+``tracking_page`` here. jinja2 and babel load on first use (``chalicelib.web``), never
+at import: importing app.py is the Lambda cold start.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ..domain.errors import InvalidInput, NotFound
+from ..observability import metrics
+from .http import SECURITY_HEADERS, Call, endpoint, lazy
+
+register_view = lazy("chalicelib.services.register_view")
+ticket_service = lazy("chalicelib.services.tickets")
+
+bp = Blueprint(__name__)
+
+HTML = "text/html; charset=utf-8"
+CSP = ("default-src 'none'; img-src 'self' data:; style-src 'self'; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
+PAGE_HEADERS = {**SECURITY_HEADERS, "Content-Type": HTML, "Content-Security-Policy": CSP,
+                "X-Frame-Options": "DENY", "Vary": "Accept, Accept-Language"}
+NONCE_PATTERN = re.compile(r"[A-Za-z0-9_\-.:]{8,128}")
+WINDOW_ROWS = 2
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HONEYPOT = "website"
+
+# Form field → (message when missing, message when not valid). English msgids; zh-CN in
+# chalicelib/web/i18n. Order is the form's order (the error summary follows it).
+FIELD_MESSAGES: dict[str, tuple[str, str]] = {
+    "place": ("Choose your building", "Choose a building from the list"),
+    "unit": ("Enter your unit number", "Enter a unit number of this building, like 1203"),
+    "category": ("Choose what the problem is about", "Choose one of the listed problem types"),
+    "urgency": ("Choose how urgent it is", "Choose one of the listed urgencies"),
+    "description": ("Describe the problem", "Describe the problem in 5 to 4000 characters"),
+    "entry_present": ("Say whether staff may enter without you", "Say whether staff may enter without you"),
+    "window_from_0": ("Give at least one time when staff may enter without you",
+                      "Enter times like 09:00, the end later than the start"),
+    "window_from_1": ("Enter a start time like 09:00", "Enter times like 09:00, the end later than the start"),
+    "pets": ("Tell us about pets", "Keep the note about pets under 200 characters"),
+    "contact_name": ("Enter your name", "Keep your name under 80 characters"),
+    "contact_phone": ("Enter a phone number", "Enter a phone number of 6 to 20 digits, like 138 0013 8000"),
+    "contact_email": ("Enter an e-mail address", "Enter an e-mail address like name@example.com"),
+}
+
+
+def wants_html(call: Call) -> bool:
+    return "text/html" in (call.header("accept") or "").lower()
+
+
+def is_form(call: Call) -> bool:
+    return (call.header("content-type") or "").split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
+
+
+def page(status: int, body: str, **headers: str) -> Response:
+    return Response(body=body, status_code=status, headers={**PAGE_HEADERS, **headers})
+
+
+def _web():
+    from .. import web
+    return web
+
+
+def language(call: Call, default: str | None, form_lang: str | None = None) -> str:
+    return _web().choose_language(form_lang or call.query.get("lang"), call.header("accept-language"), default)
+
+
+def not_found_page(call: Call, lang: str | None = None) -> Response:
+    lang = lang or language(call, None)
+    return page(404, _web().render("not_found.html", lang, title=_web().gettext(lang, "Page not found")))
+
+
+# --- the form -------------------------------------------------------------------------------
+
+def _list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _one(value: Any) -> str:
+    items = _list(value)
+    return items[0] if items else ""
+
+
+def flat_values(data: dict) -> dict:
+    """The form's own names, as typed (for re-rendering), from a parsed form or query."""
+    values = {name: _one(data.get(name)) for name in (
+        "place", "unit", "category", "urgency", "description", "entry_present", "pets",
+        "contact_name", "contact_phone", "contact_email", "nonce")}
+    if not values["place"] and data.get("building_id"):
+        values["place"] = f"{_one(data.get('property_id'))}:{_one(data.get('building_id'))}"
+    for name in ("window_day", "window_from", "window_to"):
+        items = _list(data.get(name))
+        values[name] = (items + [""] * WINDOW_ROWS)[:WINDOW_ROWS]
+    return values
+
+
+def report_from_form(values: dict) -> dict:
+    """Map the flat form to the JSON shape ``submit_report`` validates."""
+    property_id, _, building_id = values["place"].partition(":")
+    report: dict[str, Any] = {"property_id": property_id, "building_id": building_id, "unit": values["unit"],
+                              "category": values["category"], "urgency": values["urgency"],
+                              "description": values["description"]}
+    contact = {k: values[f"contact_{k}"] for k in ("name", "phone", "email") if values[f"contact_{k}"].strip()}
+    if contact:
+        report["contact"] = contact
+    present = values["entry_present"]
+    if present or values["pets"].strip():
+        windows = []
+        for day, start, end in zip(values["window_day"], values["window_from"], values["window_to"]):
+            if start.strip() or end.strip():
+                windows.append({"days": [day] if day else [], "from": start.strip(), "to": end.strip()})
+        report["entry"] = {"present": present != "no", "windows": windows if present == "no" else [],
+                           "pets": values["pets"]}
+    if NONCE_PATTERN.fullmatch(values["nonce"] or ""):
+        report["nonce"] = values["nonce"]
+    return report
+
+
+def form_field(path: str) -> str:
+    """A service error path (``entry.windows[0].from``) → the form field that shows it."""
+    if path in ("property_id", "building_id"):
+        return "place"
+    if path.startswith("contact."):
+        return "contact_" + path.split(".", 1)[1]
+    if path == "entry.pets":
+        return "pets"
+    if path == "entry.present":
+        return "entry_present"
+    match = re.match(r"entry\.windows(?:\[(\d+)\])?", path)
+    if match:
+        return f"window_from_{min(int(match.group(1) or 0), WINDOW_ROWS - 1)}"
+    if path.startswith("entry"):
+        return "entry_present"
+    return path if path in FIELD_MESSAGES else "description"
+
+
+def field_errors(problems: dict[str, str], lang: str) -> dict[str, str]:
+    web = _web()
+    errors: dict[str, str] = {}
+    for path, reason in problems.items():
+        name = form_field(path)
+        if name in errors:
+            continue
+        missing, invalid = FIELD_MESSAGES.get(name, FIELD_MESSAGES["description"])
+        errors[name] = web.gettext(lang, missing if reason == "is required" else invalid)
+    order = list(FIELD_MESSAGES)
+    return dict(sorted(errors.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
+
+
+def render_form(slug: str, lang: str, context: dict, values: dict, errors: dict[str, str] | None = None) -> str:
+    web = _web()
+    register = context["register"]
+    buildings = [b for p in register for b in p["buildings"]]
+    if not values.get("place") and len(buildings) == 1:
+        values["place"] = f"{buildings[0]['property_id']}:{buildings[0]['id']}"
+    chosen = next((b for b in buildings if f"{b['property_id']}:{b['id']}" == values.get("place")), None)
+    return web.render(
+        "form.html", lang, slug=slug, firm=context["name"], register=register, chosen=chosen,
+        categories=context["categories"], priorities=context["priorities"], values=values, errors=errors or {},
+        weekdays=WEEKDAYS, rows=range(WINDOW_ROWS), honeypot=HONEYPOT,
+        title=web.gettext(lang, "Report a problem") + " · " + context["name"],
+        other_lang="en" if lang == "zh-CN" else "zh-CN")
+
+
+@endpoint(bp, "/r/{slug}", "GET", auth=False, summary="The hosted report form (HTML; ?lang=zh-CN|en, ?property=, "
+          "?building= pre-fill)", tags=["residents"], responses={200: "the form", 404: "no such firm (a page)"})
+def report_form(call: Call, slug: str) -> Response:
+    try:
+        context = register_view.form_context(slug.lower())
+    except NotFound:
+        return not_found_page(call)
+    lang = language(call, context["locale"])
+    values = flat_values(call.query)
+    if not values["place"] and call.query.get("property"):
+        prop = next((p for p in context["register"] if p["id"] == call.query["property"]), None)
+        if prop and prop["buildings"]:
+            values["place"] = f"{prop['id']}:{prop['buildings'][0]['id']}"
+    if not NONCE_PATTERN.fullmatch(values["nonce"]):
+        values["nonce"] = secrets.token_urlsafe(18)
+    # Not no-store: going back must show this very form (same nonce), so a resubmission
+    # lands on the same ticket. Private and revalidated on every ordinary load.
+    return page(200, render_form(slug, lang, context, values), **{"Cache-Control": "private, max-age=0"})
+
+
+def submit_form(call: Call, slug: str, data: dict) -> Response:
+    """A browser's form POST: 303 to the tracking page, or 422 with the form re-rendered."""
+    values = flat_values(data)
+    form_lang = _one(data.get("lang"))
+    if _one(data.get(HONEYPOT)).strip():  # a bot filled the field people never see
+        return page(303, "", Location=f"/r/{slug}/thanks" + (f"?lang={form_lang}" if form_lang else ""))
+    try:
+        report = report_from_form(values)
+        try:
+            answer, replayed = ticket_service.submit_report(slug.lower(), report)
+        except InvalidInput as error:
+            if set(error.fields) != {"idempotency_key"}:
+                raise
+            # The form was sent before and then changed (back, edit, send): a new report.
+            report["nonce"] = secrets.token_urlsafe(18)
+            answer, replayed = ticket_service.submit_report(slug.lower(), report)
+    except NotFound:
+        return not_found_page(call, language(call, None, form_lang))
+    except InvalidInput as error:
+        try:
+            context = register_view.form_context(slug.lower())
+        except NotFound:
+            return not_found_page(call, language(call, None, form_lang))
+        lang = language(call, context["locale"], form_lang)
+        if not NONCE_PATTERN.fullmatch(values["nonce"]):
+            values["nonce"] = secrets.token_urlsafe(18)
+        html = render_form(slug, lang, context, values, field_errors(error.fields, lang))
+        return page(422, html)
+    if not replayed:
+        metrics.count("TicketCreated")
+    location = f"/t/{answer['ticket']['tracking_token']}" + (f"?lang={form_lang}" if form_lang else "")
+    return page(303, "", Location=location)
+
+
+@endpoint(bp, "/r/{slug}/thanks", "GET", auth=False, summary="Thank-you page after a report (HTML)",
+          tags=["residents"], responses={200: "thank you"})
+def thanks(call: Call, slug: str) -> Response:
+    lang = language(call, None)
+    web = _web()
+    return page(200, web.render("thanks.html", lang, slug=slug, title=web.gettext(lang, "Thank you")))
+
+
+# --- tracking --------------------------------------------------------------------------------
+
+EVENT_LABELS = {
+    "received": "Received", "acknowledged": "Acknowledged", "assigned": "Assigned", "waiting": "Waiting for you",
+    "scheduled": "Visit booked", "comment": "Message from staff", "resolved": "Resolved", "reopened": "Reopened",
+    "closed": "Closed", "updated": "Details updated",
+}
+STATUS_LABELS = {"new": "Received", "acknowledged": "Acknowledged", "assigned": "Being worked on",
+                 "waiting": "Waiting for you", "resolved": "Resolved", "closed": "Closed"}
+
+
+def tracking_page(call: Call, token: str) -> Response:
+    try:
+        context = register_view.tracking_context(token)
+    except NotFound:
+        return not_found_page(call)
+    web = _web()
+    lang = language(call, context["locale"])
+    view, tz = context["view"], context["time_zone"]
+    category = next((c for c in context["categories"] if c["key"] == view["category"]), None)
+    urgency = next((p for p in context["priorities"] if p["key"] == view["urgency"]), None)
+    promised = view.get("promised") or {}
+    timeline = [{"label": web.gettext(lang, EVENT_LABELS.get(e["type"], e["type"])),
+                 "at": web.format_time(e.get("at"), lang, tz),
+                 "who": (e.get("by") or {}).get("name") or e.get("assignee_name") or "",
+                 "text": e.get("question") or e.get("note") or e.get("body") or e.get("reason") or ""}
+                for e in view.get("timeline") or []]
+    html = web.render(
+        "track.html", lang, firm=context["name"], view=view, timeline=timeline, time_zone=tz,
+        category=web.localized(category["name"], lang, view["category"]) if category else view["category"],
+        urgency=web.localized(urgency["name"], lang, view["urgency"]) if urgency else view["urgency"],
+        status=web.gettext(lang, STATUS_LABELS.get(view["status"], view["status"])),
+        created=web.format_time(view.get("created_at"), lang, tz),
+        first_response=web.format_time(promised.get("first_response_by"), lang, tz),
+        first_response_in=web.format_span(view.get("created_at"), promised.get("first_response_by"), lang),
+        resolution=web.format_time(promised.get("resolution_by"), lang, tz),
+        resolution_in=web.format_span(view.get("created_at"), promised.get("resolution_by"), lang),
+        visit=web.format_time(view.get("visit_at"), lang, tz),
+        title=web.gettext(lang, "Report") + f" #{view['number']} · " + context["name"],
+        other_lang="en" if lang == "zh-CN" else "zh-CN", token=token)
+    return page(200, html)
+
+
+# --- the stylesheet ----------------------------------------------------------------------------
+
+@endpoint(bp, "/static/app.css", "GET", auth=False, summary="The pages' stylesheet (cacheable)", tags=["residents"],
+          responses={200: "text/css"})
+def stylesheet(call: Call) -> Response:
+    web = _web()
+    return Response(body=web.stylesheet(), status_code=200, headers={
+        **SECURITY_HEADERS, "Content-Type": "text/css; charset=utf-8",
+        "Cache-Control": "public, max-age=31536000, immutable" if call.query.get("v") == web.stylesheet_version()
+        else "public, max-age=300"})

@@ -1,0 +1,72 @@
+"""What the residents' pages need to read beyond the JSON routes: the firm's register and
+the names of its categories and priorities (for the form), and the firm's time zone and
+names for a tracking link (for the tracking page). Read-only, keyed reads, no Scan."""
+
+from __future__ import annotations
+
+from ..domain import tokens
+from ..domain.errors import NotFound
+from ..store import registry as registry_store
+from ..store import tenants as tenant_store
+from ..store.models import BuildingItem, UnitItem, tenant_pk
+from . import tickets as ticket_service
+
+
+def _names(standards: dict) -> dict:
+    """{"categories": [{key, name{}, help{}, emergency}], "priorities": [{key, name{}}]}"""
+    return {
+        "categories": [{"key": c["key"], "name": c.get("name") or {}, "help": c.get("help") or {},
+                        "emergency": bool(c.get("emergency"))} for c in standards.get("categories") or []],
+        "priorities": [{"key": p["key"], "name": p.get("name") or {}} for p in standards.get("priorities") or []],
+    }
+
+
+def register(tenant_id: str) -> list[dict]:
+    """The tenant's register as a tree: three key queries (properties, buildings, units)."""
+    pk = tenant_pk(tenant_id)
+    properties = {p.property_id: {"id": p.property_id, "name": p.name, "buildings": []}
+                  for p in registry_store.list_properties(tenant_id)}
+    buildings: dict[str, dict] = {}
+    for item in BuildingItem.query(pk, BuildingItem.sk.startswith("BUILDING#")):
+        if item.property_id in properties:
+            b = {"id": item.building_id, "property_id": item.property_id, "name": item.name, "units": []}
+            buildings[item.building_id] = b
+            properties[item.property_id]["buildings"].append(b)
+    for item in UnitItem.query(pk, UnitItem.sk.startswith("UNIT#")):
+        if item.building_id in buildings:
+            buildings[item.building_id]["units"].append(item.code)
+    tree = sorted(properties.values(), key=lambda p: p["name"])
+    for p in tree:
+        p["buildings"].sort(key=lambda b: b["name"])
+    return tree
+
+
+def form_context(slug: str) -> dict:
+    """Everything the hosted form shows for a firm's slug; NotFound for an unknown slug."""
+    profile = tenant_store.intake_profile(slug, take_ticket_number=False)
+    try:
+        standards, _ = tenant_store.get_standards(profile.tenant_id)
+    except NotFound:
+        standards = {"categories": [{"key": k} for k in profile.categories],
+                     "priorities": [{"key": k} for k in profile.priorities]}
+    names = _names(standards)
+    allowed = set(profile.categories)
+    names["categories"] = [c for c in names["categories"] if c["key"] in allowed] or names["categories"]
+    return {"name": profile.name, "locale": profile.locale, "time_zone": profile.time_zone,
+            "register": register(profile.tenant_id), **names}
+
+
+def tracking_context(token: str) -> dict:
+    """The public view of a tracking link plus the firm's name, locale, time zone and the
+    names of its categories; NotFound for anything that is not a live link."""
+    view = ticket_service.track(token)
+    capability = tokens.read(token)
+    if capability is None:  # track() already refused it; kept for type-checkers
+        raise NotFound("No such tracking link.")
+    tenant = tenant_store.get_tenant(capability.tenant_id)
+    try:
+        standards, _ = tenant_store.get_standards(capability.tenant_id)
+    except NotFound:
+        standards = {}
+    return {"view": view, "name": tenant.name, "locale": tenant.locale, "time_zone": tenant.time_zone,
+            **_names(standards)}

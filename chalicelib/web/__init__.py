@@ -1,0 +1,146 @@
+"""Residents' pages: Jinja2 templates (autoescaped), zh-CN / en message catalogues and
+the one stylesheet. Imported only by the page routes on first use, never by app.py, so
+jinja2 and babel stay out of the cold start of JSON routes.
+
+Catalogues are the ``.po`` files under ``i18n/``; they are read with Babel at first use
+(no compiled ``.mo`` to keep in step). English is the source language: its msgids are
+the English text, so ``en`` needs no catalogue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+HERE = Path(__file__).resolve().parent
+LANGS = ("zh-CN", "en")
+BABEL_LOCALE = {"zh-CN": "zh_Hans_CN", "en": "en"}
+
+
+# --- catalogues --------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    if lang == "en":
+        return {}
+    from babel.messages.pofile import read_po
+    path = HERE / "i18n" / lang.replace("-", "_") / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang.replace("-", "_"))
+    return {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string}
+
+
+class Translations:
+    """The gettext interface jinja2's i18n extension wants, over a plain dict."""
+
+    def __init__(self, lang: str) -> None:
+        self.messages = catalogue(lang)
+
+    def gettext(self, message: str) -> str:
+        return self.messages.get(message) or message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+def gettext(lang: str, message: str) -> str:
+    return catalogue(lang).get(message) or message
+
+
+# --- language ----------------------------------------------------------------------------
+
+def _known(tag: str | None) -> str | None:
+    tag = (tag or "").strip().lower().replace("_", "-")
+    if tag.startswith("zh"):
+        return "zh-CN"
+    if tag.startswith("en"):
+        return "en"
+    return None
+
+
+def choose_language(query_lang: str | None, accept_language: str | None, default: str | None) -> str:
+    """``?lang=`` first, then the browser's Accept-Language (by q), then the firm's locale."""
+    chosen = _known(query_lang)
+    if chosen:
+        return chosen
+    ranked = []
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if q > 0:
+            ranked.append((-q, i, tag))
+    for _, _, tag in sorted(ranked):
+        if _known(tag):
+            return _known(tag)  # type: ignore[return-value]
+    return _known(default) or "zh-CN"
+
+
+def localized(names: dict | str | None, lang: str, fallback: str = "") -> str:
+    """A name given as {"zh-CN": ..., "en": ...}, in ``lang`` or whatever there is."""
+    if isinstance(names, str):
+        return names
+    if not names:
+        return fallback
+    return names.get(lang) or names.get("en") or names.get("zh-CN") or next(iter(names.values()), fallback)
+
+
+def format_time(iso: str | None, lang: str, time_zone: str) -> str:
+    if not iso:
+        return ""
+    from babel.dates import format_datetime
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    try:
+        zone = ZoneInfo(time_zone)
+    except Exception:  # noqa: BLE001 - a bad zone name must not break a resident's page
+        zone = ZoneInfo("UTC")
+    return format_datetime(moment, "medium", tzinfo=zone, locale=BABEL_LOCALE[lang])
+
+
+def format_span(start_iso: str | None, end_iso: str | None, lang: str) -> str:
+    """'within 30 minutes' style text for a promise made at start."""
+    if not start_iso or not end_iso:
+        return ""
+    from babel.dates import format_timedelta
+    start = datetime.fromisoformat(start_iso.replace("Z", "+00:00"))
+    end = datetime.fromisoformat(end_iso.replace("Z", "+00:00"))
+    return format_timedelta(end - start, threshold=1.5, locale=BABEL_LOCALE[lang])
+
+
+# --- static ------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def stylesheet() -> str:
+    return (HERE / "static" / "app.css").read_text(encoding="utf-8")
+
+
+def stylesheet_version() -> str:
+    return hashlib.sha256(stylesheet().encode()).hexdigest()[:10]
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def environment(lang: str):
+    import jinja2
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=True,  # every template is HTML: all user text is escaped
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    env.install_gettext_translations(Translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(lang=lang, css_version=stylesheet_version(), localized=localized)
+    return env
+
+
+def render(template: str, lang: str, **context: Any) -> str:
+    return environment(lang).get_template(template).render(**context)
