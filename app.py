@@ -4,7 +4,7 @@ connection and builds no AWS client (it is the Lambda cold start)."""
 
 from chalice import Chalice, Rate
 
-from chalicelib.api import admin, auth, openapi, pages, public, tickets
+from chalicelib.api import admin, auth, openapi, pages, posters, public, tickets
 
 app = Chalice(app_name="propdesk")
 app.api.binary_types = []  # everything we answer is text; keeps API Gateway from base64 surprises
@@ -15,6 +15,7 @@ app.register_blueprint(tickets.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(openapi.bp)
 app.register_blueprint(pages.bp)
+app.register_blueprint(posters.bp)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sla_sweep")

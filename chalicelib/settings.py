@@ -21,6 +21,8 @@ class Settings:
     public_base_url: str
     max_body_bytes: int
     idempotency_hours: int
+    reports_per_ip: int  # per 10 minutes, per firm
+    reports_per_firm: int  # per hour
 
     @property
     def is_local(self) -> bool:
@@ -45,4 +47,6 @@ def settings() -> Settings:
         public_base_url=env.get("PROPDESK_PUBLIC_BASE_URL", "").rstrip("/"),
         max_body_bytes=int(env.get("PROPDESK_MAX_BODY_BYTES", str(64 * 1024))),
         idempotency_hours=int(env.get("PROPDESK_IDEMPOTENCY_HOURS", "24")),
+        reports_per_ip=int(env.get("PROPDESK_REPORTS_PER_IP", "10")),
+        reports_per_firm=int(env.get("PROPDESK_REPORTS_PER_FIRM", "600")),
     )

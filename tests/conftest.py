@@ -21,6 +21,8 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ["PROPDESK_STAGE"] = "test"
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "PropDeskTest"
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+# Tests report many tickets from one address; tests/api/test_rate_limits.py sets its own limits.
+os.environ["PROPDESK_REPORTS_PER_IP"] = "1000"
 
 from infra.local import aws as local_aws  # noqa: E402
 

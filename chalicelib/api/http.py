@@ -79,6 +79,11 @@ class Call:
             raise Unauthorized("Sign in first.")
         return self.identity
 
+    @property
+    def source_ip(self) -> str:
+        """The caller's address as API Gateway saw it (used for rate limits, never logged)."""
+        return ((self.raw.context or {}).get("identity") or {}).get("sourceIp") or ""
+
     def header(self, name: str) -> str | None:
         return (self.raw.headers or {}).get(name.lower())
 
@@ -98,12 +103,15 @@ class Call:
             return json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise MalformedRequest("The body is not valid JSON.", {"body": f"not valid JSON ({exc})"}) from None
+        except RecursionError:
+            raise MalformedRequest("The body is nested too deeply.", {"body": "is nested too deeply"}) from None
 
     def form_or_json(self) -> Any:
         content_type = (self.header("content-type") or JSON).split(";")[0].strip().lower()
         if content_type == "application/x-www-form-urlencoded":
             try:
-                pairs = parse_qs(self.body_bytes().decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+                pairs = parse_qs(self.body_bytes().decode("utf-8"), keep_blank_values=True, strict_parsing=False,
+                                 encoding="utf-8", errors="strict")
             except UnicodeDecodeError:
                 raise MalformedRequest("The form is not UTF-8.", {"body": "must be UTF-8"}) from None
             return {k: v[0] if len(v) == 1 else v for k, v in pairs.items()}

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import datetime, timezone
 from typing import Any
 
 from chalice import Blueprint, Response
 
-from ..domain.errors import InvalidInput, NotFound
+from ..domain.errors import Conflict, InvalidInput, NotFound, RateLimited, TransitionRefused
 from ..observability import metrics
 from .http import SECURITY_HEADERS, Call, endpoint, lazy
 
@@ -71,6 +72,12 @@ def _web():
 
 def language(call: Call, default: str | None, form_lang: str | None = None) -> str:
     return _web().choose_language(form_lang or call.query.get("lang"), call.header("accept-language"), default)
+
+
+def too_many_page(call: Call, lang: str | None = None) -> Response:
+    lang = lang or language(call, None)
+    return page(429, _web().render("too_many.html", lang, title=_web().gettext(lang, "Too many reports in a short time")),
+                **{"Retry-After": "600"})
 
 
 def not_found_page(call: Call, lang: str | None = None) -> Response:
@@ -201,13 +208,15 @@ def submit_form(call: Call, slug: str, data: dict) -> Response:
     try:
         report = report_from_form(values)
         try:
-            answer, replayed = ticket_service.submit_report(slug.lower(), report)
+            answer, replayed = ticket_service.submit_report(slug.lower(), report, source_ip=call.source_ip)
         except InvalidInput as error:
             if set(error.fields) != {"idempotency_key"}:
                 raise
             # The form was sent before and then changed (back, edit, send): a new report.
             report["nonce"] = secrets.token_urlsafe(18)
-            answer, replayed = ticket_service.submit_report(slug.lower(), report)
+            answer, replayed = ticket_service.submit_report(slug.lower(), report, source_ip=call.source_ip)
+    except RateLimited:
+        return too_many_page(call, language(call, None, form_lang))
     except NotFound:
         return not_found_page(call, language(call, None, form_lang))
     except InvalidInput as error:
@@ -239,24 +248,64 @@ def thanks(call: Call, slug: str) -> Response:
 EVENT_LABELS = {
     "received": "Received", "acknowledged": "Acknowledged", "assigned": "Assigned", "waiting": "Waiting for you",
     "scheduled": "Visit booked", "comment": "Message from staff", "resolved": "Resolved", "reopened": "Reopened",
-    "closed": "Closed", "updated": "Details updated",
+    "closed": "Closed", "updated": "Details updated", "resident_replied": "Your reply",
 }
 STATUS_LABELS = {"new": "Received", "acknowledged": "Acknowledged", "assigned": "Being worked on",
                  "waiting": "Waiting for you", "resolved": "Resolved", "closed": "Closed"}
 
 
-def tracking_page(call: Call, token: str) -> Response:
+# The resident's forms on the tracking page: field → (missing, not valid), and what a
+# refusal says beside the field. English msgids; zh-CN in chalicelib/web/i18n.
+RESIDENT_FIELDS = {
+    "reply": ("body", "Write your answer", "Keep your answer under 2000 characters",
+              "We are no longer waiting for your answer"),
+    "not_fixed": ("reason", "Say what is still wrong", "Keep the reason under 2000 characters",
+                  "This report is not marked as resolved"),
+}
+TOO_LATE = "The 14 days to say it was not fixed have passed; please report the problem again"
+CHANGED = "The report changed while you were writing. Check it and send again."
+
+
+def resident_form_post(call: Call, token: str, action: str, data: dict) -> Response:
+    """A browser's reply / not-fixed form: 303 back to the tracking page, or the page again
+    with the message beside the field (what was typed kept)."""
+    field, missing, invalid, refused = RESIDENT_FIELDS[action]
+    text, form_lang = _one(data.get(field)), _one(data.get("lang"))
+    act = ticket_service.resident_reply if action == "reply" else ticket_service.resident_not_fixed
+    try:
+        act(token, {field: text}, with_view=False)
+    except NotFound:
+        return not_found_page(call, language(call, None, form_lang))
+    except (InvalidInput, TransitionRefused, Conflict) as error:
+        if isinstance(error, InvalidInput):
+            message = missing if error.fields.get(field) == "is required" else invalid
+        elif isinstance(error, Conflict):
+            message = CHANGED
+        else:
+            message = TOO_LATE if "14 days" in error.fields.get("reason", "") else refused
+        return tracking_page(call, token, status=error.status, form_lang=form_lang,
+                             errors={field: message}, values={field: text})
+    location = f"/t/{token}" + (f"?lang={form_lang}" if form_lang in ("en", "zh-CN") else "")
+    return page(303, "", Location=location)
+
+
+def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str | None = None,
+                  errors: dict[str, str] | None = None, values: dict[str, str] | None = None) -> Response:
     try:
         context = register_view.tracking_context(token)
     except NotFound:
-        return not_found_page(call)
+        return not_found_page(call, language(call, None, form_lang) if form_lang else None)
     web = _web()
-    lang = language(call, context["locale"])
+    lang = language(call, context["locale"], form_lang)
     view, tz = context["view"], context["time_zone"]
+    not_fixed_until = view.get("not_fixed_until")
+    can_not_fix = bool(not_fixed_until) and datetime.now(timezone.utc) <= datetime.fromisoformat(
+        not_fixed_until.replace("Z", "+00:00"))
     category = next((c for c in context["categories"] if c["key"] == view["category"]), None)
     urgency = next((p for p in context["priorities"] if p["key"] == view["urgency"]), None)
     promised = view.get("promised") or {}
-    timeline = [{"label": web.gettext(lang, EVENT_LABELS.get(e["type"], e["type"])),
+    timeline = [{"label": web.gettext(lang, "You said it is not fixed" if e.get("by_resident")
+                                      else EVENT_LABELS.get(e["type"], e["type"])),
                  "at": web.format_time(e.get("at"), lang, tz),
                  "who": (e.get("by") or {}).get("name") or e.get("assignee_name") or "",
                  "text": e.get("question") or e.get("note") or e.get("body") or e.get("reason") or ""}
@@ -273,8 +322,11 @@ def tracking_page(call: Call, token: str) -> Response:
         resolution_in=web.format_span(view.get("created_at"), promised.get("resolution_by"), lang),
         visit=web.format_time(view.get("visit_at"), lang, tz),
         title=web.gettext(lang, "Report") + f" #{view['number']} · " + context["name"],
-        other_lang="en" if lang == "zh-CN" else "zh-CN", token=token)
-    return page(200, html)
+        other_lang="en" if lang == "zh-CN" else "zh-CN", token=token,
+        can_not_fix=can_not_fix, not_fixed_by=web.format_time(not_fixed_until, lang, tz) if can_not_fix else "",
+        errors={name: web.gettext(lang, message) for name, message in (errors or {}).items()},
+        values=values or {})
+    return page(status, html)
 
 
 # --- the stylesheet ----------------------------------------------------------------------------

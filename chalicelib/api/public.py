@@ -66,7 +66,8 @@ def new_password(call: Call) -> dict:
           request=ticket_rules.intake_shape(), content_types=["application/json", "application/x-www-form-urlencoded"],
           headers=["Idempotency-Key"],
           responses={201: "ticket created (or the same ticket again for a retried key: Idempotent-Replayed: true)",
-                     404: "no such firm", 413: "body too large", 422: "invalid fields"})
+                     404: "no such firm", 413: "body too large", 422: "invalid fields",
+                     429: "too many reports from this address or to this firm just now"})
 def submit(call: Call, slug: str):
     body = call.form_or_json()
     if pages.is_form(call):
@@ -74,7 +75,8 @@ def submit(call: Call, slug: str):
             return pages.submit_form(call, slug, body)
         body = pages.report_from_form(pages.flat_values(body))  # flat form names, JSON answer
     answer, replayed = ticket_service.submit_report(slug.lower(), body,
-                                                    idempotency_key=call.header("idempotency-key"))
+                                                    idempotency_key=call.header("idempotency-key"),
+                                                    source_ip=call.source_ip)
     if not replayed:
         metrics.count("TicketCreated")
     return 201, answer, {"Idempotent-Replayed": "true" if replayed else "false",
@@ -88,3 +90,36 @@ def track(call: Call, token: str):
     if pages.wants_html(call):
         return pages.tracking_page(call, token)
     return ticket_service.track(token)
+
+
+def _resident_act(call: Call, token: str, action: str, field: str):
+    body = call.form_or_json()
+    if pages.is_form(call):
+        if pages.wants_html(call):  # a browser's form: 303 back to the tracking page, or the page again
+            return pages.resident_form_post(call, token, action, body)
+        body = {field: pages._one(body.get(field))}
+    act = ticket_service.resident_reply if action == "reply" else ticket_service.resident_not_fixed
+    view = act(token, body)
+    metrics.count("ResidentReplied" if action == "reply" else "ResidentNotFixed")
+    return 201, view
+
+
+@endpoint(bp, "/t/{token}/reply", "POST", auth=False, summary="The resident answers while staff wait on them",
+          tags=["residents"], request=ticket_rules.RESIDENT_EVENT_SHAPES["reply"],
+          content_types=["application/json", "application/x-www-form-urlencoded"],
+          responses={201: "recorded: the tracking view (a browser's form: 303 to the tracking page)",
+                     404: "unknown link", 409: "the ticket is not waiting on the resident, or changed meanwhile",
+                     422: "invalid fields"})
+def resident_reply(call: Call, token: str):
+    return _resident_act(call, token, "reply", "body")
+
+
+@endpoint(bp, "/t/{token}/not-fixed", "POST", auth=False,
+          summary="The resident says a resolved ticket is not fixed (within 14 days): it reopens",
+          tags=["residents"], request=ticket_rules.RESIDENT_EVENT_SHAPES["not_fixed"],
+          content_types=["application/json", "application/x-www-form-urlencoded"],
+          responses={201: "reopened: the tracking view (a browser's form: 303 to the tracking page)",
+                     404: "unknown link", 409: "not resolved, the 14 days have passed, or changed meanwhile",
+                     422: "invalid fields"})
+def resident_not_fixed(call: Call, token: str):
+    return _resident_act(call, token, "not_fixed", "reason")

@@ -74,7 +74,11 @@ PUBLIC_STAFF_UPDATES = ("acknowledged", "waiting", "resolved", "comment")
 def replay(*, created_at: datetime, targets: Targets, calendar: dict, events: list, pause_on_wait: bool | None = None
            ) -> tuple[ClockState, list[Stop], datetime | None, datetime | None]:
     """Rebuild the clock from a timeline alone (events in order, each with type, at, public,
-    actor.kind). Returns (clock, stops, first_response_at, last_public_update_at)."""
+    actor.kind). Returns (clock, stops, first_response_at, last_public_update_at).
+
+    The resident's events count as status moves only: ``resident_replied`` ends a wait and
+    a ``reopened`` by the resident ("not fixed") resumes the clock like staff's; neither is
+    a response from the firm."""
     pause = targets.pause_on_wait if pause_on_wait is None else pause_on_wait
     stops: list[Stop] = []
     first_response_at = last_update = None

@@ -70,3 +70,10 @@ class TransitionRefused(DomainError):
 
     status = 409
     code = "transition_refused"
+
+
+class RateLimited(DomainError):
+    """Too many submissions from one place or to one firm in a short time."""
+
+    status = 429
+    code = "rate_limited"

@@ -14,6 +14,11 @@ States and the events that move between them::
                                          │
                                          └──reopen──► assigned | acknowledged
 
+The resident acts too (with the ``RESIDENT`` actor, from the tracking link): ``reply``
+while the ticket waits on them (back to assigned | acknowledged, which ends the clock's
+pause) and ``not_fixed`` within 14 days of a resolve (a reopen like staff's, recorded
+as a ``reopened`` event by the resident).
+
 ``comment`` is allowed in every state but closed; ``close`` from an open state needs
 a reason (duplicate, withdrawn, spam). The first public staff act (acknowledge, a
 public comment, waiting on the resident, resolving) meets the first response.
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from . import clock
@@ -35,6 +40,8 @@ OPEN_STATES = ("new", "acknowledged", "assigned", "waiting")
 DONE_STATES = ("resolved", "closed")
 STATES = OPEN_STATES + DONE_STATES
 ACTIONS = ("acknowledge", "assign", "comment", "wait", "schedule", "resolve", "reopen", "close")
+RESIDENT_ACTIONS = ("reply", "not_fixed")  # from the tracking link only, never through the staff API
+NOT_FIXED_WITHIN = timedelta(days=14)
 CLOSE_REASONS = ("resolved", "duplicate", "withdrawn", "spam")
 SOURCES = ("resident_form", "phone", "walk_in", "staff")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -45,7 +52,7 @@ UNIT_PATTERN = r"[A-Za-z0-9][A-Za-z0-9\-_/. ]{0,31}"
 # Event types residents see on the tracking timeline, and those they never do.
 PUBLIC_EVENT_TYPES = ("received", "acknowledged", "assigned", "waiting", "scheduled", "comment", "resolved",
                       "reopened",
-                      "closed", "updated")
+                      "closed", "updated", "resident_replied")
 
 
 def _check_window(window: dict, problems: dict[str, str], prefix: str) -> None:
@@ -243,6 +250,12 @@ EVENT_SHAPES: dict[str, Shape] = {
                            "note": Text(required=False, max_len=2000)}),
 }
 
+# The resident's own events (kept apart so the staff API neither accepts nor documents them).
+RESIDENT_EVENT_SHAPES: dict[str, Shape] = {
+    "reply": Shape(fields={"body": Text(min_len=1, max_len=2000, description="the resident's answer to the question")}),
+    "not_fixed": Shape(fields={"reason": Text(max_len=2000, description="what is still wrong")}),
+}
+
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "acknowledge": ("new",),
     "assign": OPEN_STATES,
@@ -252,6 +265,8 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "resolve": OPEN_STATES,
     "reopen": ("resolved",),
     "close": OPEN_STATES + ("resolved",),
+    "reply": ("waiting",),
+    "not_fixed": ("resolved",),
 }
 
 
@@ -261,20 +276,31 @@ def parse_event(action: str, body: Any) -> dict:
     return EVENT_SHAPES[action].parse_body(body)
 
 
+def parse_resident_event(action: str, body: Any) -> dict:
+    return RESIDENT_EVENT_SHAPES[action].parse_body(body)
+
+
 def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetime, event_id: str,
           assignee_name: str | None = None) -> tuple[Ticket, Event]:
     """Decide a lifecycle event. Returns the next ticket (version + 1) and its timeline event."""
+    if (action in RESIDENT_ACTIONS) != (actor.kind == "resident"):
+        raise TransitionRefused(f"Only {'the resident' if action in RESIDENT_ACTIONS else 'staff'} can do that.",
+                                {"type": f"{action} is not allowed for {actor.kind}"})
     if ticket.status not in ALLOWED_FROM[action]:
         raise TransitionRefused(
             f"A ticket that is {ticket.status} cannot be {_past(action)}.",
             {"type": f"not allowed while the ticket is {ticket.status}"},
         )
+    if action == "not_fixed" and (ticket.resolved_at is None or now > ticket.resolved_at + NOT_FIXED_WITHIN):
+        raise TransitionRefused("It is too late to say this was not fixed; please report it again.",
+                                {"reason": "the 14 days to say it was not fixed have passed"})
     changes: dict[str, Any] = {}
     public = True
     data: dict[str, Any] = {}
     event_type = {"acknowledge": "acknowledged", "assign": "assigned", "comment": "comment", "wait": "waiting",
                   "schedule": "scheduled",
-                  "resolve": "resolved", "reopen": "reopened", "close": "closed"}[action]
+                  "resolve": "resolved", "reopen": "reopened", "close": "closed",
+                  "reply": "resident_replied", "not_fixed": "reopened"}[action]
 
     if action == "acknowledge":
         changes["status"] = "acknowledged"
@@ -301,11 +327,16 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
         changes["visit_at"] = None
         changes["resolved_at"] = now
         data = {"note": payload.get("note")}
-    elif action == "reopen":
+    elif action in ("reopen", "not_fixed"):
         changes["status"] = "assigned" if ticket.assignee else "acknowledged"
         changes["resolved_at"] = None
         changes["reopen_count"] = ticket.reopen_count + 1
         data = {"reason": payload["reason"]}
+        if action == "not_fixed":
+            data["by_resident"] = True
+    elif action == "reply":
+        changes["status"] = "assigned" if ticket.assignee else "acknowledged"
+        data = {"body": payload["body"]}
     elif action == "close":
         if ticket.status != "resolved" and payload["reason"] == "resolved":
             raise InvalidInput("Say why an unresolved ticket is closed.",
@@ -318,7 +349,7 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
         if ticket.first_response_at is None:
             changes["first_response_at"] = now
         changes["last_public_update_at"] = now
-    if action == "reopen":
+    if action in ("reopen", "not_fixed", "reply"):
         data["status_after"] = changes["status"]
     changes["stops"] = _stops_after(ticket, action, changes.get("status", ticket.status), now)
     changes["updated_at"] = now
@@ -353,7 +384,7 @@ def _stops_after(ticket: Ticket, action: str, status_after: str, now: datetime) 
     stops = list(ticket.clock_stops)
     open_stop = stops[-1] if stops and stops[-1].until is None else None
     if open_stop and ((open_stop.why == "waiting" and status_after != "waiting")
-                      or (open_stop.why == "resolved" and action == "reopen")):
+                      or (open_stop.why == "resolved" and action in ("reopen", "not_fixed"))):
         stops[-1] = clock.Stop(open_stop.since, now, open_stop.why)
     pause_on_wait = bool(ticket.targets.get("pause_on_wait", True))
     if action == "wait" and pause_on_wait:
@@ -365,7 +396,8 @@ def _stops_after(ticket: Ticket, action: str, status_after: str, now: datetime) 
 
 def _past(action: str) -> str:
     return {"acknowledge": "acknowledged", "assign": "assigned", "comment": "commented on", "schedule": "scheduled",
-            "wait": "put on waiting", "resolve": "resolved", "reopen": "reopened", "close": "closed"}[action]
+            "wait": "put on waiting", "resolve": "resolved", "reopen": "reopened", "close": "closed",
+            "reply": "replied to", "not_fixed": "marked not fixed"}[action]
 
 
 def received_event(ticket: Ticket, event_id: str) -> Event:
@@ -422,6 +454,13 @@ def staff_view(ticket: Ticket, events: list[Event] | None = None, now: datetime 
     return view
 
 
+def not_fixed_until(ticket: Ticket) -> datetime | None:
+    """Until when the resident may say a resolved ticket is not fixed (None: not now)."""
+    if ticket.status != "resolved" or ticket.resolved_at is None:
+        return None
+    return ticket.resolved_at + NOT_FIXED_WITHIN
+
+
 def public_view(ticket: Ticket, events: list[Event]) -> dict:
     """What the resident's tracking link shows: no internal notes, no staff surnames, no ids."""
     timeline = []
@@ -429,7 +468,8 @@ def public_view(ticket: Ticket, events: list[Event]) -> dict:
         if not e.public or e.type not in PUBLIC_EVENT_TYPES:
             continue
         data = {k: v for k, v in e.data.items() if k in ("number", "question", "note", "body", "reason",
-                                                          "assignee_name", "retargeted", "at")}
+                                                          "assignee_name", "retargeted", "at",
+                                                          "by_resident")}
         timeline.append({"type": e.type, "at": _iso(e.at), "by": e.actor.public(), **data})
     return {
         "number": ticket.number, "status": ticket.status, "category": ticket.category,
@@ -438,11 +478,19 @@ def public_view(ticket: Ticket, events: list[Event]) -> dict:
         "promised": {"first_response_by": _iso(ticket.first_response_due),
                      "resolution_by": _iso(ticket.resolution_due)},
         "visit_at": _iso(ticket.visit_at) if ticket.is_open else None,
+        "reopen_count": ticket.reopen_count,
+        # what the resident can do from the link: answer the question while waiting, or say
+        # "not fixed" until this time after a resolve
+        "can_reply": ticket.status == "waiting",
+        "question": next((e.data.get("question") for e in reversed(events) if e.type == "waiting"), None)
+        if ticket.status == "waiting" else None,
+        "not_fixed_until": _iso(not_fixed_until(ticket)),
         "timeline": timeline,
     }
 
 
 __all__ = ["Ticket", "Event", "Actor", "RESIDENT", "intake_shape", "new_ticket", "apply", "parse_event",
+           "parse_resident_event", "RESIDENT_ACTIONS", "not_fixed_until",
            "staff_view", "public_view", "received_event", "Problem", "OPEN_STATES", "DONE_STATES", "STATES"]
 
 

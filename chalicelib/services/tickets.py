@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from ..domain import escalation as chain
 from ..domain import tickets as rules
 from ..domain import tokens
-from ..domain.errors import Conflict, InvalidInput, NotFound, PreconditionRequired
+from ..domain.errors import Conflict, InvalidInput, NotFound, PreconditionRequired, TransitionRefused
 from ..domain.fields import Choice, Shape, Text
 from ..domain.identity import Identity
 from ..domain.standards import Standards
@@ -41,7 +41,7 @@ def tracking_url(token: str) -> str:
 
 
 def submit_report(slug: str, body: object, *, idempotency_key: str | None = None,
-                  now: datetime | None = None) -> tuple[dict, bool]:
+                  now: datetime | None = None, source_ip: str = "") -> tuple[dict, bool]:
     """A resident's report becomes a ticket. Returns (answer, replayed).
 
     Round trips: one UpdateItem on the slug (tenant, standards summary and a ticket number in
@@ -77,8 +77,9 @@ def submit_report(slug: str, body: object, *, idempotency_key: str | None = None
                                    response=answer, expires_at=now + window)
     watch = watch_for(ticket, profile.escalation, {"name": profile.name, "locale": profile.locale,
                                                    "time_zone": profile.time_zone})
+    from .limits import report_limits
     replay = _create_checking_unit(profile.tenant_id, ticket, rules.received_event(ticket, tokens.new_id()), claim,
-                                   watch)
+                                   watch, report_limits(profile.tenant_id, source_ip, now))
     if replay is not None:
         return replay.response, True
     return answer, False
@@ -108,9 +109,9 @@ def _fingerprint(report: dict) -> str:
 
 
 def _create_checking_unit(tenant_id: str, ticket: rules.Ticket, received: rules.Event,
-                          claim: store.IdempotencyClaim | None, watch=None) -> store.Replay | None:
+                          claim: store.IdempotencyClaim | None, watch=None, limits: tuple = ()) -> store.Replay | None:
     try:
-        return store.create(tenant_id, ticket, received, claim=claim, unit_check="unit", watch=watch)
+        return store.create(tenant_id, ticket, received, claim=claim, unit_check="unit", watch=watch, limits=limits)
     except store.UnitNotRegistered:
         pass
     # Only when the unit was not found: say which part is wrong, or accept a typed unit in a
@@ -118,7 +119,8 @@ def _create_checking_unit(tenant_id: str, ticket: rules.Ticket, received: rules.
     which = store.explain_unit(tenant_id, ticket.property_id, ticket.building_id)
     if which == "typed-ok":
         try:
-            return store.create(tenant_id, ticket, received, claim=claim, unit_check="building", watch=watch)
+            return store.create(tenant_id, ticket, received, claim=claim, unit_check="building", watch=watch,
+                                limits=limits)
         except store.UnitNotRegistered:
             which = "unit"
     reasons = {"property_id": "is not one of this firm's properties",
@@ -164,6 +166,62 @@ def track(token: str) -> dict:
     if not tokens.matches(capability, ticket.tracking_digest):
         raise NotFound("No such tracking link.")
     return rules.public_view(ticket, events)
+
+
+# A second identical resident message within this window is a double tap, not a new message.
+DOUBLE_TAP_WINDOW = timedelta(seconds=60)
+
+
+def resident_reply(token: str, body: object, *, now: datetime | None = None, with_view: bool = True) -> dict:
+    """The resident answers the question staff wait on them with (only while waiting).
+    ``body`` is the text, or ``{"body": text}``."""
+    return _resident_act(token, "reply", body if isinstance(body, dict) else {"body": body}, now, with_view)
+
+
+def resident_not_fixed(token: str, body: object, *, now: datetime | None = None, with_view: bool = True) -> dict:
+    """The resident says a resolved ticket is not fixed (within 14 days): it reopens.
+    ``body`` is the reason, or ``{"reason": text}``."""
+    return _resident_act(token, "not_fixed", body if isinstance(body, dict) else {"reason": body}, now, with_view)
+
+
+def _resident_act(token: str, action: str, body: dict, now: datetime | None, with_view: bool) -> dict:
+    """Round trips: one BatchGet (ticket, standards, firm) and one transaction guarded by the
+    version read; the JSON answer's timeline is one more Query (``with_view``). Only when the
+    action is refused or loses a race is the timeline read to tell a double tap (the same
+    text again within a minute: answered with the current view, nothing written) from a
+    real refusal."""
+    now = now or _now()
+    capability = tokens.read(token)
+    if capability is None:
+        raise NotFound("No such tracking link.")
+    context = store.get_for_change(capability.tenant_id, capability.subject_id, None)
+    ticket = context.ticket
+    if not tokens.matches(capability, ticket.tracking_digest):
+        raise NotFound("No such tracking link.")
+    payload = rules.parse_resident_event(action, body)  # after the link: a forged one learns nothing
+    try:
+        after, event = rules.apply(ticket, action, payload, rules.RESIDENT, now, tokens.new_id())
+        store.record_event(capability.tenant_id, ticket, after, event,
+                           watch=watch_for(after, context.standards.get("escalation") or {}, context.firm))
+    except (TransitionRefused, Conflict):
+        current, events = store.get(capability.tenant_id, ticket.id)
+        if _is_double_tap(action, payload, events, now):
+            return rules.public_view(current, events)
+        raise
+    if not with_view:
+        return {"status": after.status}
+    current, events = store.get(capability.tenant_id, ticket.id)
+    return rules.public_view(current, events)
+
+
+def _is_double_tap(action: str, payload: dict, events: list[rules.Event], now: datetime) -> bool:
+    mine = [e for e in events if e.actor.kind == "resident" and e.type in ("resident_replied", "reopened")]
+    if not mine:
+        return False
+    last = mine[-1]
+    same = (last.type == "resident_replied" and action == "reply" and last.data.get("body") == payload["body"]) or \
+        (last.type == "reopened" and action == "not_fixed" and last.data.get("reason") == payload["reason"])
+    return same and abs(now - last.at) <= DOUBLE_TAP_WINDOW
 
 
 def queue(who: Identity, params: dict) -> dict:

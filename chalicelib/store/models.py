@@ -215,3 +215,8 @@ class OutboxItem(Item, discriminator="outbox"):
     last_error = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+
+
+class CounterItem(Item, discriminator="counter"):
+    """A fixed-window counter (rate limits); expires_at lets TTL tidy it away later."""
+    count = NumberAttribute(default=0)

@@ -18,9 +18,10 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from ..domain.errors import Conflict, InvalidInput, MalformedRequest, NotFound
+from ..domain.errors import Conflict, InvalidInput, MalformedRequest, NotFound, RateLimited
 from ..domain.tickets import DONE_STATES, OPEN_STATES, Actor, Event, Ticket
-from .models import BuildingItem, EventItem, IdempotencyItem, Item, PropertyItem, TicketItem, UnitItem, UserItem, tenant_pk
+from .models import (BuildingItem, CounterItem, EventItem, IdempotencyItem, Item, PropertyItem, TicketItem, UnitItem,
+                     UserItem, tenant_pk)
 
 _connection: Connection | None = None
 
@@ -136,12 +137,21 @@ class Replay:
     response: dict
 
 
+@dataclass(frozen=True)
+class Limit:
+    """One fixed-window counter checked in the same transaction as the ticket it counts."""
+    sk: str  # under the tenant's partition, e.g. RATE#ip#<hash>#<window>
+    limit: int
+    expires_at: int
+    scope: str  # "ip" | "firm": which limit said no
+
+
 class UnitNotRegistered(Exception):
     """The ticket's unit is not in the register (the caller decides what that means)."""
 
 
 def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: IdempotencyClaim | None,
-           unit_check: str = "unit", watch=None) -> Replay | None:
+           unit_check: str = "unit", watch=None, limits: tuple[Limit, ...] = ()) -> Replay | None:
     """Write a new ticket, its 'received' event and the idempotency claim in one transaction.
 
     ``unit_check`` is ``"unit"`` (the unit must be in the register) or ``"building"`` (the
@@ -168,8 +178,18 @@ def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: Idempotenc
                         | (IdempotencyItem.expires_at < int(ticket.created_at.timestamp())))
             if watch is not None:
                 tx.save(watch)  # last of the puts: the indexes of the reasons above stay put
+            for limit in limits:  # updates come after every put in the transaction's items
+                tx.update(CounterItem(pk, limit.sk), actions=[CounterItem.count.add(1),
+                                                              CounterItem.expires_at.set(limit.expires_at)],
+                          condition=CounterItem.count.does_not_exist() | (CounterItem.count < limit.limit))
     except TransactWriteError as error:
         reasons = _reasons(error)
+        first_limit = len(reasons) - len(limits)
+        for limit, reason in zip(limits, reasons[first_limit:]):
+            if reason == "ConditionalCheckFailed" and not any(r == "ConditionalCheckFailed"
+                                                              for r in reasons[:first_limit]):
+                raise RateLimited("Too many reports in a short time. Please wait a few minutes and try again.",
+                                  {"rate": f"the {limit.scope} limit of {limit.limit} reports was reached"}) from error
         if claim and len(reasons) >= 4 and reasons[3] == "ConditionalCheckFailed":
             replay = find_replay(tenant_id, claim)
             if replay:

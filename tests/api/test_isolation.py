@@ -37,6 +37,8 @@ VALID_BODIES = {
     ("GET", "/api/properties/{property_id}/buildings/{building_id}/units"): None,
     ("POST", "/api/properties/{property_id}/buildings/{building_id}/units"): {"code": "909"},
     ("POST", "/api/properties/{property_id}/units/import"): "building,unit\nBlock 3,1301\n",
+    ("GET", "/api/properties/{property_id}/poster.svg"): None,
+    ("GET", "/api/properties/{property_id}/poster"): None,
     ("GET", "/api/staff"): None,
     ("POST", "/api/staff"): "invite",
     ("PATCH", "/api/staff/{staff_id}"): {"role": "admin"},

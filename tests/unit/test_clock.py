@@ -123,3 +123,61 @@ def test_the_staff_view_shows_every_pending_deadline_with_time_left():
     assert view["seconds_left"] > 0
     late = rules.sla_view(ticket, START + timedelta(days=30))
     assert late["resolution"]["state"] == "breached" and late["seconds_left"] < 0
+
+
+# --- with the resident's side: reply while waiting, "not fixed" after a resolve -----------------
+
+RESIDENT_PAYLOADS = {"reply": {"body": "Saturday morning is fine"}, "not_fixed": {"reason": "Still dripping"}}
+
+
+def _act(ticket, action, when, event_id):
+    if action in RESIDENT_PAYLOADS:
+        return rules.apply(ticket, action, rules.parse_resident_event(action, RESIDENT_PAYLOADS[action]),
+                           rules.RESIDENT, when, event_id)
+    return rules.apply(ticket, action, rules.parse_event(action, PAYLOADS[action]), STAFF, when, event_id,
+                       assignee_name="Li Lei")
+
+
+@settings(max_examples=200, deadline=None)
+@given(actions=st.lists(st.tuples(st.sampled_from(list(PAYLOADS) + list(RESIDENT_PAYLOADS)),
+                                  st.integers(min_value=1, max_value=30000)), max_size=12),
+       resolution=st.sampled_from(["30h", "16 business hours", "5 working days"]),
+       pause=st.booleans(), update=st.sampled_from([None, "8 business hours"]))
+def test_replaying_a_timeline_with_resident_events_gives_the_stored_clock(actions, resolution, pause, update):
+    ticket = new(standards(resolution, pause, update))
+    events = [rules.received_event(ticket, "E0")]
+    when = START
+    for i, (action, minutes) in enumerate(actions):
+        when = when + timedelta(minutes=minutes)
+        try:
+            ticket, event = _act(ticket, action, when, f"E{i + 1}")
+        except (TransitionRefused, InvalidInput):
+            continue
+        events.append(event)
+        state, stops, first, last = clock.replay(created_at=ticket.created_at,
+                                                  targets=Targets.from_dict(ticket.targets),
+                                                  calendar=ticket.calendar, events=events)
+        assert (ticket.first_response_due, ticket.resolution_due, ticket.next_update_due) == \
+            (state.first_response_due, state.resolution_due, state.next_update_due)
+        assert [s.as_list() for s in stops] == ticket.stops
+        assert (first, last) == (ticket.first_response_at, ticket.last_public_update_at)
+
+
+def test_a_residents_reply_ends_the_pause_and_moves_the_promise_by_the_wait():
+    ticket = new(standards("16 business hours"))
+    promised = ticket.resolution_due
+    ticket, _ = _act(ticket, "wait", START + timedelta(hours=1), "E1")
+    assert ticket.paused
+    ticket, event = _act(ticket, "reply", START + timedelta(days=1, hours=1), "E2")  # a working day later
+    assert not ticket.paused and ticket.status == "acknowledged"
+    assert event.type == "resident_replied" and event.data["status_after"] == "acknowledged"
+    assert ticket.resolution_due > promised and ticket.due_at is not None
+
+
+def test_a_residents_not_fixed_resumes_the_clock_like_a_reopen():
+    ticket = new(standards("16 business hours"))
+    ticket, _ = _act(ticket, "resolve", START + timedelta(hours=2), "E1")
+    by_resident, _ = _act(ticket, "not_fixed", START + timedelta(days=1, hours=2), "E2")
+    by_staff, _ = _act(ticket, "reopen", START + timedelta(days=1, hours=2), "E2")
+    assert (by_resident.status, by_resident.stops, by_resident.resolution_due, by_resident.reopen_count) == \
+        (by_staff.status, by_staff.stops, by_staff.resolution_due, by_staff.reopen_count)

@@ -151,3 +151,79 @@ def test_a_visit_must_be_ahead_and_inside_the_residents_windows():
         act(ticket, "schedule", {"at": "2026-11-01T10:30:00+08:00"})  # in the past
     resolved, _ = act(ok, "resolve")
     assert resolved.visit_at is None
+
+
+# --- the resident's side --------------------------------------------------------------------
+
+def resident(ticket, action, payload, when=NOW):
+    return rules.apply(ticket, action, rules.parse_resident_event(action, payload), rules.RESIDENT, when, "R1")
+
+
+def test_a_reply_while_waiting_goes_back_to_the_assignee_as_a_public_resident_event():
+    waiting, _ = act(act(a_ticket(), "assign")[0], "wait")
+    after, event = resident(waiting, "reply", {"body": "  Saturday is fine  "}, when=NOW + timedelta(hours=1))
+    assert after.status == "assigned" and after.version == waiting.version + 1
+    assert after.updated_at == NOW + timedelta(hours=1)
+    assert event.type == "resident_replied" and event.public and event.actor == rules.RESIDENT
+    assert event.data == {"body": "Saturday is fine", "status_after": "assigned"}
+    unassigned, _ = resident(act(a_ticket(), "wait")[0], "reply", {"body": "Yes"})
+    assert unassigned.status == "acknowledged"
+
+
+@pytest.mark.parametrize("status", ["new", "acknowledged", "assigned", "resolved", "closed"])
+def test_a_reply_is_refused_unless_the_ticket_waits_on_the_resident(status):
+    with pytest.raises(TransitionRefused):
+        resident(a_ticket(status=status), "reply", {"body": "Hello"})
+
+
+def test_a_reply_needs_1_to_2000_characters():
+    for text in ("", "   ", "x" * 2001):
+        with pytest.raises(InvalidInput) as refused:
+            rules.parse_resident_event("reply", {"body": text})
+        assert "body" in refused.value.fields
+    assert rules.parse_resident_event("reply", {"body": "x" * 2000})["body"] == "x" * 2000
+    with pytest.raises(InvalidInput) as missing:
+        rules.parse_resident_event("not_fixed", {})
+    assert "reason" in missing.value.fields
+
+
+def test_not_fixed_within_14_days_reopens_like_staff_and_says_it_was_the_resident():
+    resolved, _ = act(act(a_ticket(), "assign")[0], "resolve")
+    after, event = resident(resolved, "not_fixed", {"reason": "Still dripping"}, when=NOW + timedelta(days=14))
+    assert after.status == "assigned" and after.reopen_count == 1 and after.resolved_at is None
+    assert event.type == "reopened" and event.actor.kind == "resident"
+    assert event.data == {"reason": "Still dripping", "by_resident": True, "status_after": "assigned"}
+    view = rules.public_view(after, [event])
+    assert view["timeline"][0]["by_resident"] is True and view["not_fixed_until"] is None
+
+
+def test_not_fixed_after_14_days_or_when_not_resolved_is_refused():
+    resolved, _ = act(a_ticket(), "resolve")
+    with pytest.raises(TransitionRefused) as late:
+        resident(resolved, "not_fixed", {"reason": "Still dripping"}, when=NOW + timedelta(days=14, seconds=1))
+    assert late.value.fields == {"reason": "the 14 days to say it was not fixed have passed"}
+    for status in ("new", "assigned", "waiting", "closed"):
+        with pytest.raises(TransitionRefused):
+            resident(a_ticket(status=status), "not_fixed", {"reason": "Still dripping"})
+
+
+def test_staff_cannot_post_resident_events_nor_residents_staff_ones():
+    waiting, _ = act(a_ticket(), "wait")
+    with pytest.raises(TransitionRefused):
+        rules.apply(waiting, "reply", {"body": "x"}, STAFF, NOW, "E2")
+    with pytest.raises(TransitionRefused):
+        rules.apply(waiting, "resolve", {}, rules.RESIDENT, NOW, "E2")
+    with pytest.raises(InvalidInput):
+        rules.parse_event("reply", {"body": "x"})  # the staff API does not know it
+
+
+def test_the_public_view_offers_the_question_while_waiting_and_hides_internal_notes():
+    t1, question = act(a_ticket(), "wait", {"question": "When are you home?"})
+    t2, note = act(t1, "comment", {"body": "tenant was rude", "visibility": "internal"})
+    t3, reply = resident(t2, "reply", {"body": "After 6pm"})
+    waiting_view = rules.public_view(t2, [question, note])
+    assert waiting_view["can_reply"] and waiting_view["question"] == "When are you home?"
+    view = rules.public_view(t3, [question, note, reply])
+    assert not view["can_reply"] and view["question"] is None
+    assert [e["type"] for e in view["timeline"]] == ["waiting", "resident_replied"]
+    assert "tenant was rude" not in str(view) and view["timeline"][1]["body"] == "After 6pm"
