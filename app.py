@@ -4,7 +4,7 @@ connection and builds no AWS client (it is the Lambda cold start)."""
 
 from chalice import Chalice, Rate
 
-from chalicelib.api import admin, auth, openapi, pages, posters, public, tickets
+from chalicelib.api import admin, auth, openapi, pages, posters, public, scorecard, scores, tickets
 
 app = Chalice(app_name="propdesk")
 app.api.binary_types = []  # everything we answer is text; keeps API Gateway from base64 surprises
@@ -16,6 +16,8 @@ app.register_blueprint(admin.bp)
 app.register_blueprint(openapi.bp)
 app.register_blueprint(pages.bp)
 app.register_blueprint(posters.bp)
+app.register_blueprint(scores.bp)
+app.register_blueprint(scorecard.bp)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sla_sweep")
@@ -23,3 +25,11 @@ def sla_sweep(event) -> dict:
     """Every minute: escalate what is due, then deliver the outbox. "Now" is the event's time."""
     from chalicelib.jobs import run_sla_sweep
     return run_sla_sweep(event.to_dict())
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="scores_rollup")
+def scores_rollup(event) -> dict:
+    """Every hour: freeze closed months and quarters into reviews for the firms whose local
+    night (01:00) has come; the published scorecards read the latest ones."""
+    from chalicelib.jobs import run_scores_rollup
+    return run_scores_rollup(event.to_dict())

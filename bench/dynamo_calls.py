@@ -139,6 +139,9 @@ class Target:
 AT_MOST_2 = Target("≤ 2", lambda n, ops: n <= 2)
 EXACTLY_1 = Target("= 1", lambda n, ops: n == 1)
 ONE_QUERY = Target("1 Query", lambda n, ops: ops == {"Query": 1})
+ONE_TRANSACTION = Target("1 transaction", lambda n, ops: ops.get("TransactWriteItems") == 1 and n <= 2)
+ONE_BATCH_GET = Target("1 BatchGetItem", lambda n, ops: ops == {"BatchGetItem": 1})
+ONE_GET = Target("1 GetItem", lambda n, ops: ops == {"GetItem": 1})
 
 
 @dataclass
@@ -260,7 +263,8 @@ def _measure(counter: CallCounter, recorder: MotoRecorder, queue_tickets: int, c
               note="a new firm and its first admin")
 
         key = f"bench-{uuid.uuid4().hex}"
-        report = firm.report(description="Bench: the bathroom fan rattles.")
+        # unit 1204 has no earlier report of this category (the queue fillers are 1203): not a repeat
+        report = firm.report(unit="1204", description="Bench: the bathroom fan rattles.")
         first = count("POST /r/{slug}/tickets", lambda: firm.submit(report, key=key), 201, AT_MOST_2,
                       note="first submission, with an Idempotency-Key")
         assert first.headers.get("Idempotent-Replayed") == "false", first.headers
@@ -284,7 +288,8 @@ def _measure(counter: CallCounter, recorder: MotoRecorder, queue_tickets: int, c
 
         # --- a ticket's life ------------------------------------------------------------------
         created = body(count("POST /api/tickets", lambda: firm.call("POST", "/api/tickets", firm.report()), 201,
-                             note="staff create (no target set)"))
+                             note="staff create (no target set); unit 1203 reported repairs before, so it is a "
+                                  "repeat complaint: the second transaction is that"))
         # Only the replay ran between the first submission and this ticket: a gap means it took a number.
         skipped = created["number"] - body(first)["ticket"]["number"] - 1
         replay_row = next(m for m in measured if m.label == "POST /r/{slug}/tickets (replay)")
@@ -302,6 +307,35 @@ def _measure(counter: CallCounter, recorder: MotoRecorder, queue_tickets: int, c
         read = body(count("GET /api/tickets/{id}", lambda: firm.call("GET", f"/api/tickets/{tid}"), 200, EXACTLY_1,
                           note="ticket read (head + 4-event timeline)"))
         assert len(read["timeline"]) == 4, read["timeline"]
+
+        # --- photos, surveys, scores ------------------------------------------------------------
+        count("POST /t/{token}/photos", lambda: client.http.post(f"/t/{token}/photos", headers=json_headers,
+                                                                 body="{}"), 201, EXACTLY_1,
+              note="a presigned S3 POST for one photo (signing is local: no AWS call)")
+        repeat_report = firm.report(unit="1204", description="Bench: the bathroom fan rattles again.")
+        count("POST /r/{slug}/tickets (repeat complaint)", lambda: firm.submit(repeat_report), 201,
+              note="same unit and category within 30 days: the first transaction finds the repeat marker "
+                   "and a second writes the ticket marked as a repeat")
+        first_ticket = next(t for t in body(firm.call("GET", "/api/tickets?limit=100"))["tickets"]
+                            if t["number"] == body(first)["ticket"]["number"])
+        resolved = firm.event(first_ticket["id"], first_ticket["version"], {"type": "resolve"})
+        assert resolved.status_code == 201, resolved.body
+        count("POST /t/{token}/survey", lambda: client.http.post(f"/t/{token}/survey", headers=json_headers,
+                                                                 body=json.dumps({"rating": 4, "nps": 9})),
+              201, ONE_TRANSACTION,
+              note="the answer, the ticket's timeline and every score counter it moves: one transaction")
+        from chalicelib.domain.scores import period_keys
+        from datetime import datetime as _dt, timezone as _tz
+        month = period_keys(_dt.now(_tz.utc), "Asia/Shanghai")["month"]
+        count("GET /api/scores (first in a process)",
+              lambda: firm.call("GET", f"/api/scores?period={month}&by=category"), 200,
+              note="a cold process also reads the firm and its standards (minimum n, weights), then keeps them a minute")
+        count("GET /api/scores", lambda: firm.call("GET", f"/api/scores?period={month}&by=category"), 200, ONE_QUERY,
+              note="a month's scores by category, from the counters (no ticket is read)")
+        count("GET /api/scores/trend", lambda: firm.call("GET", f"/api/scores/trend?period={month}"), 200,
+              ONE_BATCH_GET, note="12 months of the firm's scores")
+        count("GET /p/{slug}/scorecard", lambda: client.http.get(f"/p/{firm.slug}/scorecard"), 404, ONE_GET,
+              note="the published scorecard reads the slug's profile only (this firm does not publish: 404)")
 
         # --- the register and the staff -------------------------------------------------------
         count("GET /api/properties", lambda: firm.call("GET", "/api/properties"), 200)

@@ -23,3 +23,12 @@ def run_sla_sweep(event: dict) -> dict:
     return {"now": now.isoformat(), "watches_read": swept.watches_read, "steps_fired": swept.steps_fired,
             "already_done": swept.steps_already_done, "sent": delivered.sent, "retried": delivered.retried,
             "failed": delivered.failed}
+
+
+def run_scores_rollup(event: dict) -> dict:
+    from .observability import metrics
+    from .services import rollups
+    now = event_time(event)
+    done = rollups.run(now)
+    metrics.flush_if_any()
+    return {"now": now.isoformat(), "firms_read": done.firms_read, "finalised": done.periods_finalised}

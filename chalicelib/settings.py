@@ -23,6 +23,7 @@ class Settings:
     idempotency_hours: int
     reports_per_ip: int  # per 10 minutes, per firm
     reports_per_firm: int  # per hour
+    photo_bucket: str
 
     @property
     def is_local(self) -> bool:
@@ -49,4 +50,5 @@ def settings() -> Settings:
         idempotency_hours=int(env.get("PROPDESK_IDEMPOTENCY_HOURS", "24")),
         reports_per_ip=int(env.get("PROPDESK_REPORTS_PER_IP", "10")),
         reports_per_firm=int(env.get("PROPDESK_REPORTS_PER_FIRM", "600")),
+        photo_bucket=env.get("PROPDESK_PHOTO_BUCKET", "propdesk-photos"),
     )

@@ -32,6 +32,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from chalice.cdk import Chalice
 from constructs import Construct
@@ -129,6 +130,7 @@ class PropDeskStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
 
         self.table = self._table()
+        self.photos = self._photo_bucket()
         self.user_pool, self.user_pool_client = self._user_pool()
         self.alarm_topic = sns.Topic(self, "AlarmTopic", display_name="PropDesk alarms",
                                      enforce_ssl=True)
@@ -155,6 +157,13 @@ class PropDeskStack(Stack):
                 resources=[self.user_pool.user_pool_arn],
             ),
             iam.PolicyStatement(
+                # residents upload with presigned POSTs signed by this role; the API reads the
+                # upload once, writes the stripped copy, deletes the upload, signs GETs
+                sid="Photos",
+                actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                resources=[self.photos.arn_for_objects("*")],
+            ),
+            iam.PolicyStatement(
                 sid="SendEmail",
                 actions=SES_ACTIONS,
                 resources=[f"arn:{Aws.PARTITION}:ses:{Aws.REGION}:{Aws.ACCOUNT_ID}:identity/*"],
@@ -172,6 +181,7 @@ class PropDeskStack(Stack):
             # merged over the dev stage's environment_variables by Chalice
             "environment_variables": {
                 schema.TABLE_ENV_VAR: self.table.table_name,
+                "PROPDESK_PHOTO_BUCKET": self.photos.bucket_name,
                 "COGNITO_USER_POOL_ID": self.user_pool.user_pool_id,
                 "COGNITO_CLIENT_ID": self.user_pool_client.user_pool_client_id,
                 "POWERTOOLS_SERVICE_NAME": "propdesk",
@@ -196,11 +206,28 @@ class PropDeskStack(Stack):
         self.api_url = f"https://{self.rest_api.ref}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{self.api_stage_name}/"
         CfnOutput(self, "ApiUrl", value=self.api_url, description="Base URL of the PropDesk API")
         CfnOutput(self, "TableName", value=self.table.table_name)
+        CfnOutput(self, "PhotoBucket", value=self.photos.bucket_name)
         CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
         CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
 
     # -- data --------------------------------------------------------------------------
+
+    def _photo_bucket(self) -> s3.Bucket:
+        """Residents' photos: private (presigned URLs only), encrypted, TLS only. Uploads
+        under ``incoming/`` are read once and deleted; any left (never confirmed) go after a day."""
+        return s3.Bucket(
+            self, "Photos",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            removal_policy=RemovalPolicy.RETAIN,
+            lifecycle_rules=[
+                s3.LifecycleRule(id="unconfirmed-uploads", prefix="incoming/", enabled=True,
+                                 expiration=Duration.days(1)),
+            ],
+        )
 
     def _table(self) -> dynamodb.Table:
         spec = schema.TABLE_SPEC

@@ -134,6 +134,11 @@ def to_response(error: DomainError) -> Response:
                     headers={"Content-Type": JSON, **SECURITY_HEADERS})
 
 
+# Set by pages.py: renders a refusal as a page for a browser on a public route (a browser
+# that sent an unreadable or oversized form should see a page in its language, not JSON).
+html_refusal: Callable[[Any, DomainError], Response | None] | None = None
+
+
 def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, tags: list[str], auth: bool = True,
              admin: bool = False, request: Shape | None = None, query: Shape | None = None,
              content_types: list[str] | None = None, responses: dict[int, str] | None = None,
@@ -182,7 +187,10 @@ def _handle(bp: Blueprint, fn: Callable, params: dict, auth: bool, admin: bool, 
         except DomainError as error:
             logger.info("request refused", extra={"status": error.status, "code": error.code,
                                                   "fields": sorted(error.fields)})
-            response = to_response(error)
+            response = None
+            if not auth and html_refusal is not None:
+                response = html_refusal(request, error)
+            response = response or to_response(error)
         except Exception:  # a bug, never bad input: log it, answer without details
             logger.exception("unhandled error")
             response = Response(body=error_body("internal", "Something went wrong on our side. Try again."),

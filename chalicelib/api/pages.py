@@ -17,10 +17,13 @@ from chalice import Blueprint, Response
 
 from ..domain.errors import Conflict, InvalidInput, NotFound, RateLimited, TransitionRefused
 from ..observability import metrics
+from . import http
 from .http import SECURITY_HEADERS, Call, endpoint, lazy
 
 register_view = lazy("chalicelib.services.register_view")
 ticket_service = lazy("chalicelib.services.tickets")
+photo_service = lazy("chalicelib.services.photos")
+survey_service = lazy("chalicelib.services.surveys")
 
 bp = Blueprint(__name__)
 
@@ -65,6 +68,21 @@ def page(status: int, body: str, **headers: str) -> Response:
     return Response(body=body, status_code=status, headers={**PAGE_HEADERS, **headers})
 
 
+def csp_with_photos(origin: str) -> str:
+    """The tracking page may show photos from the bucket and post its upload form there."""
+    return CSP.replace("img-src 'self' data:", f"img-src 'self' data: {origin}").replace(
+        "form-action 'self'", f"form-action 'self' {origin}")
+
+
+def base_url(call: Call) -> str:
+    from ..settings import settings
+    configured = settings().public_base_url
+    if configured:
+        return configured
+    proto = (call.header("x-forwarded-proto") or "http").split(",")[0].strip()
+    return f"{proto}://{call.header('host') or 'localhost'}"
+
+
 def _web():
     from .. import web
     return web
@@ -83,6 +101,29 @@ def too_many_page(call: Call, lang: str | None = None) -> Response:
 def not_found_page(call: Call, lang: str | None = None) -> Response:
     lang = lang or language(call, None)
     return page(404, _web().render("not_found.html", lang, title=_web().gettext(lang, "Page not found")))
+
+
+CANNOT_READ = {
+    400: ("We could not read what was sent", "Your browser sent the form in a way we cannot read. Nothing was saved."),
+    413: ("That was too much to send at once",
+          "The form was larger than we accept. Shorten the text. Nothing was saved."),
+}
+
+
+def refusal_page(request: Any, error: Any) -> Response | None:
+    """A browser's unreadable (400) or oversized (413) form on a public route: a page in the
+    browser's language. Everything else keeps its own handling (JSON for API clients)."""
+    headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+    if error.status not in CANNOT_READ or "text/html" not in headers.get("accept", "").lower():
+        return None
+    web = _web()
+    lang = web.choose_language(None, headers.get("accept-language"), None)
+    heading, message = CANNOT_READ[error.status]
+    return page(error.status, web.render("cannot_read.html", lang, title=web.gettext(lang, heading),
+                                         heading=web.gettext(lang, heading), message=web.gettext(lang, message)))
+
+
+http.html_refusal = refusal_page
 
 
 # --- the form -------------------------------------------------------------------------------
@@ -248,7 +289,7 @@ def thanks(call: Call, slug: str) -> Response:
 EVENT_LABELS = {
     "received": "Received", "acknowledged": "Acknowledged", "assigned": "Assigned", "waiting": "Waiting for you",
     "scheduled": "Visit booked", "comment": "Message from staff", "resolved": "Resolved", "reopened": "Reopened",
-    "closed": "Closed", "updated": "Details updated", "resident_replied": "Your reply",
+    "closed": "Closed", "updated": "Details updated", "resident_replied": "Your reply", "photo_added": "Photo added",
 }
 STATUS_LABELS = {"new": "Received", "acknowledged": "Acknowledged", "assigned": "Being worked on",
                  "waiting": "Waiting for you", "resolved": "Resolved", "closed": "Closed"}
@@ -307,11 +348,27 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
     timeline = [{"label": web.gettext(lang, "You said it is not fixed" if e.get("by_resident")
                                       else EVENT_LABELS.get(e["type"], e["type"])),
                  "at": web.format_time(e.get("at"), lang, tz),
-                 "who": (e.get("by") or {}).get("name") or e.get("assignee_name") or "",
+                 # who did it; for an assignment, who will do the work (first names only)
+                 "who": (e.get("assignee_name") if e["type"] == "assigned" else None)
+                 or (e.get("by") or {}).get("name") or "",
                  "text": e.get("question") or e.get("note") or e.get("body") or e.get("reason") or ""}
                 for e in view.get("timeline") or []]
+    survey = None
+    if view.get("survey_answered") or view.get("survey_until"):
+        from ..domain.surveys import Questions
+        until = view.get("survey_until")
+        state = "answered" if view.get("survey_answered") else (
+            "open" if until and datetime.now(timezone.utc) <= datetime.fromisoformat(until.replace("Z", "+00:00"))
+            else "expired")
+        survey = {"state": state, "questions": Questions.from_settings(context["survey"])}
+    upload, origin = None, ""
+    if view.get("photos") or photo_service.can_add(view):
+        origin = photo_service.bucket_origin()
+    if photo_service.can_add(view):
+        upload = photo_service.upload_form(token, redirect=f"{base_url(call)}/t/{token}/photos/added?lang={lang}")
     html = web.render(
         "track.html", lang, firm=context["name"], view=view, timeline=timeline, time_zone=tz,
+        upload=upload, max_photos=MAX_PHOTOS, survey=survey, **survey_texts(),
         category=web.localized(category["name"], lang, view["category"]) if category else view["category"],
         urgency=web.localized(urgency["name"], lang, view["urgency"]) if urgency else view["urgency"],
         status=web.gettext(lang, STATUS_LABELS.get(view["status"], view["status"])),
@@ -326,7 +383,119 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
         can_not_fix=can_not_fix, not_fixed_by=web.format_time(not_fixed_until, lang, tz) if can_not_fix else "",
         errors={name: web.gettext(lang, message) for name, message in (errors or {}).items()},
         values=values or {})
-    return page(status, html)
+    return page(status, html, **({"Content-Security-Policy": csp_with_photos(origin)} if origin else {}))
+
+
+# --- the survey --------------------------------------------------------------------------------
+
+RATING_LABELS = {5: "Very satisfied", 4: "Satisfied", 3: "Neither satisfied nor dissatisfied", 2: "Dissatisfied",
+                 1: "Very dissatisfied"}
+# Survey field → message (English msgids) when it is missing or not valid.
+SURVEY_MESSAGES = {"rating": "Choose a rating from 1 to 5", "nps": "Choose a number from 0 to 10",
+                   "fixed_first_visit": "Choose yes or no", "comment": "Keep your comment under 2000 characters"}
+SURVEY_FIELDS = ("rating", "fixed_first_visit", "nps", "comment", "sq_tangibles", "sq_reliability",
+                 "sq_responsiveness", "sq_assurance", "sq_empathy")
+
+
+def survey_texts() -> dict:
+    from ..domain.surveys import SERVQUAL_ITEMS
+    return {"rating_labels": RATING_LABELS, "servqual_items": SERVQUAL_ITEMS, "survey_fields": SURVEY_FIELDS}
+
+
+def survey_values(data: dict) -> dict:
+    return {name: _one(data.get(name)) for name in SURVEY_FIELDS}
+
+
+def survey_errors(problems: dict[str, str]) -> dict[str, str]:
+    return {name: SURVEY_MESSAGES.get(name, "Choose a number from 1 to 5") for name in SURVEY_FIELDS
+            if name in problems}
+
+
+def survey_page(call: Call, token: str, *, status: int = 200, state: str | None = None, form_lang: str | None = None,
+                errors: dict | None = None, values: dict | None = None) -> Response:
+    """The invitation's page: the questions (one tap in the message chose the rating), or
+    what became of the survey: thanks, already answered, expired."""
+    try:
+        form = survey_service.form_by_link(token)
+    except NotFound:
+        return not_found_page(call, language(call, None, form_lang) if form_lang else None)
+    web = _web()
+    lang = language(call, form.firm.get("locale"), form_lang)
+    values = values or survey_values(call.query)
+    state = state or form.state
+    html = web.render("survey.html", lang, firm=form.firm.get("name"), token=token, state=state,
+                      questions=form.questions, number=form.ticket.number, category=form.ticket.category,
+                      values=values, errors={k: web.gettext(lang, v) for k, v in (errors or {}).items()},
+                      other_lang="en" if lang == "zh-CN" else "zh-CN",
+                      title=web.gettext(lang, "How did we do?") + " · " + (form.firm.get("name") or ""),
+                      **survey_texts())
+    # Not cacheable, never indexed: the link is the resident's.
+    return page(status, html, **{"Cache-Control": "no-store"})
+
+
+def survey_post(call: Call, token: str, data: dict, *, via_tracking: bool) -> Response:
+    """A browser's survey form: 303 to the thank-you (or tracking) page, or the form again
+    with the reason beside each field; a second answer gets "already answered"."""
+    form_lang = _one(data.get("lang")) or None
+    form_lang = form_lang if form_lang in ("en", "zh-CN") else None
+    answer = {k: v for k, v in survey_values(data).items() if v != ""}
+    try:
+        if via_tracking:
+            survey_service.answer_by_tracking(token, answer)
+        else:
+            survey_service.answer_by_link(token, answer)
+    except NotFound:
+        return not_found_page(call, language(call, None, form_lang))
+    except InvalidInput as error:
+        errors = survey_errors(error.fields)
+        if via_tracking:
+            return tracking_page(call, token, status=422, form_lang=form_lang, errors=errors,
+                                 values=survey_values(data))
+        return survey_page(call, token, status=422, form_lang=form_lang, errors=errors, values=survey_values(data))
+    except TransitionRefused as error:
+        state = {"already answered": "answered", "expired": "expired"}.get(error.fields.get("survey", ""), "not_open")
+        if via_tracking:
+            return tracking_page(call, token, status=409, form_lang=form_lang)
+        return survey_page(call, token, status=409 if state == "answered" else 410, state=state, form_lang=form_lang)
+    suffix = f"?lang={form_lang}" if form_lang else ""
+    if via_tracking:
+        return page(303, "", Location=f"/t/{token}{suffix}#survey-thanks")
+    return page(303, "", Location=f"/s/{token}" + (suffix + "&" if suffix else "?") + "thanks=1")
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+MAX_PHOTOS = 5
+# What the page says beside the upload field when a photo is refused (English msgids).
+PHOTO_MESSAGES = {
+    "not_photo": "Choose a photo: JPEG, PNG, HEIC or WebP",
+    "too_large": "The photo must be 10 MB or smaller",
+    "full": "A report takes at most 5 photos",
+    "closed": "This report is closed and takes no more photos",
+    "missing": "The photo did not arrive. Please choose it and upload it again",
+}
+
+
+def photo_added(call: Call, token: str, key: str) -> Response:
+    """Where S3 sends the browser after an upload: check the file, then 303 back to the
+    tracking page, or the page again with the reason beside the upload field."""
+    from ..domain.errors import PayloadTooLarge
+    form_lang = call.query.get("lang") if call.query.get("lang") in ("en", "zh-CN") else None
+    try:
+        photo_service.accept(token, key)
+    except NotFound as error:
+        if "upload" not in error.message:
+            return not_found_page(call, language(call, None, form_lang))
+        return tracking_page(call, token, status=404, form_lang=form_lang,
+                             errors={"photo": PHOTO_MESSAGES["missing"]})
+    except (InvalidInput, PayloadTooLarge, TransitionRefused) as error:
+        reason = error.fields.get("photo", "")
+        which = ("too_large" if isinstance(error, PayloadTooLarge) else "not_photo" if isinstance(error, InvalidInput)
+                 else "closed" if "closed" in reason else "full")
+        return tracking_page(call, token, status=error.status, form_lang=form_lang,
+                             errors={"photo": PHOTO_MESSAGES[which]})
+    location = f"/t/{token}" + (f"?lang={form_lang}" if form_lang else "") + "#photos"
+    return page(303, "", Location=location)
 
 
 # --- the stylesheet ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..domain import tickets as ticket_rules
+from ..domain.errors import TransitionRefused
 from ..domain.fields import Email, Shape, Text
 from ..observability import metrics
 from ..domain.tenants import signup_shape
@@ -15,6 +16,8 @@ from .http import Call, endpoint, lazy
 
 signup_service = lazy("chalicelib.services.signup")
 ticket_service = lazy("chalicelib.services.tickets")
+photo_service = lazy("chalicelib.services.photos")
+photo_rules = lazy("chalicelib.domain.photos")
 identity = lazy("chalicelib.adapters.identity")
 
 bp = Blueprint(__name__)
@@ -123,3 +126,115 @@ def resident_reply(call: Call, token: str):
                      422: "invalid fields"})
 def resident_not_fixed(call: Call, token: str):
     return _resident_act(call, token, "not_fixed", "reason")
+
+
+# --- photos: the browser posts the file straight to S3; S3 sends it back here ------------
+
+PHOTO_CONFIRM = Shape(fields={"key": Text(max_len=200, description="the key of the upload form's fields")})
+
+
+@endpoint(bp, "/t/{token}/photos", "POST", auth=False,
+          summary="A presigned S3 POST for one photo (for scripts and apps; the page has its own form)",
+          tags=["residents"], responses={201: "url and fields to POST the file to (multipart, file last)",
+                                         404: "unknown link", 409: "closed, or 5 photos already"})
+def photo_upload_form(call: Call, token: str):
+    view = ticket_service.track(token)
+    if not photo_service.can_add(view):
+        raise TransitionRefused("This report takes no more photos.",
+                                {"photo": "the report is closed or has 5 photos already"})
+    form = photo_service.upload_form(token, redirect=None)
+    return 201, {"url": form.url, "fields": form.fields, "max_bytes": photo_rules.MAX_BYTES,
+                 "accepted": list(photo_rules.ACCEPTED),
+                 "then": f"POST /t/{token}/photos/added with {{\"key\": fields.key}}"}
+
+
+@endpoint(bp, "/t/{token}/photos/added", "GET", auth=False,
+          summary="Where S3 redirects the browser after an upload (?key=): the photo is checked and attached",
+          tags=["residents"], responses={303: "back to the tracking page", 200: "the photo (JSON clients)",
+                                         404: "unknown link or upload", 409: "closed, or 5 photos already",
+                                         413: "over 10 MB", 422: "not a JPEG, PNG, HEIC or WebP image"})
+def photo_added(call: Call, token: str):
+    key = call.query.get("key") or ""
+    if pages.wants_html(call):
+        return pages.photo_added(call, token, key)
+    return 200, photo_service.accept(token, key)
+
+
+@endpoint(bp, "/t/{token}/photos/added", "POST", auth=False,
+          summary="Confirm an upload made with the presigned POST: the photo is checked and attached",
+          tags=["residents"], request=PHOTO_CONFIRM,
+          responses={201: "the photo", 404: "unknown link or upload", 409: "closed, or 5 photos already",
+                     413: "over 10 MB", 422: "not a JPEG, PNG, HEIC or WebP image"})
+def photo_confirm(call: Call, token: str):
+    data = PHOTO_CONFIRM.parse_body(call.json())
+    return 201, photo_service.accept(token, data["key"])
+
+
+# --- the after-resolution survey ------------------------------------------------------------
+
+survey_service = lazy("chalicelib.services.surveys")
+SURVEY_ANSWER = Shape(fields={
+    "rating": Text(max_len=2, description="1-5 (required)"),
+    "comment": Text(required=False, max_len=2000),
+    "nps": Text(required=False, max_len=2, description="0-10, when the firm asks it"),
+    "fixed_first_visit": Text(required=False, max_len=3, description="yes | no, when the firm asks it"),
+    **{f"sq_{d}": Text(required=False, max_len=1, description=f"SERVQUAL {d}, 1-5, when the firm asks it")
+       for d in ("tangibles", "reliability", "responsiveness", "assurance", "empathy")},
+})
+SURVEY_STATUS = {"answered": 409, "expired": 410, "not_open": 409}
+
+
+def _survey_json(form) -> dict:
+    return {"state": form.state, "ticket": {"number": form.ticket.number, "category": form.ticket.category},
+            "until": form.until.isoformat().replace("+00:00", "Z") if form.until else None,
+            "questions": {"rating": True, "comment": True, "nps": form.questions.nps,
+                          "fixed_first_visit": form.questions.fixed_question, "servqual": form.questions.servqual}}
+
+
+@endpoint(bp, "/s/{token}", "GET", auth=False,
+          summary="A survey link: the questions (?rating=1-5 pre-chooses a rating; only a POST records it)",
+          tags=["surveys"], responses={200: "the survey (HTML for browsers)", 404: "unknown link",
+                                       410: "expired (HTML)"})
+def survey_form(call: Call, token: str):
+    if pages.wants_html(call):
+        if call.query.get("thanks"):
+            return pages.survey_page(call, token, state="thanks")
+        form = survey_service.form_by_link(token)
+        return pages.survey_page(call, token, status=410 if form.state == "expired" else 200)
+    return _survey_json(survey_service.form_by_link(token))
+
+
+@endpoint(bp, "/s/{token}", "POST", auth=False, summary="Answer a survey from its link (once)", tags=["surveys"],
+          request=SURVEY_ANSWER, content_types=["application/json", "application/x-www-form-urlencoded"],
+          responses={201: "recorded (a browser's form: 303 to a thank-you page)", 404: "unknown link",
+                     409: "already answered", 410: "the link has expired", 422: "invalid answers"})
+def survey_answer(call: Call, token: str):
+    body = call.form_or_json()
+    if pages.is_form(call) and pages.wants_html(call):
+        return pages.survey_post(call, token, body, via_tracking=False)
+    return _answer(call, lambda b: survey_service.answer_by_link(token, b), body)
+
+
+@endpoint(bp, "/t/{token}/survey", "POST", auth=False,
+          summary="Answer the survey from the tracking page (once the report is resolved)", tags=["surveys"],
+          request=SURVEY_ANSWER, content_types=["application/json", "application/x-www-form-urlencoded"],
+          responses={201: "recorded (a browser's form: 303 back to the tracking page)", 404: "unknown link",
+                     409: "already answered, or not resolved", 422: "invalid answers"})
+def tracking_survey_answer(call: Call, token: str):
+    body = call.form_or_json()
+    if pages.is_form(call) and pages.wants_html(call):
+        return pages.survey_post(call, token, body, via_tracking=True)
+    return _answer(call, lambda b: survey_service.answer_by_tracking(token, b), body)
+
+
+def _answer(call: Call, record, body):
+    if pages.is_form(call):
+        body = {k: v for k, v in pages.survey_values(body).items() if v != ""}
+    try:
+        form = record(body)
+    except TransitionRefused as error:
+        state = {"already answered": "answered", "expired": "expired"}.get(error.fields.get("survey", ""), "not_open")
+        error.status = SURVEY_STATUS[state]
+        raise
+    metrics.count("SurveyAnswered")
+    return 201, _survey_json(form)

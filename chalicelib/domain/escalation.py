@@ -44,11 +44,12 @@ def _iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def plan(ticket: Ticket, escalation: dict) -> list[Step]:
+def plan(ticket: Ticket, escalation: dict, survey: dict | None = None) -> list[Step]:
     """Every step the ticket's running clocks have scheduled, in time order (past ones too:
-    the sweep fires what is due and not yet marked)."""
+    the sweep fires what is due and not yet marked). With the firm's ``survey`` settings, a
+    resolved ticket whose resident left a phone or e-mail also gets its survey invitation."""
     if not ticket.is_open or not ticket.targets:
-        return []
+        return _survey_step(ticket, survey)
     targets = Targets.from_dict(ticket.targets)
     promises = []
     if ticket.first_response_at is None and ticket.first_response_due:
@@ -71,6 +72,14 @@ def plan(ticket: Ticket, escalation: dict) -> list[Step]:
             if at > ticket.updated_at:  # a visit booked 3 h ahead gets the 1 h reminder only
                 steps.append(Step(f"visit:{_iso(ticket.visit_at)}:{kind}", "visit", kind, at, ticket.visit_at))
     return sorted(steps, key=lambda s: (s.at, s.key))
+
+
+def _survey_step(ticket: Ticket, survey: dict | None) -> list[Step]:
+    from .surveys import ANSWER_WITHIN, open_until
+    if survey is None or open_until(ticket) is None or not resident_channels(ticket.contact):
+        return []
+    at = ticket.first_resolved_at + parse_duration(survey.get("after_resolution") or "24h").amount
+    return [Step(f"survey:{_iso(ticket.first_resolved_at)}", "survey", "survey", at, at + ANSWER_WITHIN)]
 
 
 def resident_channels(contact: dict) -> list[dict]:

@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-KINDS = ("sla_warning", "sla_breach_level1", "sla_breach_level2", "visit_reminder", "test_message")
+KINDS = ("sla_warning", "sla_breach_level1", "sla_breach_level2", "visit_reminder", "survey_invite", "test_message")
 LOCALES = ("zh-CN", "en")
 PROMISES = ("first_response", "resolution", "update", "attend")
 
@@ -231,6 +231,20 @@ def _visit_reminder(c: _Context) -> tuple[str, str]:
             f"If that time no longer suits you, please contact us.")
 
 
+def _survey_invite(c: _Context) -> tuple[str, str]:
+    """The resident's survey link, with one link per rating: tapping one opens the form with
+    that rating chosen (only the form's POST records it: mail scanners follow links)."""
+    c.require("ticket", "link")
+    ratings = "\n".join(f"{'★' * r}{'☆' * (5 - r)} {c.link}?rating={r}" for r in range(5, 0, -1))
+    if c.zh:
+        return (f"{c.tag}请评价工单 {c.ticket} 的服务",
+                f"{c.tag}您的报事（{c.about()}）已处理完成。请点击一个评分告诉我们您是否满意：\n{ratings}\n"
+                f"链接 28 天内有效。")
+    return (f"{c.tag}How did we do on request {c.ticket}?",
+            f"{c.tag}Your request ({c.about()}) is resolved. Tap a rating to tell us how we did:\n{ratings}\n"
+            f"The link works for 28 days.")
+
+
 def _test_message(c: _Context) -> tuple[str, str]:
     if c.zh:
         name = f"（{c.firm}）" if c.firm else ""
@@ -246,5 +260,6 @@ _TEMPLATES = {
     "sla_breach_level1": _sla_breach_level1,
     "sla_breach_level2": _sla_breach_level2,
     "visit_reminder": _visit_reminder,
+    "survey_invite": _survey_invite,
     "test_message": _test_message,
 }

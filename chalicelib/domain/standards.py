@@ -383,6 +383,36 @@ def _check_survey(survey: Any, problems: dict[str, str]) -> None:
     min_n = survey.get("min_n")
     if min_n is not None and (isinstance(min_n, bool) or not isinstance(min_n, int) or not 1 <= min_n <= 1000):
         problems["survey.min_n"] = "must be a whole number from 1 to 1000"
+    known = {"after_resolution", "min_n", "nps", "servqual", "fixed_question", "weights", "publish",
+             "publish_properties"}
+    for key in survey:
+        if key not in known:
+            problems[f"survey.{key}"] = "is not a survey setting (" + ", ".join(sorted(known)) + ")"
+    for flag in ("nps", "servqual", "fixed_question", "publish"):
+        if flag in survey and not isinstance(survey[flag], bool):
+            problems[f"survey.{flag}"] = "must be true or false"
+    chosen = survey.get("publish_properties")
+    if chosen is not None and (not isinstance(chosen, list) or not all(isinstance(p, str) and p for p in chosen)):
+        problems["survey.publish_properties"] = "must be a list of property ids"
+    weights = survey.get("weights")
+    if weights is not None:
+        dims = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
+        if not isinstance(weights, dict) or set(weights) - set(dims):
+            problems["survey.weights"] = "must give points to: " + ", ".join(dims)
+        elif any(isinstance(w, bool) or not isinstance(w, int) or w < 0 for w in weights.values()):
+            problems["survey.weights"] = "must be whole, non-negative points"
+        elif sum(weights.values()) != 100:
+            problems["survey.weights"] = f"must add up to 100 (they add up to {sum(weights.values())})"
+
+
+SURVEY_DEFAULTS = {"after_resolution": "24h", "min_n": 5, "nps": False, "servqual": False, "fixed_question": True,
+                   "weights": None, "publish": False, "publish_properties": []}
+
+
+def survey_settings(document: dict) -> dict:
+    """The survey section with its defaults filled in: when to ask, what to ask, the
+    minimum n below which a score says "too few responses", and whether to publish."""
+    return {**SURVEY_DEFAULTS, **((document or {}).get("survey") or {})}
 
 
 def changes(before: Any, after: Any, path: str = "") -> list[str]:

@@ -39,9 +39,10 @@ from .standards import Standards, Targets
 OPEN_STATES = ("new", "acknowledged", "assigned", "waiting")
 DONE_STATES = ("resolved", "closed")
 STATES = OPEN_STATES + DONE_STATES
-ACTIONS = ("acknowledge", "assign", "comment", "wait", "schedule", "resolve", "reopen", "close")
+ACTIONS = ("acknowledge", "assign", "comment", "wait", "schedule", "resolve", "reopen", "close", "follow_up")
 RESIDENT_ACTIONS = ("reply", "not_fixed")  # from the tracking link only, never through the staff API
 NOT_FIXED_WITHIN = timedelta(days=14)
+REPEAT_WITHIN = timedelta(days=30)  # the same unit and category again within this is a repeat complaint
 CLOSE_REASONS = ("resolved", "duplicate", "withdrawn", "spam")
 SOURCES = ("resident_form", "phone", "walk_in", "staff")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -51,8 +52,7 @@ UNIT_PATTERN = r"[A-Za-z0-9][A-Za-z0-9\-_/. ]{0,31}"
 
 # Event types residents see on the tracking timeline, and those they never do.
 PUBLIC_EVENT_TYPES = ("received", "acknowledged", "assigned", "waiting", "scheduled", "comment", "resolved",
-                      "reopened",
-                      "closed", "updated", "resident_replied")
+                      "reopened", "closed", "updated", "resident_replied", "photo_added")
 
 
 def _check_window(window: dict, problems: dict[str, str], prefix: str) -> None:
@@ -172,6 +172,16 @@ class Ticket:
     last_public_update_at: datetime | None = None
     next_update_due: datetime | None = None
     visit_at: datetime | None = None
+    # What the scores need (domain/scores.py): visits booked, the first resolution (a reopen
+    # does not move it), the first follow-up (a call logged or a survey answered), and
+    # whether the same unit reported the same category within 30 days before this one.
+    visits: int = 0
+    first_resolved_at: datetime | None = None
+    followed_up_at: datetime | None = None
+    repeat: bool = False
+    photos: list = field(default_factory=list)
+    # The resident's answer to the after-resolution survey (counted in the ticket's slices).
+    survey: dict | None = None
 
     @property
     def clock_stops(self) -> list[clock.Stop]:
@@ -248,6 +258,8 @@ EVENT_SHAPES: dict[str, Shape] = {
         "note": Text(required=False, max_len=2000, description="shown to the resident")}),
     "close": Shape(fields={"reason": Choice(options=CLOSE_REASONS, required=False, default="resolved"),
                            "note": Text(required=False, max_len=2000)}),
+    # 回访: staff called the resident back after the work; the first one within 48 h counts
+    "follow_up": Shape(fields={"note": Text(required=False, max_len=2000, description="what the resident said")}),
 }
 
 # The resident's own events (kept apart so the staff API neither accepts nor documents them).
@@ -265,6 +277,7 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "resolve": OPEN_STATES,
     "reopen": ("resolved",),
     "close": OPEN_STATES + ("resolved",),
+    "follow_up": STATES,
     "reply": ("waiting",),
     "not_fixed": ("resolved",),
 }
@@ -300,7 +313,7 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
     event_type = {"acknowledge": "acknowledged", "assign": "assigned", "comment": "comment", "wait": "waiting",
                   "schedule": "scheduled",
                   "resolve": "resolved", "reopen": "reopened", "close": "closed",
-                  "reply": "resident_replied", "not_fixed": "reopened"}[action]
+                  "reply": "resident_replied", "not_fixed": "reopened", "follow_up": "followed_up"}[action]
 
     if action == "acknowledge":
         changes["status"] = "acknowledged"
@@ -321,11 +334,15 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
         visit = datetime.fromisoformat(payload["at"].replace("Z", "+00:00")).astimezone(timezone.utc)
         check_visit_time(ticket, visit, now)
         changes["visit_at"] = visit
+        # Moving a booked visit that has not happened yet is the same visit, not another one.
+        rebooked = ticket.visit_at is not None and ticket.visit_at > now
+        changes["visits"] = ticket.visits + (0 if rebooked else 1)
         data = {"at": _iso(visit), "note": payload.get("note")}
     elif action == "resolve":
         changes["status"] = "resolved"
         changes["visit_at"] = None
         changes["resolved_at"] = now
+        changes["first_resolved_at"] = ticket.first_resolved_at or now
         data = {"note": payload.get("note")}
     elif action in ("reopen", "not_fixed"):
         changes["status"] = "assigned" if ticket.assignee else "acknowledged"
@@ -337,6 +354,13 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
     elif action == "reply":
         changes["status"] = "assigned" if ticket.assignee else "acknowledged"
         data = {"body": payload["body"]}
+    elif action == "follow_up":
+        if ticket.first_resolved_at is None:
+            raise TransitionRefused("A follow-up call comes after the work is resolved.",
+                                    {"type": "the ticket has not been resolved yet"})
+        public = False
+        changes["followed_up_at"] = ticket.followed_up_at or now
+        data = {"note": payload.get("note")}
     elif action == "close":
         if ticket.status != "resolved" and payload["reason"] == "resolved":
             raise InvalidInput("Say why an unresolved ticket is closed.",
@@ -397,7 +421,7 @@ def _stops_after(ticket: Ticket, action: str, status_after: str, now: datetime) 
 def _past(action: str) -> str:
     return {"acknowledge": "acknowledged", "assign": "assigned", "comment": "commented on", "schedule": "scheduled",
             "wait": "put on waiting", "resolve": "resolved", "reopen": "reopened", "close": "closed",
-            "reply": "replied to", "not_fixed": "marked not fixed"}[action]
+            "reply": "replied to", "not_fixed": "marked not fixed", "follow_up": "followed up"}[action]
 
 
 def received_event(ticket: Ticket, event_id: str) -> Event:
@@ -445,6 +469,9 @@ def staff_view(ticket: Ticket, events: list[Event] | None = None, now: datetime 
         "first_response_due": _iso(ticket.first_response_due), "resolution_due": _iso(ticket.resolution_due),
         "due_at": _iso(ticket.due_at), "visit_at": _iso(ticket.visit_at),
         "sla": sla_view(ticket, now or datetime.now(ticket.created_at.tzinfo)),
+        "photos": [dict(p) for p in ticket.photos],
+        "visits": ticket.visits, "repeat": ticket.repeat, "first_resolved_at": _iso(ticket.first_resolved_at),
+        "followed_up_at": _iso(ticket.followed_up_at), "survey": ticket.survey,
     }
     if events is not None:
         view["timeline"] = [
@@ -459,6 +486,11 @@ def not_fixed_until(ticket: Ticket) -> datetime | None:
     if ticket.status != "resolved" or ticket.resolved_at is None:
         return None
     return ticket.resolved_at + NOT_FIXED_WITHIN
+
+
+def _survey_until(ticket: Ticket) -> datetime | None:
+    from .surveys import open_until  # surveys builds on this module
+    return open_until(ticket)
 
 
 def public_view(ticket: Ticket, events: list[Event]) -> dict:
@@ -479,14 +511,36 @@ def public_view(ticket: Ticket, events: list[Event]) -> dict:
                      "resolution_by": _iso(ticket.resolution_due)},
         "visit_at": _iso(ticket.visit_at) if ticket.is_open else None,
         "reopen_count": ticket.reopen_count,
+        "photos": [{"id": p["id"], "type": p["type"], "at": p.get("at")} for p in ticket.photos],
         # what the resident can do from the link: answer the question while waiting, or say
         # "not fixed" until this time after a resolve
         "can_reply": ticket.status == "waiting",
         "question": next((e.data.get("question") for e in reversed(events) if e.type == "waiting"), None)
         if ticket.status == "waiting" else None,
         "not_fixed_until": _iso(not_fixed_until(ticket)),
+        # the after-resolution survey: open until (None: not open), or already answered
+        "survey_until": _iso(_survey_until(ticket)),
+        "survey_answered": bool(ticket.survey),
         "timeline": timeline,
     }
+
+
+def attach_photo(ticket: Ticket, photo: dict, actor: Actor, now: datetime, event_id: str,
+                 max_photos: int) -> tuple[Ticket, Event] | None:
+    """Add a checked photo (``{"id", "type", "bytes"}``) to the ticket. None when it is already
+    attached (the same upload confirmed twice: a reload of the page S3 redirected to)."""
+    if any(p.get("id") == photo["id"] for p in ticket.photos):
+        return None
+    if ticket.status == "closed":
+        raise TransitionRefused("A closed report takes no more photos.",
+                                {"photo": "the report is closed"})
+    if len(ticket.photos) >= max_photos:
+        raise TransitionRefused(f"A report takes at most {max_photos} photos.",
+                                {"photo": f"this report already has {max_photos} photos"})
+    record = {**photo, "at": _iso(now), "by": actor.kind}
+    after = dataclasses.replace(ticket, photos=[*ticket.photos, record], updated_at=now, version=ticket.version + 1)
+    event = Event(id=event_id, type="photo_added", at=now, actor=actor, public=True, data={"photo": photo["id"]})
+    return after, event
 
 
 __all__ = ["Ticket", "Event", "Actor", "RESIDENT", "intake_shape", "new_ticket", "apply", "parse_event",

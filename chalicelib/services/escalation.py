@@ -28,6 +28,7 @@ class SweepReport:
     steps_fired: int = 0
     steps_already_done: int = 0
     notifications_queued: int = 0
+    surveys_sent: int = 0
     fired: list[str] = field(default_factory=list)
 
 
@@ -39,6 +40,13 @@ def sweep(now: datetime) -> SweepReport:
             report.watches_read += 1
             due = [s for s in watch.steps if s.at <= now]
             for step in due:
+                if step.promise == "survey":  # the after-resolution survey rides the same sweep
+                    from .surveys import send_invitation
+                    outcome = send_invitation(watch, step, now)
+                    report.steps_fired += outcome != "done"
+                    report.steps_already_done += outcome == "done"
+                    report.surveys_sent += outcome == "sent"
+                    continue
                 who = watch.recipients.get("visit" if step.promise == "visit" else step.kind, [])
                 outbox = [store.OutboxEntry(watch.tenant_id, watch.ticket_id, step.key, recipient,
                                             _message_kind(step), watch.info.get("locale", "en"),

@@ -68,5 +68,6 @@ def tracking_context(token: str) -> dict:
         standards, _ = tenant_store.get_standards(capability.tenant_id)
     except NotFound:
         standards = {}
+    from ..domain.standards import survey_settings
     return {"view": view, "name": tenant.name, "locale": tenant.locale, "time_zone": tenant.time_zone,
-            **_names(standards)}
+            "survey": survey_settings(standards), **_names(standards)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from datetime import datetime, timedelta, timezone
@@ -26,14 +27,23 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def watch_for(ticket: rules.Ticket, escalation: dict, firm: dict):
-    """The ticket's escalation plan, with who each level tells as the chain stands now."""
-    steps = chain.plan(ticket, escalation or {})
+def watch_for(ticket: rules.Ticket, escalation: dict, firm: dict, survey: dict | None = None):
+    """The ticket's escalation plan (and survey invitation, given the firm's ``survey``
+    settings), with who each step tells as the chain stands now."""
+    steps = chain.plan(ticket, escalation or {}, survey)
     recipients = {kind: chain.recipients(escalation or {}, kind) for kind in chain.STEPS}
     recipients["visit"] = chain.resident_channels(ticket.contact) if ticket.visit_at else []
+    if any(step.kind == "survey" for step in steps):
+        recipients["survey"] = chain.resident_channels(ticket.contact)
     info = {"number": ticket.number, "category": ticket.category, "unit": ticket.unit,
             "firm": firm.get("name", ""), "locale": firm.get("locale", "en"), "time_zone": firm.get("time_zone", "UTC")}
     return watch_store.watch_item(ticket.tenant_id, ticket, steps, recipients, info)
+
+
+def _watch(ticket: rules.Ticket, context):
+    from ..domain.standards import survey_settings
+    return watch_for(ticket, context.standards.get("escalation") or {}, context.firm,
+                     survey_settings(context.standards))
 
 
 def tracking_url(token: str) -> str:
@@ -108,10 +118,23 @@ def _fingerprint(report: dict) -> str:
     return hashlib.sha256(json.dumps(report, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def _create(tenant_id: str, ticket: rules.Ticket, received: rules.Event, claim: store.IdempotencyClaim | None,
+            unit_check: str, watch, limits: tuple) -> store.Replay | None:
+    """One transaction, or two when the unit reported the same category within 30 days
+    (then the ticket is written again marked as a repeat complaint)."""
+    check = store.RepeatCheck(store.repeat_sk(ticket), ticket.created_at - rules.REPEAT_WITHIN)
+    try:
+        return store.create(tenant_id, ticket, received, claim=claim, unit_check=unit_check, watch=watch,
+                            limits=limits, repeat=check)
+    except store.RepeatFound:
+        return store.create(tenant_id, dataclasses.replace(ticket, repeat=True), received, claim=claim,
+                            unit_check=unit_check, watch=watch, limits=limits, repeat=check)
+
+
 def _create_checking_unit(tenant_id: str, ticket: rules.Ticket, received: rules.Event,
                           claim: store.IdempotencyClaim | None, watch=None, limits: tuple = ()) -> store.Replay | None:
     try:
-        return store.create(tenant_id, ticket, received, claim=claim, unit_check="unit", watch=watch, limits=limits)
+        return _create(tenant_id, ticket, received, claim, "unit", watch, limits)
     except store.UnitNotRegistered:
         pass
     # Only when the unit was not found: say which part is wrong, or accept a typed unit in a
@@ -119,8 +142,7 @@ def _create_checking_unit(tenant_id: str, ticket: rules.Ticket, received: rules.
     which = store.explain_unit(tenant_id, ticket.property_id, ticket.building_id)
     if which == "typed-ok":
         try:
-            return store.create(tenant_id, ticket, received, claim=claim, unit_check="building", watch=watch,
-                                limits=limits)
+            return _create(tenant_id, ticket, received, claim, "building", watch, limits)
         except store.UnitNotRegistered:
             which = "unit"
     reasons = {"property_id": "is not one of this firm's properties",
@@ -154,7 +176,14 @@ def create_by_staff(who: Identity, body: object, *, now: datetime | None = None)
 
 def read(who: Identity, ticket_id: str) -> dict:
     ticket, events = store.get(who.tenant_id, ticket_id)
-    return rules.staff_view(ticket, events)
+    return _with_photo_links(ticket, rules.staff_view(ticket, events))
+
+
+def _with_photo_links(ticket: rules.Ticket, view: dict) -> dict:
+    if ticket.photos:
+        from . import photos
+        view["photos"] = photos.links(ticket.tenant_id, ticket.id, ticket.photos)
+    return view
 
 
 def track(token: str) -> dict:
@@ -165,7 +194,7 @@ def track(token: str) -> dict:
     ticket, events = store.get(capability.tenant_id, capability.subject_id)
     if not tokens.matches(capability, ticket.tracking_digest):
         raise NotFound("No such tracking link.")
-    return rules.public_view(ticket, events)
+    return _with_photo_links(ticket, rules.public_view(ticket, events))
 
 
 # A second identical resident message within this window is a double tap, not a new message.
@@ -202,7 +231,7 @@ def _resident_act(token: str, action: str, body: dict, now: datetime | None, wit
     try:
         after, event = rules.apply(ticket, action, payload, rules.RESIDENT, now, tokens.new_id())
         store.record_event(capability.tenant_id, ticket, after, event,
-                           watch=watch_for(after, context.standards.get("escalation") or {}, context.firm))
+                           watch=_watch(after, context))
     except (TransitionRefused, Conflict):
         current, events = store.get(capability.tenant_id, ticket.id)
         if _is_double_tap(action, payload, events, now):
@@ -272,7 +301,7 @@ def record_event(who: Identity, ticket_id: str, body: object, if_match: str | No
     after, event = rules.apply(ticket, action, payload, who.actor, now, tokens.new_id(),
                                assignee_name=assignee.name if assignee else None)
     store.record_event(who.tenant_id, ticket, after, event, assignee_must_be_active=assignee_sub,
-                       watch=watch_for(after, context.standards.get("escalation") or {}, context.firm))
+                       watch=_watch(after, context))
     return rules.staff_view(after, None) | {"event": {"id": event.id, "type": event.type}}
 
 
@@ -295,5 +324,5 @@ def change(who: Identity, ticket_id: str, body: object, if_match: str | None,
     after, event = rules.reclassify(ticket, standards, category=data.get("category"), urgency=data.get("urgency"),
                                     actor=who.actor, now=now, event_id=tokens.new_id())
     store.record_event(who.tenant_id, ticket, after, event,
-                       watch=watch_for(after, context.standards.get("escalation") or {}, context.firm))
+                       watch=_watch(after, context))
     return rules.staff_view(after, None)

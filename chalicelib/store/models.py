@@ -77,6 +77,8 @@ class SlugItem(Item, discriminator="slug"):
     calendar = MapAttribute(default=dict)
     escalation = MapAttribute(default=dict)
     ticket_seq = NumberAttribute(default=0)
+    survey = MapAttribute(default=dict)
+    scorecard = MapAttribute(null=True)  # the latest finalised month and quarter (services/rollups.py)
 
 
 class TenantItem(Item, discriminator="tenant"):
@@ -169,6 +171,12 @@ class TicketItem(Item, discriminator="ticket"):
     last_public_update_at = UTCDateTimeAttribute(null=True)
     next_update_due = UTCDateTimeAttribute(null=True)
     visit_at = UTCDateTimeAttribute(null=True)
+    visits = NumberAttribute(default=0)
+    first_resolved_at = UTCDateTimeAttribute(null=True)
+    followed_up_at = UTCDateTimeAttribute(null=True)
+    repeat = BooleanAttribute(default=False)
+    photos = ListAttribute(default=list)
+    survey = MapAttribute(null=True)
 
 
 class EventItem(Item, discriminator="event"):
@@ -220,3 +228,42 @@ class OutboxItem(Item, discriminator="outbox"):
 class CounterItem(Item, discriminator="counter"):
     """A fixed-window counter (rate limits); expires_at lets TTL tidy it away later."""
     count = NumberAttribute(default=0)
+
+
+class ScoreItem(Item, discriminator="score"):
+    """Score counters of one period and slice (store/scores.py). The counters themselves are
+    top-level ``c_*`` number attributes that the model does not list: they are only ever
+    ADDed to and read raw."""
+
+
+class RecentItem(Item, discriminator="recent"):
+    """When a unit last reported a category (repeat complaints, store/tickets.py)."""
+    last_at = UTCDateTimeAttribute(null=True)
+
+
+class SurveyItem(Item, discriminator="survey"):
+    """A ticket's survey invitation (store/surveys.py): only the digest of the link's token."""
+    ticket_id = UnicodeAttribute()
+    digest = UnicodeAttribute()
+    sent_at = UTCDateTimeAttribute()
+
+
+class AskedItem(Item, discriminator="asked"):
+    """When a resident (by phone or e-mail, hashed) was last sent a survey."""
+    last_at = UTCDateTimeAttribute(null=True)
+
+
+class RollupItem(Item, discriminator="rollup"):
+    """A firm's place in the nightly finalisation (store/rollups.py): in the ``work`` index
+    at its next run; ``finalised`` holds the last month and quarter frozen."""
+    tenant_id = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    time_zone = UnicodeAttribute()
+    finalised = MapAttribute(default=dict)
+
+
+class ReportItem(Item, discriminator="report"):
+    """A finalised period's review (月检查 / 季度评估): the scores as they stood, frozen."""
+    period = UnicodeAttribute()
+    report = MapAttribute()
+    finalised_at = UTCDateTimeAttribute()

@@ -22,6 +22,10 @@ Key layout (every tenant-owned key starts with ``TENANT#<tenant id>``):
     TENANT#<tid>              TICKET#<ticket id>#ESC#<step key>   an escalation step done (written once)
     TENANT#<tid>              OUTBOX#<id>                         a notification to deliver (or delivered/failed)
     TENANT#<tid>              STANDARDS#V#<version>               a past version of the standards
+    TENANT#<tid>              REPEAT#<pid>#<bid>#<unit>#<category> when that unit last reported that category
+    TENANT#<tid>              SURVEY#<ticket id>                  the ticket's satisfaction survey and its answer
+    TENANT#<tid>              ASKED#<sha256 of contact>           when a resident was last sent a survey
+    TENANT#<tid>#SCORES       SCORE#<period>#<by>#<value>         score counters of a period and slice
 
 GSI ``queue`` (sparse: only ticket heads carry it):
     queue_pk = TENANT#<tid>#QUEUE#<open|done>   queue_sk = <due at, ISO UTC>#<ticket id>

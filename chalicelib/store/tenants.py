@@ -74,6 +74,9 @@ def public_summary(standards: dict) -> dict:
         "targets": standards["targets"],
         "calendar": standards.get("calendar") or {},
         "escalation": standards.get("escalation") or {},
+        # the published scorecard's switches (read with the slug, one GetItem)
+        "survey": {k: v for k, v in (standards.get("survey") or {}).items()
+                   if k in ("publish", "publish_properties", "min_n")},
     }
 
 
@@ -97,6 +100,10 @@ def create_tenant(tenant: Tenant, standards: dict, admin: User) -> None:
                                          updated_by_name=admin.name,
                                          changes=[f"created from the template {tenant.template}"]))
             tx.save(_user_item(tenant.tenant_id, admin, tenant.created_at))
+            from ..domain.scores import next_finalisation  # the firm's first nightly finalisation
+            from .rollups import slot_item
+            tx.save(slot_item(tenant.tenant_id, tenant.slug, tenant.time_zone,
+                              next_finalisation(tenant.created_at, tenant.time_zone)))
     except TransactWriteError as error:
         if _reasons(error)[:1] == ["ConditionalCheckFailed"]:
             raise Conflict("That short name is taken.", {"slug": "is already in use by another firm"}) from error
@@ -112,6 +119,9 @@ def delete_tenant_records(tenant: Tenant, admin_sub: str) -> None:
         tx.delete(StandardsItem(pk, "STANDARDS"))
         tx.delete(StandardsVersionItem(pk, version_sk(1)))
         tx.delete(UserItem(pk, f"USER#{admin_sub}"))
+        from .rollups import ROLLUP_SK
+        from .models import RollupItem
+        tx.delete(RollupItem(pk, ROLLUP_SK))
 
 
 def get_tenant(tenant_id: str) -> Tenant:
@@ -138,6 +148,24 @@ def intake_profile(slug: str, *, take_ticket_number: bool) -> IntakeProfile:
     return IntakeProfile(item.tenant_id, item.name, item.locale, item.time_zone, list(item.categories or []),
                          list(item.priorities or []), list(item.emergency_categories or []), _plain(item.targets), _plain(item.calendar), _plain(item.escalation),
                          int(item.ticket_seq) if take_ticket_number else None)
+
+
+@dataclass(frozen=True)
+class PublicScorecard:
+    name: str
+    locale: str
+    time_zone: str
+    survey: dict  # publish, publish_properties, min_n
+    scorecard: dict  # {"month": review, "quarter": review} as last finalised
+
+
+def public_scorecard(slug: str) -> PublicScorecard:
+    """What the published scorecard shows, from the slug's profile: one GetItem."""
+    try:
+        item = SlugItem.get(slug_pk(slug), "PUBLIC")
+    except DoesNotExist:
+        raise NotFound("No such firm.") from None
+    return PublicScorecard(item.name, item.locale, item.time_zone, _plain(item.survey), _plain(item.scorecard))
 
 
 def take_ticket_number(tenant_id: str) -> IntakeProfile:

@@ -20,8 +20,8 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import Conflict, InvalidInput, MalformedRequest, NotFound, RateLimited
 from ..domain.tickets import DONE_STATES, OPEN_STATES, Actor, Event, Ticket
-from .models import (BuildingItem, CounterItem, EventItem, IdempotencyItem, Item, PropertyItem, TicketItem, UnitItem,
-                     UserItem, tenant_pk)
+from .models import (BuildingItem, CounterItem, EventItem, IdempotencyItem, Item, PropertyItem, RecentItem, TicketItem,
+                     UnitItem, UserItem, tenant_pk)
 
 _connection: Connection | None = None
 
@@ -63,14 +63,16 @@ def queue_keys(tenant_id: str, ticket: Ticket) -> tuple[str, str]:
 _TICKET_FIELDS = ("number", "status", "category", "urgency", "property_id", "building_id", "unit", "description",
                   "source", "assignee", "assignee_name", "created_at", "updated_at", "first_response_at",
                   "resolved_at", "closed_at", "first_response_due", "resolution_due", "reopen_count",
-                  "tracking_digest", "version", "last_public_update_at", "next_update_due", "visit_at")
+                  "tracking_digest", "version", "last_public_update_at", "next_update_due", "visit_at",
+                  "visits", "first_resolved_at", "followed_up_at", "repeat")
 
 
 def _to_item(tenant_id: str, ticket: Ticket) -> TicketItem:
     queue_pk, queue_sk = queue_keys(tenant_id, ticket)
     item = TicketItem(tenant_pk(tenant_id), ticket_sk(ticket.id), ticket_id=ticket.id,
                       contact=ticket.contact, entry=ticket.entry, queue_pk=queue_pk, queue_sk=queue_sk,
-                      targets=ticket.targets, calendar=ticket.calendar, stops=ticket.stops)
+                      targets=ticket.targets, calendar=ticket.calendar, stops=ticket.stops, photos=ticket.photos,
+                      survey=ticket.survey)
     for name in _TICKET_FIELDS:
         setattr(item, name, getattr(ticket, name))
     return item
@@ -81,9 +83,12 @@ def _to_ticket(tenant_id: str, item: TicketItem) -> Ticket:
     values["number"] = int(values["number"])
     values["version"] = int(values["version"])
     values["reopen_count"] = int(values["reopen_count"] or 0)
+    values["visits"] = int(values["visits"] or 0)
+    values["repeat"] = bool(values["repeat"])
     return Ticket(id=item.ticket_id, tenant_id=tenant_id, contact=_plain(item.contact),
                   entry=_plain(item.entry), targets=_plain(item.targets), calendar=_plain(item.calendar),
-                  stops=_plain_list(item.stops), **values)
+                  stops=_plain_list(item.stops), photos=_plain_list(item.photos),
+                  survey=_plain(item.survey) or None, **values)
 
 
 def _to_event_item(tenant_id: str, ticket_id: str, event: Event) -> EventItem:
@@ -121,6 +126,29 @@ def _reasons(error: TransactWriteError) -> list[str | None]:
     return [r.code if r else None for r in (error.cancellation_reasons or [])]
 
 
+def score_change(before: Ticket | None, after: Ticket) -> dict:
+    """The score counters to ADD for this change of a ticket (its survey answer included,
+    so a re-categorised or reassigned ticket takes its answer along). The zone is the one
+    the ticket was created under, so every delta of a ticket is counted in the same periods."""
+    from ..domain import scores as score_rules
+    zone = (after.calendar or {}).get("time_zone") or "UTC"
+    return score_rules.ticket_change(before, after, zone, responses_before=_answers(before),
+                                     responses_after=_answers(after))
+
+
+def _answers(ticket: Ticket | None) -> list:
+    if ticket is None or not ticket.survey:
+        return []
+    from ..domain import scores as score_rules
+    answer = dict(ticket.survey)
+    answer["at"] = datetime.fromisoformat(answer["at"].replace("Z", "+00:00"))
+    answer["scale"] = tuple(answer.get("scale") or (1, 5))
+    return [score_rules.SurveyResponse(**{k: v for k, v in answer.items() if k in SURVEY_FIELDS})]
+
+
+SURVEY_FIELDS = ("at", "rating", "nps", "fixed_first_visit", "servqual", "scale", "weights")
+
+
 # --- create ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -150,14 +178,34 @@ class UnitNotRegistered(Exception):
     """The ticket's unit is not in the register (the caller decides what that means)."""
 
 
+@dataclass(frozen=True)
+class RepeatCheck:
+    """The unit's last report of this category (``REPEAT#…``): a report within the window
+    after it is a repeat complaint. Checked and moved in the creating transaction."""
+    sk: str
+    cutoff: datetime  # an earlier report after this time makes this one a repeat
+
+
+class RepeatFound(Exception):
+    """The unit reported this category within the window: create again with repeat=True."""
+
+
+def repeat_sk(ticket: Ticket) -> str:
+    return f"REPEAT#{ticket.property_id}#{ticket.building_id}#{ticket.unit.upper()}#{ticket.category}"
+
+
 def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: IdempotencyClaim | None,
-           unit_check: str = "unit", watch=None, limits: tuple[Limit, ...] = ()) -> Replay | None:
-    """Write a new ticket, its 'received' event and the idempotency claim in one transaction.
+           unit_check: str = "unit", watch=None, limits: tuple[Limit, ...] = (),
+           repeat: RepeatCheck | None = None) -> Replay | None:
+    """Write a new ticket, its 'received' event and the idempotency claim in one transaction,
+    with the rate-limit counters, the repeat-complaint marker and the score counters.
 
     ``unit_check`` is ``"unit"`` (the unit must be in the register) or ``"building"`` (the
     building must exist and have no units registered, so a typed unit is accepted).
-    Returns a Replay when the claim was already taken by an earlier attempt.
+    Returns a Replay when the claim was already taken by an earlier attempt. Raises
+    RepeatFound when ``ticket.repeat`` is False but the marker says it is a repeat.
     """
+    from . import scores
     pk = tenant_pk(tenant_id)
     try:
         with TransactWrite(connection=connection()) as tx:
@@ -182,20 +230,28 @@ def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: Idempotenc
                 tx.update(CounterItem(pk, limit.sk), actions=[CounterItem.count.add(1),
                                                               CounterItem.expires_at.set(limit.expires_at)],
                           condition=CounterItem.count.does_not_exist() | (CounterItem.count < limit.limit))
+            if repeat is not None:
+                tx.update(RecentItem(pk, repeat.sk), actions=[RecentItem.last_at.set(ticket.created_at)],
+                          condition=None if ticket.repeat else (RecentItem.last_at.does_not_exist()
+                                                                | (RecentItem.last_at < repeat.cutoff)))
+            scores.add_to(tenant_id, tx, score_change(None, ticket))
     except TransactWriteError as error:
         reasons = _reasons(error)
-        first_limit = len(reasons) - len(limits)
-        for limit, reason in zip(limits, reasons[first_limit:]):
-            if reason == "ConditionalCheckFailed" and not any(r == "ConditionalCheckFailed"
-                                                              for r in reasons[:first_limit]):
+        first_limit = 3 + (1 if claim else 0) + (1 if watch is not None else 0)
+        marker_at = first_limit + len(limits)
+        failed = [i for i, r in enumerate(reasons) if r == "ConditionalCheckFailed"]
+        for limit, reason in zip(limits, reasons[first_limit:marker_at]):
+            if reason == "ConditionalCheckFailed" and not any(i < first_limit for i in failed):
                 raise RateLimited("Too many reports in a short time. Please wait a few minutes and try again.",
                                   {"rate": f"the {limit.scope} limit of {limit.limit} reports was reached"}) from error
-        if claim and len(reasons) >= 4 and reasons[3] == "ConditionalCheckFailed":
+        if claim and 3 in failed:
             replay = find_replay(tenant_id, claim)
             if replay:
                 return replay
-        if reasons and reasons[0] == "ConditionalCheckFailed":
+        if 0 in failed:
             raise UnitNotRegistered() from error
+        if repeat is not None and failed == [marker_at]:
+            raise RepeatFound() from error
         if "TransactionConflict" in reasons:
             replay = find_replay(tenant_id, claim) if claim else None
             if replay:
@@ -270,7 +326,7 @@ def get(tenant_id: str, ticket_id: str, *, with_events: bool = True) -> tuple[Ti
 # --- change ------------------------------------------------------------------------------
 
 def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
-                 assignee_must_be_active: str | None = None, watch=None) -> None:
+                 assignee_must_be_active: str | None = None, watch=None, extra_puts: tuple = ()) -> None:
     """Save the changed ticket and its event if nobody changed the ticket since ``before``.
 
     Raises Conflict on a stale version; InvalidInput if the assignee is not an active
@@ -283,9 +339,13 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
             tx.save(_to_event_item(tenant_id, after.id, event), condition=EventItem.pk.does_not_exist())
             if watch is not None:
                 tx.save(watch)
+            for item, condition in extra_puts:
+                tx.save(item, condition=condition)
             if assignee_must_be_active:
                 tx.condition_check(UserItem, pk, f"USER#{assignee_must_be_active}",
                                    condition=UserItem.pk.exists() & (UserItem.active == True))  # noqa: E712
+            from . import scores
+            scores.add_to(tenant_id, tx, score_change(before, after))
     except TransactWriteError as error:
         # PynamoDB sends condition checks first, then puts: with an assignee check the
         # ticket is item 1, otherwise item 0.
@@ -352,6 +412,18 @@ def queue(tenant_id: str, flt: QueueFilter, *, limit: int = 25, cursor: str | No
     tickets = [_to_ticket(tenant_id, Item.from_raw_data(raw)) for raw in page.get("Items", [])]
     last = results.page_iter.last_evaluated_key
     return tickets, (encode_cursor(group, last) if last else None)
+
+
+def export(tenant_id: str, done_since: datetime, done_before: datetime) -> list[Ticket]:
+    """For a CSV: every open ticket, and the tickets finished in ``[since, before)``. Two
+    Queries on the sparse queue index (more pages only past 1 MB each)."""
+    found: list[Ticket] = []
+    for item in Item.queue.query(f"{tenant_pk(tenant_id)}#QUEUE#open"):
+        found.append(_to_ticket(tenant_id, item))
+    done = Item.queue.query(f"{tenant_pk(tenant_id)}#QUEUE#done",
+                            Item.queue_sk.between(_iso(done_since), _iso(done_before)))
+    found.extend(_to_ticket(tenant_id, item) for item in done)
+    return sorted(found, key=lambda t: t.number)
 
 
 def _filters(flt: QueueFilter) -> Iterable:

@@ -106,7 +106,10 @@ def banner(api: str, stack: aws.LocalAws, seeded: dict | None, sink_url: str | N
     ]
     if seeded:
         slug = seeded["slug"]
+        lines.append(f"  Report form       {api}/r/{slug}")
         lines.append(f"  Resident intake   POST {api}/r/{slug}/tickets")
+        lines.append(f"  Scorecard         {api}/p/{slug}/scorecard  (filled by the nightly rollup at 01:00 Shanghai)")
+        lines.append(f"  Scores (staff)    {api}/api/scores?by=category")
         if seeded.get("tracking_url"):
             lines.append(f"  Tracking link     {seeded['tracking_url']}")
         for login in seeded["logins"]:

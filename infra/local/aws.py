@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass
 
 MAIL_FROM = "noreply@propdesk.local"  # verified in moto's SES, so e-mail sends locally
+PHOTO_BUCKET = "propdesk-photos-local"
 
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -40,6 +41,7 @@ class LocalAws:
             "COGNITO_CLIENT_ID": self.client_id,
             "COGNITO_JWKS_URL": self.jwks_url,
             "PROPDESK_MAIL_FROM": MAIL_FROM,
+            "PROPDESK_PHOTO_BUCKET": PHOTO_BUCKET,
         }
 
 
@@ -107,6 +109,9 @@ def create_resources(endpoint: str, table: str = "propdesk-local") -> LocalAws:
         WriteAttributes=["email", "name"],
     )["UserPoolClient"]["ClientId"]
     session.client("ses", endpoint_url=endpoint).verify_email_identity(EmailAddress=MAIL_FROM)
+    s3 = session.client("s3", endpoint_url=endpoint)
+    if PHOTO_BUCKET not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=PHOTO_BUCKET)
     return LocalAws(endpoint=endpoint, table=table, user_pool_id=pool_id, client_id=client_id)
 
 

@@ -85,10 +85,14 @@ def seed_demo(now: datetime | None = None, sink_url: str | None = None) -> dict:
     admin = Identity(tenant_id=tenant_id, sub=answer["admin"]["id"], role="admin", name=ADMIN_NAME,
                      email=ADMIN_EMAIL)
 
+    current = firm.standards(admin)
+    document = dict(current["standards"])
+    # The demo asks for ratings two minutes after a resolve (firms default to 24 h) and
+    # publishes its scorecard at /p/demo/scorecard.
+    document["survey"] = {**(document.get("survey") or {}), "after_resolution": "2m", "publish": True}
     if sink_url:  # escalations go somewhere you can watch
-        current = firm.standards(admin)
-        document = {**current["standards"], "escalation": demo_chain(sink_url)}
-        firm.replace_standards(admin, {"standards": document}, f'"{current["version"]}"', now=now - timedelta(days=7))
+        document["escalation"] = demo_chain(sink_url)
+    firm.replace_standards(admin, {"standards": document}, f'"{current["version"]}"', now=now - timedelta(days=7))
 
     # The register: one property, three buildings and twelve units from a CSV.
     prop = registry.add_property(admin, {"name": "和谐花园 / Harmony Gardens",

@@ -118,8 +118,22 @@ def test_invalid_utf8_in_a_json_body_is_a_4xx_and_nothing_is_stored(firm):
 def test_invalid_utf8_in_a_form_body_is_a_4xx_and_nothing_is_stored(firm, accept):
     raw = (f"place={firm.property_id}:{firm.building_id}&unit=1203&category=repairs&urgency=normal"
            f"&entry_present=yes&description=").encode() + b"tap \xff\xfe\xc3\x28 drips"
-    response = post(firm, raw, FORM, Accept=accept)
-    assert response.status_code in (400, 422), response.body
+    response = post(firm, raw, FORM, Accept=accept, **{"Accept-Language": "en-GB,en;q=0.9"})
+    assert response.status_code == 400, response.body
+    if accept == "text/html":  # a browser gets a page it can show, not JSON
+        assert response.headers["Content-Type"].startswith("text/html")
+        assert "We could not read what was sent" in response.body.decode() and "Nothing was saved" in response.body.decode()
+    else:
+        assert body(response)["error"]["fields"] == {"body": "must be UTF-8"}
+    assert queue(firm) == []
+
+
+def test_a_browser_sending_an_oversized_form_gets_a_page_in_its_language(firm):
+    raw = "description=" + "x" * (100 * 1024)
+    response = post(firm, raw, FORM, Accept="text/html", **{"Accept-Language": "zh-CN"})
+    assert response.status_code == 413
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "一次提交的内容过多" in response.body.decode()
     assert queue(firm) == []
 
 

@@ -42,6 +42,11 @@ VALID_BODIES = {
     ("GET", "/api/staff"): None,
     ("POST", "/api/staff"): "invite",
     ("PATCH", "/api/staff/{staff_id}"): {"role": "admin"},
+    ("GET", "/api/scores"): None,
+    ("GET", "/api/scores/trend"): None,
+    ("GET", "/api/exports/scores.csv"): None,
+    ("GET", "/api/exports/tickets.csv"): None,
+    ("GET", "/api/reports/{period}"): None,
 }
 
 
@@ -69,14 +74,24 @@ def world(client):
     a_staff_sub, a_staff_token = a.add_staff()
     b_staff_sub, b_staff_token = b.add_staff()
     ticket = a.new_ticket()
-    return {"a": a, "b": b, "a_ticket": ticket, "a_staff": (a_staff_sub, a_staff_token),
+    # firm A's April 2027 review, finalised (only A's: B has none for that period)
+    from datetime import datetime, timezone
+    from chalicelib.services import rollups
+    from chalicelib.store import rollups as rollup_store, schema
+    night = datetime(2027, 5, 1, 0, 0, tzinfo=timezone.utc)
+    for shard in range(schema.WORK_SHARDS):
+        for slot in rollup_store.due_slots(shard, night):
+            if slot.tenant_id == a.tenant_id:
+                rollups.finalise_firm(slot, night)
+    assert a.call("GET", "/api/reports/M2027-04").status_code == 200
+    return {"a": a, "b": b, "a_ticket": ticket, "a_period": "M2027-04", "a_staff": (a_staff_sub, a_staff_token),
             "b_staff": (b_staff_sub, b_staff_token)}
 
 
 def fill(path: str, world) -> str:
     a = world["a"]
     values = {"ticket_id": world["a_ticket"]["id"], "property_id": a.property_id, "building_id": a.building_id,
-              "staff_id": world["a_staff"][0]}
+              "staff_id": world["a_staff"][0], "period": world["a_period"]}
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
 

@@ -46,7 +46,7 @@ COGNITO_ALLOWED = {
     "cognito-idp:AdminDeleteUser", "cognito-idp:AdminResetUserPassword",
     "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUserGlobalSignOut",
 }
-ALLOWED_NAMESPACES = {"dynamodb", "cognito-idp", "logs", "ses", "sns"}
+ALLOWED_NAMESPACES = {"dynamodb", "cognito-idp", "logs", "ses", "sns", "s3"}
 
 # cfn-lint exit code bits: 1 fatal, 2 error, 4 warning, 8 informational.
 CFN_LINT_FAILING_BITS = 1 | 2 | 4
@@ -232,6 +232,10 @@ def test_every_function_uses_the_one_least_privilege_role(
         elif namespace == "cognito-idp":
             assert actions <= COGNITO_ALLOWED, actions - COGNITO_ALLOWED
             assert resources_ == [{"Fn::GetAtt": [pool_id, "Arn"]}]
+        elif namespace == "s3":  # object actions on the photo bucket's objects only
+            assert actions <= {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, actions
+            bucket_id, _ = the_one(resources, "AWS::S3::Bucket")
+            assert resources_ == [{"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/*"]]}], resources_
         elif namespace == "logs":
             assert actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}, actions
             assert {json.dumps(r) for r in resources_} <= log_group_arns, "logs scoped to our log groups"
@@ -424,3 +428,15 @@ def test_the_lambda_package_carries_the_app_and_the_standards_templates(synth_di
     assert {"chalicelib/_bundled/templates/prc-residential.yaml",
             "chalicelib/_bundled/templates/uk-social-housing.yaml"} <= names
     assert not any(n.startswith(("tests/", "infra/", "bench/")) for n in names)
+
+
+def test_the_photo_bucket_is_private_encrypted_and_forgets_unconfirmed_uploads(resources: dict[str, dict[str, Any]]) -> None:
+    _, bucket = the_one(resources, "AWS::S3::Bucket")
+    props = bucket["Properties"]
+    assert props["PublicAccessBlockConfiguration"] == {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                                       "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"}
+    rules = props["LifecycleConfiguration"]["Rules"]
+    assert [(r["Prefix"], r["ExpirationInDays"]) for r in rules] == [("incoming/", 1)]
+    assert bucket["DeletionPolicy"] == "Retain"

@@ -24,6 +24,7 @@ PAYLOADS = {
     "wait": {"question": "When are you home?"}, "resolve": {"note": "Replaced the washer"},
     "schedule": {"at": "2030-01-05T10:00:00+08:00"},
     "reopen": {"reason": "Still dripping"}, "close": {"reason": "duplicate"},
+    "follow_up": {"note": "Called back: all fine"},
 }
 
 
@@ -108,7 +109,9 @@ def test_any_sequence_of_events_keeps_the_ticket_consistent(actions):
         try:
             after, event = act(ticket, action, when=NOW + timedelta(minutes=i))
         except TransitionRefused:
-            assert ticket.status not in rules.ALLOWED_FROM[action]
+            # refused by state, or a follow-up call before there was any resolution
+            assert ticket.status not in rules.ALLOWED_FROM[action] or (
+                action == "follow_up" and ticket.first_resolved_at is None)
             continue
         except InvalidInput:
             assert action == "close" and ticket.status != "resolved"
@@ -227,3 +230,15 @@ def test_the_public_view_offers_the_question_while_waiting_and_hides_internal_no
     assert not view["can_reply"] and view["question"] is None
     assert [e["type"] for e in view["timeline"]] == ["waiting", "resident_replied"]
     assert "tenant was rude" not in str(view) and view["timeline"][1]["body"] == "After 6pm"
+
+
+def test_a_follow_up_call_counts_once_and_only_after_a_resolve():
+    ticket = a_ticket()
+    with pytest.raises(TransitionRefused):
+        act(ticket, "follow_up")
+    resolved, _ = act(ticket, "resolve", when=NOW + timedelta(hours=1))
+    called, event = act(resolved, "follow_up", when=NOW + timedelta(hours=5))
+    assert called.followed_up_at == NOW + timedelta(hours=5) and not event.public
+    again, _ = act(called, "follow_up", when=NOW + timedelta(hours=9))
+    assert again.followed_up_at == called.followed_up_at  # the first call is the follow-up
+    assert again.first_resolved_at == NOW + timedelta(hours=1)

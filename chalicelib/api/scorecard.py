@@ -1,0 +1,132 @@
+"""The published scorecard ``/p/{slug}/scorecard``: the latest finalised month and quarter,
+for owners and residents. Opt-in (``survey.publish`` in the standards; properties listed in
+``survey.publish_properties`` get their own tables). One GetItem, no script, cacheable,
+no personal data; scores below the firm's minimum n say "too few responses" instead."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from ..domain.errors import NotFound
+from . import pages
+from .http import Call, endpoint, lazy
+
+tenant_store = lazy("chalicelib.store.tenants")
+
+bp = Blueprint(__name__)
+
+# What each score is called on the page (English msgids; zh-CN in the pages' catalogue).
+LABELS = {
+    "csat": "Residents satisfied (rated 4 or 5 of 5)",
+    "nps": "Net Promoter Score",
+    "satisfaction_index": "Satisfaction index (0 to 100)",
+    "sla_first_response": "First responses on time",
+    "sla_resolution": "Repairs finished on time",
+    "first_response_p50": "Time to first response, median",
+    "first_response_p90": "Time to first response, 9 in 10 within",
+    "resolution_p50": "Time to fix, median",
+    "resolution_p90": "Time to fix, 9 in 10 within",
+    "first_time_fix_ops": "Fixed on the first visit (our records)",
+    "first_time_fix_said": "Fixed on the first visit (as residents told us)",
+    "reopen_rate": "Reopened after we said it was fixed",
+    "repeat_rate": "Reported again within 30 days",
+    "follow_up_rate": "Called back within 48 hours",
+    "volume": "Reports",
+}
+PROPERTY_ROWS = ("csat", "sla_first_response", "sla_resolution", "first_time_fix_ops", "volume")
+
+
+def _number(value: float, unit: str, lang: str) -> str:
+    if unit == "%":
+        return f"{value:.0f}%"
+    if unit == "minutes":
+        minutes = round(value)
+        days, rest = divmod(minutes, 1440)
+        hours, mins = divmod(rest, 60)
+        if lang == "zh-CN":
+            parts = [f"{days} 天" if days else "", f"{hours} 小时" if hours else "", f"{mins} 分钟" if mins and not days else ""]
+        else:
+            parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min" if mins and not days else ""]
+        return " ".join(p for p in parts if p) or ("不到 1 分钟" if lang == "zh-CN" else "under a minute")
+    if unit == "tickets":
+        return f"{value:.0f}"
+    return f"{value:.1f}" if unit == "points" else f"{value:.0f}"
+
+
+def _shown(score: dict, lang: str) -> dict:
+    shown = dict(score)
+    if score.get("value") is None:
+        shown["too_few"] = True
+        return shown
+    shown["shown"] = _number(score["value"], score["unit"], lang)
+    if score.get("low") is not None and score.get("high") is not None:
+        shown["interval"] = f"{_number(score['low'], score['unit'], lang)}–{_number(score['high'], score['unit'], lang)}"
+    else:
+        shown["interval"] = "—"
+    if score["unit"] == "tickets":
+        shown["too_few"] = False
+    return shown
+
+
+def _period_title(period: str, lang: str) -> str:
+    kind, rest = period[0], period[1:]
+    year, number = rest.split("-")
+    if kind == "M":
+        return f"{year} 年 {int(number)} 月" if lang == "zh-CN" else f"{_MONTHS[int(number) - 1]} {year}"
+    return f"{year} 年第 {number} 季度" if lang == "zh-CN" else f"Q{number} {year}"
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _section(kind: str, review: dict, published: list[str], lang: str, web) -> dict:
+    def label(key: str) -> str:
+        return web.gettext(lang, LABELS[key])
+
+    rows = [{"key": key, "label": label(key), "score": _shown(review["firm"][key], lang)}
+            for key in LABELS if key in review.get("firm", {})]
+    categories = review.get("categories") or []
+    hotspots = [{"name": web.localized(c.get("name") or {}, lang, c["key"]),
+                 "count": int(c["scores"]["volume"]["value"] or 0),
+                 "share": _number(c["scores"]["share"]["value"] or 0, "%", lang) if c["scores"].get("share") else ""}
+                for c in categories[:5] if c["scores"]["volume"]["value"]]
+    by_category = {c["key"]: c for c in categories}
+    promises = []
+    for promise in review.get("promised") or []:
+        if promise["priority"] not in ("*", "normal"):
+            continue
+        category = by_category.get(promise["category"])
+        if category is None:
+            continue
+        promises.append({"name": web.localized(category.get("name") or {}, lang, category["key"]),
+                         "first_response": promise.get("first_response") or "—",
+                         "resolution": promise.get("resolution") or "—",
+                         "achieved": _shown(category["scores"]["sla_resolution"], lang)})
+    properties = [{"name": p["name"], "rows": [{"label": label(key), "score": _shown(p["scores"][key], lang)}
+                                               for key in PROPERTY_ROWS if key in p["scores"]]}
+                  for p in review.get("properties") or [] if p["id"] in published]
+    kind_title = web.gettext(lang, "Month" if kind == "month" else "Quarter")
+    return {"kind": kind, "title": f"{kind_title}: {_period_title(review['period'], lang)}", "rows": rows,
+            "hotspots": hotspots, "promises": promises, "properties": properties}
+
+
+@endpoint(bp, "/p/{slug}/scorecard", "GET", auth=False,
+          summary="A firm's published scorecard: the latest finalised month and quarter (HTML, cacheable)",
+          tags=["scores"], responses={200: "the scorecard", 404: "no such firm, or it does not publish"})
+def scorecard(call: Call, slug: str) -> Response:
+    try:
+        found = tenant_store.public_scorecard(slug.lower())
+    except NotFound:
+        return pages.not_found_page(call)
+    if not found.survey.get("publish"):
+        return pages.not_found_page(call)  # not published: no hint that it exists
+    web = pages._web()
+    lang = pages.language(call, found.locale)
+    published = list(found.survey.get("publish_properties") or [])
+    sections = [_section(kind, found.scorecard[kind], published, lang, web)
+                for kind in ("month", "quarter") if (found.scorecard or {}).get(kind)]
+    html = web.render("scorecard.html", lang, firm=found.name, slug=slug.lower(), sections=sections,
+                      min_n=found.survey.get("min_n") or 5, other_lang="en" if lang == "zh-CN" else "zh-CN",
+                      title=web.gettext(lang, "Our service scorecard") + " · " + found.name)
+    return pages.page(200, html, **{"Cache-Control": "public, max-age=3600"})
