@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     if dashboard:
         small, large = dashboard["measured"]["small"], dashboard["measured"]["large"]
         text += ("\n### Dashboard read: GET /api/scores at 1,000 versus 100,000 tickets in the firm\n\n"
-                 "| firm's tickets | median ms (warm, 30 reads) | DynamoDB calls per read | items read per read "
+                 "| firm's tickets | median ms (warm, 100 reads each, alternating) | DynamoDB calls per read | items read per read "
                  "| attributes in those items |\n"
                  "|---:|---:|---:|---:|---:|\n"
                  f"| {dashboard['sizes']['small']['tickets']:,} | {small['median_ms']} | {small['round_trips_per_read']:g} "

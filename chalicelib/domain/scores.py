@@ -580,16 +580,17 @@ def scores(counters: Mapping[str, int], *, min_n: int = 5, total_tickets: int | 
     the slice's tickets out of ``total_tickets`` and is only there when that is given.
     ``weights`` are the firm's SERVQUAL importance points for the weighted gap."""
     get = counters.get
+    responded, fixed = histogram(counters, "fr_h"), histogram(counters, "res_h")  # each read once
     result: dict[str, Score] = {
         "csat": _share(get("csat_pos", 0), get("csat_n", 0), min_n),
         "nps": nps(get("nps_pro", 0), get("nps_det", 0), get("nps_n", 0), min_n),
         "satisfaction_index": _mean_of(counters, "idx_", min_n, scale=100, bounds=(0.0, 100.0)),
         "sla_first_response": _share(get("fr_met", 0), get("fr_n", 0), min_n),
         "sla_resolution": _share(get("res_met", 0), get("resolved", 0), min_n),
-        "first_response_p50": _percentile_score(histogram(counters, "fr_h"), 0.5, min_n),
-        "first_response_p90": _percentile_score(histogram(counters, "fr_h"), 0.9, min_n),
-        "resolution_p50": _percentile_score(histogram(counters, "res_h"), 0.5, min_n),
-        "resolution_p90": _percentile_score(histogram(counters, "res_h"), 0.9, min_n),
+        "first_response_p50": _percentile_score(responded, 0.5, min_n),
+        "first_response_p90": _percentile_score(responded, 0.9, min_n),
+        "resolution_p50": _percentile_score(fixed, 0.5, min_n),
+        "resolution_p90": _percentile_score(fixed, 0.9, min_n),
         "first_time_fix_ops": _share(get("ftf_ops", 0), get("resolved", 0), min_n),
         "first_time_fix_said": _share(get("ftf_said_yes", 0), get("ftf_said_n", 0), min_n),
         "reopen_rate": _share(get("reopened", 0), get("resolved", 0), min_n),

@@ -59,13 +59,13 @@ def _slice(sk: str) -> tuple[str, str, str]:
     return period, by, value
 
 
-def period(tenant_id: str, period_key: str) -> dict[tuple[str, str], dict[str, int]]:
-    """Every slice of one period: ``{(by, value): counters}``. One Query (more only past
-    1 MB of counters, far beyond a small firm's slices)."""
+def period(tenant_id: str, period_key: str, by: str | None = None) -> dict[tuple[str, str], dict[str, int]]:
+    """The slices of one period (only those of ``by`` when given): ``{(by, value): counters}``.
+    One Query (more only past 1 MB of counters, far beyond a small firm's slices)."""
     client = connection().client
+    prefix = f"SCORE#{period_key}#" + (f"{by}#" if by else "")
     args = {"TableName": settings().table, "KeyConditionExpression": "pk = :pk AND begins_with(sk, :sk)",
-            "ExpressionAttributeValues": {":pk": {"S": scores_pk(tenant_id)},
-                                          ":sk": {"S": f"SCORE#{period_key}#"}}}
+            "ExpressionAttributeValues": {":pk": {"S": scores_pk(tenant_id)}, ":sk": {"S": prefix}}}
     found: dict[tuple[str, str], dict[str, int]] = {}
     while True:
         answer = client.query(**args)

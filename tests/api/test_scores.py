@@ -151,6 +151,8 @@ def test_the_scores_route_shows_a_firms_own_numbers_with_n_and_intervals(client,
     scores = body(answer)
     assert scores["period"] == month_now() and scores["min_n"] == 5
     assert scores["firm"]["volume"]["value"] >= 2
+    for by in ("all", "building", "property", "staff"):  # the firm's numbers, however the slices are read
+        assert body(firm.call("GET", f"/api/scores?period={month_now()}&by={by}"))["firm"] == scores["firm"]
     repairs = next(s for s in scores["slices"] if s["value"] == "repairs")
     share = repairs["scores"]["share"]
     assert share["n"] == scores["firm"]["volume"]["n"] and share["too_few"] is (share["n"] < 5)
