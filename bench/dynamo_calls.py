@@ -39,6 +39,8 @@ class Window:
     thread: int
     dynamodb: Counter = field(default_factory=Counter)
     other_aws: Counter = field(default_factory=Counter)  # "cognito-idp:AdminCreateUser" → n
+    read_units: float = 0.0  # modelled from the items' sizes (see request_units)
+    write_units: float = 0.0
 
 
 class CallCounter:
@@ -60,8 +62,12 @@ class CallCounter:
         counter = self
 
         def _make_api_call(client, operation_name, api_params):
-            counter._record(client.meta.service_model.service_name, operation_name)
-            return original(client, operation_name, api_params)
+            service = client.meta.service_model.service_name
+            counter._record(service, operation_name)
+            answer = original(client, operation_name, api_params)
+            if service == "dynamodb":
+                counter._units(operation_name, api_params, answer)
+            return answer
 
         BaseClient._make_api_call = _make_api_call
         self._original = original
@@ -85,6 +91,14 @@ class CallCounter:
             else:
                 window.other_aws[f"{service}:{operation}"] += 1
 
+    def _units(self, operation: str, params: dict, answer: dict) -> None:
+        window = self._window
+        if window is None or window.thread != threading.get_ident():
+            return
+        reads, writes = request_units(operation, params, answer)
+        window.read_units += reads
+        window.write_units += writes
+
     @contextmanager
     def window(self, label: str) -> Iterator[Window]:
         if self._window is not None:
@@ -95,6 +109,55 @@ class CallCounter:
             yield window
         finally:
             self._window = None
+
+
+def _size(item: dict | None) -> int:
+    """An item's size as DynamoDB bills it, near enough: names plus values, in bytes."""
+    if not item:
+        return 0
+    return sum(len(name.encode()) + len(json.dumps(value, separators=(",", ":")).encode())
+               for name, value in item.items())
+
+
+def request_units(operation: str, params: dict, answer: dict) -> tuple[float, float]:
+    """On-demand request units of one call, from the sizes of the items it carried: a write
+    is 1 unit per started KB (2 inside a transaction); a strongly consistent read 1 unit per
+    started 4 KB (half that eventually consistent), a Query summed over its items first.
+    For updates the request's attributes stand in for the item (DynamoDB bills the larger of
+    the item before and after): a model, stated as one."""
+    def kb(size: int) -> int:
+        return max(1, -(-size // 1024))
+
+    def four_kb(size: int) -> int:
+        return max(1, -(-size // 4096))
+
+    consistent = 1.0 if params.get("ConsistentRead") else 0.5
+    if operation in ("PutItem", "DeleteItem"):
+        return 0.0, kb(_size(params.get("Item") or params.get("Key")))
+    if operation == "UpdateItem":
+        return 0.0, kb(_size(params.get("Key")) + _size(params.get("ExpressionAttributeValues")))
+    if operation == "TransactWriteItems":
+        units = 0
+        for entry in params.get("TransactItems", []):
+            (kind, body), = entry.items()
+            size = _size(body.get("Item") or body.get("Key")) + _size(body.get("ExpressionAttributeValues"))
+            units += 2 * kb(size)
+        return 0.0, float(units)
+    if operation == "BatchWriteItem":
+        return 0.0, float(sum(kb(_size((r.get("PutRequest") or r.get("DeleteRequest") or {}).get("Item")
+                                       or (r.get("DeleteRequest") or {}).get("Key")))
+                              for requests in params.get("RequestItems", {}).values() for r in requests))
+    if operation == "GetItem":
+        return four_kb(_size(answer.get("Item"))) * consistent, 0.0
+    if operation == "BatchGetItem":
+        reads = 0.0
+        for table, items in (answer.get("Responses") or {}).items():
+            strong = 1.0 if params["RequestItems"].get(table, {}).get("ConsistentRead") else 0.5
+            reads += sum(four_kb(_size(item)) for item in items) * strong
+        return reads, 0.0
+    if operation == "Query":
+        return four_kb(sum(_size(item) for item in answer.get("Items", []))) * consistent, 0.0
+    return 0.0, 0.0
 
 
 # --- counting on the server side (moto's recorder) ---------------------------------------
@@ -153,6 +216,8 @@ class Measured:
     server_seen: dict
     target: Target | None
     note: str = ""
+    read_units: float = 0.0
+    write_units: float = 0.0
 
     @property
     def calls(self) -> int:
@@ -170,7 +235,7 @@ class Measured:
         return {"status": self.status, "dynamodb_calls": self.calls, "operations": self.dynamodb,
                 "server_seen": self.server_seen, "server_agrees": self.server_seen == self.dynamodb,
                 "other_aws_calls": self.other_aws, "target": self.target.text if self.target else None,
-                "ok": self.ok, "note": self.note}
+                "ok": self.ok, "note": self.note, "read_units": self.read_units, "write_units": self.write_units}
 
 
 # --- the local stack and the app ---------------------------------------------------------
@@ -240,7 +305,7 @@ def _measure(counter: CallCounter, recorder: MotoRecorder, queue_tickets: int, c
         if response.status_code != expect:
             raise AssertionError(f"{label}: expected HTTP {expect}, got {response.status_code}: {response.body[:500]!r}")
         measured.append(Measured(label, response.status_code, dict(window.dynamodb), dict(window.other_aws),
-                                 server_seen, target, note))
+                                 server_seen, target, note, window.read_units, window.write_units))
         return response
 
     with Client(app, stage_name="test", project_dir=str(ROOT)) as client:

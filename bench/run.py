@@ -232,8 +232,16 @@ def main(argv: list[str] | None = None) -> int:
                  f"- dashboard_ratio_100k_1k = {dashboard['ratio']} (target ≤ 1.2) — "
                  f"{'PASS' if dashboard['ok'] else 'FAIL'}; moto's main-table Query patched to read only the "
                  "queried partition, as DynamoDB does (bench/dashboard.py)\n")
+    cost = None
+    if dynamo:  # the model needs this run's measured round trips
+        from . import cost as cost_model
+        cost = cost_model.model(dynamo["routes"])
+        text += "\n" + cost_model.markdown(cost)
     print(text)
     results, checked = merge_results(dynamo, cold, machine, sweep)
+    if cost:
+        results["cost_per_tenant_month_usd"] = cost["cost_per_tenant_month_usd"]
+        results["cost_model"] = cost
     if dashboard:
         results["dashboard_ratio_100k_1k"] = dashboard["ratio"]
         results["dashboard"] = dashboard

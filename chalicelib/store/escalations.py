@@ -165,9 +165,11 @@ def claim(d: Delivery, now: datetime) -> bool:
 
 
 def delivered(d: Delivery, now: datetime) -> None:
-    _outbox(d).update(actions=[OutboxItem.status.set("sent"), OutboxItem.work_pk.remove(),
-                               OutboxItem.work_sk.remove(), OutboxItem.updated_at.set(now),
-                               OutboxItem.last_error.remove()])
+    actions = [OutboxItem.status.set("sent"), OutboxItem.work_pk.remove(), OutboxItem.work_sk.remove(),
+               OutboxItem.updated_at.set(now), OutboxItem.last_error.remove()]
+    if "link" in d.data and d.kind == "survey_invite":  # a resident's survey link is theirs alone once sent
+        actions.append(OutboxItem.data.set({k: v for k, v in d.data.items() if k != "link"}))
+    _outbox(d).update(actions=actions)
 
 
 def retry_later(d: Delivery, now: datetime, at: datetime, error: str) -> None:

@@ -60,6 +60,11 @@ def test_the_survey_is_sent_a_day_after_the_resolve_and_a_tap_only_chooses_the_r
     message = next(m for _, m in sent if m.kind == "survey_invite")
     assert f"/s/{token}?rating=5" in message.text and f"/s/{token}?rating=1" in message.text
     assert sweep_and_collect(t0 + timedelta(hours=27)) == []  # sent once
+    # once sent, the link is the resident's alone: the outbox keeps no copy
+    from chalicelib.store.models import OutboxItem, tenant_pk
+    kept = [i for i in OutboxItem.query(tenant_pk(firm.tenant_id), OutboxItem.sk.startswith("OUTBOX#"))
+            if i.message_kind == "survey_invite"]
+    assert kept and all(i.status == "sent" and token not in json.dumps(i.data.as_dict()) for i in kept)
 
     # a mail scanner (or the resident) following the link records nothing
     page = client.http.get(f"/s/{token}?rating=4", headers={"Accept": "text/html", "Accept-Language": "en"})
