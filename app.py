@@ -4,7 +4,7 @@ connection and builds no AWS client (it is the Lambda cold start)."""
 
 from chalice import Chalice, Rate
 
-from chalicelib.api import admin, auth, openapi, pages, posters, public, scorecard, scores, tickets
+from chalicelib.api import admin, auth, campaigns, openapi, pages, posters, public, scorecard, scores, tickets
 
 app = Chalice(app_name="propdesk")
 app.api.binary_types = []  # everything we answer is text; keeps API Gateway from base64 surprises
@@ -18,6 +18,7 @@ app.register_blueprint(pages.bp)
 app.register_blueprint(posters.bp)
 app.register_blueprint(scores.bp)
 app.register_blueprint(scorecard.bp)
+app.register_blueprint(campaigns.bp)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sla_sweep")

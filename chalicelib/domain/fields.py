@@ -234,3 +234,16 @@ class AnyObject(Field):
 
     def schema(self) -> dict:
         return self._doc({"type": "object"})
+
+
+def whole_number(value: Any, low: int, high: int, name: str, problems: dict[str, str], required: bool) -> int | None:
+    """A form's whole number in [low, high] (text or int); records the reason under ``name``."""
+    text = value.strip() if isinstance(value, str) else "" if value is None else str(value)
+    if not text:
+        if required:
+            problems[name] = "is required"
+        return None
+    if not text.isdigit() or not low <= int(text) <= high:
+        problems[name] = f"must be a whole number {low}-{high}"
+        return None
+    return int(text)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .errors import InvalidInput, TransitionRefused
+from .fields import whole_number
 from .scores import DIMENSIONS, SurveyResponse
 from .tickets import Actor, Event, Ticket
 
@@ -47,24 +48,12 @@ class Questions:
                    survey.get("weights"))
 
 
-def _whole(value: Any, low: int, high: int, name: str, problems: dict[str, str], required: bool) -> int | None:
-    text = (value if isinstance(value, str) else "" if value is None else str(value)).strip()
-    if not text:
-        if required:
-            problems[name] = "is required"
-        return None
-    if not text.isdigit() or not low <= int(text) <= high:
-        problems[name] = f"must be a whole number {low}-{high}"
-        return None
-    return int(text)
-
-
 def parse_answer(form: dict, questions: Questions) -> dict:
     """The resident's answer from a form or JSON body. Raises InvalidInput naming each field."""
     problems: dict[str, str] = {}
     if not isinstance(form, dict):
         raise InvalidInput("The answer must be a form or a JSON object.", {"body": "must be an object"})
-    answer: dict[str, Any] = {"rating": _whole(form.get("rating"), 1, 5, "rating", problems, True)}
+    answer: dict[str, Any] = {"rating": whole_number(form.get("rating"), 1, 5, "rating", problems, True)}
     comment = form.get("comment")
     if comment is not None and not isinstance(comment, str):
         problems["comment"] = "must be text"
@@ -72,7 +61,7 @@ def parse_answer(form: dict, questions: Questions) -> dict:
         problems["comment"] = f"must be at most {COMMENT_MAX} characters"
     answer["comment"] = (comment or "").strip() or None
     if questions.nps:
-        answer["nps"] = _whole(form.get("nps"), 0, 10, "nps", problems, False)
+        answer["nps"] = whole_number(form.get("nps"), 0, 10, "nps", problems, False)
     if questions.fixed_question:
         fixed = form.get("fixed_first_visit")
         if fixed in (None, ""):
@@ -84,7 +73,7 @@ def parse_answer(form: dict, questions: Questions) -> dict:
     if questions.servqual:
         answer["servqual"] = {}
         for dimension in DIMENSIONS:
-            value = _whole(form.get(f"sq_{dimension}"), *SCALE, f"sq_{dimension}", problems, False)
+            value = whole_number(form.get(f"sq_{dimension}"), *SCALE, f"sq_{dimension}", problems, False)
             if value is not None:
                 answer["servqual"][dimension] = {"p": value, "e": None}
     if problems:

@@ -267,3 +267,20 @@ class ReportItem(Item, discriminator="report"):
     period = UnicodeAttribute()
     report = MapAttribute()
     finalised_at = UTCDateTimeAttribute()
+
+
+class CampaignItem(Item, discriminator="campaign"):
+    """A satisfaction campaign (store/campaigns.py)."""
+    campaign_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    property_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    expectations = BooleanAttribute(default=False)
+    importance = BooleanAttribute(default=True)
+    opens_on = UnicodeAttribute()
+    closes_on = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class CampaignAnswerItem(Item, discriminator="campaign_answer"):
+    """That a unit answered a campaign (one response per unit); the answer is only counted."""
+    at = UTCDateTimeAttribute()

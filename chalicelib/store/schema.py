@@ -25,7 +25,10 @@ Key layout (every tenant-owned key starts with ``TENANT#<tenant id>``):
     TENANT#<tid>              REPEAT#<pid>#<bid>#<unit>#<category> when that unit last reported that category
     TENANT#<tid>              SURVEY#<ticket id>                  the ticket's satisfaction survey and its answer
     TENANT#<tid>              ASKED#<sha256 of contact>           when a resident was last sent a survey
-    TENANT#<tid>#SCORES       SCORE#<period>#<by>#<value>         score counters of a period and slice
+    TENANT#<tid>              CAMPAIGN#<id>                       a satisfaction campaign
+    TENANT#<tid>              CAMPAIGN_ANSWER#<id>#<unit key>     that unit answered it (once)
+    TENANT#<tid>#SCORES       SCORE#<period>#<by>#<value>         score counters of a period (or C<campaign>) and slice
+    TENANT#<tid>#SCORES       REPORT#<period>                     a finalised period's review
 
 GSI ``queue`` (sparse: only ticket heads carry it):
     queue_pk = TENANT#<tid>#QUEUE#<open|done>   queue_sk = <due at, ISO UTC>#<ticket id>

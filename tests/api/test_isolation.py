@@ -47,6 +47,10 @@ VALID_BODIES = {
     ("GET", "/api/exports/scores.csv"): None,
     ("GET", "/api/exports/tickets.csv"): None,
     ("GET", "/api/reports/{period}"): None,
+    ("POST", "/api/campaigns"): "campaign",
+    ("GET", "/api/campaigns"): None,
+    ("GET", "/api/campaigns/{campaign_id}/results"): None,
+    ("GET", "/api/campaigns/{campaign_id}/poster.svg"): None,
 }
 
 
@@ -60,6 +64,9 @@ def payload_for(route, firm):
         return firm.report()
     if value == "standards":
         return {"standards": body(firm.call("GET", "/api/standards"))["standards"]}
+    if value == "campaign":
+        return {"name": "Survey", "property_ids": [firm.property_id], "opens_on": "2026-12-01",
+                "closes_on": "2026-12-31"}
     if value == "invite":
         from tests.support import unique
         return {"email": f"{unique('x')}@example.com", "name": "Someone"}
@@ -84,14 +91,17 @@ def world(client):
             if slot.tenant_id == a.tenant_id:
                 rollups.finalise_firm(slot, night)
     assert a.call("GET", "/api/reports/M2027-04").status_code == 200
-    return {"a": a, "b": b, "a_ticket": ticket, "a_period": "M2027-04", "a_staff": (a_staff_sub, a_staff_token),
+    a_campaign = body(a.call("POST", "/api/campaigns", {"name": "A's survey", "property_ids": [a.property_id],
+                                                        "opens_on": "2026-12-01", "closes_on": "2026-12-31"}))["id"]
+    return {"a": a, "b": b, "a_ticket": ticket, "a_period": "M2027-04", "a_campaign": a_campaign, "a_staff": (a_staff_sub, a_staff_token),
             "b_staff": (b_staff_sub, b_staff_token)}
 
 
 def fill(path: str, world) -> str:
     a = world["a"]
     values = {"ticket_id": world["a_ticket"]["id"], "property_id": a.property_id, "building_id": a.building_id,
-              "staff_id": world["a_staff"][0], "period": world["a_period"]}
+              "staff_id": world["a_staff"][0], "period": world["a_period"],
+              "campaign_id": world["a_campaign"]}
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
 

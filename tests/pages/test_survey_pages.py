@@ -97,3 +97,36 @@ def test_the_survey_page_passes_axe(browser, base_url, zh_firm):
     assert page.locator("#survey-section").count() == 1
     assert_no_blocking_violations(Axe(), page, "the tracking page offering the survey")
     context.close()
+
+
+def test_a_household_answers_a_campaign_from_its_qr_link(phone, browser, base_url, zh_firm):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.api.test_campaigns import DIMS, campaign
+    made = campaign(zh_firm)
+    page = phone
+    page.goto(f"{base_url}/c/{zh_firm.slug}/{made['id']}")
+    assert page.locator("script").count() == 0
+    page.select_option("#place", f"{zh_firm.property_id}:{zh_firm.building_id}")
+    page.fill("#unit", "1204")
+    for d in DIMS:
+        page.check(f"#p_{d}-6")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:  # expectations left out
+        page.click("#send-campaign")
+    assert posted.value.status == 422
+    assert page.locator("#e_tangibles-error").count() == 1 and page.locator("#p_tangibles-6").is_checked()
+    shot(page, "campaign-zh-error")
+    for d in DIMS:
+        page.check(f"#e_{d}-7")
+    page.click("#send-campaign")
+    page.wait_for_url(re.compile(rf".*/c/{zh_firm.slug}/{made['id']}\?thanks=1&lang=zh-CN$"), timeout=WAIT_MS)
+    assert page.locator("#outcome").inner_text() == "感谢您填写问卷"
+    shot(page, "campaign-zh-thanks")
+    results = body(zh_firm.call("GET", f"/api/campaigns/{made['id']}/results"))
+    assert results["firm"]["servqual.assurance.gap"]["value"] == -1.0
+
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="en")
+    reader = context.new_page()
+    reader.goto(f"{base_url}/c/{zh_firm.slug}/{made['id']}?lang=en")
+    assert_no_blocking_violations(Axe(), reader, "the campaign questionnaire")
+    context.close()

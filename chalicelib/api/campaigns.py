@@ -1,0 +1,121 @@
+"""Satisfaction campaigns: admins start one; households answer at ``/c/{slug}/{campaign_id}``
+(link or QR poster, JavaScript off, zh-CN/en); staff read results by property and building."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ..domain.campaigns import CREATE, SCALE
+from ..domain.errors import Conflict, InvalidInput, NotFound, TransitionRefused
+from . import pages
+from .http import Call, endpoint, lazy
+
+service = lazy("chalicelib.services.campaigns")
+posters = lazy("chalicelib.services.posters")
+
+bp = Blueprint(__name__)
+
+# Form field → the message beside it (English msgids; zh-CN in the pages' catalogue).
+MESSAGES = {"place": "Choose your building", "unit": "Enter your unit number",
+            "p": "Choose a number from 1 to 7", "e": "Choose a number from 1 to 7",
+            "w": "Give whole numbers that add up to 100"}
+FIELDS = ("place", "unit") + tuple(f"{part}_{d}" for d in ("tangibles", "reliability", "responsiveness",
+                                                           "assurance", "empathy") for part in ("p", "e", "w"))
+
+
+@endpoint(bp, "/api/campaigns", "POST", admin=True, summary="Start a satisfaction campaign for chosen properties",
+          tags=["surveys"], request=CREATE, responses={201: "the campaign, its public link and poster",
+                                                       422: "invalid fields"})
+def create_campaign(call: Call):
+    return 201, service.create(call.who, call.json())
+
+
+@endpoint(bp, "/api/campaigns", "GET", summary="Your satisfaction campaigns", tags=["surveys"],
+          responses={200: "campaigns"})
+def list_campaigns(call: Call) -> dict:
+    return service.list_campaigns(call.who)
+
+
+@endpoint(bp, "/api/campaigns/{campaign_id}/results", "GET",
+          summary="A campaign's SERVQUAL results: P, E and gap per dimension, weighted gap, satisfaction index, "
+                  "for the firm, each property and each building",
+          tags=["surveys"], responses={200: "results, each with n and a 95 % interval", 404: "no such campaign"})
+def campaign_results(call: Call, campaign_id: str) -> dict:
+    return service.results(call.who, campaign_id)
+
+
+@endpoint(bp, "/api/campaigns/{campaign_id}/poster.svg", "GET", admin=True,
+          summary="The campaign's QR code (SVG) for lobby posters", tags=["surveys"],
+          responses={200: "image/svg+xml", 404: "no such campaign"})
+def campaign_poster(call: Call, campaign_id: str) -> Response:
+    from ..store import campaigns as store
+    from ..store import tenants as tenant_store
+    from .posters import base_url
+    store.get(call.who.tenant_id, campaign_id)  # NotFound for another firm's
+    slug = tenant_store.get_tenant(call.who.tenant_id).slug
+    url = f"{base_url(call)}/c/{slug}/{campaign_id}"
+    svg = posters.qr_svg(posters.qr_code(url), title=url)
+    return Response(body=svg, status_code=200, headers={**pages.PAGE_HEADERS,
+                                                        "Content-Type": "image/svg+xml; charset=utf-8"})
+
+
+def _page(call: Call, slug: str, campaign_id: str, *, status: int = 200, state: str | None = None,
+          form_lang: str | None = None, errors: dict | None = None, values: dict | None = None) -> Response:
+    try:
+        shown = service.form(slug.lower(), campaign_id)
+    except NotFound:
+        return pages.not_found_page(call, pages.language(call, None, form_lang) if form_lang else None)
+    web = pages._web()
+    lang = pages.language(call, shown.firm.get("locale"), form_lang)
+    from ..domain.surveys import SERVQUAL_ITEMS
+    buildings = [{"value": f"{p['id']}:{b['id']}", "name": f"{p['name']} · {b['name']}"}
+                 for p in shown.register for b in p["buildings"]]
+    html = web.render("campaign.html", lang, firm=shown.firm["name"], campaign=shown.campaign,
+                      state=state or shown.state, slug=slug.lower(), buildings=buildings, items=SERVQUAL_ITEMS,
+                      scale=range(SCALE[0], SCALE[1] + 1), values=values or {},
+                      errors={k: web.gettext(lang, v) for k, v in (errors or {}).items()},
+                      other_lang="en" if lang == "zh-CN" else "zh-CN",
+                      title=shown.campaign.name + " · " + shown.firm["name"])
+    return pages.page(status, html, **{"Cache-Control": "no-store"})
+
+
+@endpoint(bp, "/c/{slug}/{campaign_id}", "GET", auth=False, summary="A campaign's questionnaire (HTML)",
+          tags=["surveys"], responses={200: "the questionnaire, or that it is closed", 404: "no such campaign"})
+def campaign_form(call: Call, slug: str, campaign_id: str) -> Response:
+    return _page(call, slug, campaign_id, state="thanks" if call.query.get("thanks") else None)
+
+
+@endpoint(bp, "/c/{slug}/{campaign_id}", "POST", auth=False, summary="A household answers a campaign (once per unit)",
+          tags=["surveys"], content_types=["application/x-www-form-urlencoded", "application/json"],
+          responses={201: "counted (a browser's form: 303 to a thank-you page)", 404: "no such campaign",
+                     409: "this unit has answered already", 410: "the campaign is closed", 422: "invalid answers"})
+def campaign_answer(call: Call, slug: str, campaign_id: str):
+    body: Any = call.form_or_json()
+    browser = pages.is_form(call) and pages.wants_html(call)
+    if isinstance(body, dict):
+        body = {k: pages._one(v) if isinstance(v, list) else v for k, v in body.items()}
+    form_lang = body.get("lang") if isinstance(body, dict) and body.get("lang") in ("en", "zh-CN") else None
+    try:
+        service.answer(slug.lower(), campaign_id, body if isinstance(body, dict) else {})
+    except InvalidInput as error:
+        if not browser:
+            raise
+        errors = {name: MESSAGES.get(name.split("_")[0] if name not in ("place", "unit") else name,
+                                     MESSAGES["p"]) for name in error.fields if name in FIELDS}
+        return _page(call, slug, campaign_id, status=422, form_lang=form_lang, errors=errors,
+                     values={k: str(v) for k, v in body.items()})
+    except Conflict:
+        if not browser:
+            raise
+        return _page(call, slug, campaign_id, status=409, state="answered", form_lang=form_lang)
+    except TransitionRefused as error:
+        error.status = 410
+        if not browser:
+            raise
+        return _page(call, slug, campaign_id, status=410, form_lang=form_lang)
+    if browser:
+        return pages.page(303, "", Location=f"/c/{slug.lower()}/{campaign_id}?thanks=1"
+                          + (f"&lang={form_lang}" if form_lang else ""))
+    return 201, {"counted": True}
