@@ -10,7 +10,7 @@ from chalice import Blueprint, Response
 from ..domain.campaigns import CREATE, SCALE
 from ..domain.errors import Conflict, InvalidInput, NotFound, TransitionRefused
 from . import pages
-from .http import Call, endpoint, lazy
+from .http import Call, endpoint, lazy, site_url
 
 service = lazy("chalicelib.services.campaigns")
 posters = lazy("chalicelib.services.posters")
@@ -52,10 +52,9 @@ def campaign_results(call: Call, campaign_id: str) -> dict:
 def campaign_poster(call: Call, campaign_id: str) -> Response:
     from ..store import campaigns as store
     from ..store import tenants as tenant_store
-    from .posters import base_url
     store.get(call.who.tenant_id, campaign_id)  # NotFound for another firm's
     slug = tenant_store.get_tenant(call.who.tenant_id).slug
-    url = f"{base_url(call)}/c/{slug}/{campaign_id}"
+    url = f"{site_url(call)}/c/{slug}/{campaign_id}"
     svg = posters.qr_svg(posters.qr_code(url), title=url)
     return Response(body=svg, status_code=200, headers={**pages.PAGE_HEADERS,
                                                         "Content-Type": "image/svg+xml; charset=utf-8"})

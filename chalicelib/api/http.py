@@ -12,11 +12,12 @@ import importlib
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
+import re
 from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from ..domain.errors import DomainError, MalformedRequest, PayloadTooLarge, Unauthorized
+from ..domain.errors import DomainError, InvalidInput, MalformedRequest, PayloadTooLarge, Unauthorized
 from ..domain.fields import Shape
 from ..domain.identity import Identity
 from ..observability import logger, metrics, request_scope
@@ -43,6 +44,9 @@ class _LazyModule:
         module = importlib.import_module(self._name)
         self.__dict__.update(vars(module))
         return getattr(module, attr)
+
+
+HOST = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 
 
 def lazy(module_name: str) -> Any:
@@ -122,6 +126,23 @@ class Call:
             return self.body_bytes().decode("utf-8")
         except UnicodeDecodeError:
             raise MalformedRequest("The file is not UTF-8 text.", {"file": "must be UTF-8 (save as CSV UTF-8)"}) from None
+
+
+def site_url(call: "Call") -> str:
+    """Where residents reach this deployment: the configured public URL, else this request's
+    own scheme and Host."""
+    configured = settings().public_base_url
+    if configured:
+        return configured
+    host = (call.header("x-forwarded-host") or call.header("host") or "localhost").split(",")[0].strip()
+    if not HOST.fullmatch(host):
+        raise InvalidInput("Cannot tell this site's address; set PROPDESK_PUBLIC_BASE_URL.",
+                           {"host": "must be a host name"})
+    proto = (call.header("x-forwarded-proto") or "").split(",")[0].strip().lower()
+    if proto not in ("http", "https"):
+        local = host.split(":")[0] in ("localhost", "127.0.0.1", "[::1]")
+        proto = "http" if local else "https"
+    return f"{proto}://{host}"
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict:

@@ -15,10 +15,10 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from ..domain.errors import Conflict, InvalidInput, NotFound, RateLimited, TransitionRefused
+from ..domain.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, RateLimited, TransitionRefused
 from ..observability import metrics
 from . import http
-from .http import SECURITY_HEADERS, Call, endpoint, lazy
+from .http import SECURITY_HEADERS, Call, endpoint, lazy, site_url
 
 register_view = lazy("chalicelib.services.register_view")
 ticket_service = lazy("chalicelib.services.tickets")
@@ -72,15 +72,6 @@ def csp_with_photos(origin: str) -> str:
     """The tracking page may show photos from the bucket and post its upload form there."""
     return CSP.replace("img-src 'self' data:", f"img-src 'self' data: {origin}").replace(
         "form-action 'self'", f"form-action 'self' {origin}")
-
-
-def base_url(call: Call) -> str:
-    from ..settings import settings
-    configured = settings().public_base_url
-    if configured:
-        return configured
-    proto = (call.header("x-forwarded-proto") or "http").split(",")[0].strip()
-    return f"{proto}://{call.header('host') or 'localhost'}"
 
 
 def _web():
@@ -365,7 +356,7 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
     if view.get("photos") or photo_service.can_add(view):
         origin = photo_service.bucket_origin()
     if photo_service.can_add(view):
-        upload = photo_service.upload_form(token, redirect=f"{base_url(call)}/t/{token}/photos/added?lang={lang}")
+        upload = photo_service.upload_form(token, redirect=f"{site_url(call)}/t/{token}/photos/added?lang={lang}")
     html = web.render(
         "track.html", lang, firm=context["name"], view=view, timeline=timeline, time_zone=tz,
         upload=upload, max_photos=MAX_PHOTOS, survey=survey, **survey_texts(),
@@ -453,7 +444,8 @@ def survey_post(call: Call, token: str, data: dict, *, via_tracking: bool) -> Re
                                  values=survey_values(data))
         return survey_page(call, token, status=422, form_lang=form_lang, errors=errors, values=survey_values(data))
     except TransitionRefused as error:
-        state = {"already answered": "answered", "expired": "expired"}.get(error.fields.get("survey", ""), "not_open")
+        from ..domain.surveys import refused_state
+        state = refused_state(error)
         if via_tracking:
             return tracking_page(call, token, status=409, form_lang=form_lang)
         return survey_page(call, token, status=409 if state == "answered" else 410, state=state, form_lang=form_lang)
@@ -479,7 +471,6 @@ PHOTO_MESSAGES = {
 def photo_added(call: Call, token: str, key: str) -> Response:
     """Where S3 sends the browser after an upload: check the file, then 303 back to the
     tracking page, or the page again with the reason beside the upload field."""
-    from ..domain.errors import PayloadTooLarge
     form_lang = call.query.get("lang") if call.query.get("lang") in ("en", "zh-CN") else None
     try:
         photo_service.accept(token, key)

@@ -11,8 +11,7 @@ from chalice import Blueprint, Response
 
 from ..domain.errors import InvalidInput
 from ..domain.fields import Choice, Shape
-from ..settings import settings
-from .http import Call, endpoint, lazy
+from .http import Call, endpoint, lazy, site_url
 from .pages import CSP, PAGE_HEADERS, page
 
 posters = lazy("chalicelib.services.posters")
@@ -22,7 +21,6 @@ bp = Blueprint(__name__)
 LANGS = {"zh-cn": "zh-CN", "en": "en"}
 POSTER_QUERY = Shape(fields={"lang": Choice(options=("zh-CN", "en"), required=False,
                                              description="the poster's language; both when absent")})
-HOST = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 SVG_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 RESPONSES = {200: "the poster", 403: "admins only", 404: "no such property", 422: "lang is not zh-CN or en"}
@@ -39,29 +37,12 @@ def poster_lang(call: Call) -> str | None:
     return lang
 
 
-def base_url(call: Call) -> str:
-    """Where residents reach this deployment: the configured public URL, else this request's
-    own scheme and Host."""
-    configured = settings().public_base_url
-    if configured:
-        return configured
-    host = (call.header("x-forwarded-host") or call.header("host") or "localhost").split(",")[0].strip()
-    if not HOST.fullmatch(host):
-        raise InvalidInput("Cannot tell this site's address; set PROPDESK_PUBLIC_BASE_URL.",
-                           {"host": "must be a host name"})
-    proto = (call.header("x-forwarded-proto") or "").split(",")[0].strip().lower()
-    if proto not in ("http", "https"):
-        local = host.split(":")[0] in ("localhost", "127.0.0.1", "[::1]")
-        proto = "http" if local else "https"
-    return f"{proto}://{host}"
-
-
 @endpoint(bp, "/api/properties/{property_id}/poster.svg", "GET", admin=True, tags=["register"],
           summary="A lobby poster for the property, A4 SVG (?lang=zh-CN|en; both when absent)",
           query=POSTER_QUERY, responses=RESPONSES)
 def poster_svg(call: Call, property_id: str) -> Response:
     lang = poster_lang(call)
-    poster = posters.poster(call.who, property_id, base_url(call), lang)
+    poster = posters.poster(call.who, property_id, site_url(call), lang)
     return Response(body=posters.svg(poster), status_code=200, headers={
         **PAGE_HEADERS, "Content-Type": "image/svg+xml; charset=utf-8", "Content-Security-Policy": SVG_CSP})
 
@@ -74,7 +55,7 @@ def poster_page(call: Call, property_id: str) -> Response:
 
     from .. import web
     lang = poster_lang(call)
-    poster = posters.poster(call.who, property_id, base_url(call), lang)
+    poster = posters.poster(call.who, property_id, site_url(call), lang)
     html = web.render("poster.html", poster.langs[0], poster=poster,
                       qr=Markup(posters.qr_svg(poster.qr, title=poster.url)),  # noqa: S704 - built from escaped parts
                       title=f"{poster.firm} · {poster.property_name}")

@@ -233,8 +233,8 @@ def _answer(call: Call, record, body):
     try:
         form = record(body)
     except TransitionRefused as error:
-        state = {"already answered": "answered", "expired": "expired"}.get(error.fields.get("survey", ""), "not_open")
-        error.status = SURVEY_STATUS[state]
+        from ..domain.surveys import refused_state
+        error.status = SURVEY_STATUS[refused_state(error)]
         raise
     metrics.count("SurveyAnswered")
     return 201, _survey_json(form)

@@ -90,6 +90,11 @@ def open_until(ticket: Ticket) -> datetime | None:
     return ticket.first_resolved_at + ANSWER_WITHIN
 
 
+def refused_state(error: TransitionRefused) -> str:
+    """What a refused answer means for the page: answered, expired or not_open."""
+    return {"already answered": "answered", "expired": "expired"}.get(error.fields.get("survey", ""), "not_open")
+
+
 def record(ticket: Ticket, answer: dict, questions: Questions, now: datetime, event_id: str,
            via: str, until: datetime | None = None) -> tuple[Ticket, Event]:
     """Keep the answer on the ticket (which counts it) and note it on the timeline. The
@@ -99,10 +104,7 @@ def record(ticket: Ticket, answer: dict, questions: Questions, now: datetime, ev
         raise TransitionRefused("This survey has already been answered. Thank you!", {"survey": "already answered"})
     if open_until(ticket) is None:
         raise TransitionRefused("This report is not waiting for your feedback.", {"survey": "not open"})
-    until = until or open_until(ticket)
-    if until is None:
-        raise TransitionRefused("This report is not waiting for your feedback.", {"survey": "not open"})
-    if now > until:
+    if now > (until or open_until(ticket)):
         raise TransitionRefused("This survey link has expired.", {"survey": "expired"})
     response = SurveyResponse(at=now, rating=answer["rating"], nps=answer.get("nps"),
                               fixed_first_visit=answer.get("fixed_first_visit"),
@@ -119,5 +121,5 @@ def record(ticket: Ticket, answer: dict, questions: Questions, now: datetime, ev
     return after, event
 
 
-__all__ = ["Questions", "parse_answer", "record", "open_until", "ANSWER_WITHIN",
+__all__ = ["Questions", "parse_answer", "record", "refused_state", "open_until", "ANSWER_WITHIN",
            "ASK_AT_MOST_EVERY", "SERVQUAL_ITEMS", "SCALE"]

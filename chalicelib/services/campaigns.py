@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 from ..domain import campaigns as rules
 from ..domain import scores as score_rules
 from ..domain import tokens
-from ..domain.errors import InvalidInput, NotFound, TransitionRefused
+from ..domain.errors import InvalidInput, TransitionRefused
 from ..domain.identity import Identity
 from ..settings import settings
 from ..store import campaigns as store

@@ -41,7 +41,7 @@ def tickets_csv(who: Identity, params: dict) -> tuple[str, str]:
     q = scores.QUERY.parse_body({k: v for k, v in params.items() if k == "period"})
     settings = scores.firm_settings(who.tenant_id)
     zone = ZoneInfo(settings["time_zone"])
-    key = scores._period(q.get("period"), settings["time_zone"])
+    key = scores.period_key(q.get("period"), settings["time_zone"])
     start, end = score_rules.period_bounds(key, settings["time_zone"])
     out, writer = _writer()
     writer.writerow(TICKET_COLUMNS)

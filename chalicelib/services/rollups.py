@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..domain import scores as score_rules
+from ..domain.errors import NotFound
 from ..domain.standards import survey_settings
 from ..observability import logger
 from ..store import rollups as store
@@ -55,7 +56,7 @@ def finalise_firm(slot: store.Slot, now: datetime) -> list[str]:
     if due:
         try:
             standards, _ = tenant_store.get_standards(slot.tenant_id)
-        except Exception:  # noqa: BLE001 - a firm without standards: defaults
+        except NotFound:  # a firm without standards: the defaults
             standards = {}
         names = _names(slot.tenant_id, standards)
         for period in due.values():

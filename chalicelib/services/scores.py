@@ -12,7 +12,7 @@ import time
 from datetime import datetime, timezone
 
 from ..domain import scores as rules
-from ..domain.errors import Forbidden, InvalidInput
+from ..domain.errors import Forbidden, InvalidInput, NotFound
 from ..domain.identity import Identity
 from ..domain.standards import survey_settings
 from ..store import scores as store
@@ -32,7 +32,7 @@ def firm_settings(tenant_id: str) -> dict:
     tenant = tenant_store.get_tenant(tenant_id)
     try:
         document, _ = tenant_store.get_standards(tenant_id)
-    except Exception:  # noqa: BLE001 - a firm without standards uses the defaults
+    except NotFound:  # a firm without standards uses the defaults
         document = {}
     survey = survey_settings(document)
     value = {"time_zone": tenant.time_zone, "min_n": survey["min_n"], "weights": survey["weights"],
@@ -46,7 +46,7 @@ def forget_settings(tenant_id: str) -> None:
     _settings.pop(tenant_id, None)
 
 
-def _period(text: str | None, time_zone: str) -> str:
+def period_key(text: str | None, time_zone: str) -> str:
     if text:
         return rules.parse_period(text).key
     return rules.period_keys(datetime.now(timezone.utc), time_zone)["month"]
@@ -67,7 +67,7 @@ def period_scores(who: Identity, params: dict) -> dict:
     that reads only the slices asked for (the firm's totals are their sum)."""
     q = QUERY.parse_body(params)
     settings = firm_settings(who.tenant_id)
-    key = _period(q.get("period"), settings["time_zone"])
+    key = period_key(q.get("period"), settings["time_zone"])
     by = q.get("by") or "all"
     if by in PARTITIONING:  # every ticket is in exactly one of these slices: they add up to the firm
         found = store.period(who.tenant_id, key, by)
@@ -90,7 +90,7 @@ def trend(who: Identity, params: dict) -> dict:
     """One slice over the last N periods (default 12) ending at ``period``."""
     q = QUERY.parse_body(params)
     settings = firm_settings(who.tenant_id)
-    key = _period(q.get("period"), settings["time_zone"])
+    key = period_key(q.get("period"), settings["time_zone"])
     by, value = q.get("by") or "all", q.get("value") or "all"
     if (by == "all") != (value == "all"):
         raise InvalidInput("Say which slice.", {"value": "give a value with by (or neither, for the whole firm)"})
@@ -104,7 +104,6 @@ def trend(who: Identity, params: dict) -> dict:
 
 def report(who: Identity, period: str) -> dict:
     """A finalised review (one GetItem). Staff and admins see it; it names no staff member."""
-    from ..domain.errors import NotFound
     from ..store import rollups
     key = rules.parse_period(period).key
     found = rollups.report(who.tenant_id, key)

@@ -92,14 +92,6 @@ def form_by_link(token: str, now: datetime | None = None) -> Form:
                 found.ticket, found.firm, until)
 
 
-def form_for_ticket(ticket: Ticket, standards: dict, firm: dict, now: datetime | None = None) -> Form:
-    """The tracking page's survey section (the caller has read the ticket already)."""
-    now = now or datetime.now(timezone.utc)
-    until = rules.open_until(ticket)
-    return Form(_state(ticket, until, now), rules.Questions.from_settings(survey_settings(standards)), ticket, firm,
-                until)
-
-
 # --- answers -----------------------------------------------------------------------------
 
 def answer_by_link(token: str, body: object, now: datetime | None = None) -> Form:
@@ -150,4 +142,4 @@ REFUSALS = {"answered": ("This survey has already been answered. Thank you!", "a
             "not_open": ("This report is not waiting for your feedback.", "not open")}
 
 
-__all__ = ["send_invitation", "form_by_link", "form_for_ticket", "answer_by_link", "answer_by_tracking", "Form"]
+__all__ = ["send_invitation", "form_by_link", "answer_by_link", "answer_by_tracking", "Form"]

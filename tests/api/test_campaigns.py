@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import statistics
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from tests.api.test_scorecard import APRIL_NIGHT, march_tickets, publish
 from tests.api.test_surveys import resolved_ticket, survey_link, sweep_and_collect
 from tests.pages.conftest import WAIT_MS, shot
-from tests.pages.test_accessibility import BLOCKING, assert_no_blocking_violations  # noqa: F401
+from tests.pages.test_accessibility import assert_no_blocking_violations
 from tests.support import body
 
 
