@@ -5,6 +5,11 @@ connection and builds no AWS client (it is the Lambda cold start)."""
 from chalice import Chalice, Rate
 
 from chalicelib.api import admin, auth, campaigns, openapi, pages, posters, public, scorecard, scores, tickets
+from chalicelib.api.console import dashboard as console_dashboard
+from chalicelib.api.console import manage as console_manage
+from chalicelib.api.console import signin as console_signin
+from chalicelib.api.console import standards as console_standards
+from chalicelib.api.console import work as console_work
 
 app = Chalice(app_name="propdesk")
 app.api.binary_types = []  # everything we answer is text; keeps API Gateway from base64 surprises
@@ -19,6 +24,11 @@ app.register_blueprint(posters.bp)
 app.register_blueprint(scores.bp)
 app.register_blueprint(scorecard.bp)
 app.register_blueprint(campaigns.bp)
+app.register_blueprint(console_signin.bp)
+app.register_blueprint(console_work.bp)
+app.register_blueprint(console_manage.bp)
+app.register_blueprint(console_standards.bp)
+app.register_blueprint(console_dashboard.bp)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sla_sweep")

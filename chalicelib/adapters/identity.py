@@ -123,3 +123,77 @@ def send_invitation(email: str) -> None:
     """(Re)send Cognito's invitation with a temporary password."""
     _client().admin_create_user(UserPoolId=settings().user_pool_id, Username=email, MessageAction="RESEND",
                                 DesiredDeliveryMediums=["EMAIL"])
+
+
+def refresh(refresh_token: str) -> dict:
+    """New ID and access tokens for a refresh token; Unauthorized when it was revoked,
+    expired, or its person disabled."""
+    client = _client()
+    try:
+        answer = client.admin_initiate_auth(UserPoolId=settings().user_pool_id, ClientId=settings().client_id,
+                                            AuthFlow="REFRESH_TOKEN_AUTH",
+                                            AuthParameters={"REFRESH_TOKEN": refresh_token})
+    except (client.exceptions.NotAuthorizedException, client.exceptions.UserNotFoundException):
+        raise Unauthorized("The session has ended; sign in again.") from None
+    result = answer.get("AuthenticationResult") or {}
+    if "IdToken" not in result:
+        raise Unauthorized("The session has ended; sign in again.")
+    return {k: result[k] for k in ("IdToken", "AccessToken", "ExpiresIn") if k in result}
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    destination: str
+    local_code: str | None = None  # moto only: the code a real pool would e-mail
+
+
+def forgot_password(email: str) -> CodeSent:
+    """Ask Cognito to send a reset code. An unknown address looks the same to the caller
+    (no account enumeration)."""
+    client = _client()
+    try:
+        answer = client.forgot_password(ClientId=settings().client_id, Username=email)
+    except (client.exceptions.UserNotFoundException, client.exceptions.NotAuthorizedException,
+            client.exceptions.InvalidParameterException):
+        return CodeSent(destination="")
+    except client.exceptions.LimitExceededException:
+        from ..domain.errors import RateLimited
+        raise RateLimited("Too many reset requests; wait a few minutes.", {"email": "too many requests"}) from None
+    headers = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    code = headers.get("x-moto-forgot-password-confirmation-code", "").rpartition(":")[2] or None
+    return CodeSent(destination=answer.get("CodeDeliveryDetails", {}).get("Destination", ""),
+                    local_code=code if settings().is_local else None)
+
+
+def confirm_forgot_password(email: str, code: str, new_password: str) -> None:
+    client = _client()
+    try:
+        client.confirm_forgot_password(ClientId=settings().client_id, Username=email, ConfirmationCode=code,
+                                       Password=new_password)
+    except client.exceptions.InvalidPasswordException as exc:
+        raise InvalidInput("Choose a stronger password.", {"new_password": str(exc).split(": ", 1)[-1]}) from None
+    except (client.exceptions.CodeMismatchException, client.exceptions.ExpiredCodeException,
+            client.exceptions.UserNotFoundException, client.exceptions.NotAuthorizedException):
+        raise InvalidInput("That code is not right or has expired.", {"code": "not right or expired"}) from None
+
+
+def sign_out(email: str, refresh_token: str | None) -> None:
+    """End the session: revoke this refresh token; where the pool cannot (moto), sign the
+    person out everywhere instead, so the refresh token is dead either way."""
+    from botocore.exceptions import ClientError
+    client = _client()
+    if refresh_token:
+        try:
+            client.revoke_token(Token=refresh_token, ClientId=settings().client_id)
+            return
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("NotImplemented", "UnsupportedOperationException",
+                                                                 "UnsupportedTokenTypeException"):
+                raise
+        except NotImplementedError:
+            pass
+    if email:
+        try:
+            client.admin_user_global_sign_out(UserPoolId=settings().user_pool_id, Username=email)
+        except client.exceptions.UserNotFoundException:
+            pass

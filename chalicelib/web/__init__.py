@@ -28,10 +28,14 @@ def catalogue(lang: str) -> dict[str, str]:
     if lang == "en":
         return {}
     from babel.messages.pofile import read_po
-    path = HERE / "i18n" / lang.replace("-", "_") / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as fh:
-        catalog = read_po(fh, locale=lang.replace("-", "_"))
-    return {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string}
+    folder = HERE / "i18n" / lang.replace("-", "_") / "LC_MESSAGES"
+    messages: dict[str, str] = {}
+    # messages.po (residents' pages) plus one console_<area>.po per console area
+    for path in sorted(folder.glob("*.po")):
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=lang.replace("-", "_"))
+        messages.update({m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string})
+    return messages
 
 
 class Translations:
@@ -126,6 +130,18 @@ def stylesheet_version() -> str:
     return hashlib.sha256(stylesheet().encode()).hexdigest()[:10]
 
 
+@lru_cache(maxsize=1)
+def console_stylesheet() -> str:
+    """The residents' stylesheet plus console.css and any console-<area>.css."""
+    parts = [stylesheet(), (HERE / "static" / "console.css").read_text(encoding="utf-8")]
+    parts += [p.read_text(encoding="utf-8") for p in sorted((HERE / "static").glob("console-*.css"))]
+    return "\n".join(parts)
+
+
+def console_stylesheet_version() -> str:
+    return hashlib.sha256(console_stylesheet().encode()).hexdigest()[:10]
+
+
 # --- rendering ---------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)
@@ -138,7 +154,8 @@ def environment(lang: str):
         trim_blocks=True, lstrip_blocks=True,
     )
     env.install_gettext_translations(Translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(lang=lang, css_version=stylesheet_version(), localized=localized)
+    env.globals.update(lang=lang, css_version=stylesheet_version(), localized=localized,
+                       console_css_version=console_stylesheet_version())
     return env
 
 

@@ -1,0 +1,201 @@
+"""Signed-out console pages: sign up a firm, sign in (with the first sign-in's new
+password), forgotten password, and sign out. The backend talks to Cognito; the browser
+only ever holds the session cookies."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from chalice import Blueprint, Response
+
+from ...domain.errors import Conflict, InvalidInput, RateLimited, Unauthorized
+from ...domain.fields import Email, Shape, Text
+from ...settings import settings
+from ..http import SECURITY_HEADERS, lazy
+from .session import (ID_COOKIE, PRE_COOKIE, REFRESH_COOKIE, Page, clear_cookie, console_page, field_errors,
+                      safe_next, session_cookies)
+
+directory = lazy("chalicelib.adapters.identity")
+signup_service = lazy("chalicelib.services.signup")
+templates_service = lazy("chalicelib.services.templates")
+
+bp = Blueprint(__name__)
+
+SIGN_IN = Shape(fields={"email": Email(), "password": Text(max_len=256)})
+NEW_PASSWORD = Shape(fields={"email": Email(), "session": Text(max_len=4096), "new_password": Text(max_len=256)})
+FORGOT = Shape(fields={"email": Email()})
+RESET = Shape(fields={"email": Email(), "code": Text(max_len=20), "new_password": Text(max_len=256)})
+
+# Field → what to say when it is refused (English msgids; zh-CN in console_signin.po).
+SIGNUP_MESSAGES = {
+    "name": "Enter the firm's name (up to 120 characters)",
+    "slug": "Use 3 to 40 lower-case letters, digits or hyphens, like green-court",
+    "time_zone": "Choose a time zone from the list",
+    "locale": "Choose a language",
+    "admin_email": "Enter an e-mail address like name@example.com that has no PropDesk account yet",
+    "admin_name": "Keep your name under 80 characters",
+    "template": "Choose one of the starting standards",
+}
+SIGNIN_MESSAGES = {"email": "Enter your e-mail address", "password": "Enter your password"}
+PASSWORD_MESSAGES = {"new_password": "Use at least 8 characters with upper and lower case letters and a digit",
+                     "code": "The code is not right or has expired",
+                     "email": "Enter your e-mail address", "session": "Sign in again"}
+TIME_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Europe/London", "Europe/Dublin",
+              "America/New_York", "Australia/Sydney", "UTC")
+
+
+@console_page(bp, "/console", signed_in=True)
+def home(page: Page) -> Response:
+    return page.redirect("/console/queue")
+
+
+@console_page(bp, "/console/console.css", signed_in=False)
+def stylesheet(page: Page) -> Response:
+    from ... import web
+    return Response(body=web.console_stylesheet(), status_code=200, headers={
+        **SECURITY_HEADERS, "Content-Type": "text/css; charset=utf-8",
+        "Cache-Control": "public, max-age=31536000, immutable"
+        if page.query.get("v") == web.console_stylesheet_version() else "public, max-age=300"})
+
+
+# --- sign in -------------------------------------------------------------------------------
+
+def _signed_in(page: Page, tokens: dict, target: str | None) -> Response:
+    page.set_cookies += session_cookies(tokens) + [clear_cookie(PRE_COOKIE)]
+    return page.redirect(safe_next(target))
+
+
+@console_page(bp, "/console/signin", ("GET", "POST"), signed_in=False)
+def sign_in(page: Page) -> Response:
+    target = page.value("next") or page.query.get("next")
+    values = {"email": page.value("email") or page.query.get("email", "")}
+    if page.call.raw.method == "GET":
+        if page.identity is not None:
+            return page.redirect(safe_next(target))
+        notice = {"reset": "Your password is changed. Sign in with it.",
+                  "out": "You have signed out."}.get(page.query.get("done", ""))
+        return _signin_form(page, values, {}, target, notice=page.t(notice) if notice else "")
+    try:
+        data = SIGN_IN.parse_body({"email": page.value("email"), "password": page.value("password")})
+        result = directory.sign_in(data["email"], data["password"])
+    except InvalidInput as error:
+        return _signin_form(page, values, field_errors(page, error, SIGNIN_MESSAGES), target, status=422)
+    except Unauthorized:
+        return _signin_form(page, values, {"password": page.t("The e-mail or password is not right, or the account is disabled")},
+                            target, status=401)
+    if result.tokens:
+        return _signed_in(page, result.tokens, target)
+    if result.challenge == "NEW_PASSWORD_REQUIRED":
+        return _new_password_form(page, data["email"], result.session or "", {}, target)
+    return _signin_form(page, values, {"password": page.t("This account needs a step the console cannot do yet")},
+                        target, status=401)
+
+
+def _signin_form(page: Page, values: dict, errors: dict, target: str | None, *, status: int = 200,
+                 notice: str = "") -> Response:
+    return page.render("console/signin.html", status, title=page.t("Sign in"), values=values, errors=errors,
+                       next=safe_next(target), notice=notice)
+
+
+def _new_password_form(page: Page, email: str, session: str, errors: dict, target: str | None,
+                       status: int = 200) -> Response:
+    return page.render("console/new_password.html", status, title=page.t("Choose a new password"), email=email,
+                       session=session, errors=errors, next=safe_next(target))
+
+
+@console_page(bp, "/console/new-password", ("POST",), signed_in=False)
+def new_password(page: Page) -> Response:
+    target = page.value("next")
+    email, session = page.value("email"), page.value("session")
+    if page.value("new_password") != page.value("confirm"):
+        return _new_password_form(page, email, session, {"confirm": page.t("The two passwords are not the same")},
+                                  target, 422)
+    try:
+        data = NEW_PASSWORD.parse_body({"email": email, "session": session, "new_password": page.value("new_password")})
+        result = directory.complete_new_password(data["email"], data["session"], data["new_password"])
+    except InvalidInput as error:
+        return _new_password_form(page, email, session, field_errors(page, error, PASSWORD_MESSAGES), target, 422)
+    except Unauthorized:
+        return _signin_form(page, {"email": email}, {"password": page.t("That took too long. Sign in again with the temporary password")},
+                            target, status=401)
+    if not result.tokens:
+        return _signin_form(page, {"email": email}, {"password": page.t("Sign in again")}, target, status=401)
+    return _signed_in(page, result.tokens, target)
+
+
+# --- forgotten password --------------------------------------------------------------------
+
+@console_page(bp, "/console/forgot", ("GET", "POST"), signed_in=False)
+def forgot(page: Page) -> Response:
+    if page.call.raw.method == "GET":
+        return page.render("console/forgot.html", title=page.t("Forgotten password"), step="ask",
+                           values={"email": page.query.get("email", "")}, errors={})
+    values = {"email": page.value("email"), "code": page.value("code")}
+    if page.value("step") == "reset":
+        try:
+            data = RESET.parse_body({"email": page.value("email"), "code": page.value("code").strip(),
+                                     "new_password": page.value("new_password")})
+            directory.confirm_forgot_password(data["email"], data["code"], data["new_password"])
+        except InvalidInput as error:
+            return page.render("console/forgot.html", 422, title=page.t("Forgotten password"), step="reset",
+                               values=values, errors=field_errors(page, error, PASSWORD_MESSAGES))
+        return page.redirect("/console/signin?done=reset&email=" + quote(values["email"], safe=""))
+    try:
+        data = FORGOT.parse_body({"email": page.value("email")})
+        sent = directory.forgot_password(data["email"])
+    except InvalidInput as error:
+        return page.render("console/forgot.html", 422, title=page.t("Forgotten password"), step="ask",
+                           values=values, errors=field_errors(page, error, PASSWORD_MESSAGES))
+    except RateLimited:
+        return page.render("console/forgot.html", 429, title=page.t("Forgotten password"), step="ask",
+                           values=values, errors={"email": page.t("Too many requests; wait a few minutes")})
+    return page.render("console/forgot.html", title=page.t("Forgotten password"), step="reset", values=values,
+                       errors={}, local_code=sent.local_code)
+
+
+# --- sign out ------------------------------------------------------------------------------
+
+@console_page(bp, "/console/signout", ("POST",), signed_in=True)
+def sign_out(page: Page) -> Response:
+    from .session import REFRESH_COOKIE as RT, cookies
+    directory.sign_out(page.who.email, cookies(page.call).get(RT))
+    page.set_cookies = [clear_cookie(ID_COOKIE), clear_cookie(REFRESH_COOKIE)]
+    return page.redirect("/console/signin?done=out")
+
+
+# --- sign up -------------------------------------------------------------------------------
+
+@console_page(bp, "/console/signup", ("GET", "POST"), signed_in=False)
+def sign_up(page: Page) -> Response:
+    names = sorted(templates_service.available().keys())
+    fields = ("name", "slug", "time_zone", "locale", "admin_email", "admin_name", "template")
+    values = {name: page.value(name) for name in fields}
+    if page.call.raw.method == "GET":
+        values.update(time_zone="Asia/Shanghai", locale=page.lang, template=names[0] if names else "")
+        return _signup_form(page, values, {}, names)
+    local = settings().is_local
+    temporary = signup_service.local_temporary_password() if local else None
+    try:
+        answer = signup_service.sign_up({k: v for k, v in values.items() if v != "" or k in ("name", "slug",
+                                         "time_zone", "locale", "admin_email")},
+                                        send_invite=not local, temporary_password=temporary)
+    except (InvalidInput, Conflict) as error:
+        errors = field_errors(page, error, SIGNUP_MESSAGES)
+        if isinstance(error, Conflict) and "slug" in error.fields:
+            errors["slug"] = page.t("Another firm already uses this short name; choose another")
+        if isinstance(error, Conflict) and "admin_email" in error.fields:
+            errors["admin_email"] = page.t("This e-mail address already has a PropDesk account")
+        return _signup_form(page, values, errors, names, status=error.status)
+    return page.render("console/signed_up.html", 201, title=page.t("Your firm is signed up"), answer=answer,
+                       temporary=temporary, email=values["admin_email"])
+
+
+def _signup_form(page: Page, values: dict, errors: dict, names: list[str], *, status: int = 200) -> Response:
+    return page.render("console/signup.html", status, title=page.t("Sign up your firm"), values=values,
+                       errors=errors, templates=names, time_zones=TIME_ZONES)
+
+
+@console_page(bp, "/console/account", signed_in=True)
+def account(page: Page) -> Response:
+    """Who is signed in, and the way out. No table is read."""
+    return page.render("console/account.html", title=page.t("Your account"))
