@@ -177,23 +177,11 @@ def confirm_forgot_password(email: str, code: str, new_password: str) -> None:
         raise InvalidInput("That code is not right or has expired.", {"code": "not right or expired"}) from None
 
 
-def sign_out(email: str, refresh_token: str | None) -> None:
-    """End the session: revoke this refresh token; where the pool cannot (moto), sign the
-    person out everywhere instead, so the refresh token is dead either way."""
-    from botocore.exceptions import ClientError
+def sign_out(email: str) -> None:
+    """End the person's sessions: every refresh token they hold stops working (their ID
+    tokens expire within the hour). Signing out on one device signs out the others too."""
     client = _client()
-    if refresh_token:
-        try:
-            client.revoke_token(Token=refresh_token, ClientId=settings().client_id)
-            return
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") not in ("NotImplemented", "UnsupportedOperationException",
-                                                                 "UnsupportedTokenTypeException"):
-                raise
-        except NotImplementedError:
-            pass
-    if email:
-        try:
-            client.admin_user_global_sign_out(UserPoolId=settings().user_pool_id, Username=email)
-        except client.exceptions.UserNotFoundException:
-            pass
+    try:
+        client.admin_user_global_sign_out(UserPoolId=settings().user_pool_id, Username=email)
+    except client.exceptions.UserNotFoundException:
+        pass

@@ -34,7 +34,9 @@ from ..http import SECURITY_HEADERS, Call, site_url
 HTML = "text/html; charset=utf-8"
 CSP = ("default-src 'none'; img-src 'self' data:; style-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
-PAGE_HEADERS = {**SECURITY_HEADERS, "Content-Type": HTML, "Content-Security-Policy": CSP,
+# Referrer only to ourselves (console URLs name tickets): with no-referrer at all, browsers
+# send "Origin: null" on our own form posts and the origin check could not tell.
+PAGE_HEADERS = {**SECURITY_HEADERS, "Referrer-Policy": "same-origin", "Content-Type": HTML, "Content-Security-Policy": CSP,
                 "X-Frame-Options": "DENY", "Vary": "Cookie, Accept-Language"}
 
 ID_COOKIE = "pd_id"        # the Cognito ID token (about 1 kB; a browser session cookie)
@@ -89,8 +91,8 @@ def csrf_for(secret: str) -> str:
 def same_origin(call: Call) -> bool:
     """A POST from another site is refused: browsers send Sec-Fetch-Site and Origin."""
     fetch_site = (call.header("sec-fetch-site") or "").lower()
-    if fetch_site and fetch_site not in ("same-origin", "none"):
-        return False
+    if fetch_site:  # set by the browser itself; a page's script cannot forge it
+        return fetch_site in ("same-origin", "none")
     origin = call.header("origin")
     if origin is None:
         return True  # older browsers and scripts: the CSRF token still has to match
@@ -220,6 +222,17 @@ def field_errors(page: Page, error: DomainError, messages: dict[str, str] | None
     return errors
 
 
+@dataclass(frozen=True)
+class ConsolePage:
+    path: str
+    methods: tuple[str, ...]
+    signed_in: bool
+    admin: bool
+
+
+PAGES: list[ConsolePage] = []  # every console page, for the access tests and the benchmark
+
+
 def console_page(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",), *, signed_in: bool = True,
                  admin: bool = False, max_body: int = FORM_MAX_BYTES) -> Callable:
     """Register ``fn(page, **path_params) -> Response`` as a console page.
@@ -233,6 +246,7 @@ def console_page(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",), 
         def view(**params: str) -> Response:
             return _handle(bp, fn, params, signed_in, admin, max_body)
 
+        PAGES.append(ConsolePage(path, tuple(methods), signed_in, admin))
         for method in methods:  # one route per method: Chalice checks content types on GETs too
             kwargs: dict[str, Any] = {"methods": [method]}
             if method == "POST":

@@ -157,8 +157,7 @@ def forgot(page: Page) -> Response:
 
 @console_page(bp, "/console/signout", ("POST",), signed_in=True)
 def sign_out(page: Page) -> Response:
-    from .session import REFRESH_COOKIE as RT, cookies
-    directory.sign_out(page.who.email, cookies(page.call).get(RT))
+    directory.sign_out(page.who.email)
     page.set_cookies = [clear_cookie(ID_COOKIE), clear_cookie(REFRESH_COOKIE)]
     return page.redirect("/console/signin?done=out")
 
