@@ -48,6 +48,8 @@ class Loaded:
     document: Any = None
     lines: dict[str, int] = field(default_factory=dict)
     error: str | None = None  # `FILE:LINE: yaml: problem` when the file could not be read
+    error_line: int = 0  # LINE of that error
+    problem: str | None = None  # its problem alone
 
     def line_of(self, path: str) -> int:
         """The line of the deepest node that exists for ``path`` (its nearest ancestor if it is absent)."""
@@ -112,8 +114,6 @@ def _index(node: Any, lines: dict[str, int]) -> None:
 
 def load_standards(path: str) -> Loaded:
     """Read a YAML file once: its document and the line index of its node tree."""
-    import yaml
-
     name = "<stdin>" if path == "-" else path
     loaded = Loaded(name)
     try:
@@ -127,6 +127,15 @@ def load_standards(path: str) -> Loaded:
         line = raw[: exc.start].count(b"\n") + 1
         loaded.error = f"{name}:{line}: yaml: not UTF-8 ({exc.reason})"
         return loaded
+    return read_standards_text(text, name)
+
+
+def read_standards_text(text: str, name: str) -> Loaded:
+    """YAML text (a file's, or pasted in the console) read once: its document and the line
+    index of its node tree, or the line and problem that stopped the reading."""
+    import yaml
+
+    loaded = Loaded(name)
     loader = yaml.SafeLoader(text)
     node = None
     try:
@@ -143,10 +152,11 @@ def load_standards(path: str) -> Loaded:
         problem = exc.problem or exc.context or "cannot be read"
         if exc.context and exc.problem and exc.context_mark and exc.context_mark.line + 1 != line:
             problem += f" ({exc.context} on line {exc.context_mark.line + 1})"
-        loaded.error = f"{name}:{line}: yaml: {problem}"
+        loaded.error, loaded.error_line, loaded.problem = f"{name}:{line}: yaml: {problem}", line, problem
     except (yaml.YAMLError, ValueError) as exc:  # e.g. a date like 2026-02-30
         line = _failing_scalar_line(node) if isinstance(exc, ValueError) else 1
-        loaded.error = f"{name}:{line}: yaml: {_one_line(str(exc))}"
+        problem = _one_line(str(exc))
+        loaded.error, loaded.error_line, loaded.problem = f"{name}:{line}: yaml: {problem}", line, problem
     finally:
         loader.dispose()
     return loaded

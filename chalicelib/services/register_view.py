@@ -24,7 +24,7 @@ def _names(standards: dict) -> dict:
 def register(tenant_id: str) -> list[dict]:
     """The tenant's register as a tree: three key queries (properties, buildings, units)."""
     pk = tenant_pk(tenant_id)
-    properties = {p.property_id: {"id": p.property_id, "name": p.name, "buildings": []}
+    properties = {p.property_id: {"id": p.property_id, "name": p.name, "address": p.address, "buildings": []}
                   for p in registry_store.list_properties(tenant_id)}
     buildings: dict[str, dict] = {}
     for item in BuildingItem.query(pk, BuildingItem.sk.startswith("BUILDING#")):
@@ -71,3 +71,35 @@ def tracking_context(token: str) -> dict:
     from ..domain.standards import survey_settings
     return {"view": view, "name": tenant.name, "locale": tenant.locale, "time_zone": tenant.time_zone,
             "survey": survey_settings(standards), **_names(standards)}
+
+
+def ticket_names(tenant_id: str, places: set[tuple[str, str]], *, with_properties: bool = False) -> dict:
+    """Display names for tickets: categories and urgencies (from the standards), buildings
+    and properties, and the firm's time zone: one BatchGetItem (plus one Query for every
+    property when a page offers them as a filter)."""
+    from ..store.models import Item, PropertyItem, StandardsItem, TenantItem
+    from ..store.tickets import building_sk, property_sk
+    pk = tenant_pk(tenant_id)
+    properties: dict[str, str] = {}
+    if with_properties:
+        properties = {p.property_id: p.name for p in registry_store.list_properties(tenant_id)}
+    keys = {(pk, "STANDARDS"), (pk, "META")}
+    keys |= {(pk, building_sk(p, b)) for p, b in places}
+    if not with_properties:
+        keys |= {(pk, property_sk(p)) for p, _ in places}
+    standards: dict = {}
+    buildings: dict[str, str] = {}
+    zone = "UTC"
+    for item in Item.batch_get(list(keys)):
+        if isinstance(item, StandardsItem):
+            standards = item.document.as_dict() if hasattr(item.document, "as_dict") else dict(item.document)
+        elif isinstance(item, TenantItem):
+            zone = item.time_zone or zone
+        elif isinstance(item, BuildingItem):
+            buildings[item.building_id] = item.name
+        elif isinstance(item, PropertyItem):
+            properties[item.property_id] = item.name
+    zone = (standards.get("calendar") or {}).get("time_zone") or zone
+    return {"categories": [{"key": c["key"], "name": c.get("name") or {}} for c in standards.get("categories") or []],
+            "priorities": [{"key": p["key"], "name": p.get("name") or {}} for p in standards.get("priorities") or []],
+            "buildings": buildings, "properties": properties, "time_zone": zone}

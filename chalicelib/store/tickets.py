@@ -312,10 +312,12 @@ def get(tenant_id: str, ticket_id: str, *, with_events: bool = True) -> tuple[Ti
             raise NotFound("No such ticket.") from None
     head: TicketItem | None = None
     events: list[Event] = []
+    # begins_with: the head and its events; a shortened id would match another ticket's head,
+    # so only the exact id counts (its events' keys extend the head's key with "#").
     for item in Item.query(pk, Item.sk.startswith(ticket_sk(ticket_id)), consistent_read=True):
-        if isinstance(item, TicketItem):
+        if isinstance(item, TicketItem) and item.ticket_id == ticket_id:
             head = item
-        elif isinstance(item, EventItem):
+        elif isinstance(item, EventItem) and item.sk.startswith(ticket_sk(ticket_id) + "#"):
             events.append(_to_event(item))
     if head is None:
         raise NotFound("No such ticket.")

@@ -281,3 +281,9 @@ def test_logs_carry_the_tenant_but_no_personal_data(firm, app_log):
     lines = [json.loads(line) for line in out.splitlines() if line.startswith("{") and '"level"' in line]
     mine = [line for line in lines if line.get("tenant_id") == firm.tenant_id]
     assert mine and all(line.get("request_id") for line in mine)
+
+
+def test_a_shortened_ticket_id_is_no_ticket(firm):
+    ticket = firm.new_ticket()
+    assert firm.call("GET", f"/api/tickets/{ticket['id']}").status_code == 200
+    assert firm.call("GET", f"/api/tickets/{ticket['id'][:-3]}").status_code == 404

@@ -42,7 +42,7 @@ def test_a_new_firm_signs_up_chooses_its_password_signs_out_and_resets_it(browse
     shot(page, "console-signed-up")
 
     # First sign-in with the temporary password: Cognito's challenge to choose a new one.
-    page.click(f"a[href^='/console/signin']")
+    page.click("a[href^='/console/signin']")
     assert page.input_value("#email") == email
     page.fill("#password", temporary)
     page.click("button.primary")

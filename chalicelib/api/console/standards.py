@@ -1,7 +1,283 @@
-"""Console pages: standards (being built)."""
+"""Console pages for admins: the service standards editor (targets per category × priority,
+business hours, holidays, escalation chain, survey), the same standards as YAML (download,
+and paste back), and scorecard publishing with a preview.
+
+Every save goes through ``firm.replace_standards``: the whole document is checked by the
+domain validator and saved only at the version the admin read, so a publish switch or a
+pasted file is a standards version like any other. The form <-> document moves are in
+``services/standards_form.py``; the validator's paths name the boxes.
+
+Round trips: the editor, the YAML and the paste page read the standards (1); the
+scorecard page reads the firm, its properties and the public scorecard (3). A save adds
+``replace_standards``' own three (firm, standards, one transaction).
+"""
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ...domain.errors import Conflict, InvalidInput
+from ..http import SECURITY_HEADERS, lazy, site_url
+from .session import Page, console_page
+
+firm = lazy("chalicelib.services.firm")
+registry = lazy("chalicelib.services.registry")
+editor = lazy("chalicelib.services.standards_form")
+rules = lazy("chalicelib.domain.standards")
+tenant_store = lazy("chalicelib.store.tenants")
 
 bp = Blueprint(__name__)
+
+NOTICES = {
+    "saved": "The standards are saved.",
+    "unchanged": "Nothing was changed, so nothing was saved.",
+    "uploaded": "The YAML is saved as the standards.",
+    "published": "The scorecard is published.",
+    "unpublished": "The scorecard is no longer published.",
+    "publishing": "The publishing choices are saved.",
+}
+TARGET_LABELS = {"first_response": "First response", "resolution": "Resolution", "update_every": "Update every",
+                 "attend": "Attend within"}
+WEEKDAY_LABELS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+                  "sat": "Saturday", "sun": "Sunday"}
+CHANNEL_LABELS = {"email": "E-mail", "sms": "SMS", "wecom": "WeCom robot", "dingtalk": "DingTalk robot",
+                  "slack": "Slack", "webhook": "Webhook"}
+LEVEL_LABELS = {"level1": "Level 1, at the breach", "level2": "Level 2"}
+RECIPIENT_LABELS = {"channel": "Channel", "address": "Address", "secret": "Secret"}
+SURVEY_LABELS = {"survey.after_resolution": "Ask after resolution", "survey.min_n": "Minimum responses to show a score",
+                 "survey.nps": "Ask the 0 to 10 recommend question (NPS)",
+                 "survey.servqual": "Ask one question per SERVQUAL dimension",
+                 "survey.fixed_question": "Ask whether it was fixed on the first visit"}
+DIMENSION_LABELS = {"tangibles": "Tangibles", "reliability": "Reliability", "responsiveness": "Responsiveness",
+                    "assurance": "Assurance", "empathy": "Empathy"}
+GROUP_LABELS = {"standards": "The standards", "calendar": "Calendar", "calendar.hours": "Business hours",
+                "targets": "Targets", "escalation": "Escalation", "escalation.level1": "Level 1, at the breach",
+                "escalation.level2": "Level 2", "survey": "Survey", "survey.weights": "Weights of the SERVQUAL dimensions"}
+
+
+def _web():
+    from ... import web
+    return web
+
+
+def _notice(page: Page) -> str:
+    key = page.query.get("done", "")
+    return page.t(NOTICES[key]) if key in NOTICES else ""
+
+
+# --- the editor --------------------------------------------------------------------------------
+
+@console_page(bp, "/console/standards", ("GET", "POST"), admin=True)
+def standards_editor(page: Page) -> Response:
+    current = firm.standards(page.who)
+    saved_values = editor.values_from_document(current["standards"])
+    if page.call.raw.method == "GET":
+        return _editor(page, current, saved_values, notice=_notice(page))
+    typed = {k: v for k, v in page.form.items() if k not in ("csrf", "version")}
+    version = page.value("version")
+    built = editor.document_from_form(current["standards"], typed)
+    values = {**saved_values, **editor.values_from_form(typed)}
+    if editor.same(built.document, current["standards"]):
+        return page.redirect("/console/standards?done=unchanged")
+    try:
+        firm.replace_standards(page.who, {"standards": built.document}, version)
+    except InvalidInput as error:
+        return _editor(page, current, values, problems=error.fields, built=built, version=version, status=422)
+    except Conflict:
+        # Someone saved another version since this form was read: show theirs beside what was
+        # typed; the form now carries their version, so saving again replaces it knowingly.
+        changed = {name: saved_values.get(name, "") for name in typed
+                   if name in saved_values and saved_values[name] != values.get(name)}
+        return _editor(page, current, values, saved_now=changed, status=409)
+    return page.redirect("/console/standards?done=saved")
+
+
+def _names(document: dict, lang: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    web = _web()
+
+    def named(kind: str, everything: str) -> list[tuple[str, str]]:
+        entries = [e for e in document.get(kind) or [] if isinstance(e, dict) and isinstance(e.get("key"), str)]
+        return [("*", everything)] + [(e["key"], web.localized(e.get("name"), lang, e["key"])) for e in entries]
+
+    return (named("categories", web.gettext(lang, "All categories")),
+            named("priorities", web.gettext(lang, "Any priority")))
+
+
+def _labels(page: Page, categories: list, priorities: list, values: dict) -> dict[str, str]:
+    """What each box is called (in the error summary, and beside the box)."""
+    t = page.t
+    labels = {name: t(text) for name, text in {**GROUP_LABELS, **SURVEY_LABELS}.items()}
+    for cat, cat_name in categories:
+        for pri, pri_name in priorities:
+            for what, text in TARGET_LABELS.items():
+                labels[editor.target_name(cat, pri, what)] = f"{cat_name} · {pri_name} · {t(text)}"
+    labels.update({"calendar.time_zone": t("Time zone"), "calendar.country": t("Public holidays of"),
+                   "calendar.holidays": t("Extra holidays"), "calendar.workdays": t("Make-up working days"),
+                   "escalation.warn_at": t("Warn when this share of the time has gone"),
+                   "escalation.level2.after": t("Level 2: this long after the breach")})
+    labels.update({f"calendar.hours.{day}": t(text) for day, text in WEEKDAY_LABELS.items()})
+    labels.update({f"survey.weights.{dim}": t(text) for dim, text in DIMENSION_LABELS.items()})
+    for level in editor.LEVELS:
+        for i in range(editor.recipient_rows(values, level)):
+            for what, text in RECIPIENT_LABELS.items():
+                labels[editor.recipient_name(level, i, what)] = \
+                    f"{t(LEVEL_LABELS[level])} · {t('Recipient')} {i + 1} · {t(text)}"
+    return labels
+
+
+def _errors(page: Page, problems: dict, built: Any, names: set[str]) -> dict[str, str]:
+    """{box: text}: every problem the validator found, at its box, in the page's language."""
+    errors: dict[str, str] = {}
+    for spot, found in editor.place_problems(problems, built, names).items():
+        texts = []
+        for path, reason in found:
+            text = page.t(reason)
+            if path in built.lines:
+                text = page.t("Line %(n)s") % {"n": built.lines[path]} + ": " + text
+            elif path != spot and spot in editor.GROUPS:
+                text = f"{path}: {text}"
+            texts.append(text)
+        errors[spot] = "; ".join(texts)
+    return errors
+
+
+def _editor(page: Page, current: dict, values: dict, *, problems: dict | None = None, built: Any = None,
+            version: str | None = None, saved_now: dict | None = None, notice: str = "",
+            status: int = 200) -> Response:
+    document = current["standards"]
+    categories, priorities = _names(document, page.lang)
+    labels = _labels(page, categories, priorities, values)
+    errors = _errors(page, problems, built or editor.Built(document), set(values)) if problems else {}
+    return page.render(
+        "console/standards.html", status, title=page.t("Service standards"), notice=notice, errors=errors,
+        labels=labels, values=values, saved_now=saved_now or {}, version=version or str(current["version"]),
+        current_version=current["version"], conflict=saved_now is not None,
+        categories=categories, priorities=priorities,
+        target_fields=[(what, page.t(text)) for what, text in TARGET_LABELS.items()],
+        weekdays=list(WEEKDAY_LABELS), countries=rules.SUPPORTED_COUNTRIES,
+        channels=[(c, page.t(CHANNEL_LABELS.get(c, c))) for c in rules.CHANNELS],
+        levels=[(level, editor.recipient_rows(values, level)) for level in editor.LEVELS],
+        flags=[f"survey.{flag}" for flag in editor.SURVEY_FLAGS], dimensions=list(DIMENSION_LABELS))
+
+
+# --- the same standards as YAML -------------------------------------------------------------------
+
+@console_page(bp, "/console/standards.yaml", admin=True)
+def standards_yaml(page: Page) -> Response:
+    current = firm.standards(page.who)
+    version = current["version"]
+    heading = (f"PropDesk service standards, version {version} (see tenants/README.md).\n"
+               "Paste it back at /console/standards/upload, or: propdesk standards apply --tenant <slug> FILE")
+    return page.answer(Response(body=editor.to_yaml(current["standards"], heading=heading), status_code=200, headers={
+        **SECURITY_HEADERS, "Content-Type": "application/yaml; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="standards-v{version}.yaml"',
+        "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff"}))
+
+
+@console_page(bp, "/console/standards/upload", ("GET", "POST"), admin=True)
+def standards_upload(page: Page) -> Response:
+    """Paste YAML (a textarea: a file input would need a multipart form the console does not
+    read). Checked whole by the same validator; nothing is saved while anything is wrong."""
+    if page.call.raw.method == "GET":
+        current = firm.standards(page.who)
+        return _upload(page, "", str(current["version"]))
+    text, version = page.value("yaml"), page.value("version")
+    if not text.strip():
+        return _upload(page, text, version, [(1, "", page.t("Paste the whole standards document as YAML"))], 422)
+    pasted = editor.from_yaml(text)
+    if pasted.error:
+        return _upload(page, text, version, [(pasted.error_line, "", "YAML: " + pasted.error)], 422)
+    try:
+        firm.replace_standards(page.who, {"standards": pasted.document}, version)
+    except InvalidInput as error:
+        problems = sorted((pasted.line_of(path), str(path), page.t(str(reason)))
+                          for path, reason in (error.fields or {"standards": error.message}).items())
+        return _upload(page, text, version, problems, 422)
+    except Conflict:
+        current = firm.standards(page.who)
+        return _upload(page, text, str(current["version"]), conflict=current["version"], status=409)
+    return page.redirect("/console/standards?done=uploaded")
+
+
+def _upload(page: Page, text: str, version: str, problems: list | None = None, status: int = 200, *,
+            conflict: int | None = None) -> Response:
+    return page.render("console/standards_upload.html", status, title=page.t("Paste standards as YAML"),
+                       text=text, version=version, problems=problems or [], conflict=conflict)
+
+
+# --- scorecard publishing ---------------------------------------------------------------------------
+
+@console_page(bp, "/console/scorecard", ("GET", "POST"), admin=True)
+def scorecard_publish(page: Page) -> Response:
+    """The public scorecard's two switches, read from and shown as the public page sees them
+    (the slug's profile), saved into the standards. The form carries what it showed: if the
+    switches changed meanwhile, the admin sees that instead of overwriting it."""
+    if page.call.raw.method == "GET":
+        info = firm.describe(page.who)
+        properties = registry.list_properties(page.who)["properties"]
+        found = tenant_store.public_scorecard(info["slug"])
+        live = _switches(found.survey)
+        return _scorecard(page, info, properties, live, live, found=found, notice=_notice(page))
+    shown = {"publish": page.value("was_publish") == "true",
+             "properties": sorted(p for p in page.value("was_properties").split(",") if p)}
+    chosen = {"publish": "true" in page.values("survey.publish"),
+              "properties": sorted(p for p in page.values("survey.publish_properties") if p)}
+    current = firm.standards(page.who)
+    document = current["standards"]
+    saved = _switches(rules.survey_settings(document))
+    if saved != shown:
+        return _scorecard_conflict(page, chosen, saved)
+    if saved == chosen:
+        return page.redirect("/console/scorecard?done=unchanged")
+    import copy
+    document = copy.deepcopy(document)
+    survey = document.setdefault("survey", {})
+    survey["publish"] = chosen["publish"]
+    if chosen["properties"] or "publish_properties" in survey:
+        survey["publish_properties"] = chosen["properties"]
+    try:
+        firm.replace_standards(page.who, {"standards": document}, str(current["version"]))
+    except Conflict:  # saved by someone else between our read and our write
+        return _scorecard_conflict(page, chosen, saved)
+    done = "publishing" if chosen["publish"] == saved["publish"] else "published" if chosen["publish"] else "unpublished"
+    return page.redirect(f"/console/scorecard?done={done}")
+
+
+def _switches(survey: dict) -> dict:
+    return {"publish": bool(survey.get("publish")), "properties": sorted(survey.get("publish_properties") or [])}
+
+
+def _scorecard_conflict(page: Page, chosen: dict, saved: dict) -> Response:
+    info = firm.describe(page.who)
+    properties = registry.list_properties(page.who)["properties"]
+    return _scorecard(page, info, properties, chosen, saved, saved_now=saved, status=409)
+
+
+def _scorecard(page: Page, info: dict, properties: list, values: dict, shown: dict, *, found: Any = None,
+               saved_now: dict | None = None, notice: str = "", status: int = 200) -> Response:
+    names = {p["id"]: p["name"] for p in properties}
+    return page.render(
+        "console/scorecard_publish.html", status, title=page.t("Scorecard"), notice=notice, values=values,
+        shown=shown, properties=properties, public_path=f"/p/{info['slug']}/scorecard",
+        public_url=site_url(page.call) + f"/p/{info['slug']}/scorecard",
+        saved_now=saved_now, saved_names=[names.get(p, p) for p in (saved_now or {}).get("properties", [])],
+        preview=_preview(page, found, info["slug"]) if found is not None else None)
+
+
+def _preview(page: Page, found: Any, slug: str):
+    """What /p/{slug}/scorecard shows, made by the public page's own code and template (its
+    main block), in the admin's language: no frame (the console may not be framed)."""
+    from markupsafe import Markup
+
+    from .. import scorecard as public
+    web = _web()
+    published = list(found.survey.get("publish_properties") or [])
+    sections = [public._section(kind, found.scorecard[kind], published, page.lang, web)
+                for kind in ("month", "quarter") if (found.scorecard or {}).get(kind)]
+    context = {"firm": found.name, "slug": slug, "sections": sections, "min_n": found.survey.get("min_n") or 5,
+               "other_lang": "en" if page.lang == "zh-CN" else "zh-CN", "title": found.name}
+    template = web.environment(page.lang).get_template("scorecard.html")
+    macros = template.make_module(context)  # the template's own `show` macro, for its main block
+    return Markup("".join(template.blocks["main"](template.new_context({**context, "show": macros.show}))))
