@@ -101,6 +101,7 @@ def banner(api: str, stack: aws.LocalAws, seeded: dict | None, sink_url: str | N
     lines = [
         "",
         "PropDesk local stack",
+        f"  Console           {api}/console  (staff and admins; sign up a new firm at {api}/console/signup)",
         f"  API               {api}",
         f"  OpenAPI           {api}/openapi.json",
     ]

@@ -141,6 +141,25 @@ def test_the_banner_says_where_everything_is(stack):
     assert f"http://127.0.0.1:{stack.moto_port}" in out
     assert "curl -s -X POST" in out
     assert "Scheduled job sla_sweep: rate(1 minute)" in out
+    assert f"{stack.api}/console" in out
+
+
+def test_the_demo_admin_signs_in_to_the_console_and_sees_the_seeded_queue(stack):
+    """Over real HTTP as `make dev` serves it. (requests keeps Secure cookies for https only,
+    so the test carries the cookies itself, as a browser does for http://127.0.0.1.)"""
+    import re
+    first = requests.get(f"{stack.api}/console/signin", timeout=10, headers={"Accept-Language": "en"})
+    pre = first.headers["Set-Cookie"].split(";")[0]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', first.text).group(1)
+    signed_in = requests.post(f"{stack.api}/console/signin", allow_redirects=False, timeout=10,
+                              headers={"Cookie": pre, "Origin": stack.api},
+                              data={"csrf": csrf, "email": "admin@demo.propdesk.local", "password": "Demo-pass-2026"})
+    assert signed_in.status_code == 303, signed_in.text
+    cookies = "; ".join(c.split(";")[0] for c in signed_in.raw.headers.getlist("Set-Cookie") if "Max-Age=0" not in c)
+    queue = requests.get(f"{stack.api}/console/queue", timeout=10,
+                         headers={"Cookie": cookies, "Accept-Language": "en"})
+    assert queue.status_code == 200
+    assert "王伟 Wang Wei" in queue.text and "/console/tickets/" in queue.text
 
 
 def test_health_and_openapi(stack):
