@@ -86,6 +86,62 @@ def period_scores(who: Identity, params: dict) -> dict:
             "min_n": settings["min_n"], "by": by, "firm": _scored(firm, settings), "slices": rows}
 
 
+DASHBOARD = QUERY  # period (required here), by, value
+
+
+def dashboard(who: Identity, params: dict) -> dict:
+    """Everything the console's dashboard shows for one period, in three round trips:
+    every slice of the period (one Query), the firm's buildings (one Query), then one
+    BatchGetItem for the firm's settings, the chosen slice's last 12 periods and the names
+    of the properties and people that appear in the slices.
+
+    Returns {"period", "time_zone", "min_n", "firm": scores, "slices": {by: [{value, scores}]},
+    "trend": [{period, scores}], "names": {"category": {key: names}, "property": {id: name},
+    "building": {id: (name, property_id)}, "staff": {sub: name}}}."""
+    from ..store import registry as registry_store
+    from ..store.models import PropertyItem, StandardsItem, TenantItem, UserItem, tenant_pk
+    from ..store.tickets import property_sk
+
+    q = DASHBOARD.parse_body(params)
+    if not q.get("period"):
+        raise InvalidInput("Say which period.", {"period": "is required, like M2026-11"})
+    key = rules.parse_period(q["period"]).key
+    by, value = q.get("by") or "all", q.get("value") or "all"
+    if (by == "all") != (value == "all"):
+        raise InvalidInput("Say which slice.", {"value": "give a value with by (or neither, for the whole firm)"})
+    if not _visible(who, by, value):
+        raise Forbidden("Only admins see a colleague's numbers.", {"value": "is not you"})
+    found = store.period(who.tenant_id, key)
+    buildings = registry_store.all_buildings(who.tenant_id)
+    pk = tenant_pk(who.tenant_id)
+    properties = {b.property_id for b in buildings} | {v for (b, v) in found if b == "property"}
+    people = {v for (b, v) in found if b == "staff" and _visible(who, b, v)}
+    wanted = [(pk, "META"), (pk, "STANDARDS")] + [(pk, property_sk(p)) for p in sorted(properties)] + \
+        [(pk, f"USER#{sub}") for sub in sorted(people)]
+    trend_found, items = store.periods_and_items(who.tenant_id, rules.previous_periods(key, 12), by, value, wanted)
+    tenant = next((i for i in items if isinstance(i, TenantItem)), None)
+    if tenant is None:
+        raise NotFound("No such firm.")
+    document = next((tenant_store.standards_document(i) for i in items if isinstance(i, StandardsItem)), {})
+    survey = survey_settings(document)
+    settings = {"time_zone": tenant.time_zone, "min_n": survey["min_n"], "weights": survey["weights"]}
+    firm = found.get(("all", "all"), {})
+    total = firm.get("tickets", 0)
+    slices: dict[str, list] = {}
+    for (slice_by, slice_value), counters in sorted(found.items()):
+        if slice_by != "all" and _visible(who, slice_by, slice_value):
+            slices.setdefault(slice_by, []).append({"value": slice_value,
+                                                    "scores": _scored(counters, settings, total)})
+    names = {"category": {c["key"]: c.get("name") or {} for c in document.get("categories") or []},
+             "property": {i.property_id: i.name for i in items if isinstance(i, PropertyItem)},
+             "building": {b.building_id: (b.name, b.property_id) for b in buildings},
+             "staff": {i.sub: i.name or i.email for i in items if isinstance(i, UserItem)}}
+    return {"period": key, "time_zone": settings["time_zone"], "min_n": settings["min_n"],
+            "firm": _scored(firm, settings), "slices": slices, "names": names,
+            "trend": [{"period": p, "scores": _scored(trend_found.get(p, {}), settings)}
+                      for p in rules.previous_periods(key, 12)]}
+
+
 def trend(who: Identity, params: dict) -> dict:
     """One slice over the last N periods (default 12) ending at ``period``."""
     q = QUERY.parse_body(params)

@@ -60,6 +60,12 @@ def list_buildings(tenant_id: str, property_id: str) -> list[Building]:
             for i in BuildingItem.query(tenant_pk(tenant_id), BuildingItem.sk.startswith(f"BUILDING#{property_id}#"))]
 
 
+def all_buildings(tenant_id: str) -> list[Building]:
+    """Every building of the firm, whatever its property (one Query)."""
+    return [Building(i.property_id, i.building_id, i.name, bool(i.has_units))
+            for i in BuildingItem.query(tenant_pk(tenant_id), BuildingItem.sk.startswith("BUILDING#"))]
+
+
 def add_building(tenant_id: str, building: Building) -> None:
     """Add a building to an existing property (checked in the same transaction)."""
     pk = tenant_pk(tenant_id)

@@ -15,7 +15,7 @@ number but cannot reach into a map that does not exist yet.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 from pynamodb.expressions.operand import Path
 
@@ -90,3 +90,30 @@ def periods(tenant_id: str, period_keys: Iterable[str], by: str, value: str) -> 
             found[_slice(item["sk"]["S"])[0]] = _counters(item)
         request = answer.get("UnprocessedKeys") or {}
     return found
+
+
+def periods_and_items(tenant_id: str, period_keys: Iterable[str], by: str, value: str,
+                      item_keys: Iterable[tuple[str, str]]) -> tuple[dict[str, dict[str, int]], list[Any]]:
+    """A trend (one slice over several periods) and a few other items of the firm, such as
+    its settings and the names a page shows, in one BatchGetItem (more only past 100 keys).
+    ``item_keys`` are (pk, sk) pairs of the tenant's own partition; they come back as models."""
+    from .models import Item
+    keys = list(dict.fromkeys(period_keys))
+    wanted = [{"pk": {"S": scores_pk(tenant_id)}, "sk": {"S": score_sk(p, by, value)}} for p in keys]
+    tenant = tenant_pk(tenant_id)
+    wanted += [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in dict.fromkeys(item_keys) if pk == tenant]
+    client, table = connection().client, settings().table
+    found: dict[str, dict[str, int]] = {p: {} for p in keys}
+    items: list[Any] = []
+    pending = wanted
+    while pending:
+        request, pending = {table: {"Keys": pending[:100]}}, pending[100:]
+        while request:
+            answer = client.batch_get_item(RequestItems=request)
+            for raw in answer.get("Responses", {}).get(table, []):
+                if raw["pk"]["S"] == scores_pk(tenant_id):
+                    found[_slice(raw["sk"]["S"])[0]] = _counters(raw)
+                else:
+                    items.append(Item.from_raw_data(raw))
+            request = answer.get("UnprocessedKeys") or {}
+    return found, items

@@ -177,6 +177,11 @@ def take_ticket_number(tenant_id: str) -> IntakeProfile:
     return profile
 
 
+def standards_document(item: StandardsItem) -> dict:
+    """A standards item read elsewhere (e.g. in a batch with other items) as a plain dict."""
+    return _plain(item.document)
+
+
 def get_standards(tenant_id: str) -> tuple[dict, int]:
     try:
         item = StandardsItem.get(tenant_pk(tenant_id), "STANDARDS")

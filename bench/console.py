@@ -1,0 +1,205 @@
+"""Console pages: total transfer in a real Chromium and DynamoDB round trips to render.
+
+``measure()`` runs in a fresh Python process (``python -m bench.console --child``) with its
+own moto and table, like bench/pages.py. The child signs up a firm with a register, a staff
+member and a few tickets (one resolved), then:
+
+1. opens every signed-in console page (GET, from the console's own registry
+   ``chalicelib.api.console.session.PAGES``; downloads such as .csv/.svg/.yaml are not pages)
+   in Debian's Chromium, 375 px wide, signed in as the admin, and sums the body sizes of
+   every response the page needs (HTML, CSS, inline SVG charts are in the HTML, images);
+2. renders each page again through ``chalice.test.Client`` with the DynamoDB counter of
+   bench/dynamo_calls.py: once "cold" (the per-process cache of the firm's score settings
+   emptied first) and once warm. ``console_max_round_trips`` is the largest cold count.
+
+    python -m bench.console          # prints the JSON
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("PROPDESK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TARGET_KB = 100
+TARGET_ROUND_TRIPS = 3
+DOWNLOADS = re.compile(r"\.(css|csv|svg|yaml|pdf|png)$")
+PARAM = re.compile(r"\{(\w+)\}")
+
+
+def measure(timeout: float = 300) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROPDESK_", "COGNITO_", "AWS_ENDPOINT"))}
+    done = subprocess.run([sys.executable, "-m", "bench.console", "--child"], cwd=str(ROOT), env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.console failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _child() -> dict[str, Any]:
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ["PROPDESK_TABLE"] = f"propdesk-bench-console-{uuid.uuid4().hex[:6]}"
+    os.environ["PROPDESK_STAGE"] = "test"
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
+    sys.path.insert(0, str(ROOT))
+    from infra.local import aws as local_aws
+
+    server, endpoint = local_aws.start_moto()
+    try:
+        stack = local_aws.create_resources(endpoint, table=os.environ["PROPDESK_TABLE"])
+        local_aws.use(stack)
+        from chalicelib.settings import settings
+        settings.cache_clear()
+        return _measure()
+    finally:
+        server.stop()
+
+
+def _pages(ids: dict) -> list[tuple[str, str]]:
+    from chalicelib.api.console.session import PAGES
+    found = []
+    for page in PAGES:
+        if not page.signed_in or "GET" not in page.methods or DOWNLOADS.search(page.path) or page.path == "/console":
+            continue
+        url = PARAM.sub(lambda m: ids[m.group(1)], page.path)
+        found.append((page.path, url))
+    return found
+
+
+def _set_up(client) -> tuple[Any, dict]:
+    from tests.support import Firm, body, set_password, unique
+    firm = Firm.sign_up(client, locale="zh-CN")
+    staff_email = f"{unique('staff')}@example.com"
+    invited = body(firm.call("POST", "/api/staff", {"email": staff_email, "name": "Wang Wei", "role": "staff"}))
+    set_password(staff_email)
+    for i in range(8):
+        assert firm.submit(firm.report(description=f"Bench ticket {i}: the corridor light flickers.")).status_code == 201
+    first = firm.new_ticket()
+    for payload in ({"type": "acknowledge"}, {"type": "resolve", "note": "Replaced the washer."}):
+        answer = firm.event(first["id"], first["version"], payload)
+        assert answer.status_code == 201, answer.body
+        first = body(answer)
+    from chalicelib.services.scores import period_key
+    ids = {"ticket_id": first["id"], "property_id": firm.property_id, "building_id": firm.building_id,
+           "staff_id": invited["id"], "sub": invited["id"],
+           "period": period_key(None, "Asia/Shanghai"), "unit": firm.units[0]}
+    return firm, ids
+
+
+def _measure() -> dict[str, Any]:
+    from chalice.config import Config
+    from chalice.test import Client
+    from playwright.sync_api import sync_playwright
+
+    from app import app
+    from bench.dynamo_calls import CallCounter
+    from chalicelib.services import scores as score_service
+    from infra.local.aws import free_port
+    from infra.local.gateway import PropDeskLocalGateway
+    from infra.local.serve import create_server
+    from tests.console.conftest import Session
+    from tests.support import PASSWORD
+
+    counted: dict[str, dict] = {}
+    counter = CallCounter()
+    with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
+        client.http._local_gateway = PropDeskLocalGateway(app, client.http._config)
+        firm, ids = _set_up(client)
+        pages = _pages(ids)
+        session = Session(client, firm.admin_email)
+        counter.install()
+        try:
+            for path, url in pages:
+                score_service.forget_settings(firm.tenant_id)
+                with counter.window(f"cold {path}") as cold:
+                    status = session.get(url).status_code
+                with counter.window(f"warm {path}") as warm:
+                    session.get(url)
+                counted[path] = {"status": status, "cold": dict(cold.dynamodb), "warm": dict(warm.dynamodb),
+                                 "cold_round_trips": sum(cold.dynamodb.values()),
+                                 "warm_round_trips": sum(warm.dynamodb.values())}
+        finally:
+            counter.uninstall()
+
+    config = Config.create(chalice_stage="test", app_name="propdesk", project_dir=str(ROOT), chalice_app=app,
+                           config_from_disk=json.loads((ROOT / ".chalice" / "config.json").read_text()))
+    port = free_port()
+    http = create_server(app, config, "127.0.0.1", port)
+    thread = threading.Thread(target=http.server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    sizes: dict[str, dict] = {}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)
+            try:
+                context = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
+                page = context.new_page()
+                page.set_default_timeout(15_000)
+                page.goto(f"{base}/console/signin")
+                page.fill("#email", firm.admin_email)
+                page.fill("#password", PASSWORD)
+                page.click("button.primary")
+                page.wait_for_load_state("load")
+                for path, url in pages:
+                    fresh = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN",
+                                                storage_state=context.storage_state())
+                    tab = fresh.new_page()  # an empty cache: the stylesheet counts on every page
+                    responses: list[tuple[str, int]] = []
+                    tab.on("response", lambda r, seen=responses: seen.append((r.request.resource_type, len(r.body()))))
+                    answer = tab.goto(base + url, wait_until="load", timeout=30_000)
+                    total = sum(size for _, size in responses)
+                    sizes[path] = {"status": answer.status if answer else None, "kb": round(total / 1024, 1),
+                                   "requests": len(responses), "scripts": tab.locator("script").count()}
+                    fresh.close()
+                context.close()
+            finally:
+                browser.close()
+    finally:
+        http.shutdown()
+        http.server.server_close()
+
+    per_page = {path: {**sizes.get(path, {}), **counted.get(path, {})} for path, _ in pages}
+    max_kb = max((p.get("kb", 0) for p in per_page.values()), default=0)
+    max_trips = max((p.get("cold_round_trips", 0) for p in per_page.values()), default=0)
+    scans = sum(p["cold"].get("Scan", 0) + p["warm"].get("Scan", 0) for p in counted.values())
+    return {"console_max_page_kb": max_kb, "console_max_round_trips": max_trips, "console_pages": per_page,
+            "console_page_target_kb": TARGET_KB, "console_round_trips_target": TARGET_ROUND_TRIPS,
+            "console_scan_calls": scans,
+            "console_ok": max_kb <= TARGET_KB and max_trips <= TARGET_ROUND_TRIPS and scans == 0,
+            "note": "kB: sum of response body sizes (uncompressed) a page needs in Chromium 375 px with an empty "
+                    "cache, signed in as the firm's admin; round trips: DynamoDB calls counted for one render, cold = "
+                    "the process's 60 s cache of the firm's score settings emptied first"}
+
+
+def markdown(result: dict) -> str:
+    lines = ["### Console pages (Chromium, signed in as an admin; DynamoDB calls counted)", "",
+             "| page | kB | round trips cold / warm | status |", "|---|---:|---:|---:|"]
+    for path, page in result["console_pages"].items():
+        lines.append(f"| {path} | {page.get('kb')} | {page.get('cold_round_trips')} / {page.get('warm_round_trips')} "
+                     f"| {page.get('status')} |")
+    ok = result["console_ok"]
+    lines += ["", f"- console_max_page_kb = {result['console_max_page_kb']} (target ≤ {TARGET_KB}); "
+                  f"console_max_round_trips = {result['console_max_round_trips']} (target ≤ {TARGET_ROUND_TRIPS}); "
+                  f"Scan calls {result['console_scan_calls']} — {'PASS' if ok else 'FAIL'}", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv:
+        print(json.dumps(_child()))
+    else:
+        outcome = measure()
+        print(markdown(outcome))
+        print(json.dumps({k: v for k, v in outcome.items() if k != "console_pages"}, indent=2))
