@@ -20,9 +20,9 @@ $(STAMP): pyproject.toml
 dev: $(STAMP)
 	$(BIN)/python -m infra.local $(ARGS)
 
-## test: the whole suite — unit, store (moto), routes, the local stack, the CDK template + cfn-lint
+## test: the whole suite — unit, store (moto), routes, pages and console in Chromium, the local stack, CDK + cfn-lint (2 workers, one file per worker at a time)
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
 
 # The residents' pages are tested in Debian's chromium (tests/pages, Playwright without its own browser download).
 chromium:
