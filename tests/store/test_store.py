@@ -52,7 +52,7 @@ def test_every_store_function_takes_the_tenant_first():
     exempt = {"connection", "ticket_sk", "event_sk", "idempotency_sk", "unit_sk", "building_sk", "property_sk",
               "encode_cursor", "queue_keys", "slug_pk", "public_summary", "create_tenant", "delete_tenant_records",
               "intake_profile", "check_slug_free", "find_replay", "version_sk", "repeat_sk", "score_sk", "public_scorecard",
-              "score_change"}
+              "score_change", "standards_document"}  # the last converts an item already read
     offenders = []
     for name in ("tickets", "registry", "tenants", "scores"):
         tree = ast.parse((ROOT / "chalicelib" / "store" / f"{name}.py").read_text())
