@@ -18,19 +18,14 @@ member and a few tickets (one resolved), then:
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import sys
-import threading
-import uuid
 from pathlib import Path
 from typing import Any
 
+from .pages import CHROMIUM, CHROMIUM_ARGS, in_own_stack, run_child, served
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("PROPDESK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TARGET_KB = 100
 TARGET_ROUND_TRIPS = 3
 DOWNLOADS = re.compile(r"\.(css|csv|svg|yaml|pdf|png)$")
@@ -38,33 +33,7 @@ PARAM = re.compile(r"\{(\w+)\}")
 
 
 def measure(timeout: float = 300) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROPDESK_", "COGNITO_", "AWS_ENDPOINT"))}
-    done = subprocess.run([sys.executable, "-m", "bench.console", "--child"], cwd=str(ROOT), env=env,
-                          capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise RuntimeError(f"bench.console failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _child() -> dict[str, Any]:
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ["PROPDESK_TABLE"] = f"propdesk-bench-console-{uuid.uuid4().hex[:6]}"
-    os.environ["PROPDESK_STAGE"] = "test"
-    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-    os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
-    os.environ["PROPDESK_REPORTS_PER_IP"] = "100000"  # the set-up reports many tickets from one address
-    sys.path.insert(0, str(ROOT))
-    from infra.local import aws as local_aws
-
-    server, endpoint = local_aws.start_moto()
-    try:
-        stack = local_aws.create_resources(endpoint, table=os.environ["PROPDESK_TABLE"])
-        local_aws.use(stack)
-        from chalicelib.settings import settings
-        settings.cache_clear()
-        return _measure()
-    finally:
-        server.stop()
+    return run_child("bench.console", timeout)
 
 
 def _pages(ids: dict, queries: dict) -> list[tuple[str, str]]:
@@ -120,16 +89,13 @@ def _set_up(client) -> tuple[Any, dict, dict]:
 
 
 def _measure() -> dict[str, Any]:
-    from chalice.config import Config
     from chalice.test import Client
     from playwright.sync_api import sync_playwright
 
     from app import app
     from bench.dynamo_calls import CallCounter
     from chalicelib.services import scores as score_service
-    from infra.local.aws import free_port
     from infra.local.gateway import PropDeskLocalGateway
-    from infra.local.serve import create_server
     from tests.console.conftest import Session
     from tests.support import PASSWORD
 
@@ -154,43 +120,32 @@ def _measure() -> dict[str, Any]:
         finally:
             counter.uninstall()
 
-    config = Config.create(chalice_stage="test", app_name="propdesk", project_dir=str(ROOT), chalice_app=app,
-                           config_from_disk=json.loads((ROOT / ".chalice" / "config.json").read_text()))
-    port = free_port()
-    http = create_server(app, config, "127.0.0.1", port)
-    thread = threading.Thread(target=http.server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
     sizes: dict[str, dict] = {}
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)
-            try:
-                context = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
-                page = context.new_page()
-                page.set_default_timeout(15_000)
-                page.goto(f"{base}/console/signin")
-                page.fill("#email", firm.admin_email)
-                page.fill("#password", PASSWORD)
-                page.click("button.primary")
-                page.wait_for_load_state("load")
-                for path, url in pages:
-                    fresh = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN",
-                                                storage_state=context.storage_state())
-                    tab = fresh.new_page()  # an empty cache: the stylesheet counts on every page
-                    responses: list = []
-                    tab.on("response", lambda r, seen=responses: seen.append(r))
-                    answer = tab.goto(base + url, wait_until="networkidle", timeout=30_000)
-                    total = sum(len(r.body()) for r in responses if r.status < 300 or r.status >= 400)
-                    sizes[path] = {"status": answer.status if answer else None, "kb": round(total / 1024, 1),
-                                   "requests": len(responses), "scripts": tab.locator("script").count()}
-                    fresh.close()
-                context.close()
-            finally:
-                browser.close()
-    finally:
-        http.shutdown()
-        http.server.server_close()
+    with served(app) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)
+        try:
+            context = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{base}/console/signin")
+            page.fill("#email", firm.admin_email)
+            page.fill("#password", PASSWORD)
+            page.click("button.primary")
+            page.wait_for_load_state("load")
+            for path, url in pages:
+                fresh = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN",
+                                            storage_state=context.storage_state())
+                tab = fresh.new_page()  # an empty cache: the stylesheet counts on every page
+                responses: list = []
+                tab.on("response", lambda r, seen=responses: seen.append(r))
+                answer = tab.goto(base + url, wait_until="networkidle", timeout=30_000)
+                total = sum(len(r.body()) for r in responses if r.status < 300 or r.status >= 400)
+                sizes[path] = {"status": answer.status if answer else None, "kb": round(total / 1024, 1),
+                               "requests": len(responses), "scripts": tab.locator("script").count()}
+                fresh.close()
+            context.close()
+        finally:
+            browser.close()
 
     per_page = {path: {**sizes.get(path, {}), **counted.get(path, {})} for path, _ in pages}
     max_kb = max((p.get("kb", 0) for p in per_page.values()), default=0)
@@ -220,7 +175,7 @@ def markdown(result: dict) -> str:
 
 if __name__ == "__main__":
     if "--child" in sys.argv:
-        print(json.dumps(_child()))
+        print(json.dumps(in_own_stack("propdesk-bench-console", _measure)))
     else:
         outcome = measure()
         print(markdown(outcome))

@@ -21,8 +21,9 @@ import subprocess
 import sys
 import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("PROPDESK_CHROMIUM", "/usr/bin/chromium")
@@ -33,20 +34,28 @@ TARGET_KB = 30
 
 def measure(timeout: float = 180) -> dict[str, Any]:
     """{"form_transfer_kb", "form_scripts_required", ...}: run in a child process."""
+    return run_child("bench.pages", timeout)
+
+
+def run_child(module: str, timeout: float) -> dict[str, Any]:
+    """Run ``python -m <module> --child`` without this process's stack settings and return
+    the JSON it prints last (bench/console.py measures the same way)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PROPDESK_", "COGNITO_", "AWS_ENDPOINT"))}
-    done = subprocess.run([sys.executable, "-m", "bench.pages", "--child"], cwd=str(ROOT), env=env,
+    done = subprocess.run([sys.executable, "-m", module, "--child"], cwd=str(ROOT), env=env,
                           capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
-        raise RuntimeError(f"bench.pages failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        raise RuntimeError(f"{module} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _child() -> dict[str, Any]:
+def in_own_stack(table_prefix: str, measure_fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """In the child: its own table name and moto, set before the store models are imported."""
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ["PROPDESK_TABLE"] = f"propdesk-bench-pages-{uuid.uuid4().hex[:6]}"
+    os.environ["PROPDESK_TABLE"] = f"{table_prefix}-{uuid.uuid4().hex[:6]}"
     os.environ["PROPDESK_STAGE"] = "test"
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
     os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
+    os.environ["PROPDESK_REPORTS_PER_IP"] = "100000"  # set-ups report many tickets from one address
     sys.path.insert(0, str(ROOT))
     from infra.local import aws as local_aws
 
@@ -56,33 +65,45 @@ def _child() -> dict[str, Any]:
         local_aws.use(stack)
         from chalicelib.settings import settings
         settings.cache_clear()
-        return _measure()
+        return measure_fn()
     finally:
         server.stop()
 
 
-def _measure() -> dict[str, Any]:
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """The app over real HTTP on a free port (as infra/local/serve.py serves it): its base URL."""
     from chalice.config import Config
-    from chalice.test import Client
-    from playwright.sync_api import sync_playwright
 
-    from app import app
     from infra.local.aws import free_port
-    from infra.local.gateway import PropDeskLocalGateway
     from infra.local.serve import create_server
-    from tests.support import Firm
 
-    with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
-        client.http._local_gateway = PropDeskLocalGateway(app, client.http._config)
-        firm = Firm.sign_up(client, locale="zh-CN")
     config = Config.create(chalice_stage="test", app_name="propdesk", project_dir=str(ROOT), chalice_app=app,
                            config_from_disk=json.loads((ROOT / ".chalice" / "config.json").read_text()))
     port = free_port()
     http = create_server(app, config, "127.0.0.1", port)
     thread = threading.Thread(target=http.server.serve_forever, daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{port}/r/{firm.slug}"
     try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        http.shutdown()
+        http.server.server_close()
+
+
+def _measure() -> dict[str, Any]:
+    from chalice.test import Client
+    from playwright.sync_api import sync_playwright
+
+    from app import app
+    from infra.local.gateway import PropDeskLocalGateway
+    from tests.support import Firm
+
+    with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
+        client.http._local_gateway = PropDeskLocalGateway(app, client.http._config)
+        firm = Firm.sign_up(client, locale="zh-CN")
+    with served(app) as base:
+        url = f"{base}/r/{firm.slug}"
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)
             try:
@@ -109,9 +130,6 @@ def _measure() -> dict[str, Any]:
                 context.close()
             finally:
                 browser.close()
-    finally:
-        http.shutdown()
-        http.server.server_close()
     total = sum(size for _, _, size in responses)
     by_type: dict[str, int] = {}
     for kind, _, size in responses:
@@ -127,6 +145,6 @@ def _measure() -> dict[str, Any]:
 
 if __name__ == "__main__":
     if "--child" in sys.argv:
-        print(json.dumps(_child()))
+        print(json.dumps(in_own_stack("propdesk-bench-pages", _measure)))
     else:
         print(json.dumps(measure(), indent=2, ensure_ascii=False))

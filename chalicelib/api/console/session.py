@@ -173,9 +173,7 @@ class Page:
 
     @property
     def who(self) -> Identity:
-        if self.identity is None:
-            raise Unauthorized("Sign in first.")
-        return self.identity
+        return self.call.who  # Unauthorized when nobody is signed in
 
     @property
     def query(self) -> dict[str, str]:
