@@ -76,8 +76,11 @@ def test_a_new_firm_signs_up_chooses_its_password_signs_out_and_resets_it(browse
 
     # Forgotten password: ask for a code (shown on the local stack only), set a new password.
     page.click("a[href='/console/forgot']")
+    assert_no_blocking_violations(axe, page, "forgotten password")
     page.fill("#email", email)
     page.click("button.primary")
+    assert_no_blocking_violations(axe, page, "forgotten password: the code")
+    shot(page, "console-forgot-code")
     code = page.locator(".notice strong").inner_text().strip()
     page.fill("#code", code)
     page.fill("#new_password", "Third-time-2026")
