@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from ..domain.campaigns import CREATE, SCALE
+from ..domain.campaigns import CREATE, DIMENSION_HEADINGS, QUESTIONNAIRES, SCALE, Campaign
 from ..domain.errors import Conflict, InvalidInput, NotFound, TransitionRefused
 from . import pages
 from .http import Call, endpoint, lazy, site_url
@@ -21,8 +21,8 @@ bp = Blueprint(__name__)
 MESSAGES = {"place": "Choose your building", "unit": "Enter your unit number",
             "p": "Choose a number from 1 to 7", "e": "Choose a number from 1 to 7",
             "w": "Give whole numbers that add up to 100"}
-FIELDS = ("place", "unit") + tuple(f"{part}_{d}" for d in ("tangibles", "reliability", "responsiveness",
-                                                           "assurance", "empathy") for part in ("p", "e", "w"))
+FIELDS = ("place", "unit") + tuple(f"w_{d}" for d in DIMENSION_HEADINGS) + tuple(
+    f"{part}_{item.key}" for items in QUESTIONNAIRES.values() for item in items for part in ("p", "e"))
 
 
 @endpoint(bp, "/api/campaigns", "POST", admin=True, summary="Start a satisfaction campaign for chosen properties",
@@ -60,6 +60,19 @@ def campaign_poster(call: Call, campaign_id: str) -> Response:
                                                         "Content-Type": "image/svg+xml; charset=utf-8"})
 
 
+def _item_labels(web: Any, lang: str, campaign: Campaign) -> dict[str, str]:
+    """What the error summary calls each field of the full form: its number and statement, and
+    whose answer it is (an excellent firm's or ours) when both are asked."""
+    labels = {}
+    whose = web.gettext(lang, "%(question)s (%(whose)s)")
+    excellent, ours = web.gettext(lang, "An excellent property firm"), web.gettext(lang, "Our property firm")
+    for item in campaign.items:
+        question = f"{item.number}. {web.gettext(lang, item.statement)}"
+        labels[f"e_{item.key}"] = whose % {"question": question, "whose": excellent}
+        labels[f"p_{item.key}"] = whose % {"question": question, "whose": ours} if campaign.expectations else question
+    return labels
+
+
 def _page(call: Call, slug: str, campaign_id: str, *, status: int = 200, state: str | None = None,
           form_lang: str | None = None, errors: dict | None = None, values: dict | None = None) -> Response:
     try:
@@ -69,14 +82,20 @@ def _page(call: Call, slug: str, campaign_id: str, *, status: int = 200, state: 
     web = pages._web()
     lang = pages.language(call, shown.firm.get("locale"), form_lang)
     from ..domain.surveys import SERVQUAL_ITEMS
+    campaign = shown.campaign
     buildings = [{"value": f"{p['id']}:{b['id']}", "name": f"{p['name']} · {b['name']}"}
                  for p in shown.register for b in p["buildings"]]
-    html = web.render("campaign.html", lang, firm=shown.firm["name"], campaign=shown.campaign,
+    full = campaign.form == "full"
+    groups = [(d, heading, [item for item in campaign.items if item.dimension == d])
+              for d, heading in DIMENSION_HEADINGS.items()] if full else []
+    html = web.render("campaign.html", lang, firm=shown.firm["name"], campaign=campaign,
                       state=state or shown.state, slug=slug.lower(), buildings=buildings, items=SERVQUAL_ITEMS,
+                      groups=groups, headings=DIMENSION_HEADINGS,
+                      labels=_item_labels(web, lang, campaign) if full else {},
                       scale=range(SCALE[0], SCALE[1] + 1), values=values or {},
                       errors={k: web.gettext(lang, v) for k, v in (errors or {}).items()},
                       other_lang="en" if lang == "zh-CN" else "zh-CN",
-                      title=shown.campaign.name + " · " + shown.firm["name"])
+                      title=campaign.name + " · " + shown.firm["name"])
     return pages.page(status, html, **{"Cache-Control": "no-store"})
 
 

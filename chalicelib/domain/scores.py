@@ -27,7 +27,8 @@ nps_n, nps_pro, nps_det   0-10 answers, promoters (9-10), detractors (0-6)
 ftf_said_n, ftf_said_yes  "was it fixed on the first visit?" answered, and yes
 sq.<d>.p_n/p_sum/p_sq     SERVQUAL dimension ``d``: perception, expectation and gap P - E
 sq.<d>.e_n/e_sum/e_sq     (gap only for answers with both), each as count, sum, sum of
-sq.<d>.g_n/g_sum/g_sq     squares, in the survey's scale points
+sq.<d>.g_n/g_sum/g_sq     squares, in the survey's scale points (a campaign's full form: the sum
+                          of the dimension's items, see ``campaigns.py``)
 idx_n, idx_sum, idx_sq    the answer's satisfaction index 0-100 in *hundredths of a point*
                           (rounded), so sums stay integers: ``idx_sum / 100 / idx_n`` is
                           the mean index
@@ -494,22 +495,24 @@ def t_quantile(p: float, df: int) -> float:
     return (low + high) / 2
 
 
-def _spread(n: int, total: int, squares: int, scale: float) -> tuple[float, float]:
-    """Mean and sample variance of values stored as integers ``value * scale`` (n >= 2);
-    the variance is formed exactly in integers before dividing."""
-    return total / n / scale, max(0, n * squares - total * total) / (n * (n - 1)) / (scale * scale)
+def _spread(n: int, total: int, squares: int, scale: float, items: int = 1) -> tuple[float, float]:
+    """Mean and sample variance of values stored as integers ``value * scale`` (n >= 2), or
+    as the sum of ``items`` answers (a questionnaire's dimension: the value is their mean);
+    the variance is formed exactly in integers, then divided once by ``n(n-1)·items²``."""
+    return (total / (n * items) / scale,
+            max(0, n * squares - total * total) / (n * (n - 1) * items * items) / (scale * scale))
 
 
 def _mean_of(counters: Mapping[str, int], prefix: str, min_n: int, unit: str = "points", scale: float = 1,
-             bounds: tuple[float, float] | None = None) -> Score:
+             bounds: tuple[float, float] | None = None, items: int = 1) -> Score:
     """Mean of ``<prefix>sum / <prefix>n`` with a Student t 95 % interval
     ``mean ± t(0.975, n-1) · s / sqrt(n)`` (none for n < 2), clipped to ``bounds``."""
     n, total, squares = (counters.get(f"{prefix}{part}", 0) for part in ("n", "sum", "sq"))
     if n <= 0:
         return Score(None, 0, None, None, True, unit)
     if n < 2:
-        return Score(total / n / scale, n, None, None, True, unit)
-    mean, variance = _spread(n, total, squares, scale)
+        return Score(total / (n * items) / scale, n, None, None, True, unit)
+    mean, variance = _spread(n, total, squares, scale, items)
     half = t_quantile(0.975, n - 1) * math.sqrt(variance / n)
     low, high = mean - half, mean + half
     if bounds:
@@ -544,7 +547,8 @@ def _percentile_score(counts: Mapping[int, int], q: float, min_n: int) -> Score:
                  n < min_n, "minutes")
 
 
-def _weighted_gap(counters: Mapping[str, int], weights: Mapping[str, int] | None, min_n: int) -> Score:
+def _weighted_gap(counters: Mapping[str, int], weights: Mapping[str, int] | None, min_n: int,
+                  items: Mapping[str, int] | None = None) -> Score:
     """Σ w_d · ḡ_d / Σ w_d over the dimensions with gaps (equal weights if none given).
 
     The interval is conservative, ``± t(0.975, n-1) · Σ (w_d / Σw) · s_d / sqrt(n_d)``:
@@ -556,8 +560,9 @@ def _weighted_gap(counters: Mapping[str, int], weights: Mapping[str, int] | None
         prefix = f"sq.{dimension}.g_"
         n, total, squares = (counters.get(f"{prefix}{part}", 0) for part in ("n", "sum", "sq"))
         weight = 1 if weights is None else weights.get(dimension, 0)
+        k = (items or {}).get(dimension, 1)
         if n > 0 and weight > 0:
-            mean, variance = _spread(n, total, squares, 1) if n > 1 else (total / n, math.nan)
+            mean, variance = _spread(n, total, squares, 1, k) if n > 1 else (total / (n * k), math.nan)
             parts.append((weight, n, mean, math.sqrt(variance / n)))
     if not parts:
         return Score(None, 0, None, None, True, "points")
@@ -571,14 +576,16 @@ def _weighted_gap(counters: Mapping[str, int], weights: Mapping[str, int] | None
 
 
 def scores(counters: Mapping[str, int], *, min_n: int = 5, total_tickets: int | None = None,
-           weights: Mapping[str, int] | None = None) -> dict[str, Score]:
+           weights: Mapping[str, int] | None = None, items: Mapping[str, int] | None = None) -> dict[str, Score]:
     """Every score of one period and slice from its counters.
 
     Proportions are in % with Wilson intervals; means have Student t intervals; NPS has
     the adjusted-Wald interval (see ``nps``); p50/p90 are minutes from the histograms
     (within about 5 %). ``volume`` is a count (never too few, 0 is a value); ``share`` is
     the slice's tickets out of ``total_tickets`` and is only there when that is given.
-    ``weights`` are the firm's SERVQUAL importance points for the weighted gap."""
+    ``weights`` are the firm's SERVQUAL importance points for the weighted gap; ``items``, per
+    dimension, how many questionnaire items each answer's SERVQUAL counters sum (a campaign's
+    full form), 1 if not given."""
     get = counters.get
     responded, fixed = histogram(counters, "fr_h"), histogram(counters, "res_h")  # each read once
     result: dict[str, Score] = {
@@ -602,8 +609,9 @@ def scores(counters: Mapping[str, int], *, min_n: int = 5, total_tickets: int | 
         result["share"] = _share(get("tickets", 0), total_tickets, min_n)
     for dimension in DIMENSIONS:
         for part, name in (("p", "p"), ("e", "e"), ("g", "gap")):
-            result[f"servqual.{dimension}.{name}"] = _mean_of(counters, f"sq.{dimension}.{part}_", min_n)
-    result["servqual.weighted_gap"] = _weighted_gap(counters, weights, min_n)
+            result[f"servqual.{dimension}.{name}"] = _mean_of(counters, f"sq.{dimension}.{part}_", min_n,
+                                                              items=(items or {}).get(dimension, 1))
+    result["servqual.weighted_gap"] = _weighted_gap(counters, weights, min_n, items)
     return result
 
 

@@ -35,7 +35,8 @@ def create(who: Identity, body: object, *, now: datetime | None = None) -> dict:
         raise InvalidInput("Some properties are not yours.", {"property_ids": f"unknown: {', '.join(unknown)}"})
     campaign = rules.Campaign(tokens.new_id(), data["name"], tuple(dict.fromkeys(data["property_ids"])),
                               bool(data.get("expectations")), data.get("importance", True) is not False,
-                              date.fromisoformat(data["opens_on"]), date.fromisoformat(data["closes_on"]))
+                              date.fromisoformat(data["opens_on"]), date.fromisoformat(data["closes_on"]),
+                              data.get("form") or "short")
     store.create(who.tenant_id, campaign, now)
     slug = tenant_store.get_tenant(who.tenant_id).slug
     return {**view(campaign), "link": link(slug, campaign.id),
@@ -44,7 +45,8 @@ def create(who: Identity, body: object, *, now: datetime | None = None) -> dict:
 
 def view(campaign: rules.Campaign) -> dict:
     return {"id": campaign.id, "name": campaign.name, "property_ids": list(campaign.property_ids),
-            "expectations": campaign.expectations, "importance": campaign.importance,
+            "form": campaign.form, "items": len(campaign.items), "expectations": campaign.expectations,
+            "importance": campaign.importance,
             "opens_on": campaign.opens_on.isoformat(), "closes_on": campaign.closes_on.isoformat()}
 
 
@@ -94,14 +96,15 @@ def answer(slug: str, campaign_id: str, body: dict, now: datetime | None = None)
         problems.update(error.fields)
     if problems:
         raise InvalidInput("Some answers need attention.", problems)
-    counters = rules.contributions(campaign, answered, property_id, building_id, now, shown.firm["time_zone"])
+    counters = rules.contributions(campaign, answered, property_id, building_id)
     store.answer(shown.tenant_id, campaign, f"{property_id}#{building_id}#{unit}", counters, now)
     return shown
 
 
 def results(who: Identity, campaign_id: str) -> dict:
     """The campaign's scores for the firm, each property and each building: one GetItem for the
-    campaign, one Query for its counters."""
+    campaign, one Query for its counters. A full-form campaign's counters sum each dimension's
+    items; the campaign's form says how many to divide by."""
     campaign = store.get(who.tenant_id, campaign_id)
     found = score_store.period(who.tenant_id, campaign.key)
     min_n = firm_settings(who.tenant_id)["min_n"]
@@ -110,7 +113,7 @@ def results(who: Identity, campaign_id: str) -> dict:
         weights = rules.mean_importance(counters)
         names = ["satisfaction_index", "servqual.weighted_gap"] + [
             f"servqual.{d}.{part}" for d in score_rules.DIMENSIONS for part in ("p", "e", "gap")]
-        computed = score_rules.scores(counters, min_n=min_n, weights=weights)
+        computed = score_rules.scores(counters, min_n=min_n, weights=weights, items=campaign.items_per_dimension)
         return {"responses": counters.get("idx_n", 0), "importance": weights,
                 **{name: computed[name].as_dict() for name in names}}
 

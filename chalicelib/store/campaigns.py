@@ -1,6 +1,6 @@
 """Campaign storage.
 
-    TENANT#<tid>  CAMPAIGN#<id>                          the campaign
+    TENANT#<tid>  CAMPAIGN#<id>                          the campaign (its form: short or full)
     TENANT#<tid>  CAMPAIGN_ANSWER#<id>#<pid>#<bid>#<unit>  that unit has answered (once)
 
 An answer is one transaction: the unit's mark (only if absent) and the campaign's counters
@@ -27,13 +27,14 @@ def campaign_sk(campaign_id: str) -> str:
 
 def _campaign(item: CampaignItem) -> Campaign:
     return Campaign(item.campaign_id, item.name, tuple(item.property_ids or ()), bool(item.expectations),
-                    bool(item.importance), date.fromisoformat(item.opens_on), date.fromisoformat(item.closes_on))
+                    bool(item.importance), date.fromisoformat(item.opens_on), date.fromisoformat(item.closes_on),
+                    item.form or "short")  # campaigns started before the full form are short
 
 
 def create(tenant_id: str, campaign: Campaign, now: datetime) -> None:
     CampaignItem(tenant_pk(tenant_id), campaign_sk(campaign.id), campaign_id=campaign.id, name=campaign.name,
                  property_ids=list(campaign.property_ids), expectations=campaign.expectations,
-                 importance=campaign.importance, opens_on=campaign.opens_on.isoformat(),
+                 importance=campaign.importance, form=campaign.form, opens_on=campaign.opens_on.isoformat(),
                  closes_on=campaign.closes_on.isoformat(), created_at=now).save(condition=CampaignItem.pk.does_not_exist())
 
 

@@ -276,6 +276,7 @@ class CampaignItem(Item, discriminator="campaign"):
     property_ids = ListAttribute(of=UnicodeAttribute, default=list)
     expectations = BooleanAttribute(default=False)
     importance = BooleanAttribute(default=True)
+    form = UnicodeAttribute(default="short")  # the SERVQUAL questionnaire: short | full (22 items)
     opens_on = UnicodeAttribute()
     closes_on = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()

@@ -130,3 +130,49 @@ def test_a_household_answers_a_campaign_from_its_qr_link(phone, browser, base_ur
     reader.goto(f"{base_url}/c/{zh_firm.slug}/{made['id']}?lang=en")
     assert_no_blocking_violations(Axe(), reader, "the campaign questionnaire")
     context.close()
+
+
+def test_a_household_answers_the_full_22_item_questionnaire(phone, browser, base_url, zh_firm):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.api.test_campaigns import campaign
+    made = campaign(zh_firm, form="full")
+    address = f"{base_url}/c/{zh_firm.slug}/{made['id']}"
+    page = phone
+    page.goto(address)
+    assert page.locator("script").count() == 0
+    assert page.locator("fieldset[id^='item-']").count() == 22 and page.locator("h2[id^='dimension-']").count() == 5
+    assert page.locator("#item-2 > legend").inner_text() == "2. 小区设施维护良好"
+    assert page.locator("#dimension-reliability + fieldset > legend").inner_text().startswith("5. ")
+    shot(page, "campaign-zh-full-form")
+    page.select_option("#place", f"{zh_firm.property_id}:{zh_firm.building_id}")
+    page.fill("#unit", "1203")
+    for i in range(1, 23):
+        page.check(f"#e_{i}-7")
+        if i != 12:  # item 12's perception left out
+            page.check(f"#p_{i}-6")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.click("#send-campaign")
+    assert posted.value.status == 422
+    assert page.locator(".error").count() == 1
+    assert page.locator("#p_12-error").inner_text().endswith("请选择 1 到 7 的数字")
+    assert (page.locator("#error-summary a[href='#p_12']").inner_text()
+            == "12. 工作人员总是乐于帮助业主（我们的物业公司）：请选择 1 到 7 的数字")
+    assert page.locator("#p_11-6").is_checked() and page.locator("#e_12-7").is_checked()  # what was chosen is kept
+    page.check("#p_12-6")
+    page.click("#send-campaign")
+    page.wait_for_url(re.compile(rf".*/c/{zh_firm.slug}/{made['id']}\?thanks=1&lang=zh-CN$"), timeout=WAIT_MS)
+    assert page.locator("#outcome").inner_text() == "感谢您填写问卷"
+    firm_scores = body(zh_firm.call("GET", f"/api/campaigns/{made['id']}/results"))["firm"]
+    assert firm_scores["servqual.responsiveness.p"]["value"] == 6.0
+    assert firm_scores["servqual.responsiveness.gap"]["value"] == -1.0
+
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN",
+                                  extra_http_headers={"Accept-Language": "zh-CN"})
+    reader = context.new_page()
+    reader.goto(address)
+    with reader.expect_response(lambda r: r.request.method == "POST") as posted:
+        reader.click("#send-campaign")  # nothing chosen: an error beside every item
+    assert posted.value.status == 422 and reader.locator("#e_22-error").count() == 1
+    assert_no_blocking_violations(Axe(), reader, "the full questionnaire with its errors")
+    context.close()
