@@ -37,7 +37,7 @@ bench: $(STAMP)
 
 ## synth: the CloudFormation template for AWS (infra/cdk.out/)
 synth: $(STAMP)
-	$(BIN)/python infra/synth.py
+	$(BIN)/python infra/synth.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) infra/cdk.out .pytest_cache

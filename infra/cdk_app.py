@@ -3,7 +3,9 @@
 Named ``cdk_app.py``, not ``app.py``, so that it can never shadow the Chalice ``app.py`` at the
 repo root: ``chalice package`` (run by ``chalice.cdk.Chalice``) imports a module called ``app``.
 
-Context: ``-c stack_name=PropDesk-prod`` deploys a second, independent copy.
+Context: ``-c stack_name=PropDesk-prod`` deploys a second, independent copy;
+``-c domain_name=desk.example.com -c certificate_arn=arn:aws:acm:...`` serves it at the root
+of the firm-facing domain (the pages need that; see ``PropDeskStack._custom_domain``).
 """
 
 from __future__ import annotations
@@ -86,15 +88,20 @@ def stage_source(into: Path) -> Path:
     return into
 
 
-def build_app(outdir: str | Path | None = None, stack_name: str | None = None) -> cdk.App:
+def build_app(outdir: str | Path | None = None, stack_name: str | None = None,
+              context: dict[str, str] | None = None) -> cdk.App:
     """The CDK app with the PropDesk stack (call inside ``isolated_build()``, whose working
-    directory is a temporary one: the staged source goes there)."""
+    directory is a temporary one: the staged source goes there). ``context`` adds to what
+    ``cdk -c key=value`` gives."""
     outdir = outdir or os.environ.get("CDK_OUTDIR")  # set by the cdk CLI
-    app = cdk.App(outdir=str(Path(outdir).resolve())) if outdir else cdk.App()
+    kwargs: dict = {"context": context} if context else {}
+    app = cdk.App(outdir=str(Path(outdir).resolve()), **kwargs) if outdir else cdk.App(**kwargs)
     stack_name = stack_name or app.node.try_get_context("stack_name") or DEFAULT_STACK_NAME
     PropDeskStack(
         app, stack_name,
         source_dir=stage_source(Path(os.getcwd()) / "source"),
+        domain_name=app.node.try_get_context("domain_name"),
+        certificate_arn=app.node.try_get_context("certificate_arn"),
         description="PropDesk: multi-tenant service desk (Chalice API, DynamoDB, Cognito)",
     )
     return app

@@ -26,6 +26,7 @@ from aws_cdk import (
     RemovalPolicy,
     Stack,
 )
+from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_cognito as cognito
@@ -126,8 +127,11 @@ class ChaliceApp(Chalice):
 
 class PropDeskStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, source_dir: Path = REPO_ROOT,
-                 **kwargs: Any) -> None:
+                 domain_name: str | None = None, certificate_arn: str | None = None, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        if bool(domain_name) != bool(certificate_arn):
+            raise ValueError("give both domain_name and certificate_arn (an ACM certificate in this region), or neither")
+        self.domain_name = domain_name
 
         self.table = self._table()
         self.photos = self._photo_bucket()
@@ -187,6 +191,8 @@ class PropDeskStack(Stack):
                 "POWERTOOLS_SERVICE_NAME": "propdesk",
                 "POWERTOOLS_METRICS_NAMESPACE": "PropDesk",
                 "POWERTOOLS_LOG_LEVEL": "INFO",
+                # links in pages, posters and messages: the firm-facing domain when there is one
+                **({"PROPDESK_PUBLIC_BASE_URL": f"https://{domain_name}"} if domain_name else {}),
             },
         }
         self.chalice = ChaliceApp(self, "Api", source_dir=str(source_dir), stage_config=stage_config)
@@ -205,6 +211,8 @@ class PropDeskStack(Stack):
 
         self.api_url = f"https://{self.rest_api.ref}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{self.api_stage_name}/"
         CfnOutput(self, "ApiUrl", value=self.api_url, description="Base URL of the PropDesk API")
+        if domain_name and certificate_arn:
+            self._custom_domain(domain_name, certificate_arn)
         CfnOutput(self, "TableName", value=self.table.table_name)
         CfnOutput(self, "PhotoBucket", value=self.photos.bucket_name)
         CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
@@ -325,6 +333,24 @@ class PropDeskStack(Stack):
             responses[response_type] = response
         # SAM writes these into the API definition, so they are part of every deployment.
         api.add_property_override("GatewayResponses", responses)
+
+    def _custom_domain(self, domain_name: str, certificate_arn: str) -> None:
+        """The pages (residents' and the console) link with absolute paths and set their
+        cookies on ``/console``: they are served at the root of a host. A regional custom
+        domain maps the API's stage to that root (the execute-api URL keeps its ``/api/``
+        stage prefix and suits the JSON API only). Point a CNAME at ``DomainTarget``."""
+        domain = apigateway.CfnDomainName(
+            self, "Domain", domain_name=domain_name, regional_certificate_arn=certificate_arn,
+            endpoint_configuration=apigateway.CfnDomainName.EndpointConfigurationProperty(types=["REGIONAL"]),
+            security_policy="TLS_1_2")
+        mapping = apigateway.CfnBasePathMapping(self, "RootMapping", domain_name=domain.ref,
+                                                rest_api_id=self.rest_api.ref, stage=self.api_stage_name)
+        # the stage is made by the SAM transform from RestAPI: wait for it by its generated id
+        mapping.add_override("DependsOn", [f"RestAPI{self.api_stage_name}Stage"])
+        CfnOutput(self, "SiteUrl", value=f"https://{domain_name}/",
+                  description="Where residents and staff open PropDesk (/r/<slug>, /console)")
+        CfnOutput(self, "DomainTarget", value=domain.attr_regional_domain_name,
+                  description="Point the domain's CNAME (or alias) record here")
 
     def _functions(self) -> list[CfnResource]:
         """Every function of the Chalice app, whatever the app defines today."""

@@ -54,6 +54,10 @@ CFN_LINT_FAILING_BITS = 1 | 2 | 4
 
 # -- fixtures ----------------------------------------------------------------------------
 
+# The synth serves the stack at the root of a firm-facing domain, as a deployment for real use would.
+DOMAIN = "desk.example.com"
+CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
+
 
 @pytest.fixture(scope="session")
 def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -62,7 +66,8 @@ def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
     proc = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "infra" / "synth.py"), "--outdir", str(outdir)],
+        [sys.executable, str(REPO_ROOT / "infra" / "synth.py"), "--outdir", str(outdir),
+         "-c", f"domain_name={DOMAIN}", "-c", f"certificate_arn={CERTIFICATE}"],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     if proc.returncode != 0:
@@ -425,6 +430,9 @@ def test_the_lambda_package_carries_the_app_and_the_standards_templates(synth_di
     assert zips, "no deployment package in the cloud assembly"
     names = set(zipfile.ZipFile(max(zips, key=lambda p: p.stat().st_size)).namelist())
     assert "app.py" in names and "chalicelib/api/http.py" in names
+    # the pages render from these at run time: the residents' and the console's templates, catalogues, CSS
+    assert {"chalicelib/web/templates/form.html", "chalicelib/web/templates/console/queue.html",
+            "chalicelib/web/i18n/zh_CN/LC_MESSAGES/console_work.po", "chalicelib/web/static/console.css"} <= names
     assert {"chalicelib/_bundled/templates/prc-residential.yaml",
             "chalicelib/_bundled/templates/uk-social-housing.yaml"} <= names
     assert not any(n.startswith(("tests/", "infra/", "bench/")) for n in names)
@@ -440,3 +448,23 @@ def test_the_photo_bucket_is_private_encrypted_and_forgets_unconfirmed_uploads(r
     rules = props["LifecycleConfiguration"]["Rules"]
     assert [(r["Prefix"], r["ExpirationInDays"]) for r in rules] == [("incoming/", 1)]
     assert bucket["DeletionPolicy"] == "Retain"
+
+
+def test_pages_are_served_at_the_root_of_the_firm_facing_domain(template: dict[str, Any],
+                                                                 resources: dict[str, dict[str, Any]],
+                                                                 functions: dict[str, dict[str, Any]]) -> None:
+    """Pages link with absolute paths and the console's cookies live on /console: the stage is
+    mapped to the domain's root (no base path), and links are made with that domain."""
+    domain_id, domain = the_one(resources, "AWS::ApiGateway::DomainName")
+    assert domain["Properties"]["DomainName"] == DOMAIN
+    assert domain["Properties"]["RegionalCertificateArn"] == CERTIFICATE
+    assert domain["Properties"]["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+    _, mapping = the_one(resources, "AWS::ApiGateway::BasePathMapping")
+    assert "BasePath" not in mapping["Properties"]
+    assert mapping["Properties"]["RestApiId"] == {"Ref": "RestAPI"}
+    assert mapping["Properties"]["Stage"] == resources["RestAPI"]["Properties"]["StageName"]
+    assert mapping["Properties"]["DomainName"] == {"Ref": domain_id}
+    for name, fn in functions.items():
+        variables = fn["Properties"].get("Environment", {}).get("Variables", {})
+        assert variables.get("PROPDESK_PUBLIC_BASE_URL") == f"https://{DOMAIN}", name
+    assert template["Outputs"]["SiteUrl"]["Value"] == f"https://{DOMAIN}/"
