@@ -123,10 +123,15 @@ def scorecard(call: Call, slug: str) -> Response:
         return pages.not_found_page(call)  # not published: no hint that it exists
     web = pages._web()
     lang = pages.language(call, found.locale)
+    html = web.render("scorecard.html", lang, **page_context(found, slug.lower(), lang, web))
+    return pages.page(200, html, **{"Cache-Control": "public, max-age=3600"})
+
+
+def page_context(found, slug: str, lang: str, web) -> dict:
+    """What scorecard.html shows for a firm's published profile (the console's preview too)."""
     published = list(found.survey.get("publish_properties") or [])
     sections = [_section(kind, found.scorecard[kind], published, lang, web)
                 for kind in ("month", "quarter") if (found.scorecard or {}).get(kind)]
-    html = web.render("scorecard.html", lang, firm=found.name, slug=slug.lower(), sections=sections,
-                      min_n=found.survey.get("min_n") or 5, other_lang="en" if lang == "zh-CN" else "zh-CN",
-                      title=web.gettext(lang, "Our service scorecard") + " · " + found.name)
-    return pages.page(200, html, **{"Cache-Control": "public, max-age=3600"})
+    return {"firm": found.name, "slug": slug, "sections": sections, "min_n": found.survey.get("min_n") or 5,
+            "other_lang": "en" if lang == "zh-CN" else "zh-CN",
+            "title": web.gettext(lang, "Our service scorecard") + " · " + found.name}

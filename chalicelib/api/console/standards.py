@@ -273,11 +273,7 @@ def _preview(page: Page, found: Any, slug: str):
 
     from .. import scorecard as public
     web = _web()
-    published = list(found.survey.get("publish_properties") or [])
-    sections = [public._section(kind, found.scorecard[kind], published, page.lang, web)
-                for kind in ("month", "quarter") if (found.scorecard or {}).get(kind)]
-    context = {"firm": found.name, "slug": slug, "sections": sections, "min_n": found.survey.get("min_n") or 5,
-               "other_lang": "en" if page.lang == "zh-CN" else "zh-CN", "title": found.name}
+    context = public.page_context(found, slug, page.lang, web)
     template = web.environment(page.lang).get_template("scorecard.html")
     macros = template.make_module(context)  # the template's own `show` macro, for its main block
     return Markup("".join(template.blocks["main"](template.new_context({**context, "show": macros.show}))))
