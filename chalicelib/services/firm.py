@@ -31,8 +31,7 @@ def replace_standards(who: Identity, body: object, if_match: str | None, *, now:
         raise InvalidInput("Send {\"standards\": {...}}.", {"standards": "is required (the whole document)"})
     document = normalize(body["standards"])
     check_document(document)
-    tenant = store.get_tenant(who.tenant_id)
-    current, version = store.get_standards(who.tenant_id)
+    tenant, current, version = store.get_tenant_and_standards(who.tenant_id)  # one BatchGetItem
     if version != expected:
         from ..domain.errors import Conflict
         raise Conflict("Someone else changed the standards first. Reload them and try again.",

@@ -25,15 +25,12 @@ _settings: dict[str, tuple[float, dict]] = {}
 
 
 def firm_settings(tenant_id: str) -> dict:
-    """Time zone, minimum n and weights: read once a minute per process (two GetItems)."""
+    """Time zone, minimum n and weights: read once a minute per process (one BatchGetItem;
+    a firm without standards uses the defaults)."""
     cached = _settings.get(tenant_id)
     if cached and cached[0] > time.monotonic():
         return cached[1]
-    tenant = tenant_store.get_tenant(tenant_id)
-    try:
-        document, _ = tenant_store.get_standards(tenant_id)
-    except NotFound:  # a firm without standards uses the defaults
-        document = {}
+    tenant, document, _ = tenant_store.get_tenant_and_standards(tenant_id)
     survey = survey_settings(document)
     value = {"time_zone": tenant.time_zone, "min_n": survey["min_n"], "weights": survey["weights"],
              "publish": survey["publish"], "name": tenant.name, "locale": tenant.locale, "slug": tenant.slug}

@@ -177,6 +177,23 @@ def take_ticket_number(tenant_id: str) -> IntakeProfile:
     return profile
 
 
+def get_tenant_and_standards(tenant_id: str) -> tuple[Tenant, dict, int]:
+    """The firm and its standards (document, version) in one BatchGetItem. A firm without
+    standards yet answers ({}, 0) for them; an unknown firm raises NotFound."""
+    from .models import Item
+    pk = tenant_pk(tenant_id)
+    tenant, document, version = None, {}, 0
+    for item in Item.batch_get([(pk, "META"), (pk, "STANDARDS")], consistent_read=True):
+        if isinstance(item, TenantItem):
+            tenant = Tenant(item.tenant_id, item.name, item.slug, item.locale, item.time_zone, item.template,
+                            item.created_at)
+        elif isinstance(item, StandardsItem):
+            document, version = _plain(item.document), int(item.version)
+    if tenant is None:
+        raise NotFound("No such firm.")
+    return tenant, document, version
+
+
 def standards_document(item: StandardsItem) -> dict:
     """A standards item read elsewhere (e.g. in a batch with other items) as a plain dict."""
     return _plain(item.document)
