@@ -42,11 +42,6 @@ class UploadForm:
     url: str
     fields: dict[str, str]
 
-    @property
-    def origin(self) -> str:
-        parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.netloc}"
-
 
 def upload_form(key: str, *, max_bytes: int, redirect: str | None = None) -> UploadForm:
     """A presigned POST for exactly ``key``, at most ``max_bytes``. With ``redirect`` S3

@@ -12,6 +12,7 @@ from ..domain.errors import InvalidInput, TransitionRefused
 from ..domain.identity import Identity
 from ..settings import settings
 from ..store import campaigns as store
+from ..store import registry as registry_store
 from ..store import scores as score_store
 from ..store import tenants as tenant_store
 from . import register_view
@@ -29,7 +30,7 @@ def create(who: Identity, body: object, *, now: datetime | None = None) -> dict:
     who.require_admin()
     now = now or datetime.now(timezone.utc)
     data = rules.CREATE.parse_body(body)
-    known = {p["id"] for p in register_view.register(who.tenant_id)}
+    known = {p.property_id for p in registry_store.list_properties(who.tenant_id)}
     unknown = [pid for pid in data["property_ids"] if pid not in known]
     if unknown:
         raise InvalidInput("Some properties are not yours.", {"property_ids": f"unknown: {', '.join(unknown)}"})
@@ -38,7 +39,7 @@ def create(who: Identity, body: object, *, now: datetime | None = None) -> dict:
                               date.fromisoformat(data["opens_on"]), date.fromisoformat(data["closes_on"]),
                               data.get("form") or "short")
     store.create(who.tenant_id, campaign, now)
-    slug = tenant_store.get_tenant(who.tenant_id).slug
+    slug = firm_settings(who.tenant_id)["slug"]  # kept a minute per process
     return {**view(campaign), "link": link(slug, campaign.id),
             "poster": f"/api/campaigns/{campaign.id}/poster.svg"}
 
@@ -68,7 +69,7 @@ def form(slug: str, campaign_id: str, now: datetime | None = None) -> Form:
     now = now or datetime.now(timezone.utc)
     profile = tenant_store.intake_profile(slug, take_ticket_number=False)
     campaign = store.get(profile.tenant_id, campaign_id)
-    register = [p for p in register_view.register(profile.tenant_id) if p["id"] in campaign.property_ids]
+    register = [p for p in register_view.places(profile.tenant_id) if p["id"] in campaign.property_ids]
     return Form(campaign, campaign.state(now, profile.time_zone), profile.tenant_id,
                 {"name": profile.name, "locale": profile.locale, "time_zone": profile.time_zone}, register)
 

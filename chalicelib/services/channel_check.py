@@ -109,11 +109,10 @@ def send_test(who: Identity, channel_name: str, lang: str) -> dict:
     from ..domain.messages import render
     from ..store import tenants as store
 
-    standards, _ = store.get_standards(who.tenant_id)
+    tenant, standards, _ = store.get_tenant_and_standards(who.tenant_id)
     entry = _find(standards, channel_name or "")
     if entry is None:
         raise NotFound("No such channel in your escalation chain.")
-    tenant = store.get_tenant(who.tenant_id)
     message = render("test_message", lang, {"firm": tenant.name})
     view = describe(entry)
     try:

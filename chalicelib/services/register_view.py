@@ -21,23 +21,27 @@ def _names(standards: dict) -> dict:
     }
 
 
-def register(tenant_id: str) -> list[dict]:
-    """The tenant's register as a tree: three key queries (properties, buildings, units)."""
-    pk = tenant_pk(tenant_id)
+def places(tenant_id: str) -> list[dict]:
+    """The tenant's properties and their buildings as a tree, without units: two key queries."""
     properties = {p.property_id: {"id": p.property_id, "name": p.name, "address": p.address, "buildings": []}
                   for p in registry_store.list_properties(tenant_id)}
-    buildings: dict[str, dict] = {}
-    for item in BuildingItem.query(pk, BuildingItem.sk.startswith("BUILDING#")):
-        if item.property_id in properties:
-            b = {"id": item.building_id, "property_id": item.property_id, "name": item.name, "units": []}
-            buildings[item.building_id] = b
-            properties[item.property_id]["buildings"].append(b)
-    for item in UnitItem.query(pk, UnitItem.sk.startswith("UNIT#")):
-        if item.building_id in buildings:
-            buildings[item.building_id]["units"].append(item.code)
+    for b in registry_store.all_buildings(tenant_id):
+        if b.property_id in properties:
+            properties[b.property_id]["buildings"].append(
+                {"id": b.building_id, "property_id": b.property_id, "name": b.name, "units": []})
     tree = sorted(properties.values(), key=lambda p: p["name"])
     for p in tree:
         p["buildings"].sort(key=lambda b: b["name"])
+    return tree
+
+
+def register(tenant_id: str) -> list[dict]:
+    """The tenant's register as a tree with every building's units: three key queries."""
+    tree = places(tenant_id)
+    buildings = {b["id"]: b for p in tree for b in p["buildings"]}
+    for item in UnitItem.query(tenant_pk(tenant_id), UnitItem.sk.startswith("UNIT#")):
+        if item.building_id in buildings:
+            buildings[item.building_id]["units"].append(item.code)
     return tree
 
 
@@ -63,11 +67,7 @@ def tracking_context(token: str) -> dict:
     capability = tokens.read(token)
     if capability is None:  # track() already refused it; kept for type-checkers
         raise NotFound("No such tracking link.")
-    tenant = tenant_store.get_tenant(capability.tenant_id)
-    try:
-        standards, _ = tenant_store.get_standards(capability.tenant_id)
-    except NotFound:
-        standards = {}
+    tenant, standards, _ = tenant_store.get_tenant_and_standards(capability.tenant_id)  # one BatchGetItem
     from ..domain.standards import survey_settings
     return {"view": view, "name": tenant.name, "locale": tenant.locale, "time_zone": tenant.time_zone,
             "survey": survey_settings(standards), **_names(standards)}

@@ -71,7 +71,7 @@ def finalise_firm(slot: store.Slot, now: datetime) -> list[str]:
 
 
 def _names(tenant_id: str, standards: dict) -> dict:
-    register = register_view.register(tenant_id)
+    register = register_view.places(tenant_id)
     return {
         "properties": {p["id"]: p["name"] for p in register},
         "building_property": {b["id"]: p["id"] for p in register for b in p["buildings"]},

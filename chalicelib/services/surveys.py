@@ -116,7 +116,7 @@ def answer_by_tracking(token: str, body: object, now: datetime | None = None) ->
 
 def _record(tenant_id: str, found: store.SurveyContext, body: object, now: datetime, via: str,
             until: datetime | None) -> Form:
-    from .tickets import watch_for
+    from .tickets import watch_after
     settings_ = survey_settings(found.standards)
     questions = rules.Questions.from_settings(settings_)
     for attempt in range(2):  # a staff change landing in between: read again, once
@@ -126,7 +126,7 @@ def _record(tenant_id: str, found: store.SurveyContext, body: object, now: datet
             raise TransitionRefused(REFUSALS[state][0], {"survey": REFUSALS[state][1]})
         answer = rules.parse_answer(body if isinstance(body, dict) else {}, questions)
         after, event = rules.record(ticket, answer, questions, now, tokens.new_id(), via, until)
-        watch = watch_for(after, found.standards.get("escalation") or {}, found.firm, settings_)
+        watch = watch_after(after, found)
         try:
             ticket_store.record_event(tenant_id, ticket, after, event, watch=watch)
             return Form("answered", questions, after, found.firm, until)

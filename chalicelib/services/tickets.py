@@ -40,7 +40,8 @@ def watch_for(ticket: rules.Ticket, escalation: dict, firm: dict, survey: dict |
     return watch_store.watch_item(ticket.tenant_id, ticket, steps, recipients, info)
 
 
-def _watch(ticket: rules.Ticket, context):
+def watch_after(ticket: rules.Ticket, context):
+    """The escalation watch for a changed ticket, from the standards and firm read with it."""
     from ..domain.standards import survey_settings
     return watch_for(ticket, context.standards.get("escalation") or {}, context.firm,
                      survey_settings(context.standards))
@@ -231,7 +232,7 @@ def _resident_act(token: str, action: str, body: dict, now: datetime | None, wit
     try:
         after, event = rules.apply(ticket, action, payload, rules.RESIDENT, now, tokens.new_id())
         store.record_event(capability.tenant_id, ticket, after, event,
-                           watch=_watch(after, context))
+                           watch=watch_after(after, context))
     except (TransitionRefused, Conflict):
         current, events = store.get(capability.tenant_id, ticket.id)
         if _is_double_tap(action, payload, events, now):
@@ -301,7 +302,7 @@ def record_event(who: Identity, ticket_id: str, body: object, if_match: str | No
     after, event = rules.apply(ticket, action, payload, who.actor, now, tokens.new_id(),
                                assignee_name=assignee.name if assignee else None)
     store.record_event(who.tenant_id, ticket, after, event, assignee_must_be_active=assignee_sub,
-                       watch=_watch(after, context))
+                       watch=watch_after(after, context))
     return rules.staff_view(after, None) | {"event": {"id": event.id, "type": event.type}}
 
 
@@ -324,5 +325,5 @@ def change(who: Identity, ticket_id: str, body: object, if_match: str | None,
     after, event = rules.reclassify(ticket, standards, category=data.get("category"), urgency=data.get("urgency"),
                                     actor=who.actor, now=now, event_id=tokens.new_id())
     store.record_event(who.tenant_id, ticket, after, event,
-                       watch=_watch(after, context))
+                       watch=watch_after(after, context))
     return rules.staff_view(after, None)

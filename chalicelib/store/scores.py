@@ -79,17 +79,7 @@ def period(tenant_id: str, period_key: str, by: str | None = None) -> dict[tuple
 
 def periods(tenant_id: str, period_keys: Iterable[str], by: str, value: str) -> dict[str, dict[str, int]]:
     """One slice over several periods (a trend): ``{period: counters}``. One BatchGetItem."""
-    keys = list(dict.fromkeys(period_keys))
-    client = connection().client
-    request = {settings().table: {"Keys": [{"pk": {"S": scores_pk(tenant_id)}, "sk": {"S": score_sk(p, by, value)}}
-                                           for p in keys]}}
-    found: dict[str, dict[str, int]] = {p: {} for p in keys}
-    while request:
-        answer = client.batch_get_item(RequestItems=request)
-        for item in answer.get("Responses", {}).get(settings().table, []):
-            found[_slice(item["sk"]["S"])[0]] = _counters(item)
-        request = answer.get("UnprocessedKeys") or {}
-    return found
+    return periods_and_items(tenant_id, period_keys, by, value, ())[0]
 
 
 def periods_and_items(tenant_id: str, period_keys: Iterable[str], by: str, value: str,

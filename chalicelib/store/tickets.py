@@ -328,7 +328,7 @@ def get(tenant_id: str, ticket_id: str, *, with_events: bool = True) -> tuple[Ti
 # --- change ------------------------------------------------------------------------------
 
 def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
-                 assignee_must_be_active: str | None = None, watch=None, extra_puts: tuple = ()) -> None:
+                 assignee_must_be_active: str | None = None, watch=None) -> None:
     """Save the changed ticket and its event if nobody changed the ticket since ``before``.
 
     Raises Conflict on a stale version; InvalidInput if the assignee is not an active
@@ -341,8 +341,6 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
             tx.save(_to_event_item(tenant_id, after.id, event), condition=EventItem.pk.does_not_exist())
             if watch is not None:
                 tx.save(watch)
-            for item, condition in extra_puts:
-                tx.save(item, condition=condition)
             if assignee_must_be_active:
                 tx.condition_check(UserItem, pk, f"USER#{assignee_must_be_active}",
                                    condition=UserItem.pk.exists() & (UserItem.active == True))  # noqa: E712
