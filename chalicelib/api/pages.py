@@ -16,6 +16,8 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..domain.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, RateLimited, TransitionRefused
+from ..domain.photos import MAX_PER_TICKET
+from ..domain.surveys import SERVQUAL_ITEMS
 from ..observability import metrics
 from . import http
 from .http import SECURITY_HEADERS, Call, endpoint, lazy, site_url
@@ -352,14 +354,14 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
             "open" if until and datetime.now(timezone.utc) <= datetime.fromisoformat(until.replace("Z", "+00:00"))
             else "expired")
         survey = {"state": state, "questions": Questions.from_settings(context["survey"])}
-    upload, origin = None, ""
-    if view.get("photos") or photo_service.can_add(view):
+    upload, origin, can_add = None, "", photo_service.can_add(view)
+    if view.get("photos") or can_add:
         origin = photo_service.bucket_origin()
-    if photo_service.can_add(view):
+    if can_add:
         upload = photo_service.upload_form(token, redirect=f"{site_url(call)}/t/{token}/photos/added?lang={lang}")
     html = web.render(
         "track.html", lang, firm=context["name"], view=view, timeline=timeline, time_zone=tz,
-        upload=upload, max_photos=MAX_PHOTOS, survey=survey, **survey_texts(),
+        upload=upload, max_photos=MAX_PER_TICKET, survey=survey, **survey_texts(),
         category=web.localized(category["name"], lang, view["category"]) if category else view["category"],
         urgency=web.localized(urgency["name"], lang, view["urgency"]) if urgency else view["urgency"],
         status=web.gettext(lang, STATUS_LABELS.get(view["status"], view["status"])),
@@ -384,12 +386,10 @@ RATING_LABELS = {5: "Very satisfied", 4: "Satisfied", 3: "Neither satisfied nor 
 # Survey field → message (English msgids) when it is missing or not valid.
 SURVEY_MESSAGES = {"rating": "Choose a rating from 1 to 5", "nps": "Choose a number from 0 to 10",
                    "fixed_first_visit": "Choose yes or no", "comment": "Keep your comment under 2000 characters"}
-SURVEY_FIELDS = ("rating", "fixed_first_visit", "nps", "comment", "sq_tangibles", "sq_reliability",
-                 "sq_responsiveness", "sq_assurance", "sq_empathy")
+SURVEY_FIELDS = ("rating", "fixed_first_visit", "nps", "comment", *(f"sq_{d}" for d in SERVQUAL_ITEMS))
 
 
 def survey_texts() -> dict:
-    from ..domain.surveys import SERVQUAL_ITEMS
     return {"rating_labels": RATING_LABELS, "servqual_items": SERVQUAL_ITEMS, "survey_fields": SURVEY_FIELDS}
 
 
@@ -457,7 +457,6 @@ def survey_post(call: Call, token: str, data: dict, *, via_tracking: bool) -> Re
 
 # --- photos ------------------------------------------------------------------------------------
 
-MAX_PHOTOS = 5
 # What the page says beside the upload field when a photo is refused (English msgids).
 PHOTO_MESSAGES = {
     "not_photo": "Choose a photo: JPEG, PNG, HEIC or WebP",
@@ -495,7 +494,12 @@ def photo_added(call: Call, token: str, key: str) -> Response:
           responses={200: "text/css"})
 def stylesheet(call: Call) -> Response:
     web = _web()
-    return Response(body=web.stylesheet(), status_code=200, headers={
+    return css_response(call, web.stylesheet(), web.stylesheet_version())
+
+
+def css_response(call: Call, text: str, version: str) -> Response:
+    """A stylesheet, cached for good when asked for by its current version (?v=)."""
+    return Response(body=text, status_code=200, headers={
         **SECURITY_HEADERS, "Content-Type": "text/css; charset=utf-8",
-        "Cache-Control": "public, max-age=31536000, immutable" if call.query.get("v") == web.stylesheet_version()
+        "Cache-Control": "public, max-age=31536000, immutable" if call.query.get("v") == version
         else "public, max-age=300"})

@@ -7,6 +7,7 @@ from chalice import Blueprint
 from ..domain import tickets as ticket_rules
 from ..domain.errors import TransitionRefused
 from ..domain.fields import Email, Shape, Text
+from ..domain.surveys import COMMENT_MAX, SERVQUAL_ITEMS
 from ..observability import metrics
 from ..domain.tenants import signup_shape
 from ..services import templates
@@ -175,11 +176,11 @@ def photo_confirm(call: Call, token: str):
 survey_service = lazy("chalicelib.services.surveys")
 SURVEY_ANSWER = Shape(fields={
     "rating": Text(max_len=2, description="1-5 (required)"),
-    "comment": Text(required=False, max_len=2000),
+    "comment": Text(required=False, max_len=COMMENT_MAX),
     "nps": Text(required=False, max_len=2, description="0-10, when the firm asks it"),
     "fixed_first_visit": Text(required=False, max_len=3, description="yes | no, when the firm asks it"),
     **{f"sq_{d}": Text(required=False, max_len=1, description=f"SERVQUAL {d}, 1-5, when the firm asks it")
-       for d in ("tangibles", "reliability", "responsiveness", "assurance", "empathy")},
+       for d in SERVQUAL_ITEMS},
 })
 SURVEY_STATUS = {"answered": 409, "expired": 410, "not_open": 409}
 

@@ -27,7 +27,8 @@ def trend(call: Call) -> dict:
     return service.trend(call.who, call.query)
 
 
-def _csv(name: str, text: str) -> Response:
+def csv_download(name: str, text: str) -> Response:
+    """A CSV file as a download (the console's export pages answer with it too)."""
     return Response(body=text, status_code=200, headers={
         **SECURITY_HEADERS, "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
@@ -36,14 +37,14 @@ def _csv(name: str, text: str) -> Response:
 @endpoint(bp, "/api/exports/scores.csv", "GET", summary="A period's scores as CSV (UTF-8 with BOM, for Excel)",
           tags=["scores"], query=QUERY, responses={200: "text/csv"})
 def scores_csv(call: Call) -> Response:
-    return _csv(*exports.scores_csv(call.who, call.query))
+    return csv_download(*exports.scores_csv(call.who, call.query))
 
 
 @endpoint(bp, "/api/exports/tickets.csv", "GET",
           summary="Open tickets and those finished in a period, as CSV (UTF-8 with BOM; times with the firm's offset)",
           tags=["scores"], query=QUERY, responses={200: "text/csv"})
 def tickets_csv(call: Call) -> Response:
-    return _csv(*exports.tickets_csv(call.who, call.query))
+    return csv_download(*exports.tickets_csv(call.who, call.query))
 
 
 @endpoint(bp, "/api/reports/{period}", "GET",

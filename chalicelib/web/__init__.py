@@ -24,14 +24,15 @@ BABEL_LOCALE = {"zh-CN": "zh_Hans_CN", "en": "en"}
 # --- catalogues --------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)
-def catalogue(lang: str) -> dict[str, str]:
+def catalogue(lang: str, console: bool = False) -> dict[str, str]:
+    """messages.po (residents' pages); for the console also one console_<area>.po per area,
+    so a resident's first page parses only its own catalogue."""
     if lang == "en":
         return {}
     from babel.messages.pofile import read_po
     folder = HERE / "i18n" / lang.replace("-", "_") / "LC_MESSAGES"
     messages: dict[str, str] = {}
-    # messages.po (residents' pages) plus one console_<area>.po per console area
-    for path in sorted(folder.glob("*.po")):
+    for path in sorted(folder.glob("*.po") if console else [folder / "messages.po"]):
         with path.open("rb") as fh:
             catalog = read_po(fh, locale=lang.replace("-", "_"))
         messages.update({m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string})
@@ -41,8 +42,8 @@ def catalogue(lang: str) -> dict[str, str]:
 class Translations:
     """The gettext interface jinja2's i18n extension wants, over a plain dict."""
 
-    def __init__(self, lang: str) -> None:
-        self.messages = catalogue(lang)
+    def __init__(self, lang: str, console: bool = False) -> None:
+        self.messages = catalogue(lang, console)
 
     def gettext(self, message: str) -> str:
         return self.messages.get(message) or message
@@ -51,8 +52,8 @@ class Translations:
         return self.gettext(singular if n == 1 else plural)
 
 
-def gettext(lang: str, message: str) -> str:
-    return catalogue(lang).get(message) or message
+def gettext(lang: str, message: str, console: bool = False) -> str:
+    return catalogue(lang, console).get(message) or message
 
 
 # --- language ----------------------------------------------------------------------------
@@ -145,7 +146,7 @@ def console_stylesheet_version() -> str:
 # --- rendering ---------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)
-def environment(lang: str):
+def environment(lang: str, console: bool = False):
     import jinja2
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
@@ -153,11 +154,13 @@ def environment(lang: str):
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True, lstrip_blocks=True,
     )
-    env.install_gettext_translations(Translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(lang=lang, css_version=stylesheet_version(), localized=localized,
-                       console_css_version=console_stylesheet_version())
+    env.install_gettext_translations(Translations(lang, console), newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(lang=lang, css_version=stylesheet_version(), localized=localized)
+    if console:
+        env.globals["console_css_version"] = console_stylesheet_version()
     return env
 
 
 def render(template: str, lang: str, **context: Any) -> str:
-    return environment(lang).get_template(template).render(**context)
+    """Console templates (console/...) render with the console's catalogues and stylesheet."""
+    return environment(lang, template.startswith("console/")).get_template(template).render(**context)

@@ -19,7 +19,8 @@ from chalice import Blueprint, Response
 
 from ...domain import scores as rules
 from ...domain.errors import InvalidInput, NotFound
-from ..http import SECURITY_HEADERS, lazy
+from ..http import lazy
+from ..scores import csv_download
 from ..scorecard import LABELS
 from .session import Page, console_page, message_page
 
@@ -348,9 +349,7 @@ def _csv_params(page: Page, *names: str) -> dict:
 
 
 def _csv(page: Page, name: str, text: str) -> Response:
-    return page.answer(Response(body=text, status_code=200, headers={
-        **SECURITY_HEADERS, "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"}))
+    return page.answer(csv_download(name, text))
 
 
 @console_page(bp, "/console/exports/tickets.csv")

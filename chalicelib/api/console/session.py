@@ -25,15 +25,12 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from chalice import Blueprint, Response
 
-from ...domain.errors import (Conflict, DomainError, Forbidden, InvalidInput, MalformedRequest, NotFound,
-                              PayloadTooLarge, TransitionRefused, Unauthorized)
+from ...domain.errors import DomainError, Forbidden, MalformedRequest, NotFound, PayloadTooLarge, Unauthorized
 from ...domain.identity import Identity
 from ...observability import logger, metrics, request_scope
 from ..http import SECURITY_HEADERS, Call, site_url
+from ..pages import CSP, HTML  # the residents' pages' policy: no script, nothing framed
 
-HTML = "text/html; charset=utf-8"
-CSP = ("default-src 'none'; img-src 'self' data:; style-src 'self'; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
 # Referrer only to ourselves (console URLs name tickets): with no-referrer at all, browsers
 # send "Origin: null" on our own form posts and the origin check could not tell.
 PAGE_HEADERS = {**SECURITY_HEADERS, "Referrer-Policy": "same-origin", "Content-Type": HTML, "Content-Security-Policy": CSP,
@@ -184,7 +181,7 @@ class Page:
         return self.call.raw.context.get("path") or ""
 
     def t(self, message: str) -> str:
-        return _web().gettext(self.lang, message)
+        return _web().gettext(self.lang, message, console=True)
 
     def value(self, name: str) -> str:
         """One form field as text ('' when absent; the first of repeated values)."""
@@ -327,7 +324,7 @@ def _run(page: Page, fn: Callable, params: dict, signed_in: bool, admin: bool, m
         return message_page(page, 403, "Only admins can open this page", "Ask an admin of your firm.")
     except Unauthorized:
         return page.redirect("/console/signin")
-    except (InvalidInput, Conflict, TransitionRefused, MalformedRequest, PayloadTooLarge, DomainError) as error:
+    except DomainError as error:
         # handlers catch the refusals they can show beside a field; the rest lands here
         logger.info("request refused", extra={"status": error.status, "code": error.code,
                                               "fields": sorted(error.fields)})

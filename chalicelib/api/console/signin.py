@@ -11,7 +11,7 @@ from chalice import Blueprint, Response
 from ...domain.errors import Conflict, InvalidInput, RateLimited, Unauthorized
 from ...domain.fields import Email, Shape, Text
 from ...settings import settings
-from ..http import SECURITY_HEADERS, lazy
+from ..http import Call, endpoint, lazy
 from .session import (ID_COOKIE, PRE_COOKIE, REFRESH_COOKIE, Page, clear_cookie, console_page, field_errors,
                       safe_next, session_cookies)
 
@@ -49,13 +49,13 @@ def home(page: Page) -> Response:
     return page.redirect("/console/queue")
 
 
-@console_page(bp, "/console/console.css", signed_in=False)
-def stylesheet(page: Page) -> Response:
+@endpoint(bp, "/console/console.css", "GET", auth=False, summary="The console's stylesheet (cacheable)",
+          tags=["console"], responses={200: "text/css"})
+def stylesheet(call: Call) -> Response:
+    """A plain route, not a console page: fetching CSS reads no session."""
     from ... import web
-    return Response(body=web.console_stylesheet(), status_code=200, headers={
-        **SECURITY_HEADERS, "Content-Type": "text/css; charset=utf-8",
-        "Cache-Control": "public, max-age=31536000, immutable"
-        if page.query.get("v") == web.console_stylesheet_version() else "public, max-age=300"})
+    from ..pages import css_response
+    return css_response(call, web.console_stylesheet(), web.console_stylesheet_version())
 
 
 # --- sign in -------------------------------------------------------------------------------

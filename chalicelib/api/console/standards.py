@@ -101,8 +101,8 @@ def _names(document: dict, lang: str) -> tuple[list[tuple[str, str]], list[tuple
         entries = [e for e in document.get(kind) or [] if isinstance(e, dict) and isinstance(e.get("key"), str)]
         return [("*", everything)] + [(e["key"], web.localized(e.get("name"), lang, e["key"])) for e in entries]
 
-    return (named("categories", web.gettext(lang, "All categories")),
-            named("priorities", web.gettext(lang, "Any priority")))
+    return (named("categories", web.gettext(lang, "All categories", console=True)),
+            named("priorities", web.gettext(lang, "Any priority", console=True)))
 
 
 def _labels(page: Page, categories: list, priorities: list, values: dict) -> dict[str, str]:
