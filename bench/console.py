@@ -96,8 +96,7 @@ def _measure() -> dict[str, Any]:
     from bench.dynamo_calls import CallCounter
     from chalicelib.services import scores as score_service
     from infra.local.gateway import PropDeskLocalGateway
-    from tests.console.conftest import Session
-    from tests.support import PASSWORD
+    from tests.console.conftest import Session, sign_in
 
     counted: dict[str, dict] = {}
     counter = CallCounter()
@@ -127,10 +126,7 @@ def _measure() -> dict[str, Any]:
             context = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
             page = context.new_page()
             page.set_default_timeout(15_000)
-            page.goto(f"{base}/console/signin")
-            page.fill("#email", firm.admin_email)
-            page.fill("#password", PASSWORD)
-            page.click("button.primary")
+            sign_in(page, base, firm.admin_email)
             page.wait_for_load_state("load")
             for path, url in pages:
                 fresh = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN",

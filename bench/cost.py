@@ -46,7 +46,7 @@ PRICES = {
 }
 
 
-def model(routes: dict[str, dict], sweep: dict | None = None) -> dict[str, Any]:
+def model(routes: dict[str, dict]) -> dict[str, Any]:
     rows, reads, writes, requests = [], 0.0, 0.0, 0.0
     for what, (label, times) in PROFILE.items():
         route = routes.get(label)

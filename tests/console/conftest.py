@@ -11,17 +11,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.pages.conftest import SHOTS, WAIT_MS, base_url, browser, shot  # noqa: F401 — shared fixtures
-from tests.pages.test_accessibility import BLOCKING, assert_no_blocking_violations  # noqa: F401
+from tests.pages.conftest import WAIT_MS, base_url, browser, shot  # noqa: F401 — shared fixtures
+from tests.pages.test_accessibility import assert_no_blocking_violations, axe  # noqa: F401 — shared fixture
 from tests.support import PASSWORD
 
 FORM = "application/x-www-form-urlencoded"
-
-
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-    return Axe()
 
 
 @pytest.fixture
