@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                  f"| {large['items_read_per_read']:g} | {large['attributes_read_per_read']:g} |\n\n"
                  f"- dashboard_ratio_100k_1k = {dashboard['ratio']} (target ≤ 1.2) — "
                  f"{'PASS' if dashboard['ok'] else 'FAIL'}; moto's main-table Query patched to read only the "
-                 "queried partition, as DynamoDB does (bench/dashboard.py)\n")
+                 "sort-key range asked for, as DynamoDB does (bench/dashboard.py)\n")
     cost = None
     if dynamo:  # the model needs this run's measured round trips
         from . import cost as cost_model
