@@ -14,10 +14,11 @@ Periods are keyed in the firm's time zone: ``W2026-47`` (ISO week), ``M2026-11``
 ========================  ===================================================================
 tickets, repeat           at creation: one per ticket; the same unit reported the same
                           category within 30 days before it
-fr_n, fr_met, fr_h.<b>    at the first response: count, on time (``<= first_response_due``),
-                          histogram bucket ``b`` of minutes since creation
+fr_n, fr_met, fr_h.<g>    at the first response: count, on time (``<= first_response_due``),
+                          histogram of minutes since creation, its buckets packed six to a
+                          counter (see "timing histogram")
 resolved, res_met,        at the first resolution (not for a ticket closed as duplicate,
-res_h.<b>, reopened,      withdrawn or spam without being resolved): count, on time
+res_h.<g>, reopened,      withdrawn or spam without being resolved): count, on time
 ftf_ops, followed_up      (``<= resolution_due``, the due after the clock's stops), histogram
                           of minutes since creation, ever reopened, fixed first time (at most
                           one visit, never reopened), followed up within 48 h of it
@@ -213,11 +214,41 @@ def percentile(counts: Mapping[int, int], q: float) -> float | None:
     return _value_at_rank(counts, max(1, math.ceil(q * n)))
 
 
-def histogram(counters: Mapping[str, int], prefix: str) -> dict[int, int]:
-    """The buckets of one histogram (``fr_h`` or ``res_h``) out of a counters dict."""
-    start = prefix + "."
-    return {int(name[len(start):]): count for name, count in counters.items()
-            if name.startswith(start) and count > 0}
+# Buckets are stored packed, BUCKETS_PER_COUNTER to a counter of BUCKET_DIGITS decimal
+# digits each: bucket ``b`` of ``fr_h`` adds ``10**(6 * (b % 6))`` to the counter
+# ``fr_h.<b // 6>``. Packing is linear (the packed sum of counts is the sum of the packed
+# counts), so packed counters add and subtract like every other counter and DynamoDB's ADD
+# still applies them without a read; a read gets a histogram in a sixth of the attributes
+# (each attribute costs on every read: in the item's size and in parsing the answer). A
+# DynamoDB number keeps 38 digits; 36 are used. One bucket holds up to 999,999 tickets of
+# one period and slice; past that it would carry into the next bucket, which ``histogram``
+# notices (the buckets no longer add up to the count) and answers with no buckets rather
+# than wrong ones.
+BUCKET_DIGITS = 6
+BUCKETS_PER_COUNTER = 6
+
+
+def timed(prefix: str, minutes: float) -> Counters:
+    """What one duration adds to histogram ``prefix``: one counter, packed."""
+    group, place = divmod(bucket(minutes), BUCKETS_PER_COUNTER)
+    return {f"{prefix}.{group}": 10 ** (BUCKET_DIGITS * place)}
+
+
+def histogram(counters: Mapping[str, int], prefix: str, count: int) -> dict[int, int]:
+    """The buckets of one histogram (``fr_h`` or ``res_h``) out of a counters dict,
+    ``{bucket: count}``; empty unless they add up to ``count`` (the durations recorded)."""
+    start, base = prefix + ".", 10 ** BUCKET_DIGITS
+    found: dict[int, int] = {}
+    for name, packed in counters.items():
+        if not name.startswith(start):
+            continue
+        index = int(name[len(start):]) * BUCKETS_PER_COUNTER
+        while packed > 0:
+            packed, tally = divmod(packed, base)
+            if tally:
+                found[index] = tally
+            index += 1
+    return found if sum(found.values()) == count else {}
 
 
 # --- contributions -------------------------------------------------------------------
@@ -283,7 +314,7 @@ def ticket_contributions(ticket: Ticket, time_zone: str, *, responses: Iterable[
         _put(out, ticket.first_response_at, where, time_zone, {
             "fr_n": 1,
             "fr_met": int(due is not None and ticket.first_response_at <= due),
-            f"fr_h.{bucket(_minutes(ticket.created_at, ticket.first_response_at))}": 1,
+            **timed("fr_h", _minutes(ticket.created_at, ticket.first_response_at)),
         })
     if counts_as_resolved(ticket):
         resolved, due = ticket.first_resolved_at, ticket.resolution_due
@@ -291,7 +322,7 @@ def ticket_contributions(ticket: Ticket, time_zone: str, *, responses: Iterable[
         _put(out, resolved, where, time_zone, {
             "resolved": 1,
             "res_met": int(due is not None and resolved <= due),
-            f"res_h.{bucket(_minutes(ticket.created_at, resolved))}": 1,
+            **timed("res_h", _minutes(ticket.created_at, resolved)),
             "reopened": int(ticket.reopen_count > 0),
             "ftf_ops": int(ticket.visits <= 1 and ticket.reopen_count == 0),
             "followed_up": int(followed is not None and resolved <= followed <= resolved + FOLLOW_UP_WITHIN),
@@ -587,7 +618,8 @@ def scores(counters: Mapping[str, int], *, min_n: int = 5, total_tickets: int | 
     dimension, how many questionnaire items each answer's SERVQUAL counters sum (a campaign's
     full form), 1 if not given."""
     get = counters.get
-    responded, fixed = histogram(counters, "fr_h"), histogram(counters, "res_h")  # each read once
+    responded = histogram(counters, "fr_h", get("fr_n", 0))  # each read once
+    fixed = histogram(counters, "res_h", get("resolved", 0))
     result: dict[str, Score] = {
         "csat": _share(get("csat_pos", 0), get("csat_n", 0), min_n),
         "nps": nps(get("nps_pro", 0), get("nps_det", 0), get("nps_n", 0), min_n),
@@ -631,6 +663,6 @@ QUERY = Shape(fields={
 })
 
 __all__ = ["QUERY", "BY", "next_finalisation", "Period", "period_keys", "parse_period", "previous_periods", "period_bounds", "slices", "bucket",
-           "bucket_value", "percentile", "histogram", "add", "subtract", "counts_as_resolved",
+           "bucket_value", "timed", "percentile", "histogram", "add", "subtract", "counts_as_resolved",
            "ticket_contributions", "ticket_change", "SurveyResponse", "response_contributions", "Score", "wilson",
            "nps", "t_quantile", "scores", "DIMENSIONS", "GAMMA", "RELATIVE_ERROR"]

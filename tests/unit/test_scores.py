@@ -138,7 +138,7 @@ def test_first_response_counts_at_its_own_period_with_its_minutes():
                       first_response_due=created + timedelta(hours=24))
     contributions = scores.ticket_contributions(ticket, "Asia/Shanghai")
     assert contributions[("M2026-11", "all", "all")] == {"tickets": 1}
-    assert contributions[("M2026-12", "all", "all")] == {"fr_n": 1, f"fr_h.{scores.bucket(1800)}": 1}
+    assert contributions[("M2026-12", "all", "all")] == {"fr_n": 1, **scores.timed("fr_h", 1800)}
 
 
 def test_a_ticket_closed_as_duplicate_without_resolution_never_counts_as_resolved():
@@ -159,7 +159,7 @@ def test_a_reopened_ticket_keeps_its_first_resolution_but_is_no_first_time_fix()
     counters = scores.ticket_contributions(ticket, "UTC")[QUARTER]
     assert counters["resolved"] == 1 and counters["reopened"] == 1 and counters["res_met"] == 1
     assert "ftf_ops" not in counters
-    assert counters[f"res_h.{scores.bucket(300)}"] == 1
+    assert scores.histogram(counters, "res_h", 1) == {scores.bucket(300): 1}
 
 
 def test_a_follow_up_counts_only_within_48_hours_of_the_first_resolution():
@@ -176,8 +176,8 @@ def test_reassignment_moves_the_counts_from_one_staff_member_to_the_other():
     after = replace(before, assignee="s2")
     change = scores.ticket_change(before, after, "UTC")
     assert change[("Q2026-4", "staff", "s1")] == {"tickets": -1, "fr_n": -1, "fr_met": -1,
-                                                  f"fr_h.{scores.bucket(60)}": -1}
-    assert change[("Q2026-4", "staff", "s2")] == {"tickets": 1, "fr_n": 1, "fr_met": 1, f"fr_h.{scores.bucket(60)}": 1}
+                                                  **scores.subtract({}, scores.timed("fr_h", 60))}
+    assert change[("Q2026-4", "staff", "s2")] == {"tickets": 1, "fr_n": 1, "fr_met": 1, **scores.timed("fr_h", 60)}
     assert ("Q2026-4", "all", "all") not in change  # nothing changed for the firm as a whole
 
 
@@ -347,6 +347,50 @@ def test_histogram_percentiles_are_within_the_bucket_error_of_the_exact_percenti
 
 def test_a_percentile_of_no_times_is_none():
     assert scores.percentile({}, 0.5) is None
+
+
+def unpacked(packed: int) -> list[int]:
+    """A packed histogram counter read as its six six-digit buckets, lowest first (by text)."""
+    digits = str(packed).zfill(36)
+    return [int(digits[i - 6:i]) for i in range(36, 0, -6)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(added=st.lists(st.floats(min_value=0, max_value=600_000, allow_nan=False), max_size=200),
+       taken=st.data())
+def test_packed_histograms_add_and_subtract_like_a_count_per_bucket(added, taken):
+    # Given durations recorded one at a time, some of them later taken back (a reassignment)
+    removed = taken.draw(st.lists(st.sampled_from(added), unique_by=id, max_size=len(added)) if added else st.just([]))
+    remaining = list(added)
+    for value in removed:
+        remaining.remove(value)
+    counters: dict = {}
+    for value in added:
+        counters = scores.add(counters, scores.timed("res_h", value))
+    for value in removed:
+        counters = scores.subtract(counters, scores.timed("res_h", value))
+    # Then each bucket holds how many remain in it, read back both by the app and by text
+    expected: dict[int, int] = {}
+    for value in remaining:
+        expected[scores.bucket(value)] = expected.get(scores.bucket(value), 0) + 1
+    assert scores.histogram(counters, "res_h", len(remaining)) == expected
+    by_text = {int(name.split(".")[1]) * 6 + place: tally for name, packed in counters.items()
+               for place, tally in enumerate(unpacked(packed)) if tally}
+    assert by_text == expected
+    assert all(len(str(packed)) <= 36 for packed in counters.values())  # DynamoDB keeps 38 digits
+
+
+def test_a_bucket_past_its_capacity_gives_no_percentiles_rather_than_wrong_ones():
+    # 1,000,000 first responses in one bucket of one period and slice carry into the next
+    one = scores.timed("fr_h", 30)
+    (name, amount), = one.items()
+    counters = {"fr_n": 1_000_000, name: amount * 1_000_000}
+    assert scores.histogram(counters, "fr_h", 1_000_000) == {}
+    assert scores.scores(counters)["first_response_p50"].value is None
+    # while 999,999 fit
+    counters = {"fr_n": 999_999, name: amount * 999_999}
+    assert scores.histogram(counters, "fr_h", 999_999) == {scores.bucket(30): 999_999}
+    assert scores.scores(counters)["first_response_p50"].value == pytest.approx(30, rel=scores.RELATIVE_ERROR)
 
 
 # --- satisfaction scores from a fixture of survey answers ----------------------------
