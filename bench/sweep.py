@@ -162,66 +162,6 @@ def _start_stack():
     return server, stack
 
 
-def _cheap_transaction_backups() -> Callable[[], None]:
-    """Make moto's ``TransactWriteItems`` cost what the transaction touches, not the table.
-
-    moto 5 backs up every table a transaction names with ``copy.deepcopy(table)`` before it
-    starts, once per item of the transaction, so one call costs O(table size): with 10,000
-    watch items a two-item transaction took 3.7 s, and the sweep of 100 due tickets 372 s, all
-    of it in moto. DynamoDB has no such cost. Here the whole-table copy is skipped and the
-    items the transaction names are backed up instead, and put back if it fails: the same
-    all-or-nothing outcome (checked by ``_check_rollback``). Returns the undo."""
-    import copy as real_copy
-
-    import moto.dynamodb.models as models
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
-    backend_class = models.DynamoDBBackend
-    original = backend_class.transact_write_items
-
-    class _CopyExceptTables:  # stands in for the ``copy`` module of moto.dynamodb.models during a call
-        @staticmethod
-        def deepcopy(value, memo=None):
-            return value if isinstance(value, models.Table) else real_copy.deepcopy(value, memo)
-
-    def transact_write_items(self, transact_items):
-        backups = []
-        for entry in transact_items:
-            op = next(iter(entry.values()))
-            name = op.get("TableName")
-            if name not in self.tables:
-                continue
-            table = self.tables[name]
-            key = op.get("Key") or {k: op["Item"][k] for k in table.table_key_attrs if k in op.get("Item", {})}
-            if len(key) != len(table.table_key_attrs):
-                continue  # moto will refuse it before writing anything
-            hash_value = DynamoType(key[table.hash_key_attr])
-            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
-            before = table.get_item(hash_value, range_value)
-            backups.append((table, hash_value, range_value, real_copy.deepcopy(before)))
-        models.copy = _CopyExceptTables
-        try:
-            return original(self, transact_items)
-        except Exception:
-            for table, hash_value, range_value, before in reversed(backups):
-                if before is None:
-                    table.delete_item(hash_value, range_value)
-                elif range_value is None:
-                    table.items[hash_value] = before
-                else:
-                    table.items[hash_value][range_value] = before
-            raise
-        finally:
-            models.copy = real_copy
-
-    backend_class.transact_write_items = transact_write_items
-
-    def undo() -> None:
-        backend_class.transact_write_items = original
-
-    return undo
-
-
 def _check_rollback() -> None:
     """A transaction whose second item fails must leave the first unwritten (patched moto too)."""
     from pynamodb.exceptions import TransactWriteError
@@ -332,7 +272,8 @@ def _populate(scale: dict[str, int], rng: random.Random) -> Population:
 def run(scale_name: str, *, moto_as_is: bool = False) -> dict[str, Any]:
     scale = SCALES[scale_name]
     server, stack = _start_stack()
-    undo = (lambda: None) if moto_as_is else _cheap_transaction_backups()
+    from infra.local import aws as local_aws
+    undo = (lambda: None) if moto_as_is else local_aws.cheap_transaction_backups()
     counter = ResponseCounter()
     counter.install()
     from .dynamo_calls import MotoRecorder

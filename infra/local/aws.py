@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 from dataclasses import dataclass
+from typing import Callable
 
 MAIL_FROM = "noreply@propdesk.local"  # verified in moto's SES, so e-mail sends locally
 PHOTO_BUCKET = "propdesk-photos-local"
@@ -43,6 +44,68 @@ class LocalAws:
             "PROPDESK_MAIL_FROM": MAIL_FROM,
             "PROPDESK_PHOTO_BUCKET": PHOTO_BUCKET,
         }
+
+
+def cheap_transaction_backups() -> Callable[[], None]:
+    """Make moto's ``TransactWriteItems`` cost what the transaction touches, not the table.
+
+    moto 5 backs up every table a transaction names with ``copy.deepcopy(table)`` before it
+    starts, once per item of the transaction, so one call costs O(table size): with 10,000
+    watch items a two-item transaction took 3.7 s, all of it in moto, and on the local stack a
+    ticket event (a transaction of the ticket and its ~15 score counters) slowed as the demo
+    grew. DynamoDB has no such cost. Here the whole-table copy is skipped and the items the
+    transaction names are backed up instead, and put back if it fails: the same
+    all-or-nothing outcome (``tests/local/test_moto_transactions.py``). Applies to every moto
+    backend in this process; returns the undo. The test suite runs on moto as it is."""
+    import copy as real_copy
+
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    backend_class = models.DynamoDBBackend
+    original = backend_class.transact_write_items
+
+    class _CopyExceptTables:  # stands in for the ``copy`` module of moto.dynamodb.models during a call
+        @staticmethod
+        def deepcopy(value, memo=None):
+            return value if isinstance(value, models.Table) else real_copy.deepcopy(value, memo)
+
+    def transact_write_items(self, transact_items):
+        backups = []
+        for entry in transact_items:
+            op = next(iter(entry.values()))
+            name = op.get("TableName")
+            if name not in self.tables:
+                continue
+            table = self.tables[name]
+            key = op.get("Key") or {k: op["Item"][k] for k in table.table_key_attrs if k in op.get("Item", {})}
+            if len(key) != len(table.table_key_attrs):
+                continue  # moto will refuse it before writing anything
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            before = table.get_item(hash_value, range_value)
+            backups.append((table, hash_value, range_value, real_copy.deepcopy(before)))
+        models.copy = _CopyExceptTables
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table, hash_value, range_value, before in reversed(backups):
+                if before is None:
+                    table.delete_item(hash_value, range_value)
+                elif range_value is None:
+                    table.items[hash_value] = before
+                else:
+                    table.items[hash_value][range_value] = before
+            raise
+        finally:
+            models.copy = real_copy
+
+    backend_class.transact_write_items = transact_write_items
+
+    def undo() -> None:
+        backend_class.transact_write_items = original
+
+    return undo
 
 
 def free_port() -> int:
