@@ -139,6 +139,13 @@ def previous_periods(key: str, n: int) -> list[str]:
     return [period.shift(-steps).key for steps in range(n - 1, -1, -1)]
 
 
+def last_closed(now: datetime, time_zone: str) -> dict[str, str]:
+    """The latest month and quarter that have ended by ``now`` in the firm's zone:
+    ``{"month": "M2026-10", "quarter": "Q2026-3"}`` on any day of November 2026."""
+    current = period_keys(now, time_zone)
+    return {kind: previous_periods(current[kind], 2)[0] for kind in ("month", "quarter")}
+
+
 def period_bounds(key: str, time_zone: str) -> tuple[datetime, datetime]:
     """The period as a half-open UTC span [start, end): local midnight to the next period's."""
     period = parse_period(key)
@@ -662,7 +669,7 @@ QUERY = Shape(fields={
                     description="how many periods a trend shows (default 12)"),
 })
 
-__all__ = ["QUERY", "BY", "next_finalisation", "Period", "period_keys", "parse_period", "previous_periods", "period_bounds", "slices", "bucket",
+__all__ = ["QUERY", "BY", "next_finalisation", "last_closed", "Period", "period_keys", "parse_period", "previous_periods", "period_bounds", "slices", "bucket",
            "bucket_value", "timed", "percentile", "histogram", "add", "subtract", "counts_as_resolved",
            "ticket_contributions", "ticket_change", "SurveyResponse", "response_contributions", "Score", "wilson",
            "nps", "t_quantile", "scores", "DIMENSIONS", "GAMMA", "RELATIVE_ERROR"]

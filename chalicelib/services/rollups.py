@@ -49,8 +49,7 @@ def run(now: datetime) -> RollupReport:
 
 
 def finalise_firm(slot: store.Slot, now: datetime) -> list[str]:
-    current = score_rules.period_keys(now, slot.time_zone)
-    closed = {kind: score_rules.previous_periods(current[kind], 2)[0] for kind in ("month", "quarter")}
+    closed = score_rules.last_closed(now, slot.time_zone)
     due = {kind: period for kind, period in closed.items() if slot.finalised.get(kind) != period}
     reports: dict[str, dict] = {}
     if due:

@@ -30,10 +30,12 @@ def report_sk(period: str) -> str:
     return f"REPORT#{period}"
 
 
-def slot_item(tenant_id: str, slug: str, time_zone: str, next_at: datetime) -> RollupItem:
-    """A new firm's slot (written with the firm, in create_tenant's transaction)."""
+def slot_item(tenant_id: str, slug: str, time_zone: str, next_at: datetime, before: dict[str, str]) -> RollupItem:
+    """A new firm's slot (written with the firm, in create_tenant's transaction). ``before``
+    are the month and quarter that ended before the firm joined: counted as done, so its
+    first review and scorecard are of a period it was there for, never an empty one."""
     return RollupItem(tenant_pk(tenant_id), ROLLUP_SK, tenant_id=tenant_id, slug=slug, time_zone=time_zone,
-                      finalised={}, work_pk=f"ROLL#{shard_of(tenant_id)}",
+                      finalised=before, work_pk=f"ROLL#{shard_of(tenant_id)}",
                       work_sk=f"{_iso(next_at)}#{tenant_id}")
 
 

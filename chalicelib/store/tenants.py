@@ -100,10 +100,11 @@ def create_tenant(tenant: Tenant, standards: dict, admin: User) -> None:
                                          updated_by_name=admin.name,
                                          changes=[f"created from the template {tenant.template}"]))
             tx.save(_user_item(tenant.tenant_id, admin, tenant.created_at))
-            from ..domain.scores import next_finalisation  # the firm's first nightly finalisation
+            from ..domain.scores import last_closed, next_finalisation  # the firm's first nightly finalisation
             from .rollups import slot_item
             tx.save(slot_item(tenant.tenant_id, tenant.slug, tenant.time_zone,
-                              next_finalisation(tenant.created_at, tenant.time_zone)))
+                              next_finalisation(tenant.created_at, tenant.time_zone),
+                              last_closed(tenant.created_at, tenant.time_zone)))
     except TransactWriteError as error:
         if _reasons(error)[:1] == ["ConditionalCheckFailed"]:
             raise Conflict("That short name is taken.", {"slug": "is already in use by another firm"}) from error

@@ -107,3 +107,36 @@ def test_a_later_change_moves_live_scores_but_not_the_finalised_review(client, f
     assert live["reopened"] == 1  # the March ticket's reopen counts against March, live
     assert rollup_store.report(firm.tenant_id, "M2027-03") == frozen
     assert frozen["firm"]["reopen_rate"]["value"] == 0.0
+
+
+def test_a_firm_publishes_nothing_from_before_it_joined(client):
+    """A firm that joins on 15 April: its first nights freeze nothing (March and Q1 ended
+    before it was here), so its scorecard says the first one is coming rather than showing
+    an empty month; on 1 May it freezes April, the month it joined."""
+    from chalicelib.domain.identity import Identity
+    from chalicelib.services import firm as firm_service
+    from chalicelib.services import rollups, signup
+    from chalicelib.store import rollups as rollup_store
+    from chalicelib.store.escalations import shard_of
+    joined = datetime(2027, 4, 15, 9, 0, tzinfo=SHANGHAI).astimezone(timezone.utc)
+    slug = unique("joiner")
+    answer = signup.sign_up({"name": "Joiner", "slug": slug, "time_zone": "Asia/Shanghai", "locale": "en",
+                             "admin_email": f"admin-{slug}@example.com", "admin_name": "Ada Admin",
+                             "template": "prc-residential"}, now=joined, send_invite=False)
+    tenant_id = answer["tenant"]["id"]
+    admin = Identity(tenant_id=tenant_id, sub=answer["admin"]["id"], role="admin", name="Ada Admin")
+    current = firm_service.standards(admin)
+    document = {**current["standards"], "survey": {**current["standards"].get("survey", {}), "publish": True}}
+    firm_service.replace_standards(admin, {"standards": document}, f'"{current["version"]}"', now=joined)
+
+    def night(at: datetime) -> list[str]:
+        slot = next(s for s in rollup_store.due_slots(shard_of(tenant_id), at) if s.tenant_id == tenant_id)
+        return rollups.finalise_firm(slot, at)
+
+    assert night(datetime(2027, 4, 16, 1, 5, tzinfo=SHANGHAI).astimezone(timezone.utc)) == []
+    assert rollup_store.report(tenant_id, "M2027-03") is None
+    page = client.http.get(f"/p/{slug}/scorecard?lang=en").body.decode()
+    assert "The first scorecard appears" in page and "March 2027" not in page
+
+    assert night(datetime(2027, 5, 1, 1, 5, tzinfo=SHANGHAI).astimezone(timezone.utc)) == ["M2027-04"]
+    assert "Month: April 2027" in client.http.get(f"/p/{slug}/scorecard?lang=en").body.decode()

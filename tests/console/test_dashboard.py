@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -82,6 +83,9 @@ def scene(client):
     _tickets(firm, closed_start, [{"rating": "3"}, None], [None, None])
     night = rules.next_finalisation(now, ZONE) + timedelta(minutes=5)  # the new firm's slot is due by then
     slot = next(s for s in rollup_store.due_slots(shard_of(firm.tenant_id), night) if s.tenant_id == firm.tenant_id)
+    # The firm signed up today, so its slot counts last month as done before it joined; the
+    # scene plays a firm that was there last month.
+    slot = replace(slot, finalised={})
     assert closed in rollups.finalise_firm(slot, month_start + timedelta(hours=2))  # 02:00 on the 1st
     return {"firm": firm, "me": me, "my_email": my_email, "colleague": colleague, "month": month,
             "closed": closed}
