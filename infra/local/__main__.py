@@ -109,7 +109,7 @@ def banner(api: str, stack: aws.LocalAws, seeded: dict | None, sink_url: str | N
         slug = seeded["slug"]
         lines.append(f"  Report form       {api}/r/{slug}")
         lines.append(f"  Resident intake   POST {api}/r/{slug}/tickets")
-        lines.append(f"  Scorecard         {api}/p/{slug}/scorecard  (filled by the nightly rollup at 01:00 Shanghai)")
+        lines.append(f"  Scorecard         {api}/p/{slug}/scorecard  (last month, frozen by the nightly rollup at 01:00 Shanghai)")
         lines.append(f"  Scores (staff)    {api}/api/scores?by=category")
         if seeded.get("tracking_url"):
             lines.append(f"  Tracking link     {seeded['tracking_url']}")
@@ -158,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     process: subprocess.Popen | None = None
     try:
         say(f"Starting moto (the local AWS) on 127.0.0.1:{args.moto_port} ...")
+        aws.cheap_transaction_backups()
         moto_server, endpoint = aws.start_moto(args.moto_port)
         stack = aws.create_resources(endpoint)
         drop_foreign_environment()

@@ -4,7 +4,10 @@ the demo data is exactly what the product would have made.
 Harmony Gardens Property Services (和谐花园物业), slug ``demo``: one property with three
 buildings and a dozen units (CSV import), an admin and a staff member with known
 passwords, and tickets in the states a queue shows (new, acknowledged, assigned, waiting
-on the resident, resolved).
+on the resident, resolved). Behind them, last month's work (``last_month``): twenty
+reports handled and mostly rated by their residents, then frozen by the nightly rollup, so
+the dashboard, the monthly review and the public scorecard have something to show from the
+first ``make dev``.
 
 Needs the stack's environment in place first (``infra.local.aws.use(stack)``), and is
 idempotent: if the slug ``demo`` exists, nothing is done.
@@ -12,7 +15,9 @@ idempotent: if the slug ``demo`` exists, nothing is done.
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 SLUG = "demo"
 FIRM_NAME = "Harmony Gardens Property Services / 和谐花园物业"
@@ -68,18 +73,20 @@ def seed_demo(now: datetime | None = None, sink_url: str | None = None) -> dict:
     ``created`` is False (and nothing else is filled in) when the slug already existed."""
     from chalicelib.adapters import identity as directory
     from chalicelib.domain.identity import Identity
-    from chalicelib.services import firm, registry, signup, staff
+    from chalicelib.services import firm, registry, rollups, signup, staff
     from chalicelib.services import tickets as ticket_service
 
     if demo_exists():
         return {"created": False, "slug": SLUG, "logins": LOGINS, "tickets": [], "tracking_url": None}
     now = now or datetime.now(timezone.utc)
+    month_start = _last_month_start(now)
+    joined = month_start + timedelta(hours=8)  # 08:00 on the 1st: last month is its first
 
     # The firm and its first admin (no e-mail on the local stack; a known password instead).
     answer = signup.sign_up({
         "name": FIRM_NAME, "slug": SLUG, "time_zone": "Asia/Shanghai", "locale": "zh-CN",
         "admin_email": ADMIN_EMAIL, "admin_name": ADMIN_NAME, "template": "prc-residential",
-    }, now=now - timedelta(days=7), send_invite=False, temporary_password=staff.local_temporary_password())
+    }, now=joined, send_invite=False, temporary_password=staff.local_temporary_password())
     tenant_id = answer["tenant"]["id"]
     directory.set_password(ADMIN_EMAIL, PASSWORD)
     admin = Identity(tenant_id=tenant_id, sub=answer["admin"]["id"], role="admin", name=ADMIN_NAME,
@@ -92,7 +99,7 @@ def seed_demo(now: datetime | None = None, sink_url: str | None = None) -> dict:
     document["survey"] = {**(document.get("survey") or {}), "after_resolution": "2m", "publish": True}
     if sink_url:  # escalations go somewhere you can watch
         document["escalation"] = demo_chain(sink_url)
-    firm.replace_standards(admin, {"standards": document}, f'"{current["version"]}"', now=now - timedelta(days=7))
+    firm.replace_standards(admin, {"standards": document}, f'"{current["version"]}"', now=joined)
 
     # The register: one property, three buildings and twelve units from a CSV.
     prop = registry.add_property(admin, {"name": "和谐花园 / Harmony Gardens",
@@ -135,14 +142,16 @@ def seed_demo(now: datetime | None = None, sink_url: str | None = None) -> dict:
                 entry={"present": False, "windows": [{"days": [], "from": "08:00", "to": "20:00"}]}),
          0.4, []),  # 24 minutes ago: the 30-minute first response is about to be missed
     ]
+    last_month(ticket_service, admin, worker, prop["id"], buildings, month_start)
+    rollups.run(now)  # the nightly rollup freezes last month (its 01:00 has passed since the firm joined)
+
     made = []
     for n, (body, hours_ago, events) in enumerate(stories, start=1):
         arrived = now - timedelta(hours=hours_ago)
         body.setdefault("entry", {"present": False, "windows": [{"days": ["sat"], "from": "09:00", "to": "12:00"}]})
         submitted, _ = ticket_service.submit_report(SLUG, body, idempotency_key=f"demo-seed-{n:02d}", now=arrived)
         number = submitted["ticket"]["number"]
-        ticket_id = _ticket_id(ticket_service, admin, number)
-        version = ticket_service.read(admin, ticket_id)["version"]
+        ticket_id, version = _fresh_ticket(ticket_service, admin, number)
         status = "new"
         for after_hours, who, event in events:
             view = ticket_service.record_event(who, ticket_id, event, f'"{version}"',
@@ -156,10 +165,74 @@ def seed_demo(now: datetime | None = None, sink_url: str | None = None) -> dict:
             "tickets": made, "tracking_url": waiting["tracking_url"]}
 
 
-def _ticket_id(ticket_service, who, number: int) -> str:
-    """Find a fresh ticket's id by its number in the open queue (intake answers a resident
-    with the number and tracking link only)."""
+TZ = ZoneInfo("Asia/Shanghai")
+HISTORY_REPORTS = 20
+HISTORY_KINDS = [  # (category, urgency, description, hours to first response, hours to resolve)
+    ("repairs", "normal", "厨房水龙头一直滴水。/ The kitchen tap keeps dripping.", 3, 30),
+    ("repairs", "normal", "走廊灯不亮了。/ The corridor light is out.", 2, 8),
+    ("repairs", "urgent", "单元门关不上。/ The entrance door will not close.", 1, 5),
+    ("water_leak", "urgent", "卫生间天花板渗水。/ Water seeping through the bathroom ceiling.", 0.3, 10),
+    ("environment", "normal", "楼下草坪很久没修剪了。/ The lawn below has not been cut for weeks.", 6, 50),
+    ("environment", "low", "电梯里有异味。/ The lift smells.", 4, 20),
+    ("fees", "normal", "停车费为什么涨了？/ Why did the parking fee go up?", 10, 70),
+    ("communication", "normal", "打了三次电话没人接。/ Rang three times and nobody answered.", 5, 26),
+]
+
+
+def _last_month_start(now: datetime) -> datetime:
+    """The first moment of last month in the demo firm's zone (Shanghai), in UTC."""
+    this_month = now.astimezone(TZ).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return (this_month - timedelta(days=1)).replace(day=1).astimezone(timezone.utc)
+
+
+def last_month(ticket_service, admin, worker, property_id: str, buildings: dict, month_start: datetime) -> None:
+    """Last month's reports, handled by the two staff and rated by most residents through the
+    tracking page, all within the month. Reports that go unrated give no contact, so no
+    survey invitation waits for them. A fixed seed keeps the demo the same on every start."""
+    from chalicelib.services import surveys
+
+    rng = random.Random(2026)
+    units = [line.split(",")[:2] for line in UNITS_CSV.strip().splitlines()[1:]]
+    for n in range(1, HISTORY_REPORTS + 1):
+        category, urgency, description, respond, resolve = HISTORY_KINDS[rng.randrange(len(HISTORY_KINDS))]
+        building, unit = units[rng.randrange(len(units))]
+        arrived = month_start + timedelta(days=rng.uniform(0.5, 18), hours=rng.uniform(-3, 3))
+        rated = rng.random() < 0.75
+        body = {"property_id": property_id, "building_id": buildings[building], "unit": unit,
+                "category": category, "urgency": urgency, "description": description}
+        if rated:
+            body["contact"] = {"name": "业主 Resident", "email": f"resident{n}@example.com"}
+        submitted, _ = ticket_service.submit_report(SLUG, body, idempotency_key=f"demo-history-{n:02d}", now=arrived)
+        ticket_id, version = _fresh_ticket(ticket_service, admin, submitted["ticket"]["number"])
+        who = worker if rng.random() < 0.6 else admin
+        responded = respond * rng.uniform(0.5, 2.2)  # some answered late
+        fixed = resolve * rng.uniform(0.6, 1.5) * (3 if resolve <= 30 and rng.random() < 0.15 else 1)
+        steps = [(responded, admin, {"type": "acknowledge"}),
+                 (responded + 0.2, admin, {"type": "assign", "assignee": who.sub}),
+                 (max(fixed, responded + 1), who, {"type": "resolve", "note": "已处理。/ Done."})]
+        if rng.random() < 0.1:  # not fixed after all: reopened, and fixed on a second visit
+            steps += [(steps[-1][0] + 20, admin, {"type": "reopen", "reason": "业主说还没好。/ The resident says not yet."}),
+                      (steps[-1][0] + 30, who, {"type": "resolve", "note": "第二次上门已修好。/ Fixed on a second visit."})]
+        if rng.random() < 0.4:
+            steps.append((steps[-1][0] + rng.uniform(2, 40), admin, {"type": "follow_up", "note": "业主满意。/ Happy."}))
+        for after_hours, actor, event in steps:
+            version = ticket_service.record_event(actor, ticket_id, event, f'"{version}"',
+                                                  now=arrived + timedelta(hours=after_hours))["version"]
+        if rated:
+            happy = rng.random() < 0.7
+            answer = {"rating": str(rng.choice((4, 5)) if happy else rng.choice((2, 3))),
+                      "nps": str(rng.choice((8, 9, 10)) if happy else rng.choice((3, 5, 6))),
+                      "fixed_first_visit": "yes" if happy or rng.random() < 0.3 else "no",
+                      **{f"sq_{d}": str(rng.choice((4, 5)) if happy else rng.choice((2, 3, 4)))
+                         for d in ("tangibles", "reliability", "responsiveness", "assurance", "empathy")}}
+            token = submitted["ticket"]["tracking_url"].rsplit("/", 1)[1]
+            surveys.answer_by_tracking(token, answer, now=arrived + timedelta(hours=steps[-1][0] + 20))
+
+
+def _fresh_ticket(ticket_service, who, number: int) -> tuple[str, int]:
+    """A fresh ticket's id and version, found by its number in the open queue (intake
+    answers a resident with the number and tracking link only)."""
     for ticket in ticket_service.queue(who, {"limit": "100"})["tickets"]:
         if ticket["number"] == number:
-            return ticket["id"]
+            return ticket["id"], ticket["version"]
     raise LookupError(f"ticket {number} is not in the queue")

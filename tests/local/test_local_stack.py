@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from infra.local.seed import HISTORY_REPORTS
+
 ROOT = Path(__file__).resolve().parents[2]
 READY = "PropDesk local stack is ready"
 START_TIMEOUT = 60
@@ -181,9 +183,28 @@ def test_the_demo_queue_lists_the_seeded_tickets_by_due_time(stack, admin_token)
     assert all(t["status"] == "waiting" for t in tickets[len(running):])  # stopped clocks last
     assert any(t["assignee_name"] == "王伟 Wang Wei" for t in tickets)
 
-    done = requests.get(f"{stack.api}/api/tickets", params={"status": "resolved"},
+    done = requests.get(f"{stack.api}/api/tickets", params={"status": "resolved", "limit": "100"},
                         headers={"Authorization": f"Bearer {admin_token}"}, timeout=10)
-    assert done.status_code == 200 and len(done.json()["tickets"]) == 1
+    assert done.status_code == 200 and len(done.json()["tickets"]) == 1 + HISTORY_REPORTS  # and last month's
+
+
+def test_last_months_work_fills_the_published_scorecard_and_the_dashboard(stack, admin_token):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+    this_month = datetime.now(ZoneInfo("Asia/Shanghai")).replace(day=1)
+    last = this_month - timedelta(days=1)
+    page = requests.get(f"{stack.api}/p/demo/scorecard?lang=en", timeout=10)
+    assert page.status_code == 200
+    assert f"Month: {last:%B %Y}" in page.text
+    csat = page.text[page.text.index('id="month-csat"'):]
+    csat = csat[:csat.index("</tr>")]
+    assert "<strong>" in csat and "n = " in csat  # a value with its n, not "too few responses"
+    for private in ("@example.com", "水龙头", "The kitchen tap", "已处理"):  # contacts, descriptions, notes
+        assert private not in page.text
+    scores = requests.get(f"{stack.api}/api/scores", params={"period": f"M{last:%Y-%m}", "by": "category"},
+                          headers={"Authorization": f"Bearer {admin_token}"}, timeout=10)
+    assert scores.status_code == 200, scores.text
+    assert scores.json()["firm"]["volume"]["value"] == HISTORY_REPORTS
 
 
 def test_a_resident_report_is_idempotent_and_trackable(stack, admin_token):
