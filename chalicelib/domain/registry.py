@@ -32,13 +32,24 @@ def unit_key(code: str) -> str:
     return code.replace(" ", "").upper()
 
 
+def _delimiter(text: str) -> str:
+    """Commas, or what the header row is split by: tabs when the rows were copied from a
+    spreadsheet and pasted, semicolons from a spreadsheet saved as CSV in a comma-decimal locale."""
+    header = text.split("\n", 1)[0]
+    for delimiter in (",", "\t", ";"):
+        if {"building", "unit"} <= {cell.strip().strip('"').lower() for cell in header.split(delimiter)}:
+            return delimiter
+    return ","
+
+
 def parse_units_csv(text: str) -> list[dict]:
     """Rows of ``building,unit[,floor]`` → [{building, code, floor}]. All rows are checked
     before anything is written; every bad row is reported as ``rows[N].column`` (N counts
-    data rows from 1, as a spreadsheet shows them below the header)."""
+    data rows from 1, as a spreadsheet shows them below the header). Tab- or
+    semicolon-separated rows are read too (see ``_delimiter``)."""
     if text.startswith("\ufeff"):
         text = text[1:]  # Excel's UTF-8 BOM
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:

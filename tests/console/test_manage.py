@@ -15,7 +15,7 @@ from tests.console.conftest import Session, assert_no_blocking_violations, dynam
 from tests.support import body, set_password, unique
 
 BAD_CSV = "building,unit,floor\nTower A,0802,8\nTower B,??,9\nTower B,0902,nine\n"
-GOOD_CSV = "building,unit,floor\nTower A,0802,8\nTower B,0901,9\nTower B,0902,9\n"
+GOOD_CELLS = "building\tunit\tfloor\nTower A\t0802\t8\nTower B\t0901\t9\nTower B\t0902\t9\n"  # copied from a spreadsheet
 
 
 @pytest.fixture
@@ -84,8 +84,8 @@ def test_an_admin_keeps_register_staff_channels_and_posters_in_the_browser(desk,
     assert "0802" not in " ".join(page.locator(".units").all_inner_texts())  # all rows or none
     shot(page, "console-register-csv-error")
     assert_no_blocking_violations(axe, page, "the CSV import's row errors")
-    # and once fixed, every row goes in, with Tower B added on the way
-    page.fill("#csv", GOOD_CSV)
+    # and once fixed in the spreadsheet and its cells pasted, every row goes in, Tower B added on the way
+    page.fill("#csv", GOOD_CELLS)
     page.click("form[action$='/import'] button")
     assert page.locator("p.notice").inner_text() == "3 units are imported."
     assert page.locator("h3", has_text="Tower B").count() == 1

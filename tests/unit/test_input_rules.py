@@ -78,6 +78,20 @@ def test_units_csv_from_excel_with_a_bom_and_blank_lines_is_fine():
     assert [(r["building"], r["code"]) for r in rows] == [("3号楼", "1203"), ("3号楼", "1204")]
 
 
+@pytest.mark.parametrize("pasted", [
+    "building\tunit\tfloor\n3号楼\t1203\t12\n3号楼\t1204\t12\n",  # cells copied from a spreadsheet
+    "Building;Unit;Floor\r\n3号楼;1203;12\r\n3号楼;1204;12\r\n",    # CSV saved where a comma is the decimal mark
+])
+def test_units_pasted_from_a_spreadsheet_are_read_like_csv(pasted):
+    rows = registry.parse_units_csv(pasted)
+    assert [(r["building"], r["code"], r["floor"]) for r in rows] == [("3号楼", "1203", 12), ("3号楼", "1204", 12)]
+
+
+def test_a_comma_inside_a_tab_separated_cell_stays_in_the_cell():
+    rows = registry.parse_units_csv("building\tunit\nBlock 1, East\t101\n")
+    assert rows[0]["building"] == "Block 1, East"
+
+
 def test_units_csv_names_missing_columns():
     with pytest.raises(InvalidInput) as refused:
         registry.parse_units_csv("block,flat\nA,1\n")
