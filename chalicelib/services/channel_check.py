@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 import urllib.parse
+from datetime import datetime, timezone
 from typing import Any
 
 from ..domain.errors import NotFound
@@ -103,18 +104,24 @@ def _find(standards: dict, channel_name: str) -> dict | None:
 def send_test(who: Identity, channel_name: str, lang: str) -> dict:
     """Send one test message to a channel of the firm's escalation chain, now. Admins only;
     a name that is not in the chain (another firm's included) is NotFound. Never raises for
-    a failed delivery: ``ok`` is False and ``reason`` / ``detail`` say why."""
+    a failed delivery: ``ok`` is False and ``reason`` / ``detail`` say why (``too-many``:
+    the channel had its test messages for these 10 minutes, and nothing was sent)."""
     who.require_admin()
     from ..adapters import channels
     from ..domain.messages import render
     from ..store import tenants as store
+    from ..store import tickets as ticket_store
+    from . import limits
 
     tenant, standards, _ = store.get_tenant_and_standards(who.tenant_id)
     entry = _find(standards, channel_name or "")
     if entry is None:
         raise NotFound("No such channel in your escalation chain.")
-    message = render("test_message", lang, {"firm": tenant.name})
     view = describe(entry)
+    if not ticket_store.take(who.tenant_id, limits.channel_test_limit(view["key"], datetime.now(timezone.utc))):
+        return {**view, "ok": False, "retryable": True, "reason": "too-many",
+                "detail": f"at most {limits.TESTS_PER_CHANNEL} test messages to a channel in {limits.TEST_WINDOW}"}
+    message = render("test_message", lang, {"firm": tenant.name})
     try:
         delivery = channels.send(entry, message, idempotency_key=f"test-{new_id()}")
     except ValueError as exc:  # the entry passed the standards' checks but not the sender's

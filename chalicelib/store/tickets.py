@@ -174,6 +174,21 @@ class Limit:
     scope: str  # "ip" | "firm": which limit said no
 
 
+def take(tenant_id: str, limit: Limit) -> bool:
+    """Count one against a fixed-window limit on its own (one UpdateItem, for actions that
+    write nothing else): False, and nothing counted, when the window is full."""
+    from pynamodb.exceptions import UpdateError
+    try:
+        CounterItem(tenant_pk(tenant_id), limit.sk).update(
+            actions=[CounterItem.count.add(1), CounterItem.expires_at.set(limit.expires_at)],
+            condition=CounterItem.count.does_not_exist() | (CounterItem.count < limit.limit))
+    except UpdateError as error:
+        if getattr(error, "cause_response_code", "") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 class UnitNotRegistered(Exception):
     """The ticket's unit is not in the register (the caller decides what that means)."""
 

@@ -6,6 +6,7 @@ who may open what, and what each page costs in DynamoDB round trips and bytes.""
 from __future__ import annotations
 
 import copy
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -247,3 +248,21 @@ def test_only_this_firms_admins_get_in_and_each_page_is_cheap(client, firm, othe
     assert svg.body == api_svg
     printable = admin.get(f"/console/posters/{pid}/print")
     assert printable.status_code == 200 and b'id="qr"' in printable.body
+
+
+def test_send_test_stops_after_five_messages_to_a_channel_in_ten_minutes(client, firm, sink):
+    server, url, received = sink
+    with_channels(firm, [{"channel": "webhook", "url": f"{url}/hook", "secret": "s3cret", "name": "Night desk"},
+                         {"channel": "webhook", "url": f"{url}/other", "secret": "s3cret", "name": "Day desk"}])
+    admin = Session(client, firm.admin_email)
+    left = 600 - time.time() % 600  # the windows are fixed 10-minute ones: keep the six in one
+    if left < 20:
+        time.sleep(left + 0.5)
+    outcomes = [admin.post("/console/channels/test", {"channel": "Night desk"}).headers["Location"] for _ in range(6)]
+    assert all("result=sent" in where for where in outcomes[:5]) and "result=too-many" in outcomes[5]
+    assert [r.path for r in received] == ["/hook"] * 5  # the sixth was not sent
+    page = admin.get(outcomes[5]).body.decode()  # the firm works in Chinese
+    assert "最近 10 分钟内已向它发送了 5 条测试消息，本条未发送" in page
+    # another channel has its own count
+    assert "result=sent" in admin.post("/console/channels/test", {"channel": "Day desk"}).headers["Location"]
+    assert received[-1].path == "/other"

@@ -286,6 +286,11 @@ def _test_result(page: Page, channels: list[dict]) -> tuple[str, bool]:
         why = page.t("the service answered HTTP %(status)s.") % {"status": http.group(1)}
     elif errcode:
         why = page.t("the bot answered with error code %(code)s.") % {"code": errcode.group(1).replace("m", "-")}
+    elif code == "too-many":
+        from ...services import limits
+        why = page.t("it has had %(n)s test messages in the last %(minutes)s minutes, so this one was not sent. "
+                     "Try again later.") % {"n": limits.TESTS_PER_CHANNEL,
+                                            "minutes": int(limits.TEST_WINDOW.total_seconds() // 60)}
     else:
         why = page.t(TEST_REASONS.get(code, TEST_REASONS["refused"]))
     return page.t("%(channel)s did not take the test message: %(why)s") % {"channel": name, "why": why}, False
