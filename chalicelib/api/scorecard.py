@@ -12,6 +12,7 @@ from . import pages
 from .http import Call, endpoint, lazy
 
 tenant_store = lazy("chalicelib.store.tenants")
+figures = lazy("chalicelib.web.figures")  # the same numbers as the console shows
 
 bp = Blueprint(__name__)
 
@@ -36,60 +37,16 @@ LABELS = {
 PROPERTY_ROWS = ("csat", "sla_first_response", "sla_resolution", "first_time_fix_ops", "volume")
 
 
-def _number(value: float, unit: str, lang: str) -> str:
-    if unit == "%":
-        return f"{value:.0f}%"
-    if unit == "minutes":
-        minutes = round(value)
-        days, rest = divmod(minutes, 1440)
-        hours, mins = divmod(rest, 60)
-        if lang == "zh-CN":
-            parts = [f"{days} 天" if days else "", f"{hours} 小时" if hours else "", f"{mins} 分钟" if mins and not days else ""]
-        else:
-            parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min" if mins and not days else ""]
-        return " ".join(p for p in parts if p) or ("不到 1 分钟" if lang == "zh-CN" else "under a minute")
-    if unit == "tickets":
-        return f"{value:.0f}"
-    return f"{value:.1f}" if unit == "points" else f"{value:.0f}"
-
-
-def _shown(score: dict, lang: str) -> dict:
-    shown = dict(score)
-    if score.get("value") is None:
-        shown["too_few"] = True
-        return shown
-    shown["shown"] = _number(score["value"], score["unit"], lang)
-    if score.get("low") is not None and score.get("high") is not None:
-        shown["interval"] = f"{_number(score['low'], score['unit'], lang)}–{_number(score['high'], score['unit'], lang)}"
-    else:
-        shown["interval"] = "—"
-    if score["unit"] == "tickets":
-        shown["too_few"] = False
-    return shown
-
-
-def _period_title(period: str, lang: str) -> str:
-    kind, rest = period[0], period[1:]
-    year, number = rest.split("-")
-    if kind == "M":
-        return f"{year} 年 {int(number)} 月" if lang == "zh-CN" else f"{_MONTHS[int(number) - 1]} {year}"
-    return f"{year} 年第 {number} 季度" if lang == "zh-CN" else f"Q{number} {year}"
-
-
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
-
-
 def _section(kind: str, review: dict, published: list[str], lang: str, web) -> dict:
     def label(key: str) -> str:
         return web.gettext(lang, LABELS[key])
 
-    rows = [{"key": key, "label": label(key), "score": _shown(review["firm"][key], lang)}
+    rows = [{"key": key, "label": label(key), "score": figures.shown(review["firm"][key], lang, key)}
             for key in LABELS if key in review.get("firm", {})]
     categories = review.get("categories") or []
     hotspots = [{"name": web.localized(c.get("name") or {}, lang, c["key"]),
                  "count": int(c["scores"]["volume"]["value"] or 0),
-                 "share": _number(c["scores"]["share"]["value"] or 0, "%", lang) if c["scores"].get("share") else ""}
+                 "share": figures.figure(c["scores"]["share"]["value"] or 0, "%", lang) if c["scores"].get("share") else ""}
                 for c in categories[:5] if c["scores"]["volume"]["value"]]
     by_category = {c["key"]: c for c in categories}
     promises = []
@@ -102,12 +59,13 @@ def _section(kind: str, review: dict, published: list[str], lang: str, web) -> d
         promises.append({"name": web.localized(category.get("name") or {}, lang, category["key"]),
                          "first_response": promise.get("first_response") or "—",
                          "resolution": promise.get("resolution") or "—",
-                         "achieved": _shown(category["scores"]["sla_resolution"], lang)})
-    properties = [{"name": p["name"], "rows": [{"label": label(key), "score": _shown(p["scores"][key], lang)}
+                         "achieved": figures.shown(category["scores"]["sla_resolution"], lang)})
+    properties = [{"name": p["name"], "rows": [{"label": label(key), "score": figures.shown(p["scores"][key], lang, key)}
                                                for key in PROPERTY_ROWS if key in p["scores"]]}
                   for p in review.get("properties") or [] if p["id"] in published]
     kind_title = web.gettext(lang, "Month" if kind == "month" else "Quarter")
-    return {"kind": kind, "title": f"{kind_title}: {_period_title(review['period'], lang)}", "rows": rows,
+    title = figures.period_title(review["period"], lang, lambda message: web.gettext(lang, message))
+    return {"kind": kind, "title": f"{kind_title}: {title}", "rows": rows,
             "hotspots": hotspots, "promises": promises, "properties": properties}
 
 

@@ -140,3 +140,26 @@ def test_a_firm_publishes_nothing_from_before_it_joined(client):
 
     assert night(datetime(2027, 5, 1, 1, 5, tzinfo=SHANGHAI).astimezone(timezone.utc)) == ["M2027-04"]
     assert "Month: April 2027" in client.http.get(f"/p/{slug}/scorecard?lang=en").body.decode()
+
+
+def test_the_public_scorecard_and_the_console_review_show_the_same_figures(client, firm):
+    """What the firm reads inside and what its residents read outside are the same numbers."""
+    import re
+
+    from chalicelib.services import rollups
+    from tests.console.conftest import Session
+    march_tickets(firm, [5, 4, 4, 2, 5, 3])
+    publish(firm, publish=True)
+    rollups.run(APRIL_NIGHT)
+    public = client.http.get(f"/p/{firm.slug}/scorecard?lang=en").body.decode()
+    review = Session(client, firm.admin_email).get("/console/reviews/M2027-03?lang=en").body.decode()
+
+    def outside(key: str) -> str:
+        return re.search(rf'id="month-{key}">.*?<strong>(.*?)</strong>', public).group(1)
+
+    def inside(key: str) -> str:
+        return re.search(rf'id="review-{key}">.*?<strong>(.*?)</strong>', review).group(1)
+
+    for key in ("csat", "first_response_p50", "resolution_p90", "sla_resolution", "volume"):
+        assert outside(key) == inside(key), key
+    assert outside("csat") == "67%" and outside("first_response_p50") == "20 min" and outside("volume") == "6"

@@ -25,6 +25,7 @@ from ..scorecard import LABELS
 from .session import Page, console_page, message_page
 
 service = lazy("chalicelib.services.scores")
+figures = lazy("chalicelib.web.figures")  # numbers as people read them, as on the public scorecard
 exports = lazy("chalicelib.services.exports")
 firm_service = lazy("chalicelib.services.firm")
 
@@ -65,40 +66,6 @@ def _charts():
     return charts
 
 
-# --- numbers as people read them ---------------------------------------------------------------
-
-def figure(value: float, unit: str, lang: str, key: str = "") -> str:
-    """A score's value: 67%, +20 (NPS), 4.2 (points), 2.5 h (times), 12 (reports)."""
-    if unit == "%":
-        return f"{value:.0f}%"
-    if unit == "minutes":
-        zh = lang == "zh-CN"
-        if value < 60:
-            return f"{max(value, 1):.0f} 分钟" if zh else f"{max(value, 1):.0f} min"
-        if value < 2880:
-            return f"{value / 60:.1f} 小时" if zh else f"{value / 60:.1f} h"
-        return f"{value / 1440:.1f} 天" if zh else f"{value / 1440:.1f} d"
-    if unit == "tickets":
-        return f"{value:.0f}"
-    if key == "nps":
-        return f"{value:+.0f}"
-    return f"{value:.1f}"
-
-
-def shown(score: dict | None, lang: str, key: str = "") -> dict:
-    """One score for a template: value, interval and n, or too_few (below the firm's
-    minimum n, or nothing measured): then no value is shown, only n."""
-    score = score or {"value": None, "n": 0, "low": None, "high": None, "too_few": True, "unit": ""}
-    value, unit = score.get("value"), score.get("unit") or ""
-    too_few = value is None or (bool(score.get("too_few")) and unit != "tickets")
-    out: dict = {"n": score.get("n") or 0, "too_few": too_few, "value": "", "interval": "", "count": unit == "tickets"}
-    if not too_few:
-        out["value"] = figure(value, unit, lang, key)
-        if score.get("low") is not None and score.get("high") is not None:
-            out["interval"] = f"{figure(score['low'], unit, lang, key)} – {figure(score['high'], unit, lang, key)}"
-    return out
-
-
 def _plot(score: dict | None) -> float | None:
     """A trend point: only what the page would show as a number."""
     if not score or score.get("value") is None or (score.get("too_few") and score.get("unit") != "tickets"):
@@ -114,15 +81,7 @@ def _locale(lang: str) -> str:
 
 def period_title(page: Page, key: str) -> str:
     """November 2026 / 2026年11月; Q4 2026; Week 47, 2026 (from Nov 16)."""
-    from babel.dates import format_skeleton
-    period = rules.parse_period(key)
-    if period.kind == "month":
-        return format_skeleton("yMMMM", period.first_day, locale=_locale(page.lang))
-    if period.kind == "quarter":
-        return page.t("Q%(quarter)s %(year)s") % {"quarter": period.number, "year": period.year}
-    return page.t("Week %(week)s, %(year)s (from %(day)s)") % {
-        "week": period.number, "year": period.year,
-        "day": format_skeleton("MMMd", period.first_day, locale=_locale(page.lang))}
+    return figures.period_title(key, page.lang, page.t)
 
 
 def period_short(page: Page, key: str) -> str:
@@ -231,10 +190,10 @@ def _trend_charts(page: Page, trend: dict) -> tuple[list[dict], list[dict]]:
                                   title=page.t("Reports over the last 12 periods"), chart_id="trend-volume",
                                   empty=empty)},
     ]
-    table = [{"period": period_title(page, k), "csat": shown(p["scores"].get("csat"), page.lang),
-              "index": shown(p["scores"].get("satisfaction_index"), page.lang),
-              "first": shown(p["scores"].get("sla_first_response"), page.lang),
-              "fixed": shown(p["scores"].get("sla_resolution"), page.lang),
+    table = [{"period": period_title(page, k), "csat": figures.shown(p["scores"].get("csat"), page.lang),
+              "index": figures.shown(p["scores"].get("satisfaction_index"), page.lang),
+              "first": figures.shown(p["scores"].get("sla_first_response"), page.lang),
+              "fixed": figures.shown(p["scores"].get("sla_resolution"), page.lang),
               "volume": int(p["scores"]["volume"]["value"] or 0)}
              for k, p in zip(keys, trend["periods"])]
     return drawn, table
@@ -242,16 +201,16 @@ def _trend_charts(page: Page, trend: dict) -> tuple[list[dict], list[dict]]:
 
 def _groups(page: Page, scores: dict) -> list[dict]:
     return [{"title": page.t(title), "rows": [{"key": key, "label": page.t(LABEL[key]),
-                                               "score": shown(scores.get(key), page.lang, key)}
+                                               "score": figures.shown(scores.get(key), page.lang, key)}
                                               for key in keys if key in scores]}
             for title, keys in GROUPS]
 
 
 def _servqual(page: Page, scores: dict) -> dict:
     rows = [{"key": d, "label": page.t(label),
-             "p": shown(scores.get(f"servqual.{d}.p"), page.lang), "e": shown(scores.get(f"servqual.{d}.e"), page.lang),
-             "gap": shown(scores.get(f"servqual.{d}.gap"), page.lang)} for d, label in DIMENSIONS.items()]
-    return {"rows": rows, "weighted": shown(scores.get("servqual.weighted_gap"), page.lang)}
+             "p": figures.shown(scores.get(f"servqual.{d}.p"), page.lang), "e": figures.shown(scores.get(f"servqual.{d}.e"), page.lang),
+             "gap": figures.shown(scores.get(f"servqual.{d}.gap"), page.lang)} for d, label in DIMENSIONS.items()]
+    return {"rows": rows, "weighted": figures.shown(scores.get("servqual.weighted_gap"), page.lang)}
 
 
 def _period_options(page: Page, now_keys: dict, chosen: str) -> list[dict]:
@@ -328,7 +287,7 @@ def dashboard(page: Page) -> Response:
         "groups": _groups(page, headline), "servqual": _servqual(page, headline),
         "columns": [(k, page.t(v)) for k, v in COLUMNS.items()],
         "table_rows": [{"value": r["value"], "label": r["label"],
-                        "cells": [shown(r["scores"].get(k), page.lang, k) for k in COLUMNS]} for r in table_rows],
+                        "cells": [figures.shown(r["scores"].get(k), page.lang, k) for k in COLUMNS]} for r in table_rows],
         "slice_name": page.t(SLICE_NAMES.get(by, "")),
         # a hotspot's own table only when the slice table above does not already list the same figures
         "category_chart": category_chart, "category_list": category_list if by != "category" else [],
@@ -371,8 +330,8 @@ def _share_text(score: dict | None) -> str:
 def _place_rows(page: Page, items: list[dict]) -> list[dict]:
     return [{"name": b["name"], "volume": int(b["scores"]["volume"]["value"] or 0),
              "share": _share_text(b["scores"].get("share")),
-             "csat": shown(b["scores"].get("csat"), page.lang),
-             "fixed": shown(b["scores"].get("sla_resolution"), page.lang)} for b in items]
+             "csat": figures.shown(b["scores"].get("csat"), page.lang),
+             "fixed": figures.shown(b["scores"].get("sla_resolution"), page.lang)} for b in items]
 
 
 @console_page(bp, "/console/reviews/{period}")
@@ -403,7 +362,7 @@ def review(page: Page, period: str) -> Response:
 
     def achieved(category: str, name: str) -> dict:
         scores = firm if category == "*" else by_category.get(category)
-        return shown(scores.get(name) if scores else None, lang)
+        return figures.shown(scores.get(name) if scores else None, lang)
 
     promises = [{"category": category_name(p["category"]),
                  "priority": page.t(PRIORITIES[p["priority"]]) if p["priority"] in PRIORITIES else p["priority"],
@@ -415,7 +374,7 @@ def review(page: Page, period: str) -> Response:
         buildings = _place_rows(page, prop.get("buildings") or [])
         properties.append({
             "name": prop["name"], "id": f"property-{index}",
-            "rows": [{"key": k, "label": page.t(LABEL[k]), "score": shown(prop["scores"].get(k), lang, k)}
+            "rows": [{"key": k, "label": page.t(LABEL[k]), "score": figures.shown(prop["scores"].get(k), lang, k)}
                      for k in REVIEW_SCORES + ("share",) if k in prop["scores"]],
             "buildings": buildings,
             "chart": charts.bar_chart([(b["name"], b["volume"], f"{b['volume']} ({b['share']})" if b["share"]
@@ -428,7 +387,7 @@ def review(page: Page, period: str) -> Response:
         "heading": heading,
         "span": _span(page, _moment(found["from"]), _moment(found["to"]), found.get("time_zone") or "UTC"),
         "time_zone": found.get("time_zone", ""), "min_n": found.get("min_n", 5),
-        "rows": [{"key": k, "label": page.t(LABEL[k]), "score": shown(firm.get(k), lang, k)}
+        "rows": [{"key": k, "label": page.t(LABEL[k]), "score": figures.shown(firm.get(k), lang, k)}
                  for k in REVIEW_SCORES if k in firm],
         "hotspots": hotspots,
         "hotspot_chart": charts.bar_chart([(h["name"], h["volume"], f"{h['volume']} ({h['share']})")
@@ -444,4 +403,4 @@ def _moment(iso: str) -> datetime:
     return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
-__all__ = ["bp", "figure", "shown", "period_title"]
+__all__ = ["bp", "period_title"]
