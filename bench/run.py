@@ -61,7 +61,7 @@ def _sweep_markdown(sweep: dict) -> list[str]:
               "On moto every Query is a pass over the whole table, so these times grow with the table; "
               "DynamoDB's do not. Set-up (not timed in the sweep): "
               f"{scale['open_tickets']:,} watch items in {sweep['setup_seconds']} s"
-              + ("; moto's transactions patched to back up only the items they touch (bench/sweep.py)"
+              + ("; moto's transactions patched to back up only the items they touch (infra/local/aws.py)"
                  if sweep.get("moto_transactions_patched") else ""), ""]
     return lines
 
