@@ -14,11 +14,11 @@ Periods are keyed in the firm's time zone: ``W2026-47`` (ISO week), ``M2026-11``
 ========================  ===================================================================
 tickets, repeat           at creation: one per ticket; the same unit reported the same
                           category within 30 days before it
-fr_n, fr_met, fr_h.<g>    at the first response: count, on time (``<= first_response_due``),
+fr_n, fr_met, fr_hp.<g>   at the first response: count, on time (``<= first_response_due``),
                           histogram of minutes since creation, its buckets packed six to a
                           counter (see "timing histogram")
 resolved, res_met,        at the first resolution (not for a ticket closed as duplicate,
-res_h.<g>, reopened,      withdrawn or spam without being resolved): count, on time
+res_hp.<g>, reopened,     withdrawn or spam without being resolved): count, on time
 ftf_ops, followed_up      (``<= resolution_due``, the due after the clock's stops), histogram
                           of minutes since creation, ever reopened, fixed first time (at most
                           one visit, never reopened), followed up within 48 h of it
@@ -222,17 +222,20 @@ def percentile(counts: Mapping[int, int], q: float) -> float | None:
 
 
 # Buckets are stored packed, BUCKETS_PER_COUNTER to a counter of BUCKET_DIGITS decimal
-# digits each: bucket ``b`` of ``fr_h`` adds ``10**(6 * (b % 6))`` to the counter
-# ``fr_h.<b // 6>``. Packing is linear (the packed sum of counts is the sum of the packed
-# counts), so packed counters add and subtract like every other counter and DynamoDB's ADD
-# still applies them without a read; a read gets a histogram in a sixth of the attributes
-# (each attribute costs on every read: in the item's size and in parsing the answer). A
-# DynamoDB number keeps 38 digits; 36 are used. One bucket holds up to 999,999 tickets of
-# one period and slice; past that it would carry into the next bucket, which ``histogram``
-# notices (the buckets no longer add up to the count) and answers with no buckets rather
-# than wrong ones.
+# digits each: bucket ``b`` of ``fr_hp`` adds ``10**(6 * (b % 6))`` to the counter
+# ``fr_hp.<b // 6>`` (``hp``: histogram, packed; the older one-bucket counters ``fr_h.<b>``
+# are never read as packed). Packing is linear (the packed sum of counts is the sum of the
+# packed counts), so packed counters add and subtract like every other counter and
+# DynamoDB's ADD still applies them without a read; a read gets a histogram in a sixth of
+# the attributes (each attribute costs on every read: in the item's size and in parsing the
+# answer). A DynamoDB number keeps 38 digits; 36 are used. One bucket holds up to 999,999
+# tickets of one period and slice; past that it would carry into the next bucket, which
+# ``histogram`` notices (the buckets no longer add up to the count) and answers with no
+# buckets rather than wrong ones.
 BUCKET_DIGITS = 6
 BUCKETS_PER_COUNTER = 6
+FIRST_RESPONSE = "fr_hp"  # the two timing histograms' counter prefixes
+RESOLUTION = "res_hp"
 
 
 def timed(prefix: str, minutes: float) -> Counters:
@@ -242,7 +245,7 @@ def timed(prefix: str, minutes: float) -> Counters:
 
 
 def histogram(counters: Mapping[str, int], prefix: str, count: int) -> dict[int, int]:
-    """The buckets of one histogram (``fr_h`` or ``res_h``) out of a counters dict,
+    """The buckets of one histogram (``FIRST_RESPONSE`` or ``RESOLUTION``) out of a counters dict,
     ``{bucket: count}``; empty unless they add up to ``count`` (the durations recorded)."""
     start, base = prefix + ".", 10 ** BUCKET_DIGITS
     found: dict[int, int] = {}
@@ -321,7 +324,7 @@ def ticket_contributions(ticket: Ticket, time_zone: str, *, responses: Iterable[
         _put(out, ticket.first_response_at, where, time_zone, {
             "fr_n": 1,
             "fr_met": int(due is not None and ticket.first_response_at <= due),
-            **timed("fr_h", _minutes(ticket.created_at, ticket.first_response_at)),
+            **timed(FIRST_RESPONSE, _minutes(ticket.created_at, ticket.first_response_at)),
         })
     if counts_as_resolved(ticket):
         resolved, due = ticket.first_resolved_at, ticket.resolution_due
@@ -329,7 +332,7 @@ def ticket_contributions(ticket: Ticket, time_zone: str, *, responses: Iterable[
         _put(out, resolved, where, time_zone, {
             "resolved": 1,
             "res_met": int(due is not None and resolved <= due),
-            **timed("res_h", _minutes(ticket.created_at, resolved)),
+            **timed(RESOLUTION, _minutes(ticket.created_at, resolved)),
             "reopened": int(ticket.reopen_count > 0),
             "ftf_ops": int(ticket.visits <= 1 and ticket.reopen_count == 0),
             "followed_up": int(followed is not None and resolved <= followed <= resolved + FOLLOW_UP_WITHIN),
@@ -625,8 +628,8 @@ def scores(counters: Mapping[str, int], *, min_n: int = 5, total_tickets: int | 
     dimension, how many questionnaire items each answer's SERVQUAL counters sum (a campaign's
     full form), 1 if not given."""
     get = counters.get
-    responded = histogram(counters, "fr_h", get("fr_n", 0))  # each read once
-    fixed = histogram(counters, "res_h", get("resolved", 0))
+    responded = histogram(counters, FIRST_RESPONSE, get("fr_n", 0))  # each read once
+    fixed = histogram(counters, RESOLUTION, get("resolved", 0))
     result: dict[str, Score] = {
         "csat": _share(get("csat_pos", 0), get("csat_n", 0), min_n),
         "nps": nps(get("nps_pro", 0), get("nps_det", 0), get("nps_n", 0), min_n),
@@ -670,6 +673,6 @@ QUERY = Shape(fields={
 })
 
 __all__ = ["QUERY", "BY", "next_finalisation", "last_closed", "Period", "period_keys", "parse_period", "previous_periods", "period_bounds", "slices", "bucket",
-           "bucket_value", "timed", "percentile", "histogram", "add", "subtract", "counts_as_resolved",
+           "bucket_value", "timed", "FIRST_RESPONSE", "RESOLUTION", "percentile", "histogram", "add", "subtract", "counts_as_resolved",
            "ticket_contributions", "ticket_change", "SurveyResponse", "response_contributions", "Score", "wilson",
            "nps", "t_quantile", "scores", "DIMENSIONS", "GAMMA", "RELATIVE_ERROR"]

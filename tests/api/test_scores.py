@@ -78,7 +78,7 @@ def stored(tenant_id: str, period: str) -> dict[tuple[str, str], dict[str, int]]
         if kept:
             found[key] = kept
         # the histograms hold one entry per timed ticket (six six-digit buckets to a counter)
-        for histogram, count in (("fr_h.", "fr_n"), ("res_h.", "resolved")):
+        for histogram, count in (("fr_hp.", "fr_n"), ("res_hp.", "resolved")):
             assert sum(int(str(v).zfill(36)[i:i + 6]) for n, v in counters.items() if n.startswith(histogram)
                        for i in range(0, 36, 6)) == counters.get(count, 0)
     return found

@@ -138,7 +138,7 @@ def test_first_response_counts_at_its_own_period_with_its_minutes():
                       first_response_due=created + timedelta(hours=24))
     contributions = scores.ticket_contributions(ticket, "Asia/Shanghai")
     assert contributions[("M2026-11", "all", "all")] == {"tickets": 1}
-    assert contributions[("M2026-12", "all", "all")] == {"fr_n": 1, **scores.timed("fr_h", 1800)}
+    assert contributions[("M2026-12", "all", "all")] == {"fr_n": 1, **scores.timed(scores.FIRST_RESPONSE, 1800)}
 
 
 def test_a_ticket_closed_as_duplicate_without_resolution_never_counts_as_resolved():
@@ -159,7 +159,7 @@ def test_a_reopened_ticket_keeps_its_first_resolution_but_is_no_first_time_fix()
     counters = scores.ticket_contributions(ticket, "UTC")[QUARTER]
     assert counters["resolved"] == 1 and counters["reopened"] == 1 and counters["res_met"] == 1
     assert "ftf_ops" not in counters
-    assert scores.histogram(counters, "res_h", 1) == {scores.bucket(300): 1}
+    assert scores.histogram(counters, scores.RESOLUTION, 1) == {scores.bucket(300): 1}
 
 
 def test_a_follow_up_counts_only_within_48_hours_of_the_first_resolution():
@@ -176,8 +176,8 @@ def test_reassignment_moves_the_counts_from_one_staff_member_to_the_other():
     after = replace(before, assignee="s2")
     change = scores.ticket_change(before, after, "UTC")
     assert change[("Q2026-4", "staff", "s1")] == {"tickets": -1, "fr_n": -1, "fr_met": -1,
-                                                  **scores.subtract({}, scores.timed("fr_h", 60))}
-    assert change[("Q2026-4", "staff", "s2")] == {"tickets": 1, "fr_n": 1, "fr_met": 1, **scores.timed("fr_h", 60)}
+                                                  **scores.subtract({}, scores.timed(scores.FIRST_RESPONSE, 60))}
+    assert change[("Q2026-4", "staff", "s2")] == {"tickets": 1, "fr_n": 1, "fr_met": 1, **scores.timed(scores.FIRST_RESPONSE, 60)}
     assert ("Q2026-4", "all", "all") not in change  # nothing changed for the firm as a whole
 
 
@@ -366,14 +366,14 @@ def test_packed_histograms_add_and_subtract_like_a_count_per_bucket(added, taken
         remaining.remove(value)
     counters: dict = {}
     for value in added:
-        counters = scores.add(counters, scores.timed("res_h", value))
+        counters = scores.add(counters, scores.timed(scores.RESOLUTION, value))
     for value in removed:
-        counters = scores.subtract(counters, scores.timed("res_h", value))
+        counters = scores.subtract(counters, scores.timed(scores.RESOLUTION, value))
     # Then each bucket holds how many remain in it, read back both by the app and by text
     expected: dict[int, int] = {}
     for value in remaining:
         expected[scores.bucket(value)] = expected.get(scores.bucket(value), 0) + 1
-    assert scores.histogram(counters, "res_h", len(remaining)) == expected
+    assert scores.histogram(counters, scores.RESOLUTION, len(remaining)) == expected
     by_text = {int(name.split(".")[1]) * 6 + place: tally for name, packed in counters.items()
                for place, tally in enumerate(unpacked(packed)) if tally}
     assert by_text == expected
@@ -382,14 +382,14 @@ def test_packed_histograms_add_and_subtract_like_a_count_per_bucket(added, taken
 
 def test_a_bucket_past_its_capacity_gives_no_percentiles_rather_than_wrong_ones():
     # 1,000,000 first responses in one bucket of one period and slice carry into the next
-    one = scores.timed("fr_h", 30)
+    one = scores.timed(scores.FIRST_RESPONSE, 30)
     (name, amount), = one.items()
     counters = {"fr_n": 1_000_000, name: amount * 1_000_000}
-    assert scores.histogram(counters, "fr_h", 1_000_000) == {}
+    assert scores.histogram(counters, scores.FIRST_RESPONSE, 1_000_000) == {}
     assert scores.scores(counters)["first_response_p50"].value is None
     # while 999,999 fit
     counters = {"fr_n": 999_999, name: amount * 999_999}
-    assert scores.histogram(counters, "fr_h", 999_999) == {scores.bucket(30): 999_999}
+    assert scores.histogram(counters, scores.FIRST_RESPONSE, 999_999) == {scores.bucket(30): 999_999}
     assert scores.scores(counters)["first_response_p50"].value == pytest.approx(30, rel=scores.RELATIVE_ERROR)
 
 
@@ -561,3 +561,9 @@ def test_wilson_interval_agrees_with_statsmodels(n, share):
        p=st.sampled_from([0.9, 0.95, 0.975, 0.995]))
 def test_t_quantile_agrees_with_scipy(df, p):
     assert scores.t_quantile(p, df) == pytest.approx(stats.t.ppf(p, df), rel=1e-8)
+
+
+def test_one_bucket_counters_of_the_older_format_are_not_read_as_packed():
+    counters = {"fr_n": 3, "fr_h.37": 3}  # three first responses in bucket 37, one counter per bucket
+    assert scores.histogram(counters, scores.FIRST_RESPONSE, 3) == {}
+    assert scores.scores(counters)["first_response_p50"].value is None
