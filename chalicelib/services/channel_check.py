@@ -101,7 +101,7 @@ def _find(standards: dict, channel_name: str) -> dict | None:
     return None
 
 
-def send_test(who: Identity, channel_name: str, lang: str) -> dict:
+def send_test(who: Identity, channel_name: str, lang: str, now: datetime | None = None) -> dict:
     """Send one test message to a channel of the firm's escalation chain, now. Admins only;
     a name that is not in the chain (another firm's included) is NotFound. Never raises for
     a failed delivery: ``ok`` is False and ``reason`` / ``detail`` say why (``too-many``:
@@ -118,7 +118,7 @@ def send_test(who: Identity, channel_name: str, lang: str) -> dict:
     if entry is None:
         raise NotFound("No such channel in your escalation chain.")
     view = describe(entry)
-    if not ticket_store.take(who.tenant_id, limits.channel_test_limit(view["key"], datetime.now(timezone.utc))):
+    if not ticket_store.take(who.tenant_id, limits.channel_test_limit(view["key"], now or datetime.now(timezone.utc))):
         return {**view, "ok": False, "retryable": True, "reason": "too-many",
                 "detail": f"at most {limits.TESTS_PER_CHANNEL} test messages to a channel in {limits.TEST_WINDOW}"}
     message = render("test_message", lang, {"firm": tenant.name})

@@ -266,3 +266,19 @@ def test_send_test_stops_after_five_messages_to_a_channel_in_ten_minutes(client,
     # another channel has its own count
     assert "result=sent" in admin.post("/console/channels/test", {"channel": "Day desk"}).headers["Location"]
     assert received[-1].path == "/other"
+
+
+def test_the_test_message_limit_starts_afresh_with_each_ten_minute_window(client, firm, sink):
+    from datetime import timedelta
+
+    from chalicelib.domain.identity import Identity
+    from chalicelib.services import channel_check
+    server, url, received = sink
+    with_channels(firm, [{"channel": "webhook", "url": f"{url}/hook", "secret": "s3cret", "name": "Night desk"}])
+    admin = Identity(tenant_id=firm.tenant_id, sub=firm.admin_sub, role="admin", name="Ada Admin")
+    window = datetime(2027, 1, 5, 10, 0, tzinfo=timezone.utc)  # a window's first second
+    last_second = window + timedelta(minutes=10, seconds=-1)
+    assert [channel_check.send_test(admin, "Night desk", "en", now=last_second)["reason"] for _ in range(6)] == \
+        ["sent"] * 5 + ["too-many"]
+    assert channel_check.send_test(admin, "Night desk", "en", now=last_second + timedelta(seconds=1))["ok"]
+    assert len(received) == 6
