@@ -81,19 +81,19 @@ def world(client):
     a_staff_sub, a_staff_token = a.add_staff()
     b_staff_sub, b_staff_token = b.add_staff()
     ticket = a.new_ticket()
-    # firm A's April 2027 review, finalised (only A's: B has none for that period)
-    from datetime import datetime, timezone
+    # firm A's review of a month to come, finalised (only A's: B has none for that period)
+    from tests.api.test_scorecard import MONTH_KEY, NIGHT_AFTER
     from chalicelib.services import rollups
     from chalicelib.store import rollups as rollup_store, schema
-    night = datetime(2027, 5, 1, 0, 0, tzinfo=timezone.utc)
+    night = NIGHT_AFTER
     for shard in range(schema.WORK_SHARDS):
         for slot in rollup_store.due_slots(shard, night):
             if slot.tenant_id == a.tenant_id:
                 rollups.finalise_firm(slot, night)
-    assert a.call("GET", "/api/reports/M2027-04").status_code == 200
+    assert a.call("GET", f"/api/reports/{MONTH_KEY}").status_code == 200
     a_campaign = body(a.call("POST", "/api/campaigns", {"name": "A's survey", "property_ids": [a.property_id],
                                                         "opens_on": "2026-12-01", "closes_on": "2026-12-31"}))["id"]
-    return {"a": a, "b": b, "a_ticket": ticket, "a_period": "M2027-04", "a_campaign": a_campaign, "a_staff": (a_staff_sub, a_staff_token),
+    return {"a": a, "b": b, "a_ticket": ticket, "a_period": MONTH_KEY, "a_campaign": a_campaign, "a_staff": (a_staff_sub, a_staff_token),
             "b_staff": (b_staff_sub, b_staff_token)}
 
 

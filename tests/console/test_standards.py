@@ -9,7 +9,7 @@ import re
 
 import yaml
 
-from tests.api.test_scorecard import APRIL_NIGHT, march_tickets
+from tests.api.test_scorecard import MONTH_EN, NIGHT_AFTER, month_tickets
 from tests.console.conftest import Session, assert_no_blocking_violations, dynamo_calls, shot, sign_in
 from tests.pages.conftest import WAIT_MS
 from tests.support import body, set_password, unique
@@ -27,7 +27,7 @@ def saved_standards(firm) -> dict:
 
 def test_an_admin_edits_the_standards_pastes_yaml_and_publishes_the_scorecard(browser, desk, axe, base_url, firm):
     from chalicelib.services import rollups
-    march_tickets(firm, [5, 4])  # two residents rated their repairs in March 2027
+    month_tickets(firm, [5, 4])  # two residents rated their repairs that month
 
     # Given the admin opens the editor: the template's targets are in the table
     page = desk.new_page()
@@ -102,8 +102,8 @@ def test_an_admin_edits_the_standards_pastes_yaml_and_publishes_the_scorecard(br
     page.wait_for_url(re.compile(r"done=uploaded"), timeout=WAIT_MS)
     assert page.locator(LEAK).input_value() == "25m" and "Version 3." in page.locator("main").inner_text()
 
-    # April's first night: March and Q1 are finalised, scored with the firm's minimum n
-    rollups.run(APRIL_NIGHT)
+    # The next month's first night: the month and its quarter are finalised, with the firm's minimum n
+    rollups.run(NIGHT_AFTER)
 
     # The scorecard is not public yet
     public = browser.new_context(locale="en", extra_http_headers={"Accept-Language": "en"})
@@ -114,7 +114,7 @@ def test_an_admin_edits_the_standards_pastes_yaml_and_publishes_the_scorecard(br
     # When the admin publishes it with the property's own table
     page.goto(f"{base_url}/console/scorecard")
     assert "Not published" in page.locator("#publish-state").inner_text()
-    assert "Month: March 2027" in page.locator("#preview").inner_text()  # the preview works before publishing
+    assert f"Month: {MONTH_EN}" in page.locator("#preview").inner_text()  # the preview works before publishing
     page.check("#survey-publish")
     page.check(f"#property-{firm.property_id}")
     page.click("button.primary")

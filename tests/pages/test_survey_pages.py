@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.api.test_scorecard import APRIL_NIGHT, march_tickets, publish
+from tests.api.test_scorecard import NIGHT_AFTER, month_tickets, publish
 from tests.api.test_surveys import resolved_ticket, survey_link, sweep_and_collect
 from tests.pages.conftest import WAIT_MS, shot
 from tests.pages.test_accessibility import assert_no_blocking_violations
@@ -63,9 +63,9 @@ def test_the_published_scorecard_reads_well_and_passes_axe(browser, base_url, zh
     from axe_playwright_python.sync_playwright import Axe
 
     from chalicelib.services import rollups
-    march_tickets(zh_firm, [5, 4, 4, 5, 3, 5])
+    month_tickets(zh_firm, [5, 4, 4, 5, 3, 5])
     publish(zh_firm, publish=True, publish_properties=[zh_firm.property_id])
-    rollups.run(APRIL_NIGHT)
+    rollups.run(NIGHT_AFTER)
     for lang in ("zh-CN", "en"):
         context = browser.new_context(viewport={"width": 375, "height": 812}, locale=lang,
                                       extra_http_headers={"Accept-Language": lang})
