@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +54,7 @@ def _set_up(client) -> tuple[Any, dict, dict]:
     from datetime import datetime, timedelta, timezone
 
     from chalicelib.domain import scores as rules
-    from chalicelib.services import rollups
-    from chalicelib.store import rollups as rollup_store
-    from chalicelib.store.escalations import shard_of
-    from tests.console.test_dashboard import ZONE, _invite, _tickets
+    from tests.console.test_dashboard import ZONE, _invite, _tickets, freeze_last_month
     from tests.support import Firm, body
 
     firm = Firm.sign_up(client, locale="zh-CN")
@@ -72,10 +68,7 @@ def _set_up(client) -> tuple[Any, dict, dict]:
     _tickets(firm, start, [{"rating": "5", "nps": "10"}, {"rating": "4"}, {"rating": "5"}, {"rating": "2"}, None,
                            None], [me, me, colleague, None, None, None])
     _tickets(firm, rules.period_bounds(closed, ZONE)[0] + timedelta(days=3), [{"rating": "3"}, None], [None, None])
-    night = rules.next_finalisation(now, ZONE) + timedelta(minutes=5)
-    slot = next(s for s in rollup_store.due_slots(shard_of(firm.tenant_id), night) if s.tenant_id == firm.tenant_id)
-    # signed up today, the firm counts last month as done before it joined: play one that was there
-    rollups.finalise_firm(replace(slot, finalised={}), month_start + timedelta(hours=2))
+    freeze_last_month(firm, now)
     for i in range(20):
         assert firm.submit(firm.report(description=f"Bench ticket {i}: the corridor light flickers.")).status_code == 201
     first = firm.new_ticket()

@@ -32,6 +32,20 @@ def _invite(firm, name: str) -> tuple[str, str]:
     return body(answer)["id"], email
 
 
+def freeze_last_month(firm, now: datetime) -> list[str]:
+    """The rollup's first night of this month for ``firm``, played as a firm that was there
+    last month (signed up today, its slot counts last month as done before it joined).
+    Returns the periods it finalised."""
+    from chalicelib.domain import scores as rules
+    from chalicelib.services import rollups
+    from chalicelib.store import rollups as rollup_store
+    from chalicelib.store.escalations import shard_of
+    night = rules.next_finalisation(now, ZONE) + timedelta(minutes=5)  # the new firm's slot is due by then
+    slot = next(s for s in rollup_store.due_slots(shard_of(firm.tenant_id), night) if s.tenant_id == firm.tenant_id)
+    month_start = rules.period_bounds(rules.period_keys(now, ZONE)["month"], ZONE)[0]
+    return rollups.finalise_firm(replace(slot, finalised={}), month_start + timedelta(hours=2))  # 02:00 on the 1st
+
+
 def _tickets(firm, start: datetime, answers: list[dict | None], assignees: list[str | None],
              category: str = "repairs", description: str = "") -> None:
     """Reports from ``start``, one an hour; each assigned (when it names someone), resolved
@@ -64,9 +78,6 @@ def scene(client):
     interval; NPS answered twice: too few) and an open water leak; last month two reports,
     frozen into a review by the rollup as it runs in the first night of this month."""
     from chalicelib.domain import scores as rules
-    from chalicelib.services import rollups
-    from chalicelib.store import rollups as rollup_store
-    from chalicelib.store.escalations import shard_of
     firm = Firm.sign_up(client)
     me, my_email = _invite(firm, "Wang Wei")
     colleague, _ = _invite(firm, "Zhao Lei")
@@ -81,12 +92,7 @@ def scene(client):
     _tickets(firm, start + timedelta(hours=8), [None], [None], category="water_leak", description=LEAK)
     closed_start = rules.period_bounds(closed, ZONE)[0] + timedelta(days=3)
     _tickets(firm, closed_start, [{"rating": "3"}, None], [None, None])
-    night = rules.next_finalisation(now, ZONE) + timedelta(minutes=5)  # the new firm's slot is due by then
-    slot = next(s for s in rollup_store.due_slots(shard_of(firm.tenant_id), night) if s.tenant_id == firm.tenant_id)
-    # The firm signed up today, so its slot counts last month as done before it joined; the
-    # scene plays a firm that was there last month.
-    slot = replace(slot, finalised={})
-    assert closed in rollups.finalise_firm(slot, month_start + timedelta(hours=2))  # 02:00 on the 1st
+    assert closed in freeze_last_month(firm, now)
     return {"firm": firm, "me": me, "my_email": my_email, "colleague": colleague, "month": month,
             "closed": closed}
 
