@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import Mapping
 
 from .store import schema
 
@@ -29,6 +30,11 @@ class Settings:
     def is_local(self) -> bool:
         return self.stage in ("local", "test")
 
+    @cached_property
+    def messaging(self) -> "Messaging":
+        """The cn profile's e-mail (SMTP) and SMS provider settings, read on first use."""
+        return Messaging.from_env(os.environ)
+
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
@@ -52,3 +58,39 @@ def settings() -> Settings:
         reports_per_firm=int(env.get("PROPDESK_REPORTS_PER_FIRM", "600")),
         photo_bucket=env.get("PROPDESK_PHOTO_BUCKET", "propdesk-photos"),
     )
+
+
+@dataclass(frozen=True)
+class Messaging:
+    """How the ``cn`` profile sends e-mail and SMS (chalicelib/adapters/channels). Credentials
+    are never here: only the names of the Secrets Manager secrets that hold them."""
+
+    sms_provider: str  # aliyun | tencent
+    sms_secret: str  # secret id: {"access_key_id", "access_key_secret"} or {"secret_id", "secret_key"}
+    sms_sign_name: str  # the provider-approved signature, shown as 【...】
+    sms_app_id: str  # Tencent's SmsSdkAppId (Alibaba has none)
+    sms_region: str  # "" = the provider's default (cn-hangzhou / ap-guangzhou)
+    sms_endpoint: str  # "" = the SDK's own; a URL such as http://127.0.0.1:8026 points it at a local stand-in
+    sms_templates: str  # path of the kind x locale -> template code JSON; "" = the one shipped with the adapter
+    smtp_host: str
+    smtp_port: int
+    smtp_tls: str  # auto (465 implicit TLS, else STARTTLS) | starttls | implicit | none (local stages only)
+    smtp_secret: str  # secret id: {"username", "password"}; "" = no login (a local server)
+    smtp_ca_file: str  # "" = the system's trusted CAs
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Messaging":
+        return cls(
+            sms_provider=env.get("PROPDESK_SMS_PROVIDER", "aliyun").strip().lower(),
+            sms_secret=env.get("PROPDESK_SMS_SECRET", "propdesk/sms"),
+            sms_sign_name=env.get("PROPDESK_SMS_SIGN_NAME", "PropDesk"),
+            sms_app_id=env.get("PROPDESK_SMS_APP_ID", ""),
+            sms_region=env.get("PROPDESK_SMS_REGION", ""),
+            sms_endpoint=env.get("PROPDESK_SMS_ENDPOINT", "").rstrip("/"),
+            sms_templates=env.get("PROPDESK_SMS_TEMPLATES", ""),
+            smtp_host=env.get("PROPDESK_SMTP_HOST", ""),
+            smtp_port=int(env.get("PROPDESK_SMTP_PORT", "465")),
+            smtp_tls=env.get("PROPDESK_SMTP_TLS", "auto").strip().lower(),
+            smtp_secret=env.get("PROPDESK_SMTP_SECRET", "propdesk/smtp"),
+            smtp_ca_file=env.get("PROPDESK_SMTP_CA_FILE", ""),
+        )

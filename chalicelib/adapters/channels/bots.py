@@ -1,16 +1,8 @@
-"""Notification senders: one recipient entry of an escalation chain, one message, one try.
-
-``send(channel, message, idempotency_key=...)`` makes a single delivery attempt and
-answers a :class:`Delivery`; it never raises for a failed delivery (the outbox decides
-whether and when to try again from ``retryable``), only ``ValueError`` for an entry that
-``validate_channel`` would refuse.
+"""Chat bots and the generic webhook: WeCom, DingTalk, Slack, and PropDesk's signed JSON POST.
 
 ==========  ==========================================================================
 channel     how, and what counts as delivered
 ==========  ==========================================================================
-email       SES ``SendEmail`` from ``PROPDESK_MAIL_FROM`` (default
-            ``noreply@propdesk.local``); delivered = SES accepted it (a MessageId)
-sms         SNS ``Publish(PhoneNumber=E.164)``, transactional; delivered = a MessageId
 wecom       WeCom group bot: ``{"msgtype": "text", "text": {"content"}}``;
             delivered = HTTP 200 and ``errcode == 0``
 dingtalk    DingTalk custom robot, same body; with a ``secret`` the URL gets
@@ -23,26 +15,18 @@ webhook     JSON POST ``{"event", "id", "sent_at", "ticket", "message"}`` with
             delivered = any 2xx. Receivers check with :func:`verify_signature`.
 ==========  ==========================================================================
 
-Failures: connection errors, timeouts, HTTP 5xx and 429, AWS throttling and provider
-"busy / too fast" codes are retryable; other 4xx, redirects, provider error codes and
-AWS rejections are not, and ``detail`` says why. ``detail`` never carries a webhook's
-URL beyond its host (bot URLs embed their keys) nor a recipient's address.
-
-HTTP is the standard library's ``urllib`` with a 5 s timeout and no redirects (a signed
-POST must not be re-sent elsewhere). boto3 clients are built on first use.
+HTTP is the standard library's ``urllib`` with the package's ``TIMEOUT_S`` and no redirects
+(a signed POST must not be re-sent elsewhere). ``detail`` never carries a webhook's URL
+beyond its host (bot URLs embed their keys).
 """
 
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import hmac
 import ipaddress
 import json
-import logging
-import os
-import re
 import socket
 import ssl
 import time
@@ -54,18 +38,12 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable
 
-from ..domain.messages import Message
-from ..settings import settings
+from ...domain.messages import Message
+from .delivery import Delivery, prefixed as _prefixed, snippet as _snippet, timeout_s
 
-log = logging.getLogger("propdesk.channels")
-
-CHANNELS = ("email", "sms", "wecom", "dingtalk", "slack", "webhook")
-TIMEOUT_S = 5.0
-DEFAULT_MAIL_FROM = "noreply@propdesk.local"
 USER_AGENT = "PropDesk-Notifier/1.0"
 MAX_RESPONSE_BYTES = 64 * 1024
 WECOM_MAX_CONTENT_BYTES = 2048
-SMS_MAX_CHARS = 1600
 
 # Hosts of the bot services; a loopback URL stands in for them in local runs and tests.
 PROVIDER_HOSTS = {"wecom": ("qyapi.weixin.qq.com",), "dingtalk": ("oapi.dingtalk.com",),
@@ -73,73 +51,13 @@ PROVIDER_HOSTS = {"wecom": ("qyapi.weixin.qq.com",), "dingtalk": ("oapi.dingtalk
 PROVIDER_QUERY = {"wecom": "key", "dingtalk": "access_token"}
 # Provider codes that mean "busy / too fast, try later" rather than "this will never work".
 RETRYABLE_ERRCODES = {"wecom": {-1, 45009}, "dingtalk": {-1, 130101}}
-RETRYABLE_AWS_CODES = {"Throttling", "ThrottlingException", "TooManyRequestsException", "ServiceUnavailable",
-                       "ServiceUnavailableException", "InternalFailure", "InternalError", "InternalErrorException",
-                       "RequestTimeout", "RequestTimeoutException", "KMSThrottlingException"}
-
-EMAIL_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
-                      r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
-E164_RE = re.compile(r"\+[1-9][0-9]{6,14}")
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
-
-
-@dataclass(frozen=True)
-class Delivery:
-    ok: bool
-    detail: str
-    retryable: bool = False
-    retry_after_s: float | None = None  # from a 429's Retry-After, when the provider gave one
-    reference: str | None = None  # the provider's id for what it accepted (SES / SNS MessageId)
 
 
 # --- validation ---------------------------------------------------------------------------
 
 
-def validate_channel(entry: Any, *, allow_local: bool | None = None) -> dict[str, str]:
-    """Problems with one escalation-chain recipient, as field → reason ({} when fine).
-
-    ``allow_local`` (default: the stage is local or test) admits ``http://127.0.0.1`` and
-    ``localhost`` URLs for local sinks; deployed, loopback and private addresses are refused."""
-    if not isinstance(entry, dict):
-        return {"channel": "must be a mapping such as {channel: email, to: ops@example.com}"}
-    kind = entry.get("channel")
-    if kind not in CHANNELS:
-        return {"channel": "must be one of: " + ", ".join(CHANNELS)}
-    if allow_local is None:
-        allow_local = settings().is_local
-    problems: dict[str, str] = {}
-    if kind == "email":
-        to = entry.get("to")
-        if not isinstance(to, str) or not to.strip():
-            problems["to"] = "is required: the e-mail address to notify"
-        elif len(to) > 254 or not EMAIL_RE.fullmatch(to.strip()):
-            problems["to"] = "must be an e-mail address like ops@example.com"
-    elif kind == "sms":
-        to = entry.get("to")
-        if not isinstance(to, str) or not to.strip():
-            problems["to"] = "is required: the mobile number to text"
-        elif not E164_RE.fullmatch(_phone(to)):
-            problems["to"] = "must be a mobile number in international form, e.g. +8613800138000"
-    else:
-        url = entry.get("url")
-        reason = _url_problem(kind, url, allow_local)
-        if reason:
-            problems["url"] = reason
-        secret = entry.get("secret")
-        if kind == "webhook":
-            if not isinstance(secret, str) or not secret:
-                problems["secret"] = "is required: the shared secret requests are signed with"
-        elif kind == "dingtalk" and secret is not None:
-            if not isinstance(secret, str) or not secret.startswith("SEC"):
-                problems["secret"] = "must be the robot's signing secret (it starts with SEC)"
-    return problems
-
-
-def _phone(value: str) -> str:
-    return re.sub(r"[\s\-().]", "", value)
-
-
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host in LOOPBACK_NAMES:
         return True
     try:
@@ -148,7 +66,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _url_problem(kind: str, url: Any, allow_local: bool) -> str | None:
+def url_problem(kind: str, url: Any, allow_local: bool) -> str | None:
     if not isinstance(url, str) or not url.strip():
         return "is required: the webhook address"
     if len(url) > 2048 or any(ch.isspace() or ord(ch) < 32 for ch in url):
@@ -163,7 +81,7 @@ def _url_problem(kind: str, url: Any, allow_local: bool) -> str | None:
         return "must be a full URL starting with https://"
     if parts.username or parts.password:
         return "must not contain a user name or password"
-    local = _is_loopback(host)
+    local = is_loopback(host)
     if local and allow_local:
         if parts.scheme not in ("http", "https"):
             return "must start with https://"
@@ -228,53 +146,12 @@ def verify_signature(secret: str, timestamp: int | str | None, body: bytes | str
 # --- sending ------------------------------------------------------------------------------
 
 
-def send(channel: dict, message: Message, *, idempotency_key: str) -> Delivery:
-    problems = validate_channel(channel)
-    if problems:
-        raise ValueError("malformed channel entry: " + "; ".join(f"{k} {v}" for k, v in problems.items()))
-    kind = channel["channel"]
-    try:
-        return _SENDERS[kind](channel, message, idempotency_key)
-    except Exception as exc:  # a bug of ours, not a delivery outcome: report it, do not loop on it
-        log.exception("channel %s: unexpected error", kind)
-        return Delivery(False, f"{kind}: internal error {type(exc).__name__}", retryable=False)
-
-
-def _send_email(channel: dict, message: Message, key: str) -> Delivery:
-    client = _client("ses")
-    try:
-        answer = client.send_email(
-            Source=mail_from(),
-            Destination={"ToAddresses": [channel["to"].strip()]},
-            Message={"Subject": {"Data": " ".join(message.subject.split()), "Charset": "UTF-8"},
-                     "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"}}},
-        )
-    except Exception as exc:  # noqa: BLE001 - classified below
-        return _aws_failure("email (SES)", exc)
-    reference = answer.get("MessageId")
-    return Delivery(True, f"email: SES accepted, MessageId {reference}", reference=reference)
-
-
-def _send_sms(channel: dict, message: Message, key: str) -> Delivery:
-    client = _client("sns")
-    try:
-        answer = client.publish(
-            PhoneNumber=_phone(channel["to"]),
-            Message=message.text[:SMS_MAX_CHARS],
-            MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
-        )
-    except Exception as exc:  # noqa: BLE001 - classified below
-        return _aws_failure("sms (SNS)", exc)
-    reference = answer.get("MessageId")
-    return Delivery(True, f"sms: SNS accepted, MessageId {reference}", reference=reference)
-
-
-def _send_wecom(channel: dict, message: Message, key: str) -> Delivery:
+def send_wecom(channel: dict, message: Message, key: str) -> Delivery:
     content = _truncate_utf8(message.text, WECOM_MAX_CONTENT_BYTES)
     return _bot("wecom", channel["url"], {"msgtype": "text", "text": {"content": content}})
 
 
-def _send_dingtalk(channel: dict, message: Message, key: str) -> Delivery:
+def send_dingtalk(channel: dict, message: Message, key: str) -> Delivery:
     url = channel["url"]
     secret = channel.get("secret")
     if secret:
@@ -303,7 +180,7 @@ def _bot(kind: str, url: str, payload: dict) -> Delivery:
     return Delivery(False, f"{kind}: {why}: errcode {code} {message}".rstrip(), retryable=retryable)
 
 
-def _send_slack(channel: dict, message: Message, key: str) -> Delivery:
+def send_slack(channel: dict, message: Message, key: str) -> Delivery:
     text = message.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     answer = _post(channel["url"], _json_bytes({"text": text}), {})
     if isinstance(answer, Delivery):
@@ -315,7 +192,7 @@ def _send_slack(channel: dict, message: Message, key: str) -> Delivery:
     return _prefixed("slack", _status_failure(answer))
 
 
-def _send_webhook(channel: dict, message: Message, key: str) -> Delivery:
+def send_webhook(channel: dict, message: Message, key: str) -> Delivery:
     body = _json_bytes(webhook_payload(message, idempotency_key=key))
     timestamp = str(int(time.time()))
     headers = {
@@ -347,50 +224,9 @@ def webhook_payload(message: Message, *, idempotency_key: str, sent_at: datetime
     }
 
 
-_SENDERS: dict[str, Callable[[dict, Message, str], Delivery]] = {
-    "email": _send_email, "sms": _send_sms, "wecom": _send_wecom, "dingtalk": _send_dingtalk,
-    "slack": _send_slack, "webhook": _send_webhook,
+SENDERS: dict[str, Callable[[dict, Message, str], Delivery]] = {
+    "wecom": send_wecom, "dingtalk": send_dingtalk, "slack": send_slack, "webhook": send_webhook,
 }
-
-
-# --- AWS ----------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=None)
-def _client(service: str) -> Any:
-    import boto3  # lazily: importing the app must not build clients
-    from botocore.config import Config
-
-    config = Config(connect_timeout=TIMEOUT_S, read_timeout=TIMEOUT_S,
-                    retries={"total_max_attempts": 2, "mode": "standard"})
-    return boto3.client(service, region_name=settings().region, config=config)
-
-
-def reset_clients() -> None:
-    """Forget the cached clients (after the endpoint or region changed, e.g. in tests)."""
-    _client.cache_clear()
-
-
-def mail_from() -> str:
-    return (getattr(settings(), "mail_from", "") or os.environ.get("PROPDESK_MAIL_FROM") or DEFAULT_MAIL_FROM)
-
-
-def _aws_failure(what: str, exc: Exception) -> Delivery:
-    from botocore import exceptions as bce
-
-    if isinstance(exc, bce.ClientError):
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", "Unknown"))
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-        retryable = code in RETRYABLE_AWS_CODES or status >= 500 or status == 429
-        text = str(error.get("Message", ""))[:200]
-        return Delivery(False, f"{what}: {code}: {text}".rstrip(": "), retryable=retryable)
-    if isinstance(exc, (bce.NoCredentialsError, bce.NoRegionError, bce.ParamValidationError,
-                        bce.PartialCredentialsError)):
-        return Delivery(False, f"{what}: not configured: {type(exc).__name__}", retryable=False)
-    if isinstance(exc, (bce.BotoCoreError, OSError)):  # endpoint unreachable, timeouts, closed connections
-        return Delivery(False, f"{what}: could not reach AWS: {type(exc).__name__}", retryable=True)
-    raise exc
 
 
 # --- HTTP ---------------------------------------------------------------------------------
@@ -422,7 +258,7 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> _Answer | Delivery:
     request = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT, **headers})
     try:
-        with _opener(_is_loopback(host)).open(request, timeout=TIMEOUT_S) as response:
+        with _opener(is_loopback(host)).open(request, timeout=timeout_s()) as response:
             return _Answer(host, response.status, response.read(MAX_RESPONSE_BYTES), response.headers)
     except urllib.error.HTTPError as exc:
         try:
@@ -444,7 +280,7 @@ def _network_failure(host: str, reason: Any) -> Delivery:
         return Delivery(False, f"{host}: TLS certificate not valid: {getattr(reason, 'verify_message', '')}",
                         retryable=False)
     if isinstance(reason, (TimeoutError, socket.timeout)):
-        return Delivery(False, f"{host}: timed out after {TIMEOUT_S:g} s", retryable=True)
+        return Delivery(False, f"{host}: timed out after {timeout_s():g} s", retryable=True)
     if isinstance(reason, ConnectionRefusedError):
         return Delivery(False, f"{host}: connection refused", retryable=True)
     if isinstance(reason, socket.gaierror):
@@ -475,14 +311,6 @@ def _retry_after(headers: Any) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None
-
-
-def _prefixed(kind: str, delivery: Delivery) -> Delivery:
-    return dataclasses.replace(delivery, detail=f"{kind}: {delivery.detail}")
-
-
-def _snippet(body: bytes, limit: int = 200) -> str:
-    return " ".join(body[:limit].decode("utf-8", "replace").split())
 
 
 def _json_bytes(payload: dict) -> bytes:
