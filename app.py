@@ -2,6 +2,8 @@
 chalicelib/domain, every table access in chalicelib/store. Importing this module opens no
 connection and builds no AWS client (it is the Lambda cold start)."""
 
+import os
+
 from chalice import Chalice, Rate
 
 from chalicelib.api import admin, auth, campaigns, openapi, pages, posters, public, scorecard, scores, tickets
@@ -13,6 +15,12 @@ from chalicelib.api.console import work as console_work
 
 app = Chalice(app_name="propdesk")
 app.api.binary_types = []  # everything we answer is text; keeps API Gateway from base64 surprises
+
+if os.environ.get("PROPDESK_PROFILE", "").strip().lower() == "cn":
+    # AWS China sends SMS only as approved templates: a message kind x locale without one stops
+    # the start with a ConfigurationError naming each (local data only, no AWS call).
+    from chalicelib.adapters.channels import check_configuration
+    check_configuration()
 
 app.register_blueprint(auth.bp)
 app.register_blueprint(public.bp)

@@ -38,10 +38,21 @@ from typing import Any, Callable
 
 from ...domain.messages import Message
 from ...settings import settings
-from . import aws, bots, sms_cn, smtp
+from . import aws, sms_cn, smtp
 from .aws import client_for as _client
-from .bots import dingtalk_sign, sign_webhook, verify_signature, webhook_payload
 from .delivery import E164_RE, EMAIL_RE, ConfigurationError, Delivery, phone
+
+# The bots' HTTP and signing (urllib.request, ssl), smtplib and the SMS SDKs load on first use: importing
+# this package stays cheap enough for check_configuration() at a cold start.
+_FROM_BOTS = ("dingtalk_sign", "sign_webhook", "verify_signature", "webhook_payload")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_BOTS:
+        from . import bots
+
+        return getattr(bots, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["CHANNELS", "ConfigurationError", "Delivery", "check_configuration", "dingtalk_sign", "mail_from",
            "profile", "reset_clients", "send", "sign_webhook", "validate_channel", "verify_signature",
@@ -90,6 +101,8 @@ def validate_channel(entry: Any, *, allow_local: bool | None = None) -> dict[str
         elif not E164_RE.fullmatch(phone(to)):
             problems["to"] = "must be a mobile number in international form, e.g. +8613800138000"
     else:
+        from . import bots
+
         url = entry.get("url")
         reason = bots.url_problem(kind, url, allow_local)
         if reason:
@@ -126,6 +139,8 @@ def _sender(kind: str) -> Callable[[dict, Message, str], Delivery]:
         return lambda channel, message, key: family(channel, message, key, mail_from())
     if kind == "sms":
         return sms_cn.send_sms if china else aws.send_sms
+    from . import bots
+
     return bots.SENDERS[kind]
 
 

@@ -23,16 +23,17 @@ carries the recipient's address.
 from __future__ import annotations
 
 import hashlib
-import smtplib
 import socket
-import ssl
-from email.message import EmailMessage
-from email.utils import formatdate
+from typing import TYPE_CHECKING
 
 from ...domain.messages import Message
 from ...settings import settings
 from . import aws
 from .delivery import Delivery, timeout_s
+
+if TYPE_CHECKING:  # smtplib, ssl and email load on the first send, not with the package
+    import smtplib
+    from email.message import EmailMessage
 
 TLS_MODES = ("auto", "starttls", "implicit", "none")
 
@@ -51,7 +52,10 @@ def message_id(idempotency_key: str, sender: str) -> str:
     return f"<{hashlib.sha256(idempotency_key.encode('utf-8')).hexdigest()[:32]}@{domain}>"
 
 
-def compose(channel: dict, message: Message, key: str, sender: str) -> EmailMessage:
+def compose(channel: dict, message: Message, key: str, sender: str) -> "EmailMessage":
+    from email.message import EmailMessage
+    from email.utils import formatdate
+
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = channel["to"].strip()
@@ -64,6 +68,9 @@ def compose(channel: dict, message: Message, key: str, sender: str) -> EmailMess
 
 
 def send_email(channel: dict, message: Message, key: str, mail_from: str) -> Delivery:
+    import smtplib
+    import ssl
+
     config = settings().messaging
     if not config.smtp_host:
         return Delivery(False, "email (SMTP): not configured: PROPDESK_SMTP_HOST is empty")
@@ -111,7 +118,10 @@ def send_email(channel: dict, message: Message, key: str, mail_from: str) -> Del
     return Delivery(True, f"email (SMTP): {where} accepted ({mode})", reference=mail["Message-ID"])
 
 
-def _connect(host: str, port: int, mode: str, ca_file: str) -> smtplib.SMTP:
+def _connect(host: str, port: int, mode: str, ca_file: str) -> "smtplib.SMTP":
+    import smtplib
+    import ssl
+
     context = ssl.create_default_context(cafile=ca_file or None)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if mode == "implicit":
