@@ -18,12 +18,10 @@ import ipaddress
 import json
 import re
 import ssl
-import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -35,6 +33,8 @@ from chalicelib.domain import messages
 from chalicelib.domain.messages import render
 from chalicelib.settings import settings
 from infra.local.aws import free_port
+from infra.local.sms_sink import SmsCall as Call
+from infra.local.sms_sink import start_sms_sink
 
 DUE = datetime(2025, 11, 24, 6, 30, tzinfo=timezone.utc)  # 14:30 in Shanghai
 ALIYUN_KEY = {"access_key_id": "LTAI-test-id", "access_key_secret": "aliyun-secret-0123456789"}
@@ -265,66 +265,14 @@ def test_an_smtp_server_that_is_not_there_is_retryable(cn):
     assert not delivery.ok and delivery.retryable and "refused" in delivery.detail, delivery
 
 
-# --- a local SMS provider ------------------------------------------------------------------------
-
-
-@dataclass
-class Call:
-    method: str
-    path: str
-    headers: dict  # lower-case names
-    body: bytes
-
-
-class Provider(ThreadingHTTPServer):
-    """Answers as Alibaba (x-acs-action) or Tencent (X-TC-Action) SMS would; records each call."""
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _ProviderHandler)
-        self.calls: list[Call] = []
-        self.answer: tuple[int, dict] | None = None  # (status, JSON) to give instead of success
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _ProviderHandler(BaseHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's hook name
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        call = Call("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-        self.server.calls.append(call)
-        if self.server.answer is not None:
-            status, payload = self.server.answer
-        elif "x-tc-action" in call.headers:
-            request = json.loads(body)
-            status, payload = 200, {"Response": {"RequestId": "req-1", "SendStatusSet": [
-                {"SerialNo": "2640:11223344", "PhoneNumber": request["PhoneNumberSet"][0], "Fee": 1,
-                 "SessionContext": request.get("SessionContext", ""), "Code": "Ok", "Message": "send success",
-                 "IsoCode": "CN"}]}}
-        else:
-            status, payload = 200, {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0",
-                                    "RequestId": "F655A8D5-B967-440B-8683-DAD6FF8DE990"}
-        raw = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+# --- a local SMS provider (infra/local/sms_sink.py) ---------------------------------------
 
 
 @pytest.fixture
 def provider():
-    server = Provider()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
+    server = start_sms_sink()
     yield server
-    server.shutdown()
-    server.server_close()
+    server.stop()
 
 
 def aliyun(cn, provider, **extra):
@@ -416,7 +364,7 @@ def tc3_valid(call: Call, secret_id: str, secret_key: str, service: str = "sms",
 def test_aliyun_sms_is_an_approved_template_with_variables_and_a_valid_acs3_signature(cn, provider):
     aliyun(cn, provider)
     delivery = send({"channel": "sms", "to": "+86 138-0013-8000"}, message(), idempotency_key="t1:o9:l1")
-    assert delivery.ok and delivery.reference == "900619746936498440^0", delivery
+    assert delivery.ok and delivery.reference == "local-1^0", delivery
     (call,) = provider.calls
     assert call.headers["x-acs-action"] == "SendSms" and call.headers["x-acs-version"] == "2017-05-25"
     query = dict(urllib.parse.parse_qsl(call.path.partition("?")[2]))
@@ -425,6 +373,9 @@ def test_aliyun_sms_is_an_approved_template_with_variables_and_a_valid_acs3_sign
     assert query["TemplateCode"] == "SMS_490000003"  # sla_breach_level1, zh-CN in the shipped mapping
     assert json.loads(query["TemplateParam"]) == {"ticket": "1042", "promise": "首次响应", "due": "11月24日 14:30"}
     assert query["OutId"] == "t1:o9:l1"
+    assert call.summary() == {"provider": "aliyun", "action": "SendSms", "to": "13800138000", "sign": "绿苑物业",
+                              "template": "SMS_490000003",
+                              "variables": {"ticket": "1042", "promise": "首次响应", "due": "11月24日 14:30"}}
     assert acs3_valid(call, ALIYUN_KEY["access_key_id"], ALIYUN_KEY["access_key_secret"])
     # The check can fail: another secret, another key id, a changed parameter, an old request.
     assert not acs3_valid(call, ALIYUN_KEY["access_key_id"], "another-secret")
@@ -442,7 +393,7 @@ def test_tencent_sms_is_an_approved_template_with_ordered_variables_and_a_valid_
     tencent(cn, provider)
     msg = message(kind="visit_reminder", locale="en", visit_at=DUE)
     delivery = send({"channel": "sms", "to": "+8613800138000"}, msg, idempotency_key="t1:visit:9")
-    assert delivery.ok and delivery.reference == "2640:11223344", delivery
+    assert delivery.ok and delivery.reference == "local:1", delivery
     (call,) = provider.calls
     assert call.headers["x-tc-action"] == "SendSms" and call.headers["x-tc-version"] == "2021-01-11"
     assert call.headers["x-tc-region"] == "ap-guangzhou"
@@ -451,6 +402,7 @@ def test_tencent_sms_is_an_approved_template_with_ordered_variables_and_a_valid_
     assert body["SignName"] == "绿苑物业" and body["TemplateId"] == "2100008"  # visit_reminder, en
     assert body["TemplateParamSet"] == ["1042", "24 Nov 14:30"]  # {1} ticket, {2} visit_at, in that order
     assert body["SessionContext"] == "t1:visit:9"
+    assert call.summary()["variables"] == ["1042", "24 Nov 14:30"]
     assert tc3_valid(call, TENCENT_KEY["secret_id"], TENCENT_KEY["secret_key"])
     assert not tc3_valid(call, TENCENT_KEY["secret_id"], "another-secret")
     assert not tc3_valid(call, TENCENT_KEY["secret_id"], TENCENT_KEY["secret_key"], service="ses")

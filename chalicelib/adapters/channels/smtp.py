@@ -23,7 +23,6 @@ carries the recipient's address.
 from __future__ import annotations
 
 import hashlib
-import socket
 from typing import TYPE_CHECKING
 
 from ...domain.messages import Message
@@ -107,7 +106,7 @@ def send_email(channel: dict, message: Message, key: str, mail_from: str) -> Del
         return _coded(where, "refused the message", exc.smtp_code)
     except ssl.SSLCertVerificationError as exc:
         return Delivery(False, f"email (SMTP): {where}: TLS certificate not valid: {exc.verify_message}")
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:  # socket.timeout is TimeoutError
         return Delivery(False, f"email (SMTP): {where} timed out after {timeout_s():g} s", retryable=True)
     except ConnectionRefusedError:
         return Delivery(False, f"email (SMTP): {where} connection refused", retryable=True)
