@@ -468,10 +468,14 @@ def test_a_provider_that_cannot_be_reached_is_retryable(cn, use):
     assert not delivery.ok and delivery.retryable, delivery
 
 
-def test_a_missing_secret_is_a_clear_failure_and_nothing_is_sent(cn, provider):
+def test_a_missing_or_incomplete_secret_is_a_clear_failure_and_nothing_is_sent(cn, provider):
     aliyun(cn, provider, PROPDESK_SMS_SECRET="test/no-such-secret")
     delivery = send({"channel": "sms", "to": "+8613800138000"}, message(), idempotency_key="k")
     assert not delivery.ok and not delivery.retryable and "test/no-such-secret" in delivery.detail, delivery
+    tencent(cn, provider, PROPDESK_SMS_SECRET="test/sms-aliyun")  # Alibaba's key names, not Tencent's
+    delivery = send({"channel": "sms", "to": "+8613800138000"}, message(), idempotency_key="k")
+    assert not delivery.ok and "lacks secret_id, secret_key" in delivery.detail, delivery
+    assert ALIYUN_KEY["access_key_secret"] not in delivery.detail
     assert provider.calls == []
 
 

@@ -60,6 +60,7 @@ RETRYABLE_TENCENT = {"ClientNetworkError", "ServerNetworkError", "RequestLimitEx
                      "LimitExceeded.DeliveryFrequencyLimit", "LimitExceeded.PhoneNumberThirtySecondLimit",
                      "LimitExceeded.PhoneNumberOneHourLimit", "FailedOperation.RequestTimeout"}
 CREDENTIAL_CODES = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AuthFailure", "IncompleteSignature")
+SECRET_KEYS = {"aliyun": ("access_key_id", "access_key_secret"), "tencent": ("secret_id", "secret_key")}
 
 
 # --- the template mapping -----------------------------------------------------------------------
@@ -211,6 +212,9 @@ def send_sms(channel: dict, message: Message, key: str) -> Delivery:
         secret = aws.secret(config.sms_secret)
     except aws.SecretUnavailable as exc:
         return Delivery(False, f"{what}: {exc.detail}", retryable=exc.retryable)
+    lacking = [name for name in SECRET_KEYS[config.sms_provider] if not secret.get(name)]
+    if lacking:
+        return Delivery(False, f"{what}: not configured: secret {config.sms_secret} lacks {', '.join(lacking)}")
     segments = sms_segments(render(config.sms_provider, entry, values, config.sms_sign_name))
     sender = _send_aliyun if config.sms_provider == "aliyun" else _send_tencent
     delivery = sender(config, endpoint, secret, phone(channel["to"]), entry, values, key)
@@ -332,7 +336,9 @@ def _tencent_client(endpoint: tuple[str, str], region: str, secret_id: str, secr
     from tencentcloud.sms.v20210111.sms_client import SmsClient
 
     scheme, host = endpoint
-    profile = ClientProfile(httpProfile=HttpProfile(protocol=scheme, endpoint=host, reqTimeout=timeout_s()))
+    http = HttpProfile(protocol=scheme, endpoint=host, reqTimeout=timeout_s())
+    # No region breaker: it would switch to another (real) endpoint after failures.
+    profile = ClientProfile(httpProfile=http, disable_region_breaker=True)
     return SmsClient(Credential(secret_id, secret_key), region, profile)
 
 
