@@ -39,20 +39,8 @@ from typing import Any, Callable
 from ...domain.messages import Message
 from ...settings import settings
 from . import aws, sms_cn, smtp
-from .aws import client_for as _client
+from .aws import client_for as _client  # noqa: F401 - the cached boto3 clients (tests look at the cache)
 from .delivery import E164_RE, EMAIL_RE, ConfigurationError, Delivery, phone
-
-# The bots' HTTP and signing (urllib.request, ssl), smtplib and the SMS SDKs load on first use: importing
-# this package stays cheap enough for check_configuration() at a cold start.
-_FROM_BOTS = ("dingtalk_sign", "sign_webhook", "verify_signature", "webhook_payload")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _FROM_BOTS:
-        from . import bots
-
-        return getattr(bots, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["CHANNELS", "ConfigurationError", "Delivery", "check_configuration", "dingtalk_sign", "mail_from",
            "profile", "reset_clients", "send", "sign_webhook", "validate_channel", "verify_signature",
@@ -64,6 +52,18 @@ CHANNELS = ("email", "sms", "wecom", "dingtalk", "slack", "webhook")
 PROFILES = ("global", "cn")
 TIMEOUT_S = 5.0  # per try, for every family (read at call time)
 DEFAULT_MAIL_FROM = "noreply@propdesk.local"
+
+# The bots' HTTP and signing (urllib.request, ssl), smtplib and the SMS SDKs load on first use:
+# importing this package stays cheap enough for check_configuration() at a cold start.
+_FROM_BOTS = ("dingtalk_sign", "sign_webhook", "verify_signature", "webhook_payload")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_BOTS:
+        from . import bots
+
+        return getattr(bots, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def profile() -> str:
