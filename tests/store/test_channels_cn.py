@@ -573,3 +573,38 @@ def test_a_cn_app_will_not_start_with_a_missing_template(tmp_path):
                         cwd=root, env={**env, "PROPDESK_SMS_TEMPLATES": ""}, capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.split()[:2] == ["False", "False"]  # the SDKs load on the first send, not at start
+
+
+# --- through the service, unchanged: an admin's test message under the cn profile -------------------
+
+
+def test_an_admins_test_messages_reach_the_sms_provider_and_the_smtp_server(cn, provider, firm, certificate):
+    import copy
+
+    from chalicelib.domain.identity import Identity
+    from chalicelib.services import channel_check
+    from tests.support import body
+
+    current = body(firm.call("GET", "/api/standards"))
+    document = copy.deepcopy(current["standards"])
+    document["escalation"]["level1"] = {"notify": [
+        {"channel": "sms", "to": "+8613800138000", "name": "Duty phone"},
+        {"channel": "email", "to": "duty@firm.example", "name": "Duty mailbox"}]}
+    answer = firm.call("PUT", "/api/standards", {"standards": document}, **{"If-Match": f'"{current["version"]}"'})
+    assert answer.status_code == 200, answer.body
+    controller, box = start_smtp(tls="starttls", certificate=certificate, login=SMTP_LOGIN)
+    try:
+        aliyun(cn, provider, **smtp_env(box, "starttls", certificate))
+        admin = Identity(tenant_id=firm.tenant_id, sub=firm.admin_sub, role="admin", name="Ada Admin",
+                         email=firm.admin_email)
+        texted = channel_check.send_test(admin, "Duty phone", "zh-CN")
+        mailed = channel_check.send_test(admin, "Duty mailbox", "zh-CN")
+    finally:
+        controller.stop()
+    assert texted["ok"] and mailed["ok"], (texted, mailed)
+    (call,) = provider.calls
+    assert call.summary()["template"] == "SMS_490000011" and call.summary()["variables"] == {}  # test_message, zh-CN
+    assert acs3_valid(call, ALIYUN_KEY["access_key_id"], ALIYUN_KEY["access_key_secret"])
+    (envelope, over_tls, _), = box.received
+    assert over_tls and envelope.rcpt_tos == ["duty@firm.example"]
+    assert "测试消息" in parsed(envelope)["Subject"]
