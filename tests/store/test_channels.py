@@ -100,6 +100,8 @@ def test_sms_goes_through_sns_publish(aws):
     assert delivery.ok and delivery.reference, delivery
     sms = [m for m in moto_data(aws.endpoint)["sns"]["SMS"] if m["message_id"] == delivery.reference]
     assert sms == [{"message": msg.text, "message_id": delivery.reference, "phone_number": "+8613800138000"}]
+    # "[Green Court] Ticket 1042 (Repairs, ...) ... level 1.": 138 GSM-7 characters, one message.
+    assert len(msg.text) == 138 and delivery.detail.endswith("(1 segment)")
 
 
 # --- chat bots and the generic webhook against the local sink -------------------------------------

@@ -36,17 +36,22 @@ def send_email(channel: dict, message: Message, key: str, mail_from: str) -> Del
 
 
 def send_sms(channel: dict, message: Message, key: str) -> Delivery:
+    from ...domain.sms import sms_segments
+
     client = client_for("sns")
+    text = message.text[:SMS_MAX_CHARS]
     try:
         answer = client.publish(
             PhoneNumber=phone(channel["to"]),
-            Message=message.text[:SMS_MAX_CHARS],
+            Message=text,
             MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
         )
     except Exception as exc:  # noqa: BLE001 - classified below
         return aws_failure("sms (SNS)", exc)
     reference = answer.get("MessageId")
-    return Delivery(True, f"sms: SNS accepted, MessageId {reference}", reference=reference)
+    segments = sms_segments(text)
+    return Delivery(True, f"sms: SNS accepted, MessageId {reference} ({segments} segment{'' if segments == 1 else 's'})",
+                    reference=reference)
 
 
 @lru_cache(maxsize=None)
