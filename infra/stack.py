@@ -55,16 +55,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from chalicelib.api.http import SECURITY_HEADERS  # noqa: E402
 from chalicelib.settings import PROFILES, SMS_PROVIDERS  # noqa: E402
 from chalicelib.store import schema  # noqa: E402  (needs REPO_ROOT on sys.path)
-
-#: The regions of the ``cn`` profile (the aws-cn partition).
-CHINA_REGIONS = ("cn-north-1", "cn-northwest-1")
-#: SMTP defaults of the ``cn`` profile: Alibaba Cloud DirectMail over TLS (port 465);
-#: ``-c smtp_host=... -c smtp_port=...`` for any other provider (e.g. Tencent Cloud SES).
-DEFAULT_SMTP_HOST = "smtpdm.aliyun.com"
-DEFAULT_SMTP_PORT = 465
+from infra.profiles import CHINA_REGIONS, DEFAULT_SMTP_HOST, DEFAULT_SMTP_PORT, check_certificate  # noqa: E402
 
 #: The Chalice stage of ``.chalice/config.json`` that is deployed (see ``ChaliceApp``).
 CHALICE_STAGE = "dev"
@@ -105,6 +98,15 @@ SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
 #: What the ``accounts`` identity adapter does with its token key: sign ID tokens, and read the
 #: public key once to verify them. Nothing else (no Decrypt, no key administration).
 TOKEN_KEY_ACTIONS = ["kms:Sign", "kms:GetPublicKey"]
+
+#: The headers every answer of the app carries (``SECURITY_HEADERS`` of chalicelib/api/http.py,
+#: which this module must not import: its package registers the routes, and a second synth in
+#: one process would register them twice). tests/infra checks the two are the same.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
 
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 ALARM_PERIOD = Duration.minutes(5)
@@ -166,18 +168,6 @@ class ChaliceApp(Chalice):
         super()._package_app()
 
 
-def check_certificate_for_profile(profile: str, certificate_arn: str | None) -> None:
-    """A regional custom domain needs a certificate in the API's own region. In China that
-    is an aws-cn ARN in cn-north-1 or cn-northwest-1 (never one in us-east-1, which only
-    edge-optimized APIs and CloudFront use)."""
-    if profile != "cn" or not certificate_arn or certificate_arn.startswith("${Token["):
-        return
-    parts = certificate_arn.split(":")
-    if len(parts) < 6 or parts[1] != "aws-cn" or parts[3] not in CHINA_REGIONS:
-        raise ValueError(f"profile cn: certificate_arn must be an ACM certificate of the aws-cn partition in "
-                         f"{' or '.join(CHINA_REGIONS)} (the API's own region), not {certificate_arn!r}")
-
-
 class PropDeskStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, source_dir: Path = REPO_ROOT,
                  domain_name: str | None = None, certificate_arn: str | None = None,
@@ -188,7 +178,7 @@ class PropDeskStack(Stack):
             raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
         if bool(domain_name) != bool(certificate_arn):
             raise ValueError("give both domain_name and certificate_arn (an ACM certificate in this region), or neither")
-        check_certificate_for_profile(profile, certificate_arn)
+        check_certificate(profile, certificate_arn)
         self.profile = profile
         self.domain_name = domain_name
 
@@ -639,4 +629,4 @@ def _sid(name: str) -> str:
 
 
 __all__ = ["PropDeskStack", "REPO_ROOT", "DYNAMODB_ACTIONS", "COGNITO_ACTIONS", "GATEWAY_RESPONSES",
-           "TOKEN_KEY_ACTIONS", "CHINA_REGIONS", "ChaliceApp", "CHALICE_STAGE", "check_certificate_for_profile"]
+           "TOKEN_KEY_ACTIONS", "CHINA_REGIONS", "ChaliceApp", "CHALICE_STAGE"]
