@@ -9,6 +9,12 @@ from typing import Mapping
 
 from .store import schema
 
+#: Deployment profiles (``PROPDESK_PROFILE``; infra's ``-c profile=``): ``global`` signs staff in
+#: with Cognito and sends through SES and SNS; ``cn`` (AWS China, where none of the three
+#: exists) uses PropDesk's own accounts (a KMS ES256 key), SMTP, and Alibaba or Tencent Cloud SMS.
+PROFILES = ("global", "cn")
+SMS_PROVIDERS = ("aliyun", "tencent")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -25,6 +31,14 @@ class Settings:
     reports_per_ip: int  # per 10 minutes, per firm
     reports_per_firm: int  # per hour
     photo_bucket: str
+    # -- the deployment profile and what only the ``cn`` profile reads (empty under ``global``)
+    profile: str = "global"
+    token_key_id: str = ""  # KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs ES256 ID tokens
+    sms_provider: str = ""  # aliyun | tencent
+    sms_secret_arn: str = ""  # Secrets Manager: the SMS provider's credentials (JSON)
+    smtp_host: str = ""
+    smtp_port: int = 465
+    smtp_secret_arn: str = ""  # Secrets Manager: the SMTP user name and password (JSON)
 
     @property
     def is_local(self) -> bool:
@@ -57,6 +71,13 @@ def settings() -> Settings:
         reports_per_ip=int(env.get("PROPDESK_REPORTS_PER_IP", "10")),
         reports_per_firm=int(env.get("PROPDESK_REPORTS_PER_FIRM", "600")),
         photo_bucket=env.get("PROPDESK_PHOTO_BUCKET", "propdesk-photos"),
+        profile=_one_of("PROPDESK_PROFILE", env.get("PROPDESK_PROFILE") or "global", PROFILES),
+        token_key_id=env.get("PROPDESK_TOKEN_KEY_ID", ""),
+        sms_provider=_one_of("PROPDESK_SMS_PROVIDER", env.get("PROPDESK_SMS_PROVIDER", ""), ("", *SMS_PROVIDERS)),
+        sms_secret_arn=env.get("PROPDESK_SMS_SECRET_ARN", ""),
+        smtp_host=env.get("PROPDESK_SMTP_HOST", ""),
+        smtp_port=int(env.get("PROPDESK_SMTP_PORT") or "465"),
+        smtp_secret_arn=env.get("PROPDESK_SMTP_SECRET_ARN", ""),
     )
 
 
@@ -82,7 +103,7 @@ class Messaging:
     def from_env(cls, env: Mapping[str, str]) -> "Messaging":
         return cls(
             sms_provider=env.get("PROPDESK_SMS_PROVIDER", "aliyun").strip().lower(),
-            sms_secret=env.get("PROPDESK_SMS_SECRET", "propdesk/sms"),
+            sms_secret=env.get("PROPDESK_SMS_SECRET_ARN") or env.get("PROPDESK_SMS_SECRET", "propdesk/sms"),
             sms_sign_name=env.get("PROPDESK_SMS_SIGN_NAME", "PropDesk"),
             sms_app_id=env.get("PROPDESK_SMS_APP_ID", ""),
             sms_region=env.get("PROPDESK_SMS_REGION", ""),
@@ -91,6 +112,13 @@ class Messaging:
             smtp_host=env.get("PROPDESK_SMTP_HOST", ""),
             smtp_port=int(env.get("PROPDESK_SMTP_PORT", "465")),
             smtp_tls=env.get("PROPDESK_SMTP_TLS", "auto").strip().lower(),
-            smtp_secret=env.get("PROPDESK_SMTP_SECRET", "propdesk/smtp"),
+            smtp_secret=env.get("PROPDESK_SMTP_SECRET_ARN") or env.get("PROPDESK_SMTP_SECRET", "propdesk/smtp"),
             smtp_ca_file=env.get("PROPDESK_SMTP_CA_FILE", ""),
         )
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    """A misspelt profile must stop the process at once, not run half of one profile."""
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r}: expected one of {', '.join(repr(a) for a in allowed if a)}")
+    return value

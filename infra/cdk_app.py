@@ -3,9 +3,12 @@
 Named ``cdk_app.py``, not ``app.py``, so that it can never shadow the Chalice ``app.py`` at the
 repo root: ``chalice package`` (run by ``chalice.cdk.Chalice``) imports a module called ``app``.
 
-Context: ``-c stack_name=PropDesk-prod`` deploys a second, independent copy;
-``-c domain_name=desk.example.com -c certificate_arn=arn:aws:acm:...`` serves it at the root
-of the firm-facing domain (the pages need that; see ``PropDeskStack._custom_domain``).
+Context: ``-c profile=global|cn`` chooses the deployment profile (default ``global``; ``cn`` for
+AWS China: own accounts, SMTP, Alibaba/Tencent Cloud SMS, with ``-c sms_provider=aliyun|tencent``,
+``-c smtp_host=... -c smtp_port=...``); ``-c stack_name=PropDesk-prod`` deploys a second,
+independent copy; ``-c domain_name=desk.example.com -c certificate_arn=arn:aws:acm:...`` (in China
+``arn:aws-cn:acm:cn-northwest-1:...``) serves it at the root of the firm-facing domain (the
+pages need that; see ``PropDeskStack._custom_domain``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ import aws_cdk as cdk  # noqa: E402
 from stack import REPO_ROOT, PropDeskStack  # noqa: E402
 
 DEFAULT_STACK_NAME = "PropDesk"
+DEFAULT_PROFILE = "global"
+DESCRIPTIONS = {
+    "global": "PropDesk: multi-tenant service desk (Chalice API, DynamoDB, Cognito)",
+    "cn": "PropDesk for AWS China: multi-tenant service desk (Chalice API, DynamoDB, own accounts with KMS)",
+}
 
 
 @contextmanager
@@ -43,7 +51,8 @@ def isolated_build() -> Iterator[None]:
       forget the ``app``/``chalicelib`` modules imported on the way, so that tests running in
       the same process import them afresh.
     * ``chalice package`` needs a region; default to us-east-1 (the template itself is
-      region-agnostic).
+      region-agnostic: every ARN carries ``AWS::Partition``, so one ``cn`` template serves
+      both China regions).
     """
     saved_env = dict(os.environ)
     saved_cwd = os.getcwd()
@@ -97,12 +106,17 @@ def build_app(outdir: str | Path | None = None, stack_name: str | None = None,
     kwargs: dict = {"context": context} if context else {}
     app = cdk.App(outdir=str(Path(outdir).resolve()), **kwargs) if outdir else cdk.App(**kwargs)
     stack_name = stack_name or app.node.try_get_context("stack_name") or DEFAULT_STACK_NAME
+    profile = app.node.try_get_context("profile") or DEFAULT_PROFILE
     PropDeskStack(
         app, stack_name,
         source_dir=stage_source(Path(os.getcwd()) / "source"),
         domain_name=app.node.try_get_context("domain_name"),
         certificate_arn=app.node.try_get_context("certificate_arn"),
-        description="PropDesk: multi-tenant service desk (Chalice API, DynamoDB, Cognito)",
+        profile=profile,
+        sms_provider=app.node.try_get_context("sms_provider"),
+        smtp_host=app.node.try_get_context("smtp_host"),
+        smtp_port=app.node.try_get_context("smtp_port"),
+        description=DESCRIPTIONS.get(profile, DESCRIPTIONS[DEFAULT_PROFILE]),
     )
     return app
 

@@ -1,4 +1,15 @@
-"""The PropDesk stack: one DynamoDB table, a Cognito user pool, the Chalice API and alarms.
+"""The PropDesk stack: one DynamoDB table, staff identity, the Chalice API and alarms.
+
+Two deployment profiles (``-c profile=global|cn``, ``PROPDESK_PROFILE`` in every function):
+
+* ``global`` (any commercial region): a Cognito user pool for staff, SES for e-mail, SNS for SMS.
+* ``cn`` (AWS China, cn-north-1 / cn-northwest-1), where Cognito user pools, SES and SNS SMS
+  do not exist: an asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) signs the ES256 ID tokens of
+  PropDesk's own accounts (people live in the table), e-mail goes out over SMTP and SMS through
+  Alibaba Cloud or Tencent Cloud, with their credentials in Secrets Manager. The API is
+  REGIONAL (China has no edge-optimized endpoints, no CloudFront in front of API Gateway).
+
+Every ARN is built with the partition (``Aws.PARTITION``), never a literal ``arn:aws:``.
 
 The table is built from ``chalicelib/store/schema.py`` (``TABLE_SPEC``), the same data the
 PynamoDB models and the local table creation read, so code and infra cannot drift.
@@ -32,8 +43,10 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from chalice.cdk import Chalice
 from constructs import Construct
@@ -42,7 +55,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from chalicelib.settings import PROFILES, SMS_PROVIDERS  # noqa: E402
 from chalicelib.store import schema  # noqa: E402  (needs REPO_ROOT on sys.path)
+from infra.profiles import CHINA_REGIONS, DEFAULT_SMTP_HOST, DEFAULT_SMTP_PORT, check_certificate  # noqa: E402
 
 #: The Chalice stage of ``.chalice/config.json`` that is deployed (see ``ChaliceApp``).
 CHALICE_STAGE = "dev"
@@ -80,26 +95,54 @@ COGNITO_ACTIONS = [
 
 SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
 
+#: What the ``accounts`` identity adapter does with its token key: sign ID tokens, and read the
+#: public key once to verify them. Nothing else (no Decrypt, no key administration).
+TOKEN_KEY_ACTIONS = ["kms:Sign", "kms:GetPublicKey"]
+
+#: The headers every answer of the app carries (``SECURITY_HEADERS`` of chalicelib/api/http.py,
+#: which this module must not import: its package registers the routes, and a second synth in
+#: one process would register them twice). tests/infra checks the two are the same.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 ALARM_PERIOD = Duration.minutes(5)
 
 
 def _error_body(code: str, message: str) -> str:
-    """A gateway-response body in the app's error shape (``message`` may be a VTL expression)."""
-    return '{"error": {"code": "%s", "message": %s}}' % (code, message)
+    """A gateway-response body in the app's error shape, ``{"error": {"code", "message",
+    "fields": {}}}``. ``message`` is a JSON string literal or a VTL expression that renders
+    as one (``$context.error.messageString`` is API Gateway's message, quoted)."""
+    return '{"error": {"code": "%s", "message": %s, "fields": {}}}' % (code, message)
 
 
-#: API Gateway's own answers (before or instead of the Lambda) in our error shape.
-#: ``None`` as status keeps API Gateway's status code.
-GATEWAY_RESPONSES: dict[str, tuple[str | None, str, str]] = {
-    "UNAUTHORIZED": ("401", "unauthorized", '"Authentication required"'),
-    "ACCESS_DENIED": ("403", "forbidden", '"Forbidden"'),
-    # API Gateway answers unknown routes (and methods) with MISSING_AUTHENTICATION_TOKEN.
-    "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found", '"Not found"'),
-    "REQUEST_TOO_LARGE": ("413", "payload_too_large", '"Request too large"'),
-    "THROTTLED": ("429", "throttled", '"Too many requests"'),
-    "DEFAULT_4XX": (None, "bad_request", "$context.error.messageString"),
-    "DEFAULT_5XX": (None, "internal", '"Internal error"'),
+#: API Gateway's own answers (before or instead of the Lambda) in our error shape, with the
+#: same security headers as the app's answers (``SECURITY_HEADERS``): response type ->
+#: (status, code, message, extra headers). ``None`` as status keeps API Gateway's status code.
+#: The messages of the 401 and 404 are the local gateway's (infra/local/gateway.py), so a
+#: caller sees the same answer locally and deployed (tests/infra checks both).
+#:
+#: There is no gateway response for 405: every path also has an ANY method that reaches the
+#: app (``_methods_reach_the_app``), so a wrong method gets the app's own 405 as under
+#: ``chalice local``. 415 is the app's answer too (proxy integrations pass any content type);
+#: UNSUPPORTED_MEDIA_TYPE is set in case API Gateway ever answers it itself.
+GATEWAY_RESPONSES: dict[str, tuple[str | None, str, str, dict[str, str]]] = {
+    "UNAUTHORIZED": ("401", "unauthorized", '"Sign in first: send Authorization: Bearer <ID token>."', {}),
+    "ACCESS_DENIED": ("403", "forbidden", '"Forbidden"', {}),
+    "EXPIRED_TOKEN": ("401", "unauthorized", '"Sign in first: send Authorization: Bearer <ID token>."', {}),
+    # API Gateway answers unknown routes with MISSING_AUTHENTICATION_TOKEN (403 by default).
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found", '"No such route."', {}),
+    "RESOURCE_NOT_FOUND": ("404", "not_found", '"No such route."', {}),
+    "REQUEST_TOO_LARGE": ("413", "payload_too_large", '"Request too large"', {}),
+    "UNSUPPORTED_MEDIA_TYPE": ("415", "unsupported_media_type", '"Unsupported Content-Type"', {}),
+    # stage throttling is per second: a second later is worth a retry
+    "THROTTLED": ("429", "rate_limited", '"Too many requests"', {"Retry-After": "1"}),
+    "QUOTA_EXCEEDED": ("429", "rate_limited", '"Too many requests"', {"Retry-After": "60"}),
+    "DEFAULT_4XX": (None, "bad_request", "$context.error.messageString", {}),
+    "DEFAULT_5XX": (None, "internal", '"Internal error"', {}),
 }
 
 
@@ -127,15 +170,32 @@ class ChaliceApp(Chalice):
 
 class PropDeskStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, source_dir: Path = REPO_ROOT,
-                 domain_name: str | None = None, certificate_arn: str | None = None, **kwargs: Any) -> None:
+                 domain_name: str | None = None, certificate_arn: str | None = None,
+                 profile: str = "global", sms_provider: str | None = None,
+                 smtp_host: str | None = None, smtp_port: int | str | None = None, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        if profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
         if bool(domain_name) != bool(certificate_arn):
             raise ValueError("give both domain_name and certificate_arn (an ACM certificate in this region), or neither")
+        check_certificate(profile, certificate_arn)
+        self.profile = profile
         self.domain_name = domain_name
 
         self.table = self._table()
         self.photos = self._photo_bucket()
-        self.user_pool, self.user_pool_client = self._user_pool()
+        self.user_pool: cognito.UserPool | None = None
+        self.user_pool_client: cognito.UserPoolClient | None = None
+        self.token_key: kms.Key | None = None
+        self.secrets: dict[str, secretsmanager.Secret] = {}
+        if profile == "global":
+            self.user_pool, self.user_pool_client = self._user_pool()
+        else:
+            sms_provider = sms_provider or SMS_PROVIDERS[0]
+            if sms_provider not in SMS_PROVIDERS:
+                raise ValueError(f"sms_provider must be one of {', '.join(SMS_PROVIDERS)}, not {sms_provider!r}")
+            self.token_key = self._token_key()
+            self.secrets = self._provider_secrets(sms_provider)
         self.alarm_topic = sns.Topic(self, "AlarmTopic", display_name="PropDesk alarms",
                                      enforce_ssl=True)
 
@@ -146,7 +206,9 @@ class PropDeskStack(Stack):
         self.function_role = iam.Role(
             self, "AppFunctionRole",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="PropDesk Chalice functions: table, user pool, own log groups, SES",
+            description=("PropDesk Chalice functions: table, photos, user pool, SES, SNS SMS, own log groups"
+                         if profile == "global" else
+                         "PropDesk Chalice functions: table, photos, token key, provider secrets, own log groups"),
             inline_policies={"PropDeskApp": self.function_policy},
         )
         self.function_policy.add_statements(
@@ -156,23 +218,15 @@ class PropDeskStack(Stack):
                 resources=[self.table.table_arn, f"{self.table.table_arn}/index/*"],
             ),
             iam.PolicyStatement(
-                sid="UserPool",
-                actions=COGNITO_ACTIONS,
-                resources=[self.user_pool.user_pool_arn],
-            ),
-            iam.PolicyStatement(
                 # residents upload with presigned POSTs signed by this role; the API reads the
                 # upload once, writes the stripped copy, deletes the upload, signs GETs
                 sid="Photos",
                 actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
                 resources=[self.photos.arn_for_objects("*")],
             ),
-            iam.PolicyStatement(
-                sid="SendEmail",
-                actions=SES_ACTIONS,
-                resources=[f"arn:{Aws.PARTITION}:ses:{Aws.REGION}:{Aws.ACCOUNT_ID}:identity/*"],
-            ),
         )
+        self.function_policy.add_statements(*(self._global_statements() if profile == "global"
+                                              else self._china_statements()))
 
         self.api_stage_name = api_gateway_stage(source_dir)
         stage_config = {
@@ -186,8 +240,10 @@ class PropDeskStack(Stack):
             "environment_variables": {
                 schema.TABLE_ENV_VAR: self.table.table_name,
                 "PROPDESK_PHOTO_BUCKET": self.photos.bucket_name,
-                "COGNITO_USER_POOL_ID": self.user_pool.user_pool_id,
-                "COGNITO_CLIENT_ID": self.user_pool_client.user_pool_client_id,
+                "PROPDESK_PROFILE": profile,
+                **(self._identity_environment() if profile == "global" else
+                   self._china_environment(sms_provider, smtp_host or DEFAULT_SMTP_HOST,
+                                           int(smtp_port or DEFAULT_SMTP_PORT))),
                 "POWERTOOLS_SERVICE_NAME": "propdesk",
                 "POWERTOOLS_METRICS_NAMESPACE": "PropDesk",
                 "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -195,6 +251,9 @@ class PropDeskStack(Stack):
                 **({"PROPDESK_PUBLIC_BASE_URL": f"https://{domain_name}"} if domain_name else {}),
             },
         }
+        if profile == "cn":
+            # China has no edge-optimized endpoints (they are CloudFront): a regional API.
+            stage_config["api_gateway_endpoint_type"] = "REGIONAL"
         self.chalice = ChaliceApp(self, "Api", source_dir=str(source_dir), stage_config=stage_config)
 
         self.rest_api = self.chalice.get_resource("RestAPI")
@@ -215,8 +274,15 @@ class PropDeskStack(Stack):
             self._custom_domain(domain_name, certificate_arn)
         CfnOutput(self, "TableName", value=self.table.table_name)
         CfnOutput(self, "PhotoBucket", value=self.photos.bucket_name)
-        CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
-        CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
+        if self.user_pool is not None and self.user_pool_client is not None:
+            CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
+            CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
+        if self.token_key is not None:
+            CfnOutput(self, "TokenKeyArn", value=self.token_key.key_arn,
+                      description="KMS key that signs the ES256 ID tokens of PropDesk's own accounts")
+        for name, secret in self.secrets.items():
+            CfnOutput(self, f"{name}SecretArn", value=secret.secret_arn,
+                      description=f"Put the {name} provider's credentials here (JSON; see infra/README.md)")
         CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
 
     # -- data --------------------------------------------------------------------------
@@ -315,6 +381,85 @@ class PropDeskStack(Stack):
         )
         return pool, client
 
+    def _identity_environment(self) -> dict[str, str]:
+        assert self.user_pool is not None and self.user_pool_client is not None
+        return {"COGNITO_USER_POOL_ID": self.user_pool.user_pool_id,
+                "COGNITO_CLIENT_ID": self.user_pool_client.user_pool_client_id}
+
+    def _global_statements(self) -> list[iam.PolicyStatement]:
+        """Cognito admin calls on the pool; SES from the account's verified identities; SMS by
+        SNS. An SMS to a phone number has no resource ARN (IAM needs ``*``): the Deny keeps
+        that grant from reaching any topic of the account."""
+        assert self.user_pool is not None
+        return [
+            iam.PolicyStatement(
+                sid="UserPool",
+                actions=COGNITO_ACTIONS,
+                resources=[self.user_pool.user_pool_arn],
+            ),
+            iam.PolicyStatement(
+                sid="SendEmail",
+                actions=SES_ACTIONS,
+                resources=[f"arn:{Aws.PARTITION}:ses:{Aws.REGION}:{Aws.ACCOUNT_ID}:identity/*"],
+            ),
+            iam.PolicyStatement(sid="SendSms", actions=["sns:Publish"], resources=["*"]),
+            iam.PolicyStatement(
+                sid="SmsOnlyNoTopics",
+                effect=iam.Effect.DENY,
+                actions=["sns:Publish"],
+                resources=[f"arn:{Aws.PARTITION}:sns:*:*:*"],
+            ),
+        ]
+
+    # -- the cn profile: own accounts (KMS-signed tokens), SMTP and China SMS providers ----
+
+    def _token_key(self) -> kms.Key:
+        """The key that signs ID tokens (ES256 = ECDSA P-256 with SHA-256). The private half never
+        leaves KMS; the app fetches the public key once and verifies locally. Retained: deleting
+        it would sign everyone out, and KMS keys cannot be brought back."""
+        return kms.Key(
+            self, "TokenSigningKey",
+            description="PropDesk: signs the ES256 ID tokens of its own staff accounts",
+            key_spec=kms.KeySpec.ECC_NIST_P256,
+            key_usage=kms.KeyUsage.SIGN_VERIFY,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    def _provider_secrets(self, sms_provider: str) -> dict[str, secretsmanager.Secret]:
+        """Empty secrets for the SMTP and SMS providers' credentials (the operator puts the JSON
+        in after the first deploy, ``aws secretsmanager put-secret-value``): no credential is
+        ever in the template, the environment or the table."""
+        return {
+            "Smtp": secretsmanager.Secret(
+                self, "SmtpCredentials", description="PropDesk: SMTP user name and password (JSON)",
+                removal_policy=RemovalPolicy.RETAIN),
+            "Sms": secretsmanager.Secret(
+                self, "SmsCredentials",
+                description=f"PropDesk: {sms_provider} SMS credentials and signature (JSON)",
+                removal_policy=RemovalPolicy.RETAIN),
+        }
+
+    def _china_environment(self, sms_provider: str, smtp_host: str, smtp_port: int) -> dict[str, str]:
+        assert self.token_key is not None
+        return {
+            "PROPDESK_TOKEN_KEY_ID": self.token_key.key_arn,
+            "PROPDESK_SMS_PROVIDER": sms_provider,
+            "PROPDESK_SMS_SECRET_ARN": self.secrets["Sms"].secret_arn,
+            "PROPDESK_SMTP_HOST": smtp_host,
+            "PROPDESK_SMTP_PORT": str(smtp_port),
+            "PROPDESK_SMTP_SECRET_ARN": self.secrets["Smtp"].secret_arn,
+        }
+
+    def _china_statements(self) -> list[iam.PolicyStatement]:
+        """Sign with and read the public half of the token key; read the two provider secrets.
+        No Cognito, SES or SNS publishing: none of them exists (or sends SMS) in China."""
+        assert self.token_key is not None
+        return [
+            iam.PolicyStatement(sid="TokenKey", actions=TOKEN_KEY_ACTIONS, resources=[self.token_key.key_arn]),
+            iam.PolicyStatement(sid="ProviderSecrets", actions=["secretsmanager:GetSecretValue"],
+                                resources=[secret.secret_arn for secret in self.secrets.values()]),
+        ]
+
     # -- the Chalice app ---------------------------------------------------------------
 
     def _configure_rest_api(self) -> None:
@@ -323,9 +468,11 @@ class PropDeskStack(Stack):
         api.add_property_override("Name", self.api_name)
         api.add_property_override("DefinitionBody.info.title", self.api_name)
         responses: dict[str, Any] = {}
-        for response_type, (status, code, message) in GATEWAY_RESPONSES.items():
+        for response_type, (status, code, message, extra) in GATEWAY_RESPONSES.items():
+            headers = {"Content-Type": "application/json", **SECURITY_HEADERS, **extra}
             response: dict[str, Any] = {
-                "ResponseParameters": {"Headers": {"Content-Type": "'application/json'"}},
+                # static header values are quoted in API Gateway's mapping syntax
+                "ResponseParameters": {"Headers": {name: f"'{value}'" for name, value in headers.items()}},
                 "ResponseTemplates": {"application/json": _error_body(code, message)},
             }
             if status is not None:
@@ -333,6 +480,28 @@ class PropDeskStack(Stack):
             responses[response_type] = response
         # SAM writes these into the API definition, so they are part of every deployment.
         api.add_property_override("GatewayResponses", responses)
+        self._methods_reach_the_app()
+
+    def _methods_reach_the_app(self) -> None:
+        """Give every path of the API an ANY method integrated with the API handler, without
+        the authorizer. API Gateway answers a method a path lacks as if the path were unknown
+        (403, or our 404); with ANY beside the path's own methods (which take precedence) a
+        wrong method reaches the app, which answers 405 with ``Allow``, exactly as under
+        ``chalice local``. Read from the API definition Chalice generated."""
+        sam_file = Path(getattr(self.chalice, "_sam_package_dir", "")) / "sam.json"
+        if not sam_file.is_file():
+            raise RuntimeError("chalice.cdk left no sam.json: cannot complete the API definition")
+        sam = json.loads(sam_file.read_text(encoding="utf-8"))
+        paths = sam["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+        for path, methods in paths.items():
+            handler = next(operation["x-amazon-apigateway-integration"] for name, operation in methods.items()
+                           if isinstance(operation, dict) and "x-amazon-apigateway-integration" in operation
+                           and "APIHandler.Arn" in json.dumps(operation["x-amazon-apigateway-integration"]))
+            methods.setdefault("x-amazon-apigateway-any-method", {
+                "responses": {"405": {"description": "method not allowed (answered by the app)"}},
+                "x-amazon-apigateway-integration": handler,
+            })
+        self.rest_api.add_property_override("DefinitionBody.paths", paths)
 
     def _custom_domain(self, domain_name: str, certificate_arn: str) -> None:
         """The pages (residents' and the console) link with absolute paths and set their
@@ -460,4 +629,4 @@ def _sid(name: str) -> str:
 
 
 __all__ = ["PropDeskStack", "REPO_ROOT", "DYNAMODB_ACTIONS", "COGNITO_ACTIONS", "GATEWAY_RESPONSES",
-           "ChaliceApp", "CHALICE_STAGE"]
+           "TOKEN_KEY_ACTIONS", "CHINA_REGIONS", "ChaliceApp", "CHALICE_STAGE"]

@@ -1,6 +1,7 @@
 """Synthesize the PropDesk stack as plain Python (no cdk CLI) and print the template path.
 
-    python infra/synth.py [--outdir DIR] [--stack-name NAME] [-c domain_name=... -c certificate_arn=...]
+    python infra/synth.py [--outdir DIR] [--stack-name NAME] [-c profile=global|cn]
+                          [-c domain_name=... -c certificate_arn=...]
 
 Default output: ``infra/cdk.out/`` (gitignored). ``chalice package`` runs on the way and
 fetches the requirements' wheels from PyPI the first time (cached in
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR)
     parser.add_argument("--stack-name", default=DEFAULT_STACK_NAME)
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
-                        help="CDK context, e.g. -c domain_name=desk.example.com -c certificate_arn=arn:aws:acm:...")
+                        help="CDK context, e.g. -c profile=cn, -c domain_name=desk.example.com -c certificate_arn=arn:aws:acm:...")
     args = parser.parse_args(argv)
     context = dict(item.split("=", 1) for item in args.context)
     print(synth(args.outdir, args.stack_name, context))

@@ -6,6 +6,10 @@ rule removes what nobody confirmed after a day). Nobody sees an
 incoming object: the service reads it once, checks its bytes, strips location metadata and
 writes the clean copy to ``{tenant}/photos/{ticket}/{upload}.{ext}``; people see that copy
 through short-lived presigned GETs. Signing is local computation (no round trip).
+
+Every URL comes from botocore's endpoint for the deployment's region (``settings().region``,
+Lambda's ``AWS_REGION``): ``s3.<region>.amazonaws.com``, and ``s3.<region>.amazonaws.com.cn``
+in the China regions, which have no global endpoint. Never build an S3 URL by hand.
 """
 
 from __future__ import annotations

@@ -97,10 +97,36 @@ def show_deliveries(received: list, stop: threading.Event) -> None:
             say(f"  webhook {entry.path} <- {payload.get('event', '?')}: {message.get('text', '')[:160]}")
 
 
-def banner(api: str, stack: aws.LocalAws, seeded: dict | None, sink_url: str | None = None) -> str:
+#: The deployment profiles ``--profile`` chooses from (chalicelib/settings.py's PROFILES; not
+#: imported here, as chalicelib's models must not load before the stack's environment is set).
+PROFILES = ("global", "cn")
+
+#: What the local stack does under each profile, for the banner. Under ``cn`` only the setting
+#: reaches the app so far: say so until the accounts, SMTP and China SMS adapters are wired in.
+PROFILE_NOTES = {
+    "global": ["staff sign in through Cognito; e-mail through SES, SMS through SNS (all moto)"],
+    "cn": [
+        "NOT YET the China stack: the app runs with PROPDESK_PROFILE=cn, but staff still sign in",
+        "through moto's Cognito and e-mail/SMS still go to moto's SES/SNS, and the region is",
+        "us-east-1: the accounts identity adapter (KMS ES256 tokens), SMTP and Alibaba/Tencent",
+        "Cloud SMS adapters are not in this build yet.",
+    ],
+}
+
+
+def app_environment(api: str, profile: str) -> dict[str, str]:
+    """What the local stack sets for the app (this process's seeding and the served API)."""
+    return {"PROPDESK_STAGE": "local", "PROPDESK_PUBLIC_BASE_URL": api, "PROPDESK_PROFILE": profile}
+
+
+def banner(api: str, stack: aws.LocalAws, seeded: dict | None, sink_url: str | None = None,
+           profile: str = "global") -> str:
+    notes = PROFILE_NOTES[profile]
     lines = [
         "",
         "PropDesk local stack",
+        f"  Profile           {profile}: {notes[0]}",
+        *(f"                    {note}" for note in notes[1:]),
         f"  Console           {api}/console  (staff and admins; sign up a new firm at {api}/console/signup)",
         f"  API               {api}",
         f"  OpenAPI           {api}/openapi.json",
@@ -136,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--no-seed", action="store_true", help="start empty, without the demo firm")
     parser.add_argument("--sink-port", type=int, default=0, help="the local webhook sink's port (default: any free)")
+    parser.add_argument("--profile", choices=PROFILES, default="global",
+                        help="deployment profile the app runs as (PROPDESK_PROFILE): global (default) or cn")
     args = parser.parse_args(argv)
 
     for what, host, port in (("API", args.host, args.port), ("moto", "127.0.0.1", args.moto_port)):
@@ -163,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         stack = aws.create_resources(endpoint)
         drop_foreign_environment()
         aws.use(stack)  # before chalicelib's models are imported: they read the table name then
-        os.environ.update({"PROPDESK_STAGE": "local", "PROPDESK_PUBLIC_BASE_URL": api})
+        os.environ.update(app_environment(api, args.profile))
         environment = dict(os.environ)
 
         from .webhook_sink import start_sink
@@ -190,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         if problem:
             print(f"PropDesk local stack failed to start: {problem}", file=sys.stderr, flush=True)
             return 1
-        say(banner(api, stack, seeded, sink_url))
+        say(banner(api, stack, seeded, sink_url, profile=args.profile))
 
         while not stop.wait(0.5):
             if process.poll() is not None:

@@ -1,8 +1,9 @@
-"""The synthesized CloudFormation of infra/ (one CDK synth per session, in a subprocess).
+"""The synthesized CloudFormation of infra/, for both deployment profiles.
 
-The synth runs ``infra/synth.py`` in a child process: it imports ``app.py`` with CDK tokens
-as environment variables and starts a node (jsii) process; neither should leak into the
-test session.
+One child process per session synthesizes ``global`` and then ``cn`` (the second synth reuses
+the first's node (jsii) process and Chalice package: ~3 s instead of ~12). The synth imports
+``app.py`` with CDK tokens as environment variables and starts node; neither should leak into
+the test session, hence the child process.
 """
 
 from __future__ import annotations
@@ -46,7 +47,16 @@ COGNITO_ALLOWED = {
     "cognito-idp:AdminDeleteUser", "cognito-idp:AdminResetUserPassword",
     "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUserGlobalSignOut",
 }
-ALLOWED_NAMESPACES = {"dynamodb", "cognito-idp", "logs", "ses", "sns", "s3"}
+ALLOWED_NAMESPACES = {
+    "global": {"dynamodb", "cognito-idp", "logs", "ses", "sns", "s3"},
+    # AWS China: no Cognito user pools, no SES, no SNS SMS; a KMS key and provider secrets instead
+    "cn": {"dynamodb", "logs", "s3", "kms", "secretsmanager"},
+}
+PROFILES = ("global", "cn")
+# cfn-lint knows which resource types and properties exist in which region
+LINT_REGIONS = {"global": ("us-east-1", "eu-west-2"), "cn": ("cn-north-1", "cn-northwest-1")}
+# the app's own answers carry these (chalicelib/api/http.py); the gateway's must too
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 # cfn-lint exit code bits: 1 fatal, 2 error, 4 warning, 8 informational.
 CFN_LINT_FAILING_BITS = 1 | 2 | 4
@@ -54,37 +64,76 @@ CFN_LINT_FAILING_BITS = 1 | 2 | 4
 
 # -- fixtures ----------------------------------------------------------------------------
 
-# The synth serves the stack at the root of a firm-facing domain, as a deployment for real use would.
+# Each synth serves the stack at the root of a firm-facing domain, as a deployment for real use
+# would; in China with a certificate of the China partition in the API's own region.
 DOMAIN = "desk.example.com"
 CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
+CN_DOMAIN = "desk.example.cn"
+CN_CERTIFICATE = "arn:aws-cn:acm:cn-northwest-1:123456789012:certificate/1a2b3c4d-5e6f-7081-92a3-b4c5d6e7f809"
+CONTEXTS = {
+    "global": {"profile": "global", "domain_name": DOMAIN, "certificate_arn": CERTIFICATE},
+    "cn": {"profile": "cn", "domain_name": CN_DOMAIN, "certificate_arn": CN_CERTIFICATE, "sms_provider": "tencent",
+           "smtp_host": "smtp.qcloudmail.com", "smtp_port": "465"},
+}
+
+# infra/synth.py's synth(), once per profile in one process; prints each template's path.
+_SYNTH_ALL = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from synth import synth
+for outdir, context in json.loads(sys.argv[2]):
+    print(synth(outdir, context=context), flush=True)
+"""
 
 
 @pytest.fixture(scope="session")
-def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = tmp_path_factory.mktemp("cdk.out")
+def synth_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    outdirs = {profile: tmp_path_factory.mktemp(f"cdk.out.{profile}") for profile in PROFILES}
     env = dict(os.environ)
     env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+    jobs = json.dumps([[str(outdirs[p]), CONTEXTS[p]] for p in PROFILES])
     proc = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "infra" / "synth.py"), "--outdir", str(outdir),
-         "-c", f"domain_name={DOMAIN}", "-c", f"certificate_arn={CERTIFICATE}"],
+        [sys.executable, "-c", _SYNTH_ALL, str(REPO_ROOT / "infra"), jobs],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     if proc.returncode != 0:
         pytest.fail(f"infra/synth.py failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
-    template_path = Path(proc.stdout.strip().splitlines()[-1])
-    assert template_path.is_file() and template_path.parent == outdir.resolve()
-    return outdir
+    printed = [Path(line) for line in proc.stdout.splitlines() if line.endswith(".template.json")]
+    assert [p.parent for p in printed] == [outdirs[p].resolve() for p in PROFILES], proc.stdout
+    assert all(p.is_file() for p in printed)
+    return outdirs
 
 
 @pytest.fixture(scope="session")
-def template(synth_dir: Path) -> dict[str, Any]:
-    return json.loads((synth_dir / "PropDesk.template.json").read_text(encoding="utf-8"))
+def synth_dir(synth_dirs: dict[str, Path]) -> Path:
+    return synth_dirs["global"]
+
+
+@pytest.fixture(scope="session")
+def templates(synth_dirs: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    return {profile: json.loads((outdir / "PropDesk.template.json").read_text(encoding="utf-8"))
+            for profile, outdir in synth_dirs.items()}
+
+
+@pytest.fixture(scope="session")
+def template(templates: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return templates["global"]
 
 
 @pytest.fixture(scope="session")
 def resources(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return template["Resources"]
+
+
+@pytest.fixture(scope="session")
+def cn_template(templates: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return templates["cn"]
+
+
+@pytest.fixture(scope="session")
+def cn_resources(cn_template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return cn_template["Resources"]
 
 
 def of_type(resources: dict[str, dict[str, Any]], cfn_type: str) -> dict[str, dict[str, Any]]:
@@ -97,11 +146,15 @@ def the_one(resources: dict[str, dict[str, Any]], cfn_type: str) -> tuple[str, d
     return next(iter(found.items()))
 
 
-@pytest.fixture(scope="session")
-def functions(resources: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def functions_of(resources: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     found = of_type(resources, "AWS::Serverless::Function") | of_type(resources, "AWS::Lambda::Function")
     assert "APIHandler" in found, f"Chalice's API handler missing; functions: {sorted(found)}"
     return found
+
+
+@pytest.fixture(scope="session")
+def functions(resources: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return functions_of(resources)
 
 
 def as_list(value: Any) -> list[Any]:
@@ -128,18 +181,27 @@ def allow_statements(resources: dict[str, dict[str, Any]]) -> list[tuple[str, di
 # -- tests -------------------------------------------------------------------------------
 
 
-def test_cfn_lint_passes_on_every_synthesized_template(synth_dir: Path) -> None:
-    templates = sorted(synth_dir.glob("*.template.json"))
-    assert templates, "no *.template.json in the cloud assembly"
-    proc = subprocess.run(
-        [sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())",
-         *map(str, templates)],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert not proc.returncode & CFN_LINT_FAILING_BITS, f"cfn-lint ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+def test_cfn_lint_passes_in_the_regions_of_each_profile(synth_dirs: dict[str, Path]) -> None:
+    """``global`` in commercial regions; ``cn`` in both China regions, where cfn-lint's region
+    check (E3006) refuses any resource type that does not exist there (e.g. Cognito user pools).
+    The two runs go side by side."""
+    runs = {}
+    for profile, outdir in synth_dirs.items():
+        templates = sorted(outdir.glob("*.template.json"))
+        assert templates, f"no *.template.json in the {profile} cloud assembly"
+        runs[profile] = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())",
+             "--regions", *LINT_REGIONS[profile], "--", *map(str, templates)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+    for profile, run in runs.items():
+        out, err = run.communicate(timeout=300)
+        assert not run.returncode & CFN_LINT_FAILING_BITS, f"cfn-lint {profile} ({run.returncode}):\n{out}\n{err}"
 
 
-def test_table_matches_the_schema_spec(resources: dict[str, dict[str, Any]]) -> None:
+@pytest.mark.parametrize("profile", PROFILES)
+def test_table_matches_the_schema_spec(profile: str, templates: dict[str, dict[str, Any]]) -> None:
+    resources = templates[profile]["Resources"]
     spec = schema.TABLE_SPEC
     _, table = the_one(resources, "AWS::DynamoDB::Table")
     props = table["Properties"]
@@ -173,7 +235,9 @@ def test_table_matches_the_schema_spec(resources: dict[str, dict[str, Any]]) -> 
     assert props["SSESpecification"]["SSEEnabled"] is True  # AWS-managed KMS key (aws/dynamodb)
 
 
-def test_no_iam_statement_allows_scan_or_service_wildcards(resources: dict[str, dict[str, Any]]) -> None:
+@pytest.mark.parametrize("profile", PROFILES)
+def test_no_iam_statement_allows_scan_or_service_wildcards(profile: str, templates: dict[str, dict[str, Any]]) -> None:
+    resources = templates[profile]["Resources"]
     statements = allow_statements(resources)
     granted = {a for _, st in statements for a in as_list(st.get("Action", []))}
     assert "dynamodb:Query" in granted, "walker found no table policy at all"
@@ -184,35 +248,15 @@ def test_no_iam_statement_allows_scan_or_service_wildcards(resources: dict[str, 
             lowered = action.lower()
             assert not fnmatch.fnmatchcase("dynamodb:scan", lowered), f"{lid} allows Scan via {action!r}"
             namespace = lowered.split(":", 1)[0]
-            if namespace in ("dynamodb", "cognito-idp", "iam"):
+            if namespace in ("dynamodb", "cognito-idp", "iam", "kms", "secretsmanager", "sns", "ses"):
                 assert "*" not in lowered and "?" not in lowered, f"{lid}: wildcard action {action!r}"
     # and no function brings policies of its own (SAM Policies / Chalice-managed roles)
     for lid, fn in of_type(resources, "AWS::Serverless::Function").items():
         assert "Policies" not in fn["Properties"], f"{lid} carries its own SAM Policies"
 
 
-def test_every_function_uses_the_one_least_privilege_role(
-        resources: dict[str, dict[str, Any]], functions: dict[str, dict[str, Any]]) -> None:
-    roles = {fn["Properties"]["Role"]["Fn::GetAtt"][0] if isinstance(fn["Properties"]["Role"], dict) else None
-             for fn in functions.values()}
-    assert len(roles) == 1 and None not in roles, f"functions use different or literal roles: {roles}"
-    role_id = roles.pop()
+def _role_statements(resources: dict[str, dict[str, Any]], role_id: str) -> list[dict[str, Any]]:
     role = resources[role_id]
-    assert role["Type"] == "AWS::IAM::Role"
-    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "Service": "lambda.amazonaws.com"}
-    assert "ManagedPolicyArns" not in role["Properties"], "no broad managed policies (e.g. AWSLambdaBasicExecutionRole)"
-    lambda_roles = {lid for lid, r in of_type(resources, "AWS::IAM::Role").items()
-                    if "lambda.amazonaws.com" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])}
-    assert lambda_roles == {role_id}, "Chalice created roles of its own (manage_iam_role should be off)"
-
-    table_id, _ = the_one(resources, "AWS::DynamoDB::Table")
-    pool_id, _ = the_one(resources, "AWS::Cognito::UserPool")
-    table_arn = {"Fn::GetAtt": [table_id, "Arn"]}
-    index_arn = {"Fn::Join": ["", [table_arn, "/index/*"]]}
-    log_group_arns = {json.dumps({"Fn::GetAtt": [lid, "Arn"]})
-                      for lid in of_type(resources, "AWS::Logs::LogGroup")}
-
     statements = [st for doc in (p["PolicyDocument"] for p in role["Properties"]["Policies"])
                   for st in as_list(doc["Statement"])]
     # policies attached to the role from outside (AWS::IAM::Policy) count too
@@ -220,34 +264,89 @@ def test_every_function_uses_the_one_least_privilege_role(
                    if resources[lid]["Type"] != "AWS::IAM::Role"
                    and role_id in json.dumps(resources[lid]["Properties"].get("Roles", []))
                    for st in as_list(doc["Statement"])]
+    return statements
 
+
+def _function_role(resources: dict[str, dict[str, Any]]) -> str:
+    functions = functions_of(resources)
+    roles = {fn["Properties"]["Role"]["Fn::GetAtt"][0] if isinstance(fn["Properties"]["Role"], dict) else None
+             for fn in functions.values()}
+    assert len(roles) == 1 and None not in roles, f"functions use different or literal roles: {roles}"
+    return roles.pop()
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_function_uses_the_one_least_privilege_role(profile: str, templates: dict[str, dict[str, Any]]) -> None:
+    resources = templates[profile]["Resources"]
+    role_id = _function_role(resources)
+    role = resources[role_id]
+    assert role["Type"] == "AWS::IAM::Role"
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "lambda.amazonaws.com"}  # the Lambda service principal in both partitions
+    assert "ManagedPolicyArns" not in role["Properties"], "no broad managed policies (e.g. AWSLambdaBasicExecutionRole)"
+    lambda_roles = {lid for lid, r in of_type(resources, "AWS::IAM::Role").items()
+                    if "lambda.amazonaws.com" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])}
+    assert lambda_roles == {role_id}, "Chalice created roles of its own (manage_iam_role should be off)"
+
+    table_id, _ = the_one(resources, "AWS::DynamoDB::Table")
+    table_arn = {"Fn::GetAtt": [table_id, "Arn"]}
+    index_arn = {"Fn::Join": ["", [table_arn, "/index/*"]]}
+    log_group_arns = {json.dumps({"Fn::GetAtt": [lid, "Arn"]})
+                      for lid in of_type(resources, "AWS::Logs::LogGroup")}
+    partition_sns_topics = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":sns:*:*:*"]]}
+
+    statements = _role_statements(resources, role_id)
     seen: set[str] = set()
     for st in statements:
-        assert st["Effect"] == "Allow"
         actions = set(as_list(st["Action"]))
         namespaces = {a.split(":", 1)[0] for a in actions}
-        assert len(namespaces) == 1 and namespaces <= ALLOWED_NAMESPACES, f"unexpected actions {actions}"
+        assert len(namespaces) == 1 and namespaces <= ALLOWED_NAMESPACES[profile], f"{profile}: unexpected {actions}"
         namespace = namespaces.pop()
-        seen.add(namespace)
         resources_ = as_list(st["Resource"])
+        if st["Effect"] == "Deny":  # only the fence around the SMS grant
+            assert (profile, actions, resources_) == ("global", {"sns:Publish"}, [partition_sns_topics]), st
+            continue
+        assert st["Effect"] == "Allow"
+        seen.add(namespace)
+        if namespace == "sns":
+            # an SMS to a phone number has no resource ARN: '*', fenced off every topic by the Deny
+            assert actions == {"sns:Publish"} and resources_ == ["*"], st
+            assert any(d["Effect"] == "Deny" and set(as_list(d["Action"])) == {"sns:Publish"}
+                       and as_list(d["Resource"]) == [partition_sns_topics] for d in statements)
+            continue
         assert "*" not in resources_, f"{actions} on '*'"
         if namespace == "dynamodb":
             assert actions <= DYNAMODB_ALLOWED, actions - DYNAMODB_ALLOWED
             assert sorted(map(json.dumps, resources_)) == sorted(map(json.dumps, [table_arn, index_arn]))
         elif namespace == "cognito-idp":
+            pool_id, _ = the_one(resources, "AWS::Cognito::UserPool")
             assert actions <= COGNITO_ALLOWED, actions - COGNITO_ALLOWED
             assert resources_ == [{"Fn::GetAtt": [pool_id, "Arn"]}]
+        elif namespace == "ses":
+            assert actions <= {"ses:SendEmail", "ses:SendRawEmail"}, actions
+            assert "arn:aws:" not in json.dumps(resources_) and "AWS::Partition" in json.dumps(resources_)
         elif namespace == "s3":  # object actions on the photo bucket's objects only
             assert actions <= {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, actions
             bucket_id, _ = the_one(resources, "AWS::S3::Bucket")
             assert resources_ == [{"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/*"]]}], resources_
+        elif namespace == "kms":  # sign tokens and read the public key, on the token key only
+            key_id, _ = the_one(resources, "AWS::KMS::Key")
+            assert actions == {"kms:Sign", "kms:GetPublicKey"}, actions
+            assert resources_ == [{"Fn::GetAtt": [key_id, "Arn"]}], resources_
+        elif namespace == "secretsmanager":  # read the two provider secrets, nothing else
+            assert actions == {"secretsmanager:GetSecretValue"}, actions
+            secrets = of_type(resources, "AWS::SecretsManager::Secret")
+            assert sorted(map(json.dumps, resources_)) == sorted(json.dumps({"Ref": lid}) for lid in secrets)
         elif namespace == "logs":
             assert actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}, actions
             assert {json.dumps(r) for r in resources_} <= log_group_arns, "logs scoped to our log groups"
-    assert {"dynamodb", "cognito-idp", "logs"} <= seen
-    granted = {a for st in statements for a in as_list(st["Action"])}
-    assert {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:ConditionCheckItem",
-            "cognito-idp:AdminCreateUser", "cognito-idp:AdminInitiateAuth"} <= granted
+    granted = {a for st in statements if st["Effect"] == "Allow" for a in as_list(st["Action"])}
+    assert {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"} <= granted
+    if profile == "global":
+        assert {"dynamodb", "cognito-idp", "logs", "ses", "sns", "s3"} == seen
+        assert {"cognito-idp:AdminCreateUser", "cognito-idp:AdminInitiateAuth", "sns:Publish"} <= granted
+    else:
+        assert {"dynamodb", "logs", "s3", "kms", "secretsmanager"} == seen
 
 
 def test_role_grants_every_cognito_admin_call_the_app_makes(resources: dict[str, dict[str, Any]]) -> None:
@@ -259,24 +358,108 @@ def test_role_grants_every_cognito_admin_call_the_app_makes(resources: dict[str,
     assert not needed - granted, f"the app calls Cognito actions its role may not: {sorted(needed - granted)}"
 
 
-def test_functions_get_table_pool_and_powertools_settings(
-        resources: dict[str, dict[str, Any]], functions: dict[str, dict[str, Any]]) -> None:
+@pytest.mark.parametrize("profile", PROFILES)
+def test_functions_get_table_profile_and_powertools_settings(profile: str, templates: dict[str, dict[str, Any]]) -> None:
+    resources = templates[profile]["Resources"]
     table_id, _ = the_one(resources, "AWS::DynamoDB::Table")
-    pool_id, _ = the_one(resources, "AWS::Cognito::UserPool")
-    client_id, _ = the_one(resources, "AWS::Cognito::UserPoolClient")
-    for lid, fn in functions.items():
+    for lid, fn in functions_of(resources).items():
         env = fn["Properties"]["Environment"]["Variables"]
         assert env[schema.TABLE_ENV_VAR] == {"Ref": table_id}, lid
-        assert env["COGNITO_USER_POOL_ID"] == {"Ref": pool_id}, lid
-        assert env["COGNITO_CLIENT_ID"] == {"Ref": client_id}, lid
+        assert env["PROPDESK_PROFILE"] == profile, lid
         assert env["POWERTOOLS_SERVICE_NAME"] == "propdesk"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "PropDesk"
         assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
         assert not any("${Token[" in json.dumps(v) for v in env.values()), f"unresolved CDK token in {lid}"
 
 
-def test_functions_are_the_dev_stage_of_chalice_config(functions: dict[str, dict[str, Any]]) -> None:
+def test_global_functions_get_the_user_pool(resources: dict[str, dict[str, Any]],
+                                            functions: dict[str, dict[str, Any]]) -> None:
+    pool_id, _ = the_one(resources, "AWS::Cognito::UserPool")
+    client_id, _ = the_one(resources, "AWS::Cognito::UserPoolClient")
+    for lid, fn in functions.items():
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert env["COGNITO_USER_POOL_ID"] == {"Ref": pool_id}, lid
+        assert env["COGNITO_CLIENT_ID"] == {"Ref": client_id}, lid
+
+
+def test_cn_functions_get_the_token_key_and_the_providers_settings(cn_resources: dict[str, dict[str, Any]]) -> None:
+    """What the accounts adapter and the China messaging adapters read: the key, which SMS
+    provider, the SMTP host and port, and where the credentials are (secret ARNs, never values)."""
+    key_id, key = the_one(cn_resources, "AWS::KMS::Key")
+    secrets = of_type(cn_resources, "AWS::SecretsManager::Secret")
+    assert len(secrets) == 2
+    smtp_secret = next(lid for lid in secrets if lid.startswith("Smtp"))
+    sms_secret = next(lid for lid in secrets if lid.startswith("Sms"))
+    for lid, fn in functions_of(cn_resources).items():
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert env["PROPDESK_TOKEN_KEY_ID"] == {"Fn::GetAtt": [key_id, "Arn"]}, lid
+        assert env["PROPDESK_SMS_PROVIDER"] == CONTEXTS["cn"]["sms_provider"], lid
+        assert env["PROPDESK_SMS_SECRET_ARN"] == {"Ref": sms_secret}, lid
+        assert env["PROPDESK_SMTP_SECRET_ARN"] == {"Ref": smtp_secret}, lid
+        assert (env["PROPDESK_SMTP_HOST"], env["PROPDESK_SMTP_PORT"]) == ("smtp.qcloudmail.com", "465"), lid
+        assert not any(name.startswith("COGNITO_") for name in env), f"{lid}: Cognito settings in China"
+    for lid, secret in secrets.items():
+        assert "SecretString" not in secret["Properties"], f"{lid}: a credential value in the template"
+        assert secret["DeletionPolicy"] == "Retain", lid
+
+
+def test_the_cn_token_key_signs_es256_and_is_kept(cn_resources: dict[str, dict[str, Any]]) -> None:
+    _, key = the_one(cn_resources, "AWS::KMS::Key")
+    props = key["Properties"]
+    assert (props["KeySpec"], props["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")  # ES256
+    assert not props.get("EnableKeyRotation"), "asymmetric keys cannot rotate"
+    assert key["DeletionPolicy"] == "Retain"
+    # the key policy names the account root through the partition, never arn:aws:
+    policy = json.dumps(props["KeyPolicy"])
+    assert "AWS::Partition" in policy and "arn:aws:" not in policy
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_no_literal_arn_of_the_global_partition(profile: str, synth_dirs: dict[str, Path]) -> None:
+    """Every ARN is built with AWS::Partition (arn:aws-cn: in China). Only what the operator
+    passed in (the global certificate) may be spelt out."""
+    text = (synth_dirs[profile] / "PropDesk.template.json").read_text(encoding="utf-8")
+    text = text.replace(CONTEXTS[profile]["certificate_arn"], "")
+    assert "arn:aws:" not in text
+    assert "arn:aws-cn:" not in text  # not hard-coded for China either: one template, both partitions
+
+
+def test_cn_assumes_nothing_that_only_exists_outside_china(cn_template: dict[str, Any],
+                                                          cn_resources: dict[str, dict[str, Any]]) -> None:
+    """No Cognito (hosted UI included), no CloudFront, no ACM certificate (an imported one is
+    passed in), no edge-optimized API or domain, nothing pinned to us-east-1."""
+    types = {r["Type"] for r in cn_resources.values()}
+    global_only = {t for t in types if t.startswith(("AWS::Cognito::", "AWS::CloudFront::",
+                                                     "AWS::CertificateManager::", "AWS::SES::"))}
+    assert not global_only, global_only
+    api = cn_resources["RestAPI"]["Properties"]
+    assert api["EndpointConfiguration"] in ("REGIONAL", {"Type": "REGIONAL"}), api["EndpointConfiguration"]
+    for lid, domain in of_type(cn_resources, "AWS::ApiGateway::DomainName").items():
+        props = domain["Properties"]
+        assert props["EndpointConfiguration"] == {"Types": ["REGIONAL"]}, lid
+        assert "CertificateArn" not in props, f"{lid}: an edge certificate (us-east-1)"
+        assert props["RegionalCertificateArn"].split(":")[1:4] == ["aws-cn", "acm", "cn-northwest-1"]
+    assert "us-east-1" not in json.dumps(cn_template)
+    assert "cloudfront" not in json.dumps(cn_template).lower()
+
+
+def test_cn_refuses_a_certificate_outside_china() -> None:
+    from infra.profiles import check_certificate
+
+    for arn in ("arn:aws:acm:us-east-1:123456789012:certificate/x",  # the edge-optimized habit
+                "arn:aws-cn:acm:us-east-1:123456789012:certificate/x",
+                "arn:aws:acm:cn-north-1:123456789012:certificate/x",
+                "arn:aws-cn:iam::123456789012:server-certificate/x"):
+        with pytest.raises(ValueError, match="aws-cn"):
+            check_certificate("cn", arn)
+    check_certificate("cn", "arn:aws-cn:acm:cn-north-1:123456789012:certificate/x")
+    check_certificate("global", "arn:aws:acm:us-east-1:123456789012:certificate/x")
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_functions_are_the_dev_stage_of_chalice_config(profile: str, templates: dict[str, dict[str, Any]]) -> None:
     """chalice.cdk would package a stage named after the stack; infra packages ``dev``."""
+    functions = functions_of(templates[profile]["Resources"])
     config = json.loads((REPO_ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
     dev = config["stages"]["dev"]
     for lid, fn in functions.items():
@@ -293,8 +476,10 @@ def test_functions_are_the_dev_stage_of_chalice_config(functions: dict[str, dict
             assert handler[prop] == expected, f"APIHandler {prop} is not the dev stage's {key}"
 
 
-def test_every_function_logs_to_its_own_group_with_retention(
-        resources: dict[str, dict[str, Any]], functions: dict[str, dict[str, Any]]) -> None:
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_function_logs_to_its_own_group_with_retention(profile: str, templates: dict[str, dict[str, Any]]) -> None:
+    resources = templates[profile]["Resources"]
+    functions = functions_of(resources)
     groups = set()
     for lid, fn in functions.items():
         ref = fn["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
@@ -340,38 +525,107 @@ def test_app_client_cannot_write_tenant_or_role(resources: dict[str, dict[str, A
     assert not props.get("AllowedOAuthFlowsUserPoolClient"), "no OAuth/hosted-UI flows"
 
 
+# API Gateway's own answers, by response type: the status and our error code. 405 is not
+# among them: no response type exists for it, so the deployed API must let the app answer.
 EXPECTED_GATEWAY_RESPONSES = {
     "UNAUTHORIZED": ("401", "unauthorized"),
     "ACCESS_DENIED": ("403", "forbidden"),
-    "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found"),
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found"),  # what API Gateway answers an unknown route
+    "UNSUPPORTED_MEDIA_TYPE": ("415", "unsupported_media_type"),
+    "THROTTLED": ("429", "rate_limited"),
     "DEFAULT_4XX": (None, "bad_request"),
     "DEFAULT_5XX": (None, "internal"),
 }
 
 
-def test_gateway_responses_speak_our_error_shape(resources: dict[str, dict[str, Any]]) -> None:
+def rendered(response: dict[str, Any]) -> dict[str, Any]:
+    """The body API Gateway sends: $context.error.messageString is its message, quoted."""
+    body = response["ResponseTemplates"]["application/json"]
+    return json.loads(body.replace("$context.error.messageString", '"Some message"'))
+
+
+def headers_sent(response: dict[str, Any]) -> dict[str, str]:
+    """Static gateway-response header values are quoted: 'nosniff'."""
+    headers = response["ResponseParameters"]["Headers"]
+    assert all(v.startswith("'") and v.endswith("'") for v in headers.values()), headers
+    return {name: value[1:-1] for name, value in headers.items()}
+
+
+def test_gateway_responses_speak_our_error_shape_with_our_security_headers(resources: dict[str, dict[str, Any]]) -> None:
     api = resources["RestAPI"]
     assert api["Type"] == "AWS::Serverless::Api"
     assert api["Properties"]["DefinitionBody"]["paths"], "not Chalice's API"
     responses = api["Properties"]["GatewayResponses"]
     for response_type, (status, code) in EXPECTED_GATEWAY_RESPONSES.items():
-        response = responses[response_type]
-        assert response.get("StatusCode") == status, response_type
-        assert response["ResponseParameters"]["Headers"]["Content-Type"] == "'application/json'"
-        body = response["ResponseTemplates"]["application/json"]
-        # $context.error.messageString is API Gateway's message as a quoted JSON string
-        rendered = json.loads(body.replace("$context.error.messageString", '"Some message"'))
-        assert set(rendered) == {"error"}, response_type
-        assert rendered["error"]["code"] == code, response_type
-        assert isinstance(rendered["error"]["message"], str) and rendered["error"]["message"]
+        assert responses[response_type].get("StatusCode") == status, response_type
+        assert rendered(responses[response_type])["error"]["code"] == code, response_type
+    for response_type, response in responses.items():
+        error = rendered(response)
+        assert set(error) == {"error"} and set(error["error"]) == {"code", "message", "fields"}, response_type
+        assert error["error"]["fields"] == {}, response_type
+        assert isinstance(error["error"]["message"], str) and error["error"]["message"], response_type
+        headers = headers_sent(response)
+        assert headers["Content-Type"] == "application/json", response_type
+        assert SECURITY_HEADERS.items() <= headers.items(), f"{response_type}: {headers}"
+        if response.get("StatusCode") == "429":
+            assert int(headers["Retry-After"]) > 0, response_type
+
+
+def test_the_gateway_sends_the_apps_own_security_headers() -> None:
+    """The gateway's list (a copy in infra/stack.py, which cannot import the app's routes) is
+    the app's list."""
+    from chalicelib.api.http import SECURITY_HEADERS as app_headers
+
+    assert app_headers == SECURITY_HEADERS
+
+
+def test_both_profiles_answer_alike_at_the_gateway(templates: dict[str, dict[str, Any]]) -> None:
+    global_api, cn_api = (templates[p]["Resources"]["RestAPI"]["Properties"] for p in PROFILES)
+    assert global_api["GatewayResponses"] == cn_api["GatewayResponses"]
+    assert global_api["DefinitionBody"]["paths"] == cn_api["DefinitionBody"]["paths"]
+
+
+def test_a_wrong_method_reaches_the_app_instead_of_the_gateway(resources: dict[str, dict[str, Any]]) -> None:
+    """API Gateway would answer a method a path lacks like an unknown route (404 here, 405
+    under chalice local). Each path has an ANY method, integrated with the API handler and
+    without the authorizer, beside its own methods (which take precedence and keep theirs)."""
+    paths = resources["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    methods = {"get", "put", "post", "patch", "delete", "head", "options"}
+    secured = 0
+    for path, operations in paths.items():
+        any_method = operations.get("x-amazon-apigateway-any-method")
+        assert any_method, f"{path}: no ANY method"
+        integration = any_method["x-amazon-apigateway-integration"]
+        assert integration["type"] == "aws_proxy" and "${APIHandler.Arn}" in json.dumps(integration["uri"]), path
+        assert "security" not in any_method, f"{path}: the ANY method must not need a token"
+        own = {m for m in operations if m in methods}
+        assert own, f"{path}: no method of its own"
+        secured += sum(1 for m in own if operations[m].get("security"))
+    assert secured, "the routes' own methods lost their authorizer"
+
+
+def test_the_local_stack_answers_unknown_routes_and_missing_tokens_as_deployed(
+        resources: dict[str, dict[str, Any]], client) -> None:
+    """Same status, same body locally (chalice local with our gateway) and deployed."""
+    responses = resources["RestAPI"]["Properties"]["GatewayResponses"]
+    for method, path, response_type in (("GET", "/no/such/route", "MISSING_AUTHENTICATION_TOKEN"),
+                                        ("GET", "/api/tickets", "UNAUTHORIZED")):
+        local = client.http.request(method, path, headers={"Accept": "application/json"})
+        deployed = responses[response_type]
+        assert str(local.status_code) == deployed["StatusCode"], (path, local.status_code, local.body)
+        assert json.loads(local.body) == rendered(deployed), path
+    # a wrong method reaches the app locally too, and gets its 405 (deployed: through ANY)
+    assert client.http.request("DELETE", "/healthz").status_code == 405
 
 
 def _alarm_dimensions(alarm: dict[str, Any]) -> dict[str, Any]:
     return {d["Name"]: d["Value"] for d in alarm["Properties"].get("Dimensions", [])}
 
 
-def test_alarms_for_api_5xx_lambda_errors_and_table(
-        resources: dict[str, dict[str, Any]], functions: dict[str, dict[str, Any]]) -> None:
+@pytest.mark.parametrize("profile", PROFILES)
+def test_alarms_for_api_5xx_lambda_errors_and_table(profile: str, templates: dict[str, dict[str, Any]]) -> None:
+    resources = templates[profile]["Resources"]
+    functions = functions_of(resources)
     topic_id, _ = the_one(resources, "AWS::SNS::Topic")
     alarms = list(of_type(resources, "AWS::CloudWatch::Alarm").values())
     for alarm in alarms:
@@ -408,6 +662,19 @@ def test_alarms_for_api_5xx_lambda_errors_and_table(
     assert {"ThrottledRequests", "SystemErrors"} <= table_metrics
 
 
+def test_cn_outputs_name_the_token_key_and_the_secrets_to_fill(cn_template: dict[str, Any],
+                                                               cn_resources: dict[str, dict[str, Any]]) -> None:
+    outputs = cn_template["Outputs"]
+    key_id, _ = the_one(cn_resources, "AWS::KMS::Key")
+    assert outputs["TokenKeyArn"]["Value"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    secrets = of_type(cn_resources, "AWS::SecretsManager::Secret")
+    assert sorted(json.dumps(o["Value"]) for name, o in outputs.items() if name.endswith("SecretArn")) == \
+        sorted(json.dumps({"Ref": lid}) for lid in secrets)
+    assert "UserPoolId" not in outputs and "UserPoolClientId" not in outputs
+    url = json.dumps(outputs["ApiUrl"]["Value"])
+    assert "AWS::URLSuffix" in url and "amazonaws.com" not in url  # amazonaws.com.cn in China
+
+
 def test_outputs_name_api_table_pool_and_client(template: dict[str, Any], resources: dict[str, dict[str, Any]]) -> None:
     outputs = template["Outputs"]
     table_id, _ = the_one(resources, "AWS::DynamoDB::Table")
@@ -438,7 +705,10 @@ def test_the_lambda_package_carries_the_app_and_the_standards_templates(synth_di
     assert not any(n.startswith(("tests/", "infra/", "bench/")) for n in names)
 
 
-def test_the_photo_bucket_is_private_encrypted_and_forgets_unconfirmed_uploads(resources: dict[str, dict[str, Any]]) -> None:
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_photo_bucket_is_private_encrypted_and_forgets_unconfirmed_uploads(
+        profile: str, templates: dict[str, dict[str, Any]]) -> None:
+    resources = templates[profile]["Resources"]
     _, bucket = the_one(resources, "AWS::S3::Bucket")
     props = bucket["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {"BlockPublicAcls": True, "BlockPublicPolicy": True,
@@ -450,11 +720,14 @@ def test_the_photo_bucket_is_private_encrypted_and_forgets_unconfirmed_uploads(r
     assert bucket["DeletionPolicy"] == "Retain"
 
 
-def test_pages_are_served_at_the_root_of_the_firm_facing_domain(template: dict[str, Any],
-                                                                 resources: dict[str, dict[str, Any]],
-                                                                 functions: dict[str, dict[str, Any]]) -> None:
+@pytest.mark.parametrize("profile", PROFILES)
+def test_pages_are_served_at_the_root_of_the_firm_facing_domain(profile: str, templates: dict[str, dict[str, Any]]) -> None:
     """Pages link with absolute paths and the console's cookies live on /console: the stage is
     mapped to the domain's root (no base path), and links are made with that domain."""
+    template = templates[profile]
+    resources = template["Resources"]
+    functions = functions_of(resources)
+    DOMAIN, CERTIFICATE = CONTEXTS[profile]["domain_name"], CONTEXTS[profile]["certificate_arn"]  # noqa: N806
     domain_id, domain = the_one(resources, "AWS::ApiGateway::DomainName")
     assert domain["Properties"]["DomainName"] == DOMAIN
     assert domain["Properties"]["RegionalCertificateArn"] == CERTIFICATE
