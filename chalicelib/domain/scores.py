@@ -563,11 +563,13 @@ def _mean_of(counters: Mapping[str, int], prefix: str, min_n: int, unit: str = "
 
 def nps(promoters: int, detractors: int, n: int, min_n: int = 5) -> Score:
     """NPS = (promoters - detractors) / n × 100, with the adjusted-Wald 95 % interval of
-    Sauro & Rocks: n' = n + 3/2, p' = (promoters + 3/4) / n', d' = (detractors + 3/4) / n',
-    interval ``100 · ((p' - d') ± z · sqrt((p' + d' - (p' - d')²) / n'))`` clipped to ±100."""
+    Sauro & Rocks (DESIGN: "add 3 to n, 0.75 to promoters and to detractors"): n' = n + 3,
+    p' = (promoters + 3/4) / n', d' = (detractors + 3/4) / n', interval
+    ``100 · ((p' - d') ± z · sqrt((p' + d' - (p' - d')²) / n'))`` clipped to ±100. So 7
+    promoters of 7 answers score 100 with a lower bound of about 33."""
     if n <= 0:
         return Score(None, 0, None, None, True, "points")
-    adjusted_n = n + 1.5
+    adjusted_n = n + 3
     pro, det = (promoters + 0.75) / adjusted_n, (detractors + 0.75) / adjusted_n
     centre = pro - det
     half = Z95 * math.sqrt(max(0.0, pro + det - centre * centre) / adjusted_n)
