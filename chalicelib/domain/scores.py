@@ -19,7 +19,8 @@ fr_n, fr_met, fr_hp.<g>   at the first response: count, on time (``<= first_resp
                           counter (see "timing histogram")
 resolved, res_met,        at the first resolution (not for a ticket closed as duplicate,
 res_hp.<g>, reopened,     withdrawn or spam without being resolved): count, on time
-ftf_ops, followed_up      (``<= resolution_due``, the due after the clock's stops), histogram
+ftf_ops, followed_up      (against the resolution due as it stood then: ``first_resolution_due``;
+                          a later reopen never changes it), histogram
                           of minutes since creation, ever reopened, fixed first time (at most
                           one visit, never reopened), followed up within 48 h of it
 csat_n, csat_pos,         at a survey answer: ratings 1-5, of them 4-5, their sum and sum of
@@ -327,11 +328,11 @@ def ticket_contributions(ticket: Ticket, time_zone: str, *, responses: Iterable[
             **timed(FIRST_RESPONSE, _minutes(ticket.created_at, ticket.first_response_at)),
         })
     if counts_as_resolved(ticket):
-        resolved, due = ticket.first_resolved_at, ticket.resolution_due
+        resolved = ticket.first_resolved_at
         followed = ticket.followed_up_at
         _put(out, resolved, where, time_zone, {
             "resolved": 1,
-            "res_met": int(due is not None and resolved <= due),
+            "res_met": int(ticket.resolution_met is True),  # judged at the first resolution (domain/clock.py)
             **timed(RESOLUTION, _minutes(ticket.created_at, resolved)),
             "reopened": int(ticket.reopen_count > 0),
             "ftf_ops": int(ticket.visits <= 1 and ticket.reopen_count == 0),
