@@ -24,7 +24,7 @@ from events alone, and a test checks it against a deliberately naive minute-walk
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from .standards import Duration, Targets, calendar_for, deadline
@@ -154,9 +154,9 @@ def replay(*, created_at: datetime, targets: Targets, calendar: dict, events: li
         previous = status
         status = _status_after(event, status)
         if previous == "waiting" and status != "waiting" and stops and stops[-1].until is None:
-            stops[-1] = Stop(stops[-1].since, event.at, stops[-1].why)
+            stops[-1] = replace(stops[-1], until=event.at)
         if event.type == "reopened" and stops and stops[-1].until is None:
-            stops[-1] = Stop(stops[-1].since, event.at, stops[-1].why)
+            stops[-1] = replace(stops[-1], until=event.at)
         if event.type == "waiting" and pause:
             stops.append(Stop(event.at, None, "waiting"))
         if event.type == "resolved":

@@ -224,14 +224,18 @@ class Ticket:
 
 
 def reclock(ticket: "Ticket") -> "Ticket":
-    """Recompute the deadlines from the ticket's targets, calendar and stops."""
+    """Recompute the deadlines from the ticket's targets, calendar and stops. A first
+    response already given keeps the due it was judged against (a re-classification
+    later does not re-judge it; the first resolution's due is kept on its stop)."""
     if not ticket.targets:
         return ticket
     state = clock.compute(created_at=ticket.created_at, targets=Targets.from_dict(ticket.targets),
                           calendar=ticket.calendar, stops=ticket.clock_stops,
                           last_public_update_at=ticket.last_public_update_at,
                           first_response_at=ticket.first_response_at, is_open=ticket.is_open)
-    return dataclasses.replace(ticket, first_response_due=state.first_response_due,
+    judged = ticket.first_response_at is not None and ticket.first_response_due is not None
+    return dataclasses.replace(ticket, first_response_due=ticket.first_response_due if judged
+                               else state.first_response_due,
                                resolution_due=state.resolution_due, next_update_due=state.next_update_due)
 
 
@@ -423,7 +427,7 @@ def _stops_after(ticket: Ticket, action: str, status_after: str, now: datetime) 
     open_stop = stops[-1] if stops and stops[-1].until is None else None
     if open_stop and ((open_stop.why == "waiting" and status_after != "waiting")
                       or (open_stop.why == "resolved" and action in ("reopen", "not_fixed"))):
-        stops[-1] = clock.Stop(open_stop.since, now, open_stop.why)
+        stops[-1] = dataclasses.replace(open_stop, until=now)
     pause_on_wait = bool(ticket.targets.get("pause_on_wait", True))
     if action == "wait" and pause_on_wait:
         stops.append(clock.Stop(now, None, "waiting"))

@@ -50,7 +50,7 @@ def recompute(tickets: list[dict], original_category: dict[str, str]) -> dict[tu
         if t["first_resolved_at"] and not unresolved_close:
             resolved = parse(t["first_resolved_at"])
             add(where, "resolved")
-            add(where, "res_met", int(resolved <= parse(t["resolution_due"])))
+            add(where, "res_met", int(resolved <= parse(t["first_resolution_due"])))  # as it stood then
             add(where, "reopened", int(t["reopen_count"] > 0))
             add(where, "ftf_ops", int(t["visits"] <= 1 and t["reopen_count"] == 0))
             followed = parse(t["followed_up_at"])
