@@ -602,3 +602,45 @@ def test_one_bucket_counters_of_the_older_format_are_not_read_as_packed():
     counters = {"fr_n": 3, "fr_h.37": 3}  # three first responses in bucket 37, one counter per bucket
     assert scores.histogram(counters, scores.FIRST_RESPONSE, 3) == {}
     assert scores.scores(counters)["first_response_p50"].value is None
+
+
+# --- edges the mutation run of issue 20 found unguarded ---------------------------------------
+
+@pytest.mark.parametrize("name,counters", [
+    ("csat", {"csat_n": 3}), ("sla_first_response", {"fr_n": 4}), ("sla_resolution", {"resolved": 2}),
+    ("first_time_fix_said", {"ftf_said_n": 1}), ("repeat_rate", {"tickets": 7}),
+])
+def test_a_period_with_no_successes_scores_zero_with_its_wilson_interval(name, counters):
+    # zero counters are dropped when stored, so an absent success counter must read as 0
+    n = next(iter(counters.values()))
+    score = scores.scores(counters, min_n=1)[name]
+    assert (score.value, score.n) == (0, n)
+    assert (score.low, score.high) == pytest.approx(wilson_pct(0, n))
+    assert score.high > 0  # an interval, not a point
+
+
+def test_percentile_intervals_are_the_order_statistics_of_the_distribution_free_interval():
+    result = scores.scores(operational_counters())
+    first = sorted(r[0] for r in RECORDS if r[0] is not None)
+    n, z = len(first), stats.norm.ppf(0.975)
+    for name, q in (("first_response_p50", 0.5), ("first_response_p90", 0.9)):
+        spread = z * math.sqrt(n * q * (1 - q))
+        low_rank = min(n, max(1, math.floor(n * q - spread)))
+        high_rank = min(n, max(1, math.ceil(n * q + spread)))
+        score = result[name]
+        assert score.low == pytest.approx(first[low_rank - 1], rel=scores.RELATIVE_ERROR, abs=0.5), name
+        assert score.high == pytest.approx(first[high_rank - 1], rel=scores.RELATIVE_ERROR, abs=0.5), name
+
+
+def test_the_weighted_gap_is_too_few_only_below_the_minimum_n():
+    counters = survey_counters()
+    n = scores.scores(counters)["servqual.weighted_gap"].n
+    assert scores.scores(counters, min_n=n)["servqual.weighted_gap"].too_few is False
+    assert scores.scores(counters, min_n=n + 1)["servqual.weighted_gap"].too_few is True
+
+
+@pytest.mark.parametrize("field,value", [("rating", 4.5), ("rating", True), ("nps", 9.0), ("nps", "10")])
+def test_a_survey_answer_that_is_not_a_whole_number_is_refused(field, value):
+    with pytest.raises(InvalidInput) as refused:
+        scores.SurveyResponse(at=START, **{field: value})
+    assert field in refused.value.fields
