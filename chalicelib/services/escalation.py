@@ -8,6 +8,7 @@ nothing else; a firm with nothing due costs nothing.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
@@ -44,7 +45,15 @@ def sweep(now: datetime) -> SweepReport:
             for step in due:
                 if step.promise == "survey":  # the after-resolution survey rides the same sweep
                     from .surveys import send_invitation
-                    outcome = send_invitation(watch, step, now)
+                    for pause in (*store.CONFLICT_RETRIES, None):
+                        outcome = send_invitation(watch, step, now)
+                        if outcome != "conflict" or pause is None:
+                            break
+                        time.sleep(pause)
+                    if outcome == "conflict":  # not stored: the next sweep sends it
+                        report.steps_not_fired += 1
+                        unfired.add(step.key)
+                        continue
                     report.steps_fired += outcome != "done"
                     report.steps_already_done += outcome == "done"
                     report.surveys_sent += outcome == "sent"

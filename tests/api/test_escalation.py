@@ -305,3 +305,53 @@ def test_a_conflict_lost_to_a_competitor_that_stored_the_step_fires_it_no_second
     assert (first, not_fired, second) == ([], 0, [])
     assert escalations_of(firm, ticket) == ["first_response:warn"]  # the competitor's, once
     assert len(seen) == 4  # every try cancelled; reading the competitor's mark back settled it as fired
+
+
+def test_a_survey_step_cancelled_by_conflicts_is_sent_by_the_next_sweep_once(client, firm, monkeypatch):
+    from chalicelib.domain.identity import Identity
+    from chalicelib.services import tickets as service
+    from chalicelib.store import escalations, surveys
+    t0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=480)
+    answer, _ = service.submit_report(firm.slug, firm.report(description="Tap drips after the fix",
+                                                             contact={"name": "Li Na", "phone": "+86 139 0000 4242"}),
+                                      now=t0)
+    ticket = next(t for t in body(firm.call("GET", "/api/tickets?limit=100"))["tickets"]
+                  if t["number"] == answer["ticket"]["number"])
+    admin = Identity(firm.tenant_id, firm.admin_sub, "admin", "Ada Admin")
+    service.record_event(admin, ticket["id"], {"type": "resolve"}, f'"{ticket["version"]}"',
+                         now=t0 + timedelta(hours=2))
+
+    real, cancelled = surveys.TransactWrite, []
+    monkeypatch.setattr(escalations, "CONFLICT_RETRIES", (0, 0, 0))
+
+    class ConflictingWrite:
+        """The survey's transaction, cancelled by a competing one (nothing written) 4 times."""
+        def __init__(self, **kwargs):
+            self.tx, self.mine = real(**kwargs), False
+
+        def __enter__(self):
+            self.tx.__enter__()
+            return self
+
+        def save(self, item, **kwargs):
+            self.mine = self.mine or ticket["id"] in (getattr(item, "sk", "") or "")
+            return self.tx.save(item, **kwargs)
+
+        def update(self, item, *args, **kwargs):
+            return self.tx.update(item, *args, **kwargs)
+
+        def __exit__(self, *exc):
+            if exc[0] is None and self.mine and len(cancelled) < 4:
+                cancelled.append(1)
+                raise conflict()
+            return self.tx.__exit__(*exc)
+
+    monkeypatch.setattr(surveys, "TransactWrite", ConflictingWrite)
+    from chalicelib.services import escalation
+    first = escalation.sweep(t0 + timedelta(hours=26, minutes=1))
+    sent = lambda: [e for e in body(firm.call("GET", f"/api/tickets/{ticket['id']}"))["timeline"]  # noqa: E731
+                    if e["type"] == "survey_sent"]
+    assert len(cancelled) == 4 and first.steps_not_fired >= 1 and sent() == []
+    escalation.sweep(t0 + timedelta(hours=26, minutes=2))  # the step was kept: sent now
+    escalation.sweep(t0 + timedelta(hours=26, minutes=3))
+    assert len(sent()) == 1
