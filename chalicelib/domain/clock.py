@@ -6,32 +6,49 @@ clock stands still while the ticket waits on the resident (where the standard sa
 and between a resolve and a reopen; each stop moves the deadline by the time stood still
 (open time of the business calendar for business targets).
 
+A stop moves the deadline only if it began before the deadline as it then stood: once a
+promise's time has run out, standing still gives none of it back (a ticket put on waiting,
+or resolved, after it breached stays breached). A stop with no open time in it (waiting
+from 19:00 to 20:00 under business hours) moves nothing.
+
+A promise is judged when its milestone is first completed, against its due time as it
+stood then (DESIGN.md). So the resolution is judged at the *first* resolve against the
+resolution due as it stood at that moment: each "resolved" stop records that due, and a
+later reopen, however long after, never turns a late first resolution into an on-time one
+(nor an on-time one into a late one). The reopened work runs on a resumed clock (shown
+while the ticket is open again), but it is not judged a second time.
+
 Everything here is derivable from the ticket's timeline: ``replay`` rebuilds the clock
-from events alone, and a test checks it always agrees with what ``tickets.apply`` stored.
+from events alone, and a test checks it against a deliberately naive minute-walking clock.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
-from .standards import Targets, deadline, shift
+from .standards import Duration, Targets, calendar_for, deadline
 
 
 @dataclass(frozen=True)
 class Stop:
-    """A span in which the resolution clock stood still; ``until`` None while it still does."""
+    """A span in which the resolution clock stood still; ``until`` None while it still does.
+    A "resolved" stop keeps ``due``: the resolution due as it stood when the work was
+    resolved, which is what that resolution is judged against (None in older records)."""
     since: datetime
     until: datetime | None
     why: str  # "waiting" | "resolved"
+    due: datetime | None = None
 
     def as_list(self) -> list:
-        return [self.since.isoformat(), self.until.isoformat() if self.until else None, self.why]
+        value = [self.since.isoformat(), self.until.isoformat() if self.until else None, self.why]
+        return value + [self.due.isoformat()] if self.due is not None else value
 
     @classmethod
     def from_list(cls, value: list) -> "Stop":
+        due = datetime.fromisoformat(value[3]) if len(value) > 3 and value[3] else None
         return cls(datetime.fromisoformat(value[0]), datetime.fromisoformat(value[1]) if value[1] else None,
-                   value[2])
+                   value[2], due)
 
 
 @dataclass(frozen=True)
@@ -55,17 +72,63 @@ def compute(*, created_at: datetime, targets: Targets, calendar: dict, stops: li
             is_open: bool) -> ClockState:
     emergency = targets.emergency
     first_due = deadline(calendar, created_at, targets.first_response, emergency=emergency)
-    resolution_due = deadline(calendar, created_at, targets.resolution, emergency=emergency)
-    for stop in stops:
-        if stop.until is not None:
-            resolution_due = shift(calendar, resolution_due, targets.resolution, stop.since, stop.until,
-                                   emergency=emergency)
+    resolution_due = resolution_due_now(created_at=created_at, targets=targets, calendar=calendar, stops=stops)
     running = is_open and not any(stop.until is None for stop in stops)
     next_update = None
     if targets.update_every and is_open and first_response_at is not None:
         base = last_public_update_at or first_response_at
         next_update = deadline(calendar, base, targets.update_every, emergency=emergency)
     return ClockState(first_due, resolution_due, next_update, running)
+
+
+def resolution_due_now(*, created_at: datetime, targets: Targets, calendar: dict, stops: list[Stop]) -> datetime:
+    """The resolution due after the stops that have ended: each moves it by the time it
+    stood still (open time for business targets), if it began before the due as it then
+    stood. An open stop moves nothing yet."""
+    emergency = targets.emergency
+    due = deadline(calendar, created_at, targets.resolution, emergency=emergency)
+    for stop in stops:
+        if stop.until is not None and stop.since < due:
+            due = _moved(calendar, due, targets.resolution, stop.since, stop.until, emergency=emergency)
+    return due
+
+
+def _moved(calendar: dict, due: datetime, duration: Duration, since: datetime, until: datetime, *,
+           emergency: bool) -> datetime:
+    """``due`` moved later by the time the clock stood still from ``since`` to ``until``."""
+    if until <= since:
+        return due
+    if duration.kind == "calendar" or emergency:
+        return due + (until - since)
+    from . import calendar as business
+    cal = calendar_for(calendar, since.year)
+    stood = business.between(cal, since, until)
+    return business.add(cal, due, stood) if stood > timedelta(0) else due
+
+
+def resolution_judged_against(*, created_at: datetime, targets: Targets | None, calendar: dict, stops: list[Stop],
+                              first_resolved_at: datetime | None, fallback: datetime | None = None
+                              ) -> datetime | None:
+    """The due the first resolution is judged against: the resolution due as it stood when
+    the work was first resolved (recorded on its "resolved" stop; for records without it,
+    recomputed from the stops that had ended by then). None before a first resolution;
+    ``fallback`` (the stored due) when the ticket has no targets to compute from."""
+    if first_resolved_at is None:
+        return None
+    first = next((s for s in stops if s.why == "resolved" and s.since == first_resolved_at), None)
+    if first is not None and first.due is not None:
+        return first.due
+    if targets is None:
+        return fallback
+    ended = [s for s in stops if s.until is not None and s.until <= first_resolved_at]
+    return resolution_due_now(created_at=created_at, targets=targets, calendar=calendar, stops=ended)
+
+
+def judge(done_at: datetime | None, due: datetime | None) -> bool | None:
+    """Whether a promise completed at ``done_at`` was kept (None when not completed or no due)."""
+    if done_at is None or due is None:
+        return None
+    return done_at <= due
 
 
 PUBLIC_STAFF_UPDATES = ("acknowledged", "waiting", "resolved", "comment")
@@ -91,13 +154,14 @@ def replay(*, created_at: datetime, targets: Targets, calendar: dict, events: li
         previous = status
         status = _status_after(event, status)
         if previous == "waiting" and status != "waiting" and stops and stops[-1].until is None:
-            stops[-1] = Stop(stops[-1].since, event.at, stops[-1].why)
+            stops[-1] = replace(stops[-1], until=event.at)
         if event.type == "reopened" and stops and stops[-1].until is None:
-            stops[-1] = Stop(stops[-1].since, event.at, stops[-1].why)
+            stops[-1] = replace(stops[-1], until=event.at)
         if event.type == "waiting" and pause:
             stops.append(Stop(event.at, None, "waiting"))
         if event.type == "resolved":
-            stops.append(Stop(event.at, None, "resolved"))
+            due_then = resolution_due_now(created_at=created_at, targets=targets, calendar=calendar, stops=stops)
+            stops.append(Stop(event.at, None, "resolved", due_then))
     clock = compute(created_at=created_at, targets=targets, calendar=calendar, stops=stops,
                     last_public_update_at=last_update, first_response_at=first_response_at,
                     is_open=status not in ("resolved", "closed"))

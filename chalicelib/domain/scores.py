@@ -19,7 +19,8 @@ fr_n, fr_met, fr_hp.<g>   at the first response: count, on time (``<= first_resp
                           counter (see "timing histogram")
 resolved, res_met,        at the first resolution (not for a ticket closed as duplicate,
 res_hp.<g>, reopened,     withdrawn or spam without being resolved): count, on time
-ftf_ops, followed_up      (``<= resolution_due``, the due after the clock's stops), histogram
+ftf_ops, followed_up      (against the resolution due as it stood then: ``first_resolution_due``;
+                          a later reopen never changes it), histogram
                           of minutes since creation, ever reopened, fixed first time (at most
                           one visit, never reopened), followed up within 48 h of it
 csat_n, csat_pos,         at a survey answer: ratings 1-5, of them 4-5, their sum and sum of
@@ -327,11 +328,11 @@ def ticket_contributions(ticket: Ticket, time_zone: str, *, responses: Iterable[
             **timed(FIRST_RESPONSE, _minutes(ticket.created_at, ticket.first_response_at)),
         })
     if counts_as_resolved(ticket):
-        resolved, due = ticket.first_resolved_at, ticket.resolution_due
+        resolved = ticket.first_resolved_at
         followed = ticket.followed_up_at
         _put(out, resolved, where, time_zone, {
             "resolved": 1,
-            "res_met": int(due is not None and resolved <= due),
+            "res_met": int(ticket.resolution_met is True),  # judged at the first resolution (domain/clock.py)
             **timed(RESOLUTION, _minutes(ticket.created_at, resolved)),
             "reopened": int(ticket.reopen_count > 0),
             "ftf_ops": int(ticket.visits <= 1 and ticket.reopen_count == 0),
@@ -563,11 +564,13 @@ def _mean_of(counters: Mapping[str, int], prefix: str, min_n: int, unit: str = "
 
 def nps(promoters: int, detractors: int, n: int, min_n: int = 5) -> Score:
     """NPS = (promoters - detractors) / n × 100, with the adjusted-Wald 95 % interval of
-    Sauro & Rocks: n' = n + 3/2, p' = (promoters + 3/4) / n', d' = (detractors + 3/4) / n',
-    interval ``100 · ((p' - d') ± z · sqrt((p' + d' - (p' - d')²) / n'))`` clipped to ±100."""
+    Sauro & Rocks (DESIGN: "add 3 to n, 0.75 to promoters and to detractors"): n' = n + 3,
+    p' = (promoters + 3/4) / n', d' = (detractors + 3/4) / n', interval
+    ``100 · ((p' - d') ± z · sqrt((p' + d' - (p' - d')²) / n'))`` clipped to ±100. So 7
+    promoters of 7 answers score 100 with a lower bound of about 33."""
     if n <= 0:
         return Score(None, 0, None, None, True, "points")
-    adjusted_n = n + 1.5
+    adjusted_n = n + 3
     pro, det = (promoters + 0.75) / adjusted_n, (detractors + 0.75) / adjusted_n
     centre = pro - det
     half = Z95 * math.sqrt(max(0.0, pro + det - centre * centre) / adjusted_n)

@@ -196,6 +196,20 @@ class Ticket:
         return self.status in OPEN_STATES
 
     @property
+    def first_resolution_due(self) -> datetime | None:
+        """The due the first resolution is judged against (as it stood then; see domain/clock.py)."""
+        return clock.resolution_judged_against(
+            created_at=self.created_at, targets=Targets.from_dict(self.targets) if self.targets else None,
+            calendar=self.calendar, stops=self.clock_stops, first_resolved_at=self.first_resolved_at,
+            fallback=self.resolution_due)
+
+    @property
+    def resolution_met(self) -> bool | None:
+        """Whether the first resolution kept its promise (None before one): what the
+        ticket view, the CSV export and the scores all report."""
+        return clock.judge(self.first_resolved_at, self.first_resolution_due)
+
+    @property
     def due_at(self) -> datetime | None:
         """The next promise the firm must keep: first response, then the earlier of the
         next update and resolution. None while the clock stands still."""
@@ -210,14 +224,18 @@ class Ticket:
 
 
 def reclock(ticket: "Ticket") -> "Ticket":
-    """Recompute the deadlines from the ticket's targets, calendar and stops."""
+    """Recompute the deadlines from the ticket's targets, calendar and stops. A first
+    response already given keeps the due it was judged against (a re-classification
+    later does not re-judge it; the first resolution's due is kept on its stop)."""
     if not ticket.targets:
         return ticket
     state = clock.compute(created_at=ticket.created_at, targets=Targets.from_dict(ticket.targets),
                           calendar=ticket.calendar, stops=ticket.clock_stops,
                           last_public_update_at=ticket.last_public_update_at,
                           first_response_at=ticket.first_response_at, is_open=ticket.is_open)
-    return dataclasses.replace(ticket, first_response_due=state.first_response_due,
+    judged = ticket.first_response_at is not None and ticket.first_response_due is not None
+    return dataclasses.replace(ticket, first_response_due=ticket.first_response_due if judged
+                               else state.first_response_due,
                                resolution_due=state.resolution_due, next_update_due=state.next_update_due)
 
 
@@ -409,12 +427,16 @@ def _stops_after(ticket: Ticket, action: str, status_after: str, now: datetime) 
     open_stop = stops[-1] if stops and stops[-1].until is None else None
     if open_stop and ((open_stop.why == "waiting" and status_after != "waiting")
                       or (open_stop.why == "resolved" and action in ("reopen", "not_fixed"))):
-        stops[-1] = clock.Stop(open_stop.since, now, open_stop.why)
+        stops[-1] = dataclasses.replace(open_stop, until=now)
     pause_on_wait = bool(ticket.targets.get("pause_on_wait", True))
     if action == "wait" and pause_on_wait:
         stops.append(clock.Stop(now, None, "waiting"))
-    if action == "resolve":
-        stops.append(clock.Stop(now, None, "resolved"))
+    if action == "resolve" and ticket.targets:  # the due it is judged against, as it stands now
+        due_then = clock.resolution_due_now(created_at=ticket.created_at, targets=Targets.from_dict(ticket.targets),
+                                            calendar=ticket.calendar, stops=stops)
+        stops.append(clock.Stop(now, None, "resolved", due_then))
+    elif action == "resolve":
+        stops.append(clock.Stop(now, None, "resolved", ticket.resolution_due))
     return [s.as_list() for s in stops]
 
 
@@ -440,15 +462,22 @@ def sla_view(ticket: Ticket, now: datetime) -> dict:
     stopped = ticket.paused or not ticket.is_open
     state = clock.ClockState(ticket.first_response_due or ticket.created_at, ticket.resolution_due or ticket.created_at,
                              ticket.next_update_due, not stopped)
-    resolution_met = ticket.resolved_at if ticket.status in DONE_STATES else None
     view = {
         "targets": ticket.targets,
         "paused": ticket.paused,
         "first_response": {"due": _iso(ticket.first_response_due),
                            "state": state.promise_state("first_response", ticket.first_response_at, now)},
         "resolution": {"due": _iso(ticket.resolution_due),
-                       "state": state.promise_state("resolution", resolution_met, now, stopped=ticket.paused)},
+                       "state": state.promise_state("resolution", None, now, stopped=ticket.paused)},
     }
+    if ticket.first_resolved_at is not None:
+        # judged once, at the first resolution, against the due as it stood then; a reopened
+        # ticket shows its resumed clock as well, but that judgement does not change
+        judged = {"at": _iso(ticket.first_resolved_at), "due": _iso(ticket.first_resolution_due),
+                  "state": "met" if ticket.resolution_met is not False else "met_late"}
+        view["first_resolution"] = judged
+        if not ticket.is_open:
+            view["resolution"] = {"due": judged["due"], "state": judged["state"]}
     if ticket.next_update_due:
         view["next_update"] = {"due": _iso(ticket.next_update_due)}
     due = ticket.due_at
@@ -471,6 +500,7 @@ def staff_view(ticket: Ticket, events: list[Event] | None = None, now: datetime 
         "sla": sla_view(ticket, now or datetime.now(ticket.created_at.tzinfo)),
         "photos": [dict(p) for p in ticket.photos],
         "visits": ticket.visits, "repeat": ticket.repeat, "first_resolved_at": _iso(ticket.first_resolved_at),
+        "first_resolution_due": _iso(ticket.first_resolution_due), "resolution_met": ticket.resolution_met,
         "followed_up_at": _iso(ticket.followed_up_at), "survey": ticket.survey,
     }
     if events is not None:

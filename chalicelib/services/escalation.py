@@ -8,6 +8,7 @@ nothing else; a firm with nothing due costs nothing.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
@@ -27,6 +28,7 @@ class SweepReport:
     watches_read: int = 0
     steps_fired: int = 0
     steps_already_done: int = 0
+    steps_not_fired: int = 0  # met competing transactions and is not stored: left for the next sweep
     notifications_queued: int = 0
     surveys_sent: int = 0
     fired: list[str] = field(default_factory=list)
@@ -39,10 +41,19 @@ def sweep(now: datetime) -> SweepReport:
         for watch in store.due_watches(shard, now):
             report.watches_read += 1
             due = [s for s in watch.steps if s.at <= now]
+            unfired: set[str] = set()
             for step in due:
                 if step.promise == "survey":  # the after-resolution survey rides the same sweep
                     from .surveys import send_invitation
-                    outcome = send_invitation(watch, step, now)
+                    for pause in (*store.CONFLICT_RETRIES, None):
+                        outcome = send_invitation(watch, step, now)
+                        if outcome != "conflict" or pause is None:
+                            break
+                        time.sleep(pause)
+                    if outcome == "conflict":  # not stored: the next sweep sends it
+                        report.steps_not_fired += 1
+                        unfired.add(step.key)
+                        continue
                     report.steps_fired += outcome != "done"
                     report.steps_already_done += outcome == "done"
                     report.surveys_sent += outcome == "sent"
@@ -56,16 +67,21 @@ def sweep(now: datetime) -> SweepReport:
                               actor=SYSTEM, public=False,
                               data={"step": step.kind, "promise": step.promise, "due": chain._iso(step.due),
                                     "notified": len(outbox)})
-                if store.fire(watch, step, outbox, event, now):
+                outcome = store.fire(watch, step, outbox, event, now)
+                if outcome == store.FIRED:
                     report.steps_fired += 1
                     report.notifications_queued += len(outbox)
                     report.fired.append(f"{watch.ticket_id}:{step.key}")
                     metrics.count(f"Escalation_{step.kind}")
-                else:
+                elif outcome == store.ALREADY:
                     report.steps_already_done += 1
-            store.advance(watch, [s for s in watch.steps if s.at > now])
+                else:  # not stored after retries: keep the step so the next sweep fires it
+                    report.steps_not_fired += 1
+                    unfired.add(step.key)
+            store.advance(watch, [s for s in watch.steps if s.at > now or s.key in unfired])
     logger.info("sweep done", extra={"watches_read": report.watches_read, "fired": report.steps_fired,
-                                     "already_done": report.steps_already_done})
+                                     "already_done": report.steps_already_done,
+                                     "not_fired": report.steps_not_fired})
     return report
 
 

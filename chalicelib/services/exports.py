@@ -11,6 +11,7 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from ..domain import clock
 from ..domain import scores as score_rules
 from ..domain.identity import Identity
 from ..store import tickets as ticket_store
@@ -49,15 +50,18 @@ def tickets_csv(who: Identity, params: dict) -> tuple[str, str]:
     def local(value: datetime | None) -> str:
         return value.astimezone(zone).isoformat(timespec="seconds") if value else ""
 
-    def met(done: datetime | None, due: datetime | None) -> str:
-        return "" if done is None or due is None else ("yes" if done <= due else "no")
+    def met(kept: bool | None) -> str:
+        return "" if kept is None else ("yes" if kept else "no")
 
     for t in ticket_store.export(who.tenant_id, start, end):
+        # the resolution is judged once, at the first resolve, against the due as it stood
+        # then (as the ticket view and the scores judge it); before that, the running due
         resolved = t.first_resolved_at
+        resolution_due = t.first_resolution_due if resolved is not None else t.resolution_due
         writer.writerow([t.number, t.status, t.category, t.urgency, t.source, t.property_id, t.building_id,
                          safe(t.unit), safe(t.description), local(t.created_at), local(t.first_response_due), local(t.first_response_at),
-                         met(t.first_response_at, t.first_response_due), local(t.resolution_due), local(resolved),
-                         met(resolved, t.resolution_due), local(t.closed_at), t.reopen_count, t.visits,
+                         met(clock.judge(t.first_response_at, t.first_response_due)), local(resolution_due),
+                         local(resolved), met(t.resolution_met), local(t.closed_at), t.reopen_count, t.visits,
                          "yes" if t.repeat else "no", local(t.followed_up_at), t.assignee or "",
                          (t.survey or {}).get("rating") or ""])
     return f"tickets-{key}.csv", out.getvalue()

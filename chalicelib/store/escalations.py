@@ -2,15 +2,18 @@
 
 Exactly once: a step fires in one transaction that creates its mark, its outbox entries
 and its timeline event, each only if absent. Two sweeps, a repeated EventBridge event or a
-Lambda retry race for the same mark; one transaction wins, the others write nothing.
+Lambda retry race for the same mark; one transaction wins, the others write nothing. When
+transactions conflict DynamoDB may cancel all of them, so a conflict is retried and then
+settled by reading the mark back: never assumed to mean "someone else fired it".
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from typing import Callable, Iterator
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
@@ -66,20 +69,53 @@ def due_watches(shard: int, now: datetime) -> Iterator[Watch]:
             yield _watch(item)
 
 
-def fire(watch: Watch, step: Step, outbox: list["OutboxEntry"], event: Event, now: datetime) -> bool:
-    """Record one step with its notifications and timeline event. False if it had already fired."""
+FIRED, ALREADY, NOT_FIRED = "fired", "already", "not_fired"
+CONFLICT_RETRIES = (0.05, 0.1, 0.2)  # seconds to wait before each retry after a transaction conflict
+
+
+def mark_sk(ticket_id: str, step_key: str) -> str:
+    return f"{ticket_sk(ticket_id)}#ESC#{step_key}"
+
+
+def fire(watch: Watch, step: Step, outbox: list["OutboxEntry"], event: Event, now: datetime,
+         sleep: Callable[[float], None] = time.sleep) -> str:
+    """Record one step with its notifications and timeline event, exactly once.
+
+    FIRED: this call wrote it. ALREADY: its mark was there (another sweep fired it).
+    NOT_FIRED: it kept meeting a competing transaction (DynamoDB cancels *both* sides of a
+    conflict, so neither may have written) and, read back afterwards, no mark is stored: the
+    step has not happened, and the caller leaves it for the next sweep."""
+    for pause in (*CONFLICT_RETRIES, None):
+        try:
+            _write_step(watch, step, outbox, event, now)
+            return FIRED
+        except TransactWriteError as error:
+            reasons = _reasons(error)
+            if "ConditionalCheckFailed" in reasons:
+                return ALREADY
+            if "TransactionConflict" not in reasons:
+                raise
+        if pause is not None:
+            sleep(pause)
+    return ALREADY if mark_stored(watch.tenant_id, watch.ticket_id, step.key) else NOT_FIRED
+
+
+def _write_step(watch: Watch, step: Step, outbox: list["OutboxEntry"], event: Event, now: datetime) -> None:
     pk = tenant_pk(watch.tenant_id)
+    with TransactWrite(connection=connection()) as tx:
+        tx.save(MarkItem(pk, mark_sk(watch.ticket_id, step.key), step=step.key, at=now),
+                condition=MarkItem.pk.does_not_exist())
+        for entry in outbox:
+            tx.save(entry.item(now), condition=OutboxItem.pk.does_not_exist())
+        tx.save(_to_event_item(watch.tenant_id, watch.ticket_id, event), condition=Item.pk.does_not_exist())
+
+
+def mark_stored(tenant_id: str, ticket_id: str, step_key: str) -> bool:
+    """Whether the step's mark is stored (a strongly consistent read of one item)."""
     try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.save(MarkItem(pk, f"{ticket_sk(watch.ticket_id)}#ESC#{step.key}", step=step.key, at=now),
-                    condition=MarkItem.pk.does_not_exist())
-            for entry in outbox:
-                tx.save(entry.item(now), condition=OutboxItem.pk.does_not_exist())
-            tx.save(_to_event_item(watch.tenant_id, watch.ticket_id, event), condition=Item.pk.does_not_exist())
-    except TransactWriteError as error:
-        if "ConditionalCheckFailed" in _reasons(error) or "TransactionConflict" in _reasons(error):
-            return False
-        raise
+        MarkItem.get(tenant_pk(tenant_id), mark_sk(ticket_id, step_key), consistent_read=True)
+    except MarkItem.DoesNotExist:
+        return False
     return True
 
 

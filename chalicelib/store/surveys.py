@@ -47,7 +47,8 @@ class Invitation:
 def send(watch: Watch, step: Step, outbox: list[OutboxEntry], event: Event, digest: str, contact: dict,
          now: datetime, ask_every: timedelta) -> str:
     """Send the survey step once. Returns "sent", "asked_recently" (step marked done, nothing
-    sent, noted on the timeline) or "done" (an earlier sweep already did it)."""
+    sent, noted on the timeline), "done" (an earlier sweep already did it) or "conflict" (a
+    competing transaction cancelled this one and no mark is stored: not sent, try again)."""
     pk = tenant_pk(watch.tenant_id)
     mark = MarkItem(pk, f"{ticket_sk(watch.ticket_id)}#ESC#{step.key}", step=step.key, at=now)
     try:
@@ -66,8 +67,11 @@ def send(watch: Watch, step: Step, outbox: list[OutboxEntry], event: Event, dige
         reasons = _reasons(error)
         failed = [i for i, r in enumerate(reasons) if r == "ConditionalCheckFailed"]
         if failed != [len(reasons) - 1]:
-            if failed or "TransactionConflict" in reasons:
+            if failed:
                 return "done"
+            if "TransactionConflict" in reasons:  # both sides may have been cancelled: read the mark
+                from .escalations import mark_stored
+                return "done" if mark_stored(watch.tenant_id, watch.ticket_id, step.key) else "conflict"
             raise
         skipped = Event(id=event.id, type="survey_not_sent", at=now, actor=event.actor, public=False,
                         data={"reason": "this resident was sent a survey in the last 30 days"})

@@ -221,3 +221,137 @@ def test_a_visit_is_booked_in_the_residents_window_and_they_are_reminded_the_day
     sent = [n for n in body(firm.call("GET", "/api/notifications"))["notifications"] if n["kind"] == "visit_reminder"]
     assert sorted(n["step"].rsplit(":", 1)[1] for n in sent) == ["remind1h", "remind24h"]
     assert all(n["channel"] == {"channel": "sms", "to": "+8613800138000"} and n["status"] == "sent" for n in sent)
+
+
+# --- competing transactions: DynamoDB may cancel both sides of a conflict ------------------------
+
+def conflict() -> Exception:
+    """What PynamoDB raises when DynamoDB cancels a transaction over a competing one."""
+    from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+    cause = VerboseClientError({"Error": {"Code": "TransactionCanceledException",
+                                          "Message": "Transaction cancelled [TransactionConflict, None, None]"}},
+                               "TransactWriteItems",
+                               cancellation_reasons=[CancellationReason("TransactionConflict"), None, None])
+    return TransactWriteError("Failed to write transaction items", cause=cause)
+
+
+def conflicting_writes(monkeypatch, ticket_id: str, times: int, *, competitor_wins: bool = False) -> list[str]:
+    """The ticket's next ``times`` step writes are cancelled by a conflict; with
+    ``competitor_wins`` the competing transaction stored the step first (its mark is there)."""
+    from chalicelib.store import escalations
+    real, seen = escalations._write_step, []
+    monkeypatch.setattr(escalations, "CONFLICT_RETRIES", (0, 0, 0))
+
+    def write(watch, step, outbox, event, now):
+        if watch.ticket_id != ticket_id:
+            return real(watch, step, outbox, event, now)
+        seen.append(f"{step.promise}:{step.kind}")
+        if len(seen) <= times:
+            if competitor_wins and len(seen) == 1:
+                real(watch, step, outbox, event, now)
+            raise conflict()
+        return real(watch, step, outbox, event, now)
+
+    monkeypatch.setattr(escalations, "_write_step", write)
+    return seen
+
+
+def sweep_for(ticket_id: str, when: datetime) -> tuple[list[str], int]:
+    """Sweep at ``when``; the steps fired for this ticket, and the sweep's count of steps not fired."""
+    from chalicelib.services import escalation
+    report = escalation.sweep(when)
+    keys = [f.split(":", 1)[1] for f in report.fired if f.startswith(f"{ticket_id}:")]  # promise:due:kind
+    return [f'{key.split(":")[0]}:{key.rsplit(":", 1)[1]}' for key in keys], report.steps_not_fired
+
+
+def test_a_conflict_once_is_retried_and_the_step_fires_exactly_once(client, firm, sink, monkeypatch):
+    server, url, received = sink
+    with_chain(firm, [{"channel": "webhook", "url": f"{url}/hook", "secret": "s3cret"}])
+    t0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=420)
+    ticket = report_at(firm, t0)
+    seen = conflicting_writes(monkeypatch, ticket, times=1)
+    first, _ = sweep_for(ticket, t0 + timedelta(minutes=31))
+    second, _ = sweep_for(ticket, t0 + timedelta(minutes=32))
+    assert seen == ["first_response:warn", "first_response:warn"]  # cancelled, then retried
+    assert (first, second) == (["first_response:warn"], [])
+    assert escalations_of(firm, ticket) == ["first_response:warn"]
+
+
+def test_a_conflict_that_persists_leaves_the_step_for_the_next_sweep_when_nothing_was_stored(client, firm, sink,
+                                                                                              monkeypatch):
+    server, url, received = sink
+    with_chain(firm, [{"channel": "webhook", "url": f"{url}/hook", "secret": "s3cret"}])
+    t0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=440)
+    ticket = report_at(firm, t0)
+    seen = conflicting_writes(monkeypatch, ticket, times=4)  # every try of the first sweep is cancelled
+    first, not_fired = sweep_for(ticket, t0 + timedelta(minutes=31))
+    assert len(seen) == 4 and first == [] and not_fired == 1
+    assert escalations_of(firm, ticket) == []  # both sides cancelled: nothing happened, nothing claimed
+    second, _ = sweep_for(ticket, t0 + timedelta(minutes=32))  # the step was kept: this sweep fires it
+    third, _ = sweep_for(ticket, t0 + timedelta(minutes=33))
+    assert (second, third) == (["first_response:warn"], [])
+    assert escalations_of(firm, ticket) == ["first_response:warn"]
+
+
+def test_a_conflict_lost_to_a_competitor_that_stored_the_step_fires_it_no_second_time(client, firm, sink,
+                                                                                       monkeypatch):
+    server, url, received = sink
+    with_chain(firm, [{"channel": "webhook", "url": f"{url}/hook", "secret": "s3cret"}])
+    t0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=460)
+    ticket = report_at(firm, t0)
+    seen = conflicting_writes(monkeypatch, ticket, times=4, competitor_wins=True)
+    first, not_fired = sweep_for(ticket, t0 + timedelta(minutes=31))
+    second, _ = sweep_for(ticket, t0 + timedelta(minutes=32))
+    assert (first, not_fired, second) == ([], 0, [])
+    assert escalations_of(firm, ticket) == ["first_response:warn"]  # the competitor's, once
+    assert len(seen) == 4  # every try cancelled; reading the competitor's mark back settled it as fired
+
+
+def test_a_survey_step_cancelled_by_conflicts_is_sent_by_the_next_sweep_once(client, firm, monkeypatch):
+    from chalicelib.domain.identity import Identity
+    from chalicelib.services import tickets as service
+    from chalicelib.store import escalations, surveys
+    t0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=480)
+    answer, _ = service.submit_report(firm.slug, firm.report(description="Tap drips after the fix",
+                                                             contact={"name": "Li Na", "phone": "+86 139 0000 4242"}),
+                                      now=t0)
+    ticket = next(t for t in body(firm.call("GET", "/api/tickets?limit=100"))["tickets"]
+                  if t["number"] == answer["ticket"]["number"])
+    admin = Identity(firm.tenant_id, firm.admin_sub, "admin", "Ada Admin")
+    service.record_event(admin, ticket["id"], {"type": "resolve"}, f'"{ticket["version"]}"',
+                         now=t0 + timedelta(hours=2))
+
+    real, cancelled = surveys.TransactWrite, []
+    monkeypatch.setattr(escalations, "CONFLICT_RETRIES", (0, 0, 0))
+
+    class ConflictingWrite:
+        """The survey's transaction, cancelled by a competing one (nothing written) 4 times."""
+        def __init__(self, **kwargs):
+            self.tx, self.mine = real(**kwargs), False
+
+        def __enter__(self):
+            self.tx.__enter__()
+            return self
+
+        def save(self, item, **kwargs):
+            self.mine = self.mine or ticket["id"] in (getattr(item, "sk", "") or "")
+            return self.tx.save(item, **kwargs)
+
+        def update(self, item, *args, **kwargs):
+            return self.tx.update(item, *args, **kwargs)
+
+        def __exit__(self, *exc):
+            if exc[0] is None and self.mine and len(cancelled) < 4:
+                cancelled.append(1)
+                raise conflict()
+            return self.tx.__exit__(*exc)
+
+    monkeypatch.setattr(surveys, "TransactWrite", ConflictingWrite)
+    from chalicelib.services import escalation
+    first = escalation.sweep(t0 + timedelta(hours=26, minutes=1))
+    sent = lambda: [e for e in body(firm.call("GET", f"/api/tickets/{ticket['id']}"))["timeline"]  # noqa: E731
+                    if e["type"] == "survey_sent"]
+    assert len(cancelled) == 4 and first.steps_not_fired >= 1 and sent() == []
+    escalation.sweep(t0 + timedelta(hours=26, minutes=2))  # the step was kept: sent now
+    escalation.sweep(t0 + timedelta(hours=26, minutes=3))
+    assert len(sent()) == 1

@@ -50,7 +50,7 @@ def recompute(tickets: list[dict], original_category: dict[str, str]) -> dict[tu
         if t["first_resolved_at"] and not unresolved_close:
             resolved = parse(t["first_resolved_at"])
             add(where, "resolved")
-            add(where, "res_met", int(resolved <= parse(t["resolution_due"])))
+            add(where, "res_met", int(resolved <= parse(t["first_resolution_due"])))  # as it stood then
             add(where, "reopened", int(t["reopen_count"] > 0))
             add(where, "ftf_ops", int(t["visits"] <= 1 and t["reopen_count"] == 0))
             followed = parse(t["followed_up_at"])
@@ -203,3 +203,43 @@ def test_csv_files_open_in_excel_with_chinese_intact(client, firm):
     volume = next(r for r in rows if r["by"] == "all" and r["score"] == "volume")
     assert volume["value_shown"] == "2.0" and volume["n"] == "2"  # a fresh firm, two reports
     assert {r["too_few"] for r in rows} <= {"yes", "no"}
+
+
+def test_a_late_resolution_reopened_much_later_stays_late_in_the_view_the_csv_and_the_scores(client, firm):
+    """The resolution is judged at the first resolve against its due as it stood then: the
+    ten days it sat resolved before a reopen do not make a late fix on time, anywhere."""
+    import copy
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.domain.identity import Identity
+    from chalicelib.services import tickets as service
+    current = body(firm.call("GET", "/api/standards"))
+    doc = copy.deepcopy(current["standards"])
+    doc["targets"]["repairs"] = {"*": {"first_response": "1h", "resolution": "4h"}}
+    assert firm.call("PUT", "/api/standards", {"standards": doc},
+                     **{"If-Match": f'"{current["version"]}"'}).status_code == 200
+    later = datetime.now(timezone.utc) + timedelta(days=500)
+    t0 = datetime(later.year, later.month, 3, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai, early in a month
+    period = t0.astimezone(ZoneInfo("Asia/Shanghai")).strftime("M%Y-%m")
+    answer, _ = service.submit_report(firm.slug, firm.report(description=unique("Tap")), now=t0)
+    tid = next(t["id"] for t in body(firm.call("GET", "/api/tickets?limit=100"))["tickets"]
+               if t["number"] == answer["ticket"]["number"])
+    admin = Identity(firm.tenant_id, firm.admin_sub, "admin", "Ada Admin")
+    for minutes, payload in ((10, {"type": "acknowledge"}), (6 * 60, {"type": "resolve"}),  # 2 h late
+                             (10 * 24 * 60, {"type": "reopen", "reason": "still drips"}),
+                             (10 * 24 * 60 + 60, {"type": "resolve"})):
+        version = body(firm.call("GET", f"/api/tickets/{tid}"))["version"]
+        service.record_event(admin, tid, payload, f'"{version}"', now=t0 + timedelta(minutes=minutes))
+
+    view = body(firm.call("GET", f"/api/tickets/{tid}"))
+    due = (t0 + timedelta(hours=4)).isoformat().replace("+00:00", "Z")
+    assert view["resolution_met"] is False and view["first_resolution_due"] == due
+    assert view["sla"]["resolution"] == {"due": due, "state": "met_late"}
+    exported = firm.call("GET", f"/api/exports/tickets.csv?period={period}")
+    row = next(r for r in csv.DictReader(io.StringIO(exported.body.decode("utf-8-sig")))
+               if r["number"] == str(view["number"]))
+    assert row["resolution_met"] == "no" and row["first_response_met"] == "yes"
+    assert row["resolution_due"] == "%d-%02d-03T14:00:00+08:00" % (t0.year, t0.month)
+    scored = body(firm.call("GET", f"/api/scores?period={period}"))["firm"]
+    assert (scored["sla_resolution"]["n"], scored["sla_resolution"]["value"]) == (1, 0)
+    assert (scored["reopen_rate"]["n"], scored["reopen_rate"]["value"]) == (1, 100)

@@ -436,19 +436,54 @@ def test_csat_counts_ratings_of_four_and_five():
     assert (result.low, result.high) == pytest.approx(wilson_pct(positive, len(ratings)))
 
 
+def adjusted_wald_nps(promoters: int, detractors: int, n: int) -> tuple[float, float]:
+    """The adjusted-Wald 95 % interval of an NPS as Sauro & Rocks give it (and DESIGN.md's
+    "add 3 to n, 0.75 to promoters and to detractors"), written out from the literature:
+    n' = n + 3, p± = (count± + 0.75) / n', Var = (p+ + p- - (p+ - p-)²) / n', z from scipy."""
+    z = stats.norm.ppf(0.975)
+    adjusted = n + 3
+    p_pro, p_det = (promoters + 0.75) / adjusted, (detractors + 0.75) / adjusted
+    half = z * math.sqrt((p_pro + p_det - (p_pro - p_det) ** 2) / adjusted)
+    return max(-100.0, 100 * (p_pro - p_det - half)), min(100.0, 100 * (p_pro - p_det + half))
+
+
 def test_nps_is_promoters_minus_detractors_with_the_adjusted_wald_interval():
     result = scores.scores(survey_counters())["nps"]
     answers = [r[1] for r in ANSWERS if r[1] is not None]
     n, pro, det = len(answers), sum(1 for a in answers if a >= 9), sum(1 for a in answers if a <= 6)
-    assert (result.value, result.n, result.unit) == (pytest.approx(100 * (pro - det) / n), n, "points")
-    # adjusted Wald (Sauro & Rocks): 3/4 more promoters and detractors, 3/2 more answers
-    p, d, m = (pro + 0.75) / (n + 1.5), (det + 0.75) / (n + 1.5), n + 1.5
-    se = math.sqrt((p + d - (p - d) ** 2) / m)
-    assert (result.low, result.high) == pytest.approx((100 * (p - d - 1.959964 * se), 100 * (p - d + 1.959964 * se)))
+    assert (n, pro, det) == (10, 4, 4)  # the fixture, counted by hand
+    assert (result.value, result.n, result.unit) == (0, 10, "points")
+    assert (result.low, result.high) == pytest.approx(adjusted_wald_nps(pro, det, n))
 
 
-# 20 of 20 on one side: p' - d' = 20 / 21.5, p' + d' = 1, se = sqrt((1 - (p' - d')²) / 21.5)
-ONE_SIDED_LOW = 100 * (20 / 21.5 - 1.959964 * math.sqrt((1 - (20 / 21.5) ** 2) / 21.5))  # about 77.5
+def test_seven_promoters_of_seven_give_a_lower_bound_near_33_not_44():
+    # by hand: n' = 10, p+ = 7.75/10, p- = 0.75/10, centre 0.70, Var = (0.85 - 0.49)/10 = 0.036,
+    # half = 1.96 · 0.18974 = 0.3719 → 100 · (0.70 - 0.3719) = 32.8 (adding only 1.5 to n gave 44)
+    result = scores.nps(7, 0, 7)
+    assert (result.value, result.high) == (100, 100)
+    assert result.low == pytest.approx(32.81, abs=0.01)
+
+
+def test_an_even_split_has_the_hand_computed_adjusted_wald_width():
+    # 5 promoters, 5 detractors of 10: n' = 13, p+ = p- = 5.75/13, centre 0, Var = 11.5/13/13,
+    # half = 1.959964 · sqrt(11.5)/13 = 0.51127 → ±51.13 points
+    result = scores.nps(5, 5, 10)
+    assert result.value == 0
+    assert (result.low, result.high) == pytest.approx((-51.13, 51.13), abs=0.01)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(min_value=1, max_value=400), data=st.data())
+def test_nps_intervals_agree_with_the_adjusted_wald_formula_for_any_counts(n, data):
+    promoters = data.draw(st.integers(min_value=0, max_value=n))
+    detractors = data.draw(st.integers(min_value=0, max_value=n - promoters))
+    result = scores.nps(promoters, detractors, n)
+    assert result.value == pytest.approx(100 * (promoters - detractors) / n)
+    assert (result.low, result.high) == pytest.approx(adjusted_wald_nps(promoters, detractors, n), abs=1e-9)
+
+
+# 20 of 20 on one side, by the formula above: n' = 23, p' - d' = 20/23, p' + d' = 21.5/23
+ONE_SIDED_LOW = 100 * (20 / 23 - 1.959964 * math.sqrt((21.5 / 23 - (20 / 23) ** 2) / 23))  # about 69.7
 
 
 def test_all_promoters_give_nps_100_with_an_interval_reaching_below_100():
@@ -567,3 +602,45 @@ def test_one_bucket_counters_of_the_older_format_are_not_read_as_packed():
     counters = {"fr_n": 3, "fr_h.37": 3}  # three first responses in bucket 37, one counter per bucket
     assert scores.histogram(counters, scores.FIRST_RESPONSE, 3) == {}
     assert scores.scores(counters)["first_response_p50"].value is None
+
+
+# --- edges the mutation run of issue 20 found unguarded ---------------------------------------
+
+@pytest.mark.parametrize("name,counters", [
+    ("csat", {"csat_n": 3}), ("sla_first_response", {"fr_n": 4}), ("sla_resolution", {"resolved": 2}),
+    ("first_time_fix_said", {"ftf_said_n": 1}), ("repeat_rate", {"tickets": 7}),
+])
+def test_a_period_with_no_successes_scores_zero_with_its_wilson_interval(name, counters):
+    # zero counters are dropped when stored, so an absent success counter must read as 0
+    n = next(iter(counters.values()))
+    score = scores.scores(counters, min_n=1)[name]
+    assert (score.value, score.n) == (0, n)
+    assert (score.low, score.high) == pytest.approx(wilson_pct(0, n))
+    assert score.high > 0  # an interval, not a point
+
+
+def test_percentile_intervals_are_the_order_statistics_of_the_distribution_free_interval():
+    result = scores.scores(operational_counters())
+    first = sorted(r[0] for r in RECORDS if r[0] is not None)
+    n, z = len(first), stats.norm.ppf(0.975)
+    for name, q in (("first_response_p50", 0.5), ("first_response_p90", 0.9)):
+        spread = z * math.sqrt(n * q * (1 - q))
+        low_rank = min(n, max(1, math.floor(n * q - spread)))
+        high_rank = min(n, max(1, math.ceil(n * q + spread)))
+        score = result[name]
+        assert score.low == pytest.approx(first[low_rank - 1], rel=scores.RELATIVE_ERROR, abs=0.5), name
+        assert score.high == pytest.approx(first[high_rank - 1], rel=scores.RELATIVE_ERROR, abs=0.5), name
+
+
+def test_the_weighted_gap_is_too_few_only_below_the_minimum_n():
+    counters = survey_counters()
+    n = scores.scores(counters)["servqual.weighted_gap"].n
+    assert scores.scores(counters, min_n=n)["servqual.weighted_gap"].too_few is False
+    assert scores.scores(counters, min_n=n + 1)["servqual.weighted_gap"].too_few is True
+
+
+@pytest.mark.parametrize("field,value", [("rating", 4.5), ("rating", True), ("nps", 9.0), ("nps", "10")])
+def test_a_survey_answer_that_is_not_a_whole_number_is_refused(field, value):
+    with pytest.raises(InvalidInput) as refused:
+        scores.SurveyResponse(at=START, **{field: value})
+    assert field in refused.value.fields
