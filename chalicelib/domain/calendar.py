@@ -47,6 +47,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .fields import Problem, parse_date
+
 UTC = timezone.utc
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MIDNIGHT = time(0)  # as an interval's end: 24:00, the end of the day
@@ -267,9 +269,9 @@ def _dates(values: Any, name: str) -> frozenset[date]:
             value = value.date()
         if not isinstance(value, date):
             try:
-                value = date.fromisoformat(str(value))
-            except ValueError:
-                raise ValueError(f"'{value}' in {name} is not a date like 2026-10-01") from None
+                value = parse_date(str(value))
+            except Problem as problem:
+                raise ValueError(f"'{value}' in {name} is not a date like 2026-10-01 ({problem})") from None
         out.add(value)
     return frozenset(out)
 
