@@ -288,7 +288,7 @@ def whole_number(value: Any, low: int, high: int, name: str, problems: dict[str,
         if required:
             problems[name] = "is required"
         return None
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not re.fullmatch(r"[0-9]{1,9}", text) or not low <= int(text) <= high:  # not isdigit: "²" is a digit
         problems[name] = f"must be a whole number {low}-{high}"
         return None
     return int(text)
@@ -303,12 +303,12 @@ def whole_number(value: Any, low: int, high: int, name: str, problems: dict[str,
 # arithmetic near year 1 or 9999 overflows.
 
 YEARS = (2000, 2100)
-DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
-TIME_PATTERN = r"\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
-OFFSET_PATTERN = r"Z|[+-]\d{2}:\d{2}"
+DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # ASCII digits only: \d takes ２ and ٢ too
+TIME_PATTERN = r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+OFFSET_PATTERN = r"Z|[+-][0-9]{2}:[0-9]{2}"
 MAX_OFFSET = timedelta(hours=14)  # the widest offset any zone has ever used (UTC+14, Kiribati)
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_TIME = re.compile(r"(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_TIME = re.compile(r"([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?")
 _DATETIME = re.compile(rf"({DATE_PATTERN})T({TIME_PATTERN})({OFFSET_PATTERN})?")
 
 
@@ -324,17 +324,23 @@ def parse_date(value: Any, years: tuple[int, int] = YEARS) -> date:
         if not match:
             raise Problem("must be a date like 2026-10-01")
         year, month, day_of_month = (int(g) for g in match.groups())
-        if not 1 <= month <= 12:
-            raise Problem(f"is not a date: there is no month {month:02d} (months run 01-12)")
         if not years[0] <= year <= years[1]:
-            raise Problem(f"must be in the years {years[0]}-{years[1]}")
+            raise Problem(_years_reason(years))
         try:
             day = date(year, month, day_of_month)
-        except ValueError:
-            raise Problem(f"is not a date: {year}-{month:02d} has no day {day_of_month}") from None
+        except ValueError:  # month 13, 2026-02-30, 2026-04-31
+            raise Problem(NO_SUCH_DATE) from None
     if not years[0] <= day.year <= years[1]:
-        raise Problem(f"must be in the years {years[0]}-{years[1]}")
+        raise Problem(_years_reason(years))
     return day
+
+
+# Fixed texts (the console translates a reason by its English text): no values inside.
+NO_SUCH_DATE = "must be a date that exists, like 2026-10-01 (not 2026-02-30 or 2026-13-01)"
+
+
+def _years_reason(years: tuple[int, int]) -> str:
+    return f"must be a date in the years {years[0]}-{years[1]}"
 
 
 def parse_time_of_day(value: Any, *, end_of_day: bool = False) -> time:
@@ -356,7 +362,7 @@ def parse_offset(value: str) -> timezone:
     """``+08:00`` / ``Z`` → a fixed offset; Problem beyond ±14:00 or with minutes over 59."""
     if value == "Z":
         return timezone.utc
-    match = re.fullmatch(r"([+-])(\d{2}):(\d{2})", value)
+    match = re.fullmatch(r"([+-])([0-9]{2}):([0-9]{2})", value)
     if not match:
         raise Problem("must end with an offset like +08:00 or Z")
     hours, minutes = int(match[2]), int(match[3])
@@ -432,7 +438,7 @@ class DateTime(Field):
 
     def schema(self) -> dict:
         return self._doc({"type": "string", "format": "date-time", "maxLength": 40,
-                          "pattern": rf"^{DATE_PATTERN}T{TIME_PATTERN}(Z|[+-]\d{{2}}:\d{{2}})$"})
+                          "pattern": rf"^{DATE_PATTERN}T{TIME_PATTERN}({OFFSET_PATTERN})$"})
 
 
 @dataclass
