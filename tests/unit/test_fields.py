@@ -434,3 +434,49 @@ def test_cleaned_text_holds_no_hidden_character_and_cleaning_twice_changes_nothi
 @given(st.text(st.characters(whitelist_categories=("L", "M", "N", "P", "S", "Zs")), max_size=40))
 def test_text_without_hidden_characters_is_kept_as_typed(text):
     assert clean_text(text) == text and clean_text(text, multiline=True) == text
+
+
+def test_the_cli_names_an_absurd_duration_and_a_non_iana_zone_at_their_lines(tmp_path, capsys):
+    from chalicelib import cli
+    text = (cli_template_text().replace("time_zone: Asia/Shanghai", "time_zone: localtime")
+            .replace("first_response: 24h", "first_response: 999999999d", 1))
+    path = tmp_path / "absurd.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert cli.main(["standards", "validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "calendar.time_zone: must be an IANA time zone" in out
+    assert ": targets.*.*.first_response: must be at most 366 days" in out
+
+
+def cli_template_text() -> str:
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "tenants" / "templates" / "prc-residential.yaml").read_text("utf-8")
+    assert "time_zone: Asia/Shanghai" in text and "first_response: 24h" in text
+    return text
+
+
+UNIT_SECONDS = {"m": 60, "min": 60, "minutes": 60, "h": 3600, "hours": 3600, "d": 86400, "days": 86400,
+                "business hours": 3600, "bh": 3600, "working days": 86400, "wd": 86400}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.integers(1, 10**7), st.integers(10**7, 10**400)), st.sampled_from(sorted(UNIT_SECONDS)))
+def test_a_duration_is_accepted_exactly_up_to_366_days_of_its_unit(n, unit):
+    text = f"{n} {unit}"
+    seconds = n * UNIT_SECONDS[unit]  # exact integers: no float in the oracle
+    if seconds > 366 * 86400:
+        with pytest.raises(ValueError):
+            parse_duration(text, strict=True)
+        assert parse_duration(text).amount == MAX_DURATION  # a stored one reads as the longest
+    else:
+        assert parse_duration(text, strict=True).amount == timedelta(seconds=seconds)
+
+
+def test_the_time_of_day_and_zone_fields_give_real_values():
+    from chalicelib.domain.fields import TimeOfDay, TimeZone
+    shape = Shape(fields={"at": TimeOfDay(), "zone": TimeZone()})
+    assert shape.parse_body({"at": "07:45", "zone": "Europe/London"}) == {"at": time(7, 45),
+                                                                          "zone": ZoneInfo("Europe/London")}
+    with pytest.raises(InvalidInput) as problem:
+        shape.parse_body({"at": "25:61", "zone": "localtime"})
+    assert set(problem.value.fields) == {"at", "zone"}
