@@ -480,3 +480,9 @@ def test_the_time_of_day_and_zone_fields_give_real_values():
     with pytest.raises(InvalidInput) as problem:
         shape.parse_body({"at": "25:61", "zone": "localtime"})
     assert set(problem.value.fields) == {"at", "zone"}
+
+
+def test_a_building_name_from_a_units_file_loses_its_hidden_characters():
+    from chalicelib.domain import registry
+    rows = registry.parse_units_csv("building,unit\n3号楼\u202e\u200b,1203\n")
+    assert rows == [{"building": "3号楼", "code": "1203", "floor": None}]
