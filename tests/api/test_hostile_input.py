@@ -291,7 +291,8 @@ def test_an_impossible_visit_time_is_refused_under_at_and_writes_nothing(desk, a
     assert ticket_state(desk, acknowledged) == before
 
 
-@pytest.mark.parametrize("if_match", ['W/"{v}"', 'w/"{v}"', "*", '"{v}", "{v}"', '"{v}', '"１"', '"' + "9" * 5000 + '"'])
+@pytest.mark.parametrize("if_match", ['W/"{v}"', 'w/"{v}"', "*", '"{v}", "{v}"', '"{v}', '"１"',
+                                      '"' + "9" * 5000 + '"'])
 def test_a_weak_or_malformed_if_match_is_refused_on_every_route_that_takes_one(desk, acknowledged, if_match):
     version, events = ticket_state(desk, acknowledged)
     header = {"If-Match": if_match.format(v=version)}
