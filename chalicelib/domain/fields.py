@@ -4,6 +4,12 @@ A ``Shape`` names its fields; ``Shape.parse(data)`` returns clean values or rais
 ``InvalidInput`` naming *every* bad field by its path (``entry.windows[0].from``)
 with the reason. ``Shape.schema()`` gives the JSON Schema for ``/openapi.json``.
 Pure Python, no AWS: the domain layer and the API share it.
+
+It is also the one place where text becomes a value: dates, date-times, times of day and
+time zones are parsed here into real ``date``/``datetime``/``time``/``ZoneInfo`` values
+(impossible ones refused with a reason), booleans are JSON booleans only, and free text
+loses the control and formatting characters that could hide or reorder what staff read
+(``clean_text``).
 """
 
 from __future__ import annotations
