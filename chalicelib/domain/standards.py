@@ -178,6 +178,8 @@ def deadline(calendar_doc: dict, start: datetime, duration: Duration, *, emergen
     Never raises for a stored document: a calendar that cannot place the deadline (no open
     time for years; refused when a document is checked) counts the duration as calendar
     time instead, and no deadline is later than LATEST."""
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise TypeError(f"a deadline is counted from an aware instant, not naive {start.isoformat()}")
     try:
         return min(_business_deadline(calendar_doc, start, duration, emergency=emergency), LATEST)
     except (OverflowError, ValueError):
