@@ -160,8 +160,11 @@ def report_from_form(values: dict) -> dict:
         for day, start, end in zip(values["window_day"], values["window_from"], values["window_to"]):
             if start.strip() or end.strip():
                 windows.append({"days": [day] if day else [], "from": start.strip(), "to": end.strip()})
-        report["entry"] = {"present": present != "no", "windows": windows if present == "no" else [],
-                           "pets": values["pets"]}
+        # The radio sends yes or no (nothing chosen: the default, only with the resident there);
+        # anything else goes on as sent, for the boolean field to refuse beside the question.
+        answers = {"yes": True, "": True, "no": False}
+        report["entry"] = {"present": answers.get(present, present) if isinstance(present, str) else present,
+                           "windows": windows if present == "no" else [], "pets": values["pets"]}
     if NONCE_PATTERN.fullmatch(values["nonce"] or ""):
         report["nonce"] = values["nonce"]
     return report

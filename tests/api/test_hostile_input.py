@@ -378,3 +378,15 @@ def test_a_photo_over_40_megapixels_is_refused_in_json_and_on_the_residents_page
     assert page.status_code == 422
     assert "照片不能超过 4000 万像素" in page.body.decode()
     assert body(desk.call("GET", f"/api/tickets/{tid}"))["photos"] == []
+
+
+@pytest.mark.parametrize("answer", ["maybe", "true", "1"])
+def test_the_report_form_takes_only_the_yes_and_no_it_offers(desk, answer):
+    before = len(queue(desk))
+    form = {"place": f"{desk.property_id}:{desk.building_id}", "unit": "1203", "category": "repairs",
+            "urgency": "normal", "description": "The tap drips all night", "entry_present": answer, "lang": "zh-CN"}
+    response = post(desk, urlencode(form), FORM, Accept="text/html")
+    assert response.status_code == 422, response.body
+    page = response.body.decode()
+    assert 'id="entry_present-error"' in page and "请说明工作人员能否在您不在时入户" in page
+    assert len(queue(desk)) == before

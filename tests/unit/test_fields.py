@@ -500,3 +500,20 @@ def test_business_time_from_the_last_years_python_has_is_a_value_error_not_an_ov
                   lambda: calendar.add(cal, datetime(2026, 1, 1, tzinfo=timezone.utc), timedelta(days=999_999_999))):
         with pytest.raises(ValueError):
             count()
+
+
+@pytest.mark.parametrize("local,zone", [("2026-02-30T10:00", "Asia/Shanghai"), ("2026-11-28T25:61", "Asia/Shanghai"),
+                                        ("2026-11-28T10:00", "localtime"), ("2026-11-28T10:00", "../../etc/passwd"),
+                                        ("0000-01-01T00:00", "UTC"), (None, "UTC")])
+def test_the_consoles_visit_time_passes_what_cannot_be_read_on_for_the_field_to_refuse(local, zone):
+    from chalicelib.api.console.work import with_zone
+    assert with_zone(local, zone) == local
+    if local is not None:
+        with pytest.raises(InvalidInput):
+            tickets.parse_event("schedule", {"at": with_zone(local, zone)})
+
+
+def test_the_consoles_visit_time_is_read_in_the_firms_zone():
+    from chalicelib.api.console.work import with_zone
+    at = tickets.parse_event("schedule", {"at": with_zone("2026-11-28T09:30", "Asia/Shanghai")})["at"]
+    assert at == datetime(2026, 11, 28, 1, 30, tzinfo=timezone.utc)
