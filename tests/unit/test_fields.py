@@ -517,3 +517,14 @@ def test_the_consoles_visit_time_is_read_in_the_firms_zone():
     from chalicelib.api.console.work import with_zone
     at = tickets.parse_event("schedule", {"at": with_zone("2026-11-28T09:30", "Asia/Shanghai")})["at"]
     assert at == datetime(2026, 11, 28, 1, 30, tzinfo=timezone.utc)
+
+
+def test_a_survey_comment_keeps_its_lines_and_loses_hidden_characters():
+    from chalicelib.domain import surveys
+    questions = surveys.Questions(nps=False, servqual=False, fixed_question=False, weights=None)
+    answer = surveys.parse_answer({"rating": "5", "comment": "很好 👍\u202e\r\nthanks\u200f"}, questions)
+    assert answer["comment"] == "很好 👍\nthanks"
+    for comment in (42, ["x"], {"a": 1}):
+        with pytest.raises(InvalidInput) as problem:
+            surveys.parse_answer({"rating": "5", "comment": comment}, questions)
+        assert problem.value.fields == {"comment": "must be text"}
