@@ -3,7 +3,10 @@ text field, an oversized body, invalid UTF-8, deeply nested junk and wrong types
 clear 4xx or is stored as text and shown escaped; nothing is stored half, nothing is executed,
 never a 500.
 
-Not covered here: an "image" whose bytes are a PDF or HTML — there is no photo upload yet."""
+The second part (issue 13) sends values that match a field's pattern but cannot be meant:
+impossible dates and times, absurd durations, non-IANA zones, weak ETags, words for booleans,
+hidden characters and 40-megapixel photos, on every route that takes them. Files whose bytes
+are not an image are tests/api/test_photos.py's."""
 
 from __future__ import annotations
 
