@@ -160,8 +160,11 @@ def report_from_form(values: dict) -> dict:
         for day, start, end in zip(values["window_day"], values["window_from"], values["window_to"]):
             if start.strip() or end.strip():
                 windows.append({"days": [day] if day else [], "from": start.strip(), "to": end.strip()})
-        report["entry"] = {"present": present != "no", "windows": windows if present == "no" else [],
-                           "pets": values["pets"]}
+        # The radio sends yes or no (nothing chosen: the default, only with the resident there);
+        # anything else goes on as sent, for the boolean field to refuse beside the question.
+        answers = {"yes": True, "": True, "no": False}
+        report["entry"] = {"present": answers.get(present, present) if isinstance(present, str) else present,
+                           "windows": windows if present == "no" else [], "pets": values["pets"]}
     if NONCE_PATTERN.fullmatch(values["nonce"] or ""):
         report["nonce"] = values["nonce"]
     return report
@@ -461,6 +464,7 @@ def survey_post(call: Call, token: str, data: dict, *, via_tracking: bool) -> Re
 PHOTO_MESSAGES = {
     "not_photo": "Choose a photo: JPEG, PNG, HEIC or WebP",
     "too_large": "The photo must be 10 MB or smaller",
+    "too_many_pixels": "The photo must be at most 40 megapixels: choose a smaller size or camera resolution",
     "full": "A report takes at most 5 photos",
     "closed": "This report is closed and takes no more photos",
     "missing": "The photo did not arrive. Please choose it and upload it again",
@@ -480,8 +484,8 @@ def photo_added(call: Call, token: str, key: str) -> Response:
                              errors={"photo": PHOTO_MESSAGES["missing"]})
     except (InvalidInput, PayloadTooLarge, TransitionRefused) as error:
         reason = error.fields.get("photo", "")
-        which = ("too_large" if isinstance(error, PayloadTooLarge) else "not_photo" if isinstance(error, InvalidInput)
-                 else "closed" if "closed" in reason else "full")
+        which = ("too_large" if isinstance(error, PayloadTooLarge) else "too_many_pixels" if "megapixels" in reason
+                 else "not_photo" if isinstance(error, InvalidInput) else "closed" if "closed" in reason else "full")
         return tracking_page(call, token, status=error.status, form_lang=form_lang,
                              errors={"photo": PHOTO_MESSAGES[which]})
     location = f"/t/{token}" + (f"?lang={form_lang}" if form_lang else "") + "#photos"

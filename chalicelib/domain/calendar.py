@@ -47,6 +47,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .fields import Problem, parse_date
+
 UTC = timezone.utc
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MIDNIGHT = time(0)  # as an interval's end: 24:00, the end of the day
@@ -56,6 +58,9 @@ MIDNIGHT = time(0)  # as an interval's end: 24:00, the end of the day
 MAX_CLOSED_DAYS = 3 * 366
 # However much time is asked for, never walk further than this.
 MAX_WALK_DAYS = 100 * 366
+# The latest instant open time is counted from: a walk of MAX_WALK_DAYS from it ends well
+# before datetime.max, so no amount and no start can overflow.
+LAST_START = datetime(9800, 1, 1, tzinfo=timezone.utc)
 
 # Countries whose official notices give each holiday as a block of consecutive days off
 # that includes the weekend days inside it (PRC: "10月1日至7日放假调休，共7天"). The library
@@ -267,9 +272,9 @@ def _dates(values: Any, name: str) -> frozenset[date]:
             value = value.date()
         if not isinstance(value, date):
             try:
-                value = date.fromisoformat(str(value))
-            except ValueError:
-                raise ValueError(f"'{value}' in {name} is not a date like 2026-10-01") from None
+                value = parse_date(str(value))
+            except Problem as problem:
+                raise ValueError(f"'{value}' in {name} is not a date like 2026-10-01 ({problem})") from None
         out.add(value)
     return frozenset(out)
 
@@ -356,9 +361,11 @@ def add(cal: BusinessCalendar, start: datetime, amount: timedelta) -> datetime:
     an interval's end stays there; a zero amount gives the first open instant at or after
     ``start``. Always-open calendars add plain elapsed time.
     """
-    start = _utc(start, "start")
+    start = _before_the_end(_utc(start, "start"))
     if amount < timedelta(0):
         raise ValueError("the amount of open time to add must not be negative")
+    if amount > timedelta(days=MAX_WALK_DAYS):
+        raise ValueError("that is more than 100 years of open time away")
     if cal.always_open:
         return start + amount
     remaining = amount
@@ -408,9 +415,11 @@ def add_working_days(cal: BusinessCalendar, start: datetime, days: int) -> datet
 
     ``days == 0`` gives the anchor. Always-open calendars give ``start + days × 24 h``.
     """
-    start = _utc(start, "start")
+    start = _before_the_end(_utc(start, "start"))
     if isinstance(days, bool) or not isinstance(days, int) or days < 0:
         raise ValueError("the number of working days must be a whole number, zero or more")
+    if days > MAX_WALK_DAYS:
+        raise ValueError("that is more than 100 years of working days away")
     if cal.always_open:
         return start + timedelta(days=days)
     day, s, _ = next(_walk(cal, start))
@@ -440,6 +449,14 @@ def _utc(t: datetime, name: str) -> datetime:
     if t.tzinfo is None or t.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got naive {t.isoformat()}")
     return t.astimezone(UTC)
+
+
+def _before_the_end(t: datetime) -> datetime:
+    """Deadlines are counted from instants before LAST_START, so that walking up to
+    MAX_WALK_DAYS ahead never runs past the last date Python has (ValueError, not OverflowError)."""
+    if t >= LAST_START:
+        raise ValueError(f"{t:%Y-%m-%d} is too far in the future to count open time from")
+    return t
 
 
 def _walk(cal: BusinessCalendar, since: datetime) -> Iterator[tuple[date, datetime, datetime]]:

@@ -24,12 +24,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from .errors import InvalidInput
-from .fields import Boolean, Choice, ListOf, Shape, Text, whole_number
+from .fields import Boolean, Choice, Date, ListOf, Shape, Text, whole_number
 from .scores import DIMENSIONS, Counters, Key
 from .surveys import SERVQUAL_ITEMS
 
 SCALE = (1, 7)
-DATE = r"\d{4}-\d{2}-\d{2}"
 FORMS = ("short", "full")
 
 
@@ -104,11 +103,8 @@ QUESTIONNAIRES: dict[str, tuple[Item, ...]] = {
 
 
 def _check_dates(data: dict, problems: dict[str, str], path: str) -> None:
-    try:
-        opens, closes = date.fromisoformat(data["opens_on"]), date.fromisoformat(data["closes_on"])
-    except (KeyError, TypeError, ValueError):
-        return  # the fields themselves say what is wrong
-    if closes < opens:
+    opens, closes = data.get("opens_on"), data.get("closes_on")  # dates: fields.Date read them
+    if isinstance(opens, date) and isinstance(closes, date) and closes < opens:
         problems["closes_on"] = "must be on or after opens_on"
 
 
@@ -124,8 +120,8 @@ CREATE = Shape(fields={
                             description="also ask what an excellent firm would do (SERVQUAL E)"),
     "importance": Boolean(required=False, default=True,
                           description="ask each household to share 100 points among the five dimensions"),
-    "opens_on": Text(max_len=10, pattern=DATE, pattern_reason="must be a date like 2026-12-01"),
-    "closes_on": Text(max_len=10, pattern=DATE, pattern_reason="must be a date like 2026-12-31"),
+    "opens_on": Date(description="first day residents can answer (in the firm's zone), e.g. 2026-12-01"),
+    "closes_on": Date(description="last day residents can answer, e.g. 2026-12-31"),
 }, check=_check_dates)
 
 

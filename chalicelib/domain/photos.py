@@ -30,6 +30,9 @@ from .errors import InvalidInput
 
 ACCEPTED = ("image/jpeg", "image/png", "image/heic", "image/webp")
 MAX_BYTES = 10 * 1024 * 1024
+# Pixels, read from the header: far more than a report needs, and it keeps out a small file
+# that decodes to gigabytes in every viewer (a 40000 x 40000 PNG of one colour is a few kB).
+MAX_PIXELS = 40_000_000
 MAX_PER_TICKET = 5
 
 UNREADABLE = "This file is not a photo we can read."
@@ -58,7 +61,94 @@ def check(data: bytes) -> tuple[str, bytes]:
     kind = sniff(data)
     if kind is None:
         raise InvalidInput(UNREADABLE, {"photo": _ACCEPTED_REASON})
-    return kind, strip_location(data, kind)
+    clean = strip_location(data, kind)
+    width, height = dimensions(clean, kind)
+    if width * height > MAX_PIXELS:
+        raise InvalidInput(TOO_MANY_PIXELS, {"photo": f"is {width} x {height} pixels; it must be at most "
+                                                      f"{MAX_PIXELS // 1_000_000} megapixels"})
+    return kind, clean
+
+
+TOO_MANY_PIXELS = "That picture has too many pixels."
+
+
+def dimensions(data: bytes, kind: str) -> tuple[int, int]:
+    """(width, height) in pixels, read from the file's header (nothing is decoded).
+    Raises InvalidInput when the header does not say."""
+    read = _MEASURES.get(kind)
+    if read is None:
+        raise ValueError(f"not an accepted photo type: {kind!r}")
+    try:
+        size = read(bytes(data))
+    except (struct.error, IndexError):
+        size = None
+    if size is None or size[0] <= 0 or size[1] <= 0:
+        raise _unreadable("is damaged (its size in pixels cannot be read)")
+    return size
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """From the frame header (SOF0-15 but DHT, JPG, DAC), which comes before the first scan."""
+    at = 2
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker in _JPEG_STANDALONE:
+            at += 2
+            continue
+        length = int.from_bytes(data[at + 2:at + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            if length < 7 or at + 9 > len(data):
+                return None
+            height, width = struct.unpack_from(">HH", data, at + 5)
+            return width, height
+        if marker in (_SOS, _EOI) or length < 2:
+            return None
+        at += 2 + length
+    return None
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    width, height = struct.unpack_from(">II", data, 16)  # IHDR, checked by sniff
+    return width, height
+
+
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    chunk, body = data[12:16], 20
+    if chunk == b"VP8X":  # the canvas, 24-bit width - 1 and height - 1
+        return int.from_bytes(data[body + 4:body + 7], "little") + 1, int.from_bytes(data[body + 7:body + 10],
+                                                                                      "little") + 1
+    if chunk == b"VP8L":  # signature 0x2f, then 14-bit width - 1 and height - 1
+        if data[body] != 0x2F:
+            return None
+        bits = int.from_bytes(data[body + 1:body + 5], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8 ":  # a key frame: 3-byte tag, start code 9d 01 2a, 14-bit width and height
+        if data[body + 3:body + 6] != b"\x9d\x01\x2a":
+            return None
+        width, height = struct.unpack_from("<HH", data, body + 6)
+        return width & 0x3FFF, height & 0x3FFF
+    return None
+
+
+def _heic_size(data: bytes) -> tuple[int, int] | None:
+    """The largest image spatial extent (``ispe``) among the item properties: the whole
+    picture (a grid's output, not one of its tiles or the thumbnail)."""
+    top = _boxes(data, 0, len(data))
+    meta = next((box for box in top if box.kind == b"meta"), None)
+    if meta is None:
+        return None
+    iprp = _only(_boxes(data, meta.body + 4, meta.end), b"iprp")
+    ipco = _only(_boxes(data, iprp.body, iprp.end), b"ipco") if iprp is not None else None
+    if ipco is None:
+        return None
+    sizes = [struct.unpack_from(">II", data, box.body + 4) for box in _boxes(data, ipco.body, ipco.end)
+             if box.kind == b"ispe" and box.end - box.body >= 12]
+    return max(sizes, key=lambda size: size[0] * size[1]) if sizes else None
 
 
 def strip_location(data: bytes, kind: str) -> bytes:
@@ -482,3 +572,4 @@ def _blank_user_descriptions(data: bytearray, meta_children: list[_Box]) -> None
 
 _STRIPPERS = {"image/jpeg": _strip_jpeg, "image/png": _strip_png, "image/webp": _strip_webp,
               "image/heic": _strip_heic}
+_MEASURES = {"image/jpeg": _jpeg_size, "image/png": _png_size, "image/webp": _webp_size, "image/heic": _heic_size}

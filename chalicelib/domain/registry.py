@@ -6,7 +6,7 @@ import csv
 import io
 
 from .errors import InvalidInput
-from .fields import Integer, Problem, Shape, Text
+from .fields import Integer, Problem, Shape, Text, clean_text
 from .tickets import UNIT_PATTERN
 
 PROPERTY = Shape(fields={
@@ -74,7 +74,7 @@ def parse_units_csv(text: str) -> list[dict]:
             if n > CSV_MAX_ROWS:
                 raise InvalidInput("The file is too long.", {"file": f"at most {CSV_MAX_ROWS} rows per import"})
             record = dict(zip(header, raw))
-            building = (record.get("building") or "").strip()
+            building = clean_text(record.get("building") or "").strip()  # as a name typed in a form
             if not building:
                 problems[f"rows[{n}].building"] = "is required"
             elif len(building) > 60:

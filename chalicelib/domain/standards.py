@@ -13,19 +13,21 @@ A document (YAML in tenants/, JSON through the API) has:
 
 Durations read as people write them: ``30m``, ``24h``, ``7d`` are calendar time;
 ``4 business hours`` counts open hours of the calendar; ``7 working days`` means the same
-clock time on the 7th following working day.
+clock time on the 7th following working day. No duration may exceed 366 days (of calendar
+time, of business hours, or working days): no firm means more, and a stored document that
+somehow holds more is read as 366 days, so a deadline can always be computed.
 """
 
 from __future__ import annotations
 
 import re
-import zoneinfo
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
 from .errors import InvalidInput
+from .fields import Problem, clean_text, parse_date, parse_zone
 
 LOCALES = ("zh-CN", "en")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -36,6 +38,9 @@ SUPPORTED_COUNTRIES = ("CN", "GB", "HK", "SG", "US")
 _DURATION = re.compile(
     r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>m|min|mins|minutes?|h|hrs?|hours?|d|days?"
     r"|bh|business hours?|working hours?|wd|working days?|business days?)\s*$")
+MAX_DAYS = 366
+MAX_DURATION = timedelta(days=MAX_DAYS)
+_TOO_LONG = f"must be at most {MAX_DAYS} days (or {MAX_DAYS} working days, {MAX_DAYS * 24} business hours)"
 
 
 @dataclass(frozen=True)
@@ -50,28 +55,43 @@ class Duration:
         return self.kind != "calendar"
 
 
-def parse_duration(text: Any) -> Duration:
-    """'30m', '24h', '7d', '4 business hours', '7 working days' → Duration; ValueError otherwise."""
+def parse_duration(text: Any, *, strict: bool = False) -> Duration:
+    """'30m', '24h', '7d', '4 business hours', '7 working days' → Duration; ValueError otherwise.
+
+    More than 366 days (MAX_DAYS: of calendar time, business hours or working days) is
+    refused when ``strict`` (checking a document before it is saved) and read as 366 days
+    otherwise (a stored document, whatever it holds, still gives computable deadlines)."""
     raw = str(text).strip()
     if raw.startswith("-"):
         raise ValueError("must be longer than zero")
     match = _DURATION.match(raw)
     if not match:
-        raise ValueError(f"'{raw}' is not a duration like 30m, 24h, 7d, '4 business hours' or '7 working days'")
+        raise ValueError(f"'{raw[:40]}' is not a duration like 30m, 24h, 7d, '4 business hours' or '7 working days'")
     n, unit = float(match["n"]), match["unit"]
     if n <= 0:
         raise ValueError("must be longer than zero")
     if unit in ("wd",) or unit.startswith(("working day", "business day")):
+        n = _cap(n, MAX_DAYS, strict)
         if n != int(n):
             raise ValueError("working days must be a whole number")
-        return Duration("working_days", timedelta(days=n), int(n), raw)
+        days = int(n)
+        return Duration("working_days", timedelta(days=days), days, raw)
+    per_unit = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+    kind = "calendar"
     if unit == "bh" or unit.startswith(("business hour", "working hour")):
-        return Duration("business_hours", timedelta(hours=n), 0, raw)
-    if unit.startswith("m"):
-        return Duration("calendar", timedelta(minutes=n), 0, raw)
-    if unit.startswith("h"):
-        return Duration("calendar", timedelta(hours=n), 0, raw)
-    return Duration("calendar", timedelta(days=n), 0, raw)
+        kind, step = "business_hours", timedelta(hours=1)
+    else:
+        step = per_unit[unit[0]]
+    n = _cap(n, MAX_DURATION / step, strict)  # business hours: at most 366 × 24 of them
+    return Duration(kind, min(step * n, MAX_DURATION), 0, raw)
+
+
+def _cap(n: float, most: float, strict: bool) -> float:
+    if n > most:
+        if strict:
+            raise ValueError(_TOO_LONG)
+        return most
+    return n
 
 
 @dataclass(frozen=True)
@@ -146,8 +166,27 @@ def _calendar(calendar_json: str, year: int):
     return calendar_from_document(json.loads(calendar_json), range(year - 1, year + 3))
 
 
+# No deadline is ever later than this: far beyond any start a ticket can have (its creation,
+# in 2000-2100) plus 366 days of open time, and far enough below datetime.max that the steps
+# added after a deadline (an escalation's "after", a survey's delay) never overflow.
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
 def deadline(calendar_doc: dict, start: datetime, duration: Duration, *, emergency: bool) -> datetime:
-    """When a promise of ``duration`` made at ``start`` falls due. Emergencies run 24/7."""
+    """When a promise of ``duration`` made at ``start`` falls due. Emergencies run 24/7.
+
+    Never raises for a stored document: a calendar that cannot place the deadline (no open
+    time for years; refused when a document is checked) counts the duration as calendar
+    time instead, and no deadline is later than LATEST."""
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise TypeError(f"a deadline is counted from an aware instant, not naive {start.isoformat()}")
+    try:
+        return min(_business_deadline(calendar_doc, start, duration, emergency=emergency), LATEST)
+    except (OverflowError, ValueError):
+        return _later(start, duration.amount)
+
+
+def _business_deadline(calendar_doc: dict, start: datetime, duration: Duration, *, emergency: bool) -> datetime:
     if duration.kind == "calendar":
         return start + duration.amount
     from . import calendar as business
@@ -159,17 +198,28 @@ def deadline(calendar_doc: dict, start: datetime, duration: Duration, *, emergen
     return business.add_working_days(cal, start, duration.days)
 
 
+def _later(moment: datetime, amount: timedelta) -> datetime:
+    try:
+        return min(moment + amount, LATEST)
+    except OverflowError:
+        return LATEST
+
+
 def shift(calendar_doc: dict, due: datetime, duration: Duration, paused_from: datetime, paused_to: datetime,
           *, emergency: bool) -> datetime:
     """Move a deadline by the time a clock stood still: calendar time for calendar targets,
-    open time of the calendar for business targets."""
+    open time of the calendar for business targets (calendar time if the calendar cannot
+    place it, as in ``deadline``). Never later than LATEST."""
     if paused_to <= paused_from:
         return due
     if duration.kind == "calendar" or emergency:
-        return due + (paused_to - paused_from)
+        return _later(due, paused_to - paused_from)
     from . import calendar as business
-    cal = calendar_for(calendar_doc, paused_from.year)
-    return business.add(cal, due, business.between(cal, paused_from, paused_to))
+    try:
+        cal = calendar_for(calendar_doc, paused_from.year)
+        return min(business.add(cal, due, business.between(cal, paused_from, paused_to)), LATEST)
+    except (OverflowError, ValueError):
+        return _later(due, paused_to - paused_from)
 
 
 def normalize(document: Any) -> Any:
@@ -180,6 +230,7 @@ def normalize(document: Any) -> Any:
 
 # --- validation ----------------------------------------------------------------------------
 
+HIDDEN_CHARACTERS = "must not contain control or text-direction characters (they can hide or reorder text)"
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 _PHONE = re.compile(r"\+?[0-9][0-9 \-]{5,22}")
 
@@ -194,11 +245,16 @@ def check_document(document: Any) -> Standards:
     for key in document:
         if key not in known:
             problems[str(key)] = "is not a recognised section"
+    for key in ("name", "description"):
+        if isinstance(document.get(key), str) and clean_text(document[key], multiline=True) != document[key]:
+            problems[key] = HIDDEN_CHARACTERS
     keys = {kind: _check_entries(document, kind, problems) for kind in ("categories", "priorities")}
     _check_calendar(document.get("calendar"), problems)
     _check_targets(document.get("targets"), keys["categories"], keys["priorities"], problems)
     _check_escalation(document.get("escalation"), problems)
     _check_survey(document.get("survey"), problems)
+    if not problems:
+        _check_reachable(document, problems)
     if problems:
         raise InvalidInput(f"The service standards have {len(problems)} problem(s); nothing was saved.", problems)
     return Standards(document)
@@ -225,6 +281,11 @@ def _check_entries(document: dict, kind: str, problems: dict[str, str]) -> set[s
         if not isinstance(names, dict) or not all(isinstance(names.get(loc), str) and names[loc].strip()
                                                   for loc in LOCALES):
             problems[f"{kind}[{i}].name"] = "needs a name in zh-CN and en"
+        for part in ("name", "help"):
+            texts = entry.get(part)
+            for loc, text in (texts.items() if isinstance(texts, dict) else [("", texts)]):
+                if isinstance(text, str) and clean_text(text) != text:
+                    problems[f"{kind}[{i}].{part}{'.' + str(loc) if loc else ''}"] = HIDDEN_CHARACTERS
         if "emergency" in entry and not isinstance(entry["emergency"], bool):
             problems[f"{kind}[{i}].emergency"] = "must be true or false"
     return seen
@@ -234,12 +295,10 @@ def _check_calendar(calendar: Any, problems: dict[str, str]) -> None:
     if not isinstance(calendar, dict):
         problems["calendar"] = "is required: time_zone and hours"
         return
-    zone = calendar.get("time_zone")
     try:
-        if not isinstance(zone, str) or zone not in zoneinfo.available_timezones():
-            raise ValueError
-    except ValueError:
-        problems["calendar.time_zone"] = "must be an IANA time zone such as Asia/Shanghai or Europe/London"
+        parse_zone(calendar.get("time_zone"))
+    except Problem as problem:
+        problems["calendar.time_zone"] = str(problem)
     country = calendar.get("country")
     if country is not None and country not in SUPPORTED_COUNTRIES:
         problems["calendar.country"] = "must be one of: " + ", ".join(SUPPORTED_COUNTRIES)
@@ -262,11 +321,15 @@ def _check_calendar(calendar: Any, problems: dict[str, str]) -> None:
             except ValueError as exc:
                 problems[f"calendar.hours.{day}"] = str(exc)
     for kind in ("holidays", "workdays"):
-        for i, value in enumerate(calendar.get(kind) or []):
+        listed = calendar.get(kind) or []
+        if not isinstance(listed, list):
+            problems[f"calendar.{kind}"] = "must be a list of dates like 2026-10-01"
+            continue
+        for i, value in enumerate(listed):
             try:
-                value if isinstance(value, date) else date.fromisoformat(str(value))
-            except ValueError:
-                problems[f"calendar.{kind}[{i}]"] = "must be a date like 2026-10-01"
+                parse_date(value)
+            except Problem as problem:
+                problems[f"calendar.{kind}[{i}]"] = str(problem)
     if not any(key.startswith("calendar") for key in problems):
         # What only the whole calendar can tell: a date both a holiday and a workday, a
         # subdivision the holiday library does not know, no open time at all.
@@ -307,13 +370,32 @@ def _check_targets(targets: Any, categories: set[str], priorities: set[str], pro
                                                   ", pause_on_wait)"
                     continue
                 try:
-                    parse_duration(value)
+                    parse_duration(value, strict=True)
                 except ValueError as exc:
                     problems[f"{tpath}.{name}"] = str(exc)
     default = targets["*"]["*"]
     for name in ("first_response", "resolution"):
         if name not in default:
             problems[f"targets.*.*.{name}"] = "is required"
+
+
+def _check_reachable(document: dict, problems: dict[str, str]) -> None:
+    """A business-time target its calendar cannot place from today (a firm open an hour a
+    week cannot promise 8,000 business hours): refused here rather than guessed later."""
+    standards, start = Standards(document), datetime.now(timezone.utc)
+    for cat_key, by_priority in document["targets"].items():
+        if standards.is_emergency(cat_key):
+            continue  # 24/7: always reachable
+        for pri_key, target in by_priority.items():
+            for name in TARGET_FIELDS:
+                duration = parse_duration(target[name], strict=True) if name in target else None
+                if duration is None or not duration.business:
+                    continue
+                try:
+                    _business_deadline(document["calendar"], start, duration, emergency=False)
+                except (ValueError, OverflowError):
+                    problems[f"targets.{cat_key}.{pri_key}.{name}"] = \
+                        "is more open time than the calendar's hours give in many years; shorten it or add hours"
 
 
 def _check_escalation(escalation: Any, problems: dict[str, str]) -> None:
@@ -334,7 +416,7 @@ def _check_escalation(escalation: Any, problems: dict[str, str]) -> None:
             continue
         if level == "level2":
             try:
-                parse_duration(spec.get("after"))
+                parse_duration(spec.get("after"), strict=True)
             except ValueError as exc:
                 problems["escalation.level2.after"] = str(exc) if spec.get("after") else "is required (e.g. 4h)"
         notify = spec.get("notify", [])
@@ -377,7 +459,7 @@ def _check_survey(survey: Any, problems: dict[str, str]) -> None:
         return
     if "after_resolution" in survey:
         try:
-            parse_duration(survey["after_resolution"])
+            parse_duration(survey["after_resolution"], strict=True)
         except ValueError as exc:
             problems["survey.after_resolution"] = str(exc)
     min_n = survey.get("min_n")

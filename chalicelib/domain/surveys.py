@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .errors import InvalidInput, TransitionRefused
-from .fields import whole_number
+from .fields import clean_text, whole_number
 from .scores import DIMENSIONS, SurveyResponse
 from .tickets import Actor, Event, Ticket
 
@@ -59,7 +59,7 @@ def parse_answer(form: dict, questions: Questions) -> dict:
         problems["comment"] = "must be text"
     elif comment and len(comment) > COMMENT_MAX:
         problems["comment"] = f"must be at most {COMMENT_MAX} characters"
-    answer["comment"] = (comment or "").strip() or None
+    answer["comment"] = (clean_text(comment, multiline=True).strip() or None) if isinstance(comment, str) else None
     if questions.nps:
         answer["nps"] = whole_number(form.get("nps"), 0, 10, "nps", problems, False)
     if questions.fixed_question:

@@ -33,7 +33,7 @@ from typing import Any
 
 from . import clock
 from .errors import InvalidInput, TransitionRefused
-from .fields import Boolean, Choice, Email, ListOf, Phone, Problem, Shape, Text
+from .fields import Boolean, Choice, DateTime, Email, ListOf, Phone, Problem, Shape, Text
 from .standards import Standards, Targets
 
 OPEN_STATES = ("new", "acknowledged", "assigned", "waiting")
@@ -95,7 +95,7 @@ def intake_shape(standards: Standards | None = None, *, staff: bool = False) -> 
         "unit": Text(pattern=UNIT_PATTERN, max_len=32, pattern_reason="must be a unit number like 1203 or B-2/301"),
         "category": Choice(options=categories, description="a category key of the firm's standards"),
         "urgency": Choice(options=priorities, description="a priority key of the firm's standards"),
-        "description": Text(min_len=5, max_len=4000),
+        "description": Text(min_len=5, max_len=4000, multiline=True),
         "contact": CONTACT,
         "entry": ENTRY,
         "nonce": Text(required=False, max_len=128, pattern=r"[A-Za-z0-9_\-.:]{8,128}",
@@ -261,29 +261,32 @@ def _compact(d: dict) -> dict:
 # --- lifecycle ---------------------------------------------------------------------
 
 EVENT_SHAPES: dict[str, Shape] = {
-    "acknowledge": Shape(fields={"note": Text(required=False, max_len=2000)}),
+    "acknowledge": Shape(fields={"note": Text(multiline=True, required=False, max_len=2000)}),
     "assign": Shape(fields={"assignee": Text(max_len=64, pattern=r"[A-Za-z0-9\-]{1,64}",
                                              pattern_reason="must be a staff member's id")}),
-    "comment": Shape(fields={"body": Text(max_len=4000),
+    "comment": Shape(fields={"body": Text(multiline=True, max_len=4000),
                              "visibility": Choice(options=("internal", "public"), required=False, default="internal")}),
-    "wait": Shape(fields={"question": Text(max_len=2000, description="what the resident is asked; shown to them")}),
-    "resolve": Shape(fields={"note": Text(required=False, max_len=2000, description="shown to the resident")}),
-    "reopen": Shape(fields={"reason": Text(max_len=2000)}),
+    "wait": Shape(fields={"question": Text(multiline=True, max_len=2000,
+                                           description="what the resident is asked; shown to them")}),
+    "resolve": Shape(fields={"note": Text(multiline=True, required=False, max_len=2000,
+                                          description="shown to the resident")}),
+    "reopen": Shape(fields={"reason": Text(multiline=True, max_len=2000)}),
     "schedule": Shape(fields={
-        "at": Text(max_len=40, pattern=r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})",
-                   pattern_reason="must be a date and time with its offset, e.g. 2026-11-28T09:30:00+08:00",
-                   description="when staff will visit; must fall in one of the resident's entry windows"),
-        "note": Text(required=False, max_len=2000, description="shown to the resident")}),
+        "at": DateTime(description="when staff will visit (with its offset, e.g. 2026-11-28T09:30:00+08:00); "
+                                   "must fall in one of the resident's entry windows"),
+        "note": Text(multiline=True, required=False, max_len=2000, description="shown to the resident")}),
     "close": Shape(fields={"reason": Choice(options=CLOSE_REASONS, required=False, default="resolved"),
-                           "note": Text(required=False, max_len=2000)}),
+                           "note": Text(multiline=True, required=False, max_len=2000)}),
     # 回访: staff called the resident back after the work; the first one within 48 h counts
-    "follow_up": Shape(fields={"note": Text(required=False, max_len=2000, description="what the resident said")}),
+    "follow_up": Shape(fields={"note": Text(multiline=True, required=False, max_len=2000,
+                                            description="what the resident said")}),
 }
 
 # The resident's own events (kept apart so the staff API neither accepts nor documents them).
 RESIDENT_EVENT_SHAPES: dict[str, Shape] = {
-    "reply": Shape(fields={"body": Text(min_len=1, max_len=2000, description="the resident's answer to the question")}),
-    "not_fixed": Shape(fields={"reason": Text(max_len=2000, description="what is still wrong")}),
+    "reply": Shape(fields={"body": Text(multiline=True, min_len=1, max_len=2000,
+                                        description="the resident's answer to the question")}),
+    "not_fixed": Shape(fields={"reason": Text(multiline=True, max_len=2000, description="what is still wrong")}),
 }
 
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
@@ -349,7 +352,7 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
         changes["status"] = "waiting"
         data = {"question": payload["question"]}
     elif action == "schedule":
-        visit = datetime.fromisoformat(payload["at"].replace("Z", "+00:00")).astimezone(timezone.utc)
+        visit = payload["at"].astimezone(timezone.utc)  # an aware datetime: fields.DateTime read it
         check_visit_time(ticket, visit, now)
         changes["visit_at"] = visit
         # Moving a booked visit that has not happened yet is the same visit, not another one.

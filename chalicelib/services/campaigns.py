@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from ..domain import campaigns as rules
 from ..domain import scores as score_rules
@@ -36,7 +36,7 @@ def create(who: Identity, body: object, *, now: datetime | None = None) -> dict:
         raise InvalidInput("Some properties are not yours.", {"property_ids": f"unknown: {', '.join(unknown)}"})
     campaign = rules.Campaign(tokens.new_id(), data["name"], tuple(dict.fromkeys(data["property_ids"])),
                               bool(data.get("expectations")), data.get("importance", True) is not False,
-                              date.fromisoformat(data["opens_on"]), date.fromisoformat(data["closes_on"]),
+                              data["opens_on"], data["closes_on"],
                               data.get("form") or "short")
     store.create(who.tenant_id, campaign, now)
     slug = firm_settings(who.tenant_id)["slug"]  # kept a minute per process

@@ -55,7 +55,8 @@ def change(who: Identity, sub: str, body: object, if_match: str | None) -> dict:
     who.require_admin()
     data = STAFF_CHANGE.parse_body(body)
     before = store.get_user(who.tenant_id, sub)  # another tenant's person → 404 before Cognito is touched
-    if if_match is not None and if_match.strip('"') != str(before.version):
+    from .tickets import parse_version  # the one If-Match reader: strong tags only
+    if if_match is not None and parse_version(if_match) != before.version:
         from ..domain.errors import Conflict
         raise Conflict("Someone else changed this staff member first.",
                        {"If-Match": f"version {if_match} is no longer current"})

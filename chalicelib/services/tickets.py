@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from datetime import datetime, timedelta, timezone
 
 from ..domain import escalation as chain
@@ -272,13 +273,20 @@ def queue(who: Identity, params: dict) -> dict:
 
 
 def parse_version(if_match: str | None) -> int:
+    """The version in an ``If-Match`` header: one strong entity tag, ``"3"``. A weak tag
+    (``W/"3"``) promises only "about the same" (RFC 9110 §13.1.1 compares strongly), a list or
+    ``*`` names no single version: each is refused rather than guessed."""
     if not if_match:
         raise PreconditionRequired("Send the ticket's version in an If-Match header.",
                                    {"If-Match": "is required; use the ETag from reading the ticket"})
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
-        raise InvalidInput("The If-Match header is not a ticket version.", {"If-Match": 'must look like "3"'})
-    return int(text)
+    text = if_match.strip()
+    if text.startswith(("W/", "w/")):
+        raise InvalidInput("The If-Match header must be the strong ETag you read.",
+                           {"If-Match": 'must be a strong ETag like "3", not a weak one (W/"3")'})
+    found = re.fullmatch(r'"?([0-9]{1,9})"?', text)
+    if not found or (text.startswith('"') != text.endswith('"')):
+        raise InvalidInput("The If-Match header is not a version we gave you.", {"If-Match": 'must look like "3"'})
+    return int(found[1])
 
 
 def record_event(who: Identity, ticket_id: str, body: object, if_match: str | None,

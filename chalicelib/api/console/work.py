@@ -408,11 +408,10 @@ def _errors(page: Page, action: str, error: InvalidInput) -> dict[str, str]:
 def with_zone(local: str, zone: str) -> str:
     """A datetime-local value (2026-11-28T09:30) in the firm's zone → ISO with its offset.
     Anything else is passed on as typed, for the domain to refuse beside the field."""
-    from zoneinfo import ZoneInfo
+    from ...domain.fields import Problem, parse_datetime, parse_zone
     try:
-        moment = datetime.fromisoformat(local.strip())
-        return moment.replace(tzinfo=ZoneInfo(zone or "UTC")).isoformat() if moment.tzinfo is None else local
-    except (ValueError, KeyError):
+        return parse_datetime(local, zone=parse_zone(zone or "UTC")).isoformat()
+    except Problem:
         return local
 
 
