@@ -25,6 +25,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+# AUTH over plain SMTP is on purpose here (loopback only); aiosmtpd warns of it on every connection.
+warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+
+
 @dataclass(frozen=True)
 class Mail:
     sender: str
@@ -110,9 +114,7 @@ def start_mailbox(smtp_port: int = 0, http_port: int | None = 0, login: dict | N
         options.update(authenticator=authenticate, auth_required=True, auth_require_tls=False)
     logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd's per-session lines name addresses
     controller = Controller(Handler(), hostname="127.0.0.1", port=box.smtp_port, **options)
-    with warnings.catch_warnings():  # AUTH without TLS: on purpose, loopback only
-        warnings.simplefilter("ignore")
-        controller.start()
+    controller.start()
     box._controller = controller
     if http_port is not None:
         box._listing = _Listing(http_port, box)
