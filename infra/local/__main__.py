@@ -193,7 +193,8 @@ def banner(api: str, stack: aws.LocalAws, seeded: dict | None, sink_url: str | N
             lines.append(f"  Tracking link     {seeded['tracking_url']}")
         for login in seeded["logins"]:
             lines.append(f"  Sign in ({login['role']:<5})   {login['email']}  /  {login['password']}")
-    lines.append(f"  AWS (moto)        {stack.endpoint}  ({stack.region}; table {stack.table}, "
+    region = getattr(stack, "region", "us-east-1")
+    lines.append(f"  AWS (moto)        {stack.endpoint}  ({region}; table {stack.table}, "
                  f"user pool {stack.user_pool_id})")
     if messaging is not None:
         box, sms = messaging.mailbox, messaging.sms
