@@ -25,10 +25,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-# AUTH over plain SMTP is on purpose here (loopback only); aiosmtpd warns of it on every connection.
-warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
-
-
 @dataclass(frozen=True)
 class Mail:
     sender: str
@@ -113,7 +109,13 @@ def start_mailbox(smtp_port: int = 0, http_port: int | None = 0, login: dict | N
     if login is not None:
         options.update(authenticator=authenticate, auth_required=True, auth_require_tls=False)
     logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd's per-session lines name addresses
-    controller = Controller(Handler(), hostname="127.0.0.1", port=box.smtp_port, **options)
+    class QuietController(Controller):
+        def factory(self):  # noqa: ANN202 - aiosmtpd's hook: one SMTP session per connection
+            with warnings.catch_warnings():  # AUTH over plain SMTP is on purpose: loopback only
+                warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+                return super().factory()
+
+    controller = QuietController(Handler(), hostname="127.0.0.1", port=box.smtp_port, **options)
     controller.start()
     box._controller = controller
     if http_port is not None:
