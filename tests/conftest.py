@@ -76,3 +76,93 @@ def firm(client):
 def other_firm(client):
     from tests.support import Firm
     return Firm.sign_up(client)
+
+
+# --- messaging under both deployment profiles ------------------------------------------------
+# A test that asks for ``messaging_profile`` runs twice: under ``global`` (SES and SNS, i.e.
+# moto's) and under ``cn`` (the smtp adapter to a real aiosmtpd server with a login read from
+# Secrets Manager, the Alibaba Cloud SMS SDK to infra/local/sms_sink.py). Only the tests that
+# deliver ask for it; everything else runs once, under ``global``.
+
+@pytest.fixture(scope="session")
+def cn_outlets():
+    """The session's local SMTP server (AUTH required) and Alibaba/Tencent SMS stand-in."""
+    from infra.local.mailbox import start_mailbox
+    from infra.local.sms_sink import start_sms_sink
+
+    box = start_mailbox(http_port=None, login=local_aws.LOCAL_SMTP_LOGIN)
+    sms = start_sms_sink()
+    yield box, sms
+    box.stop()
+    sms.stop()
+
+
+class Outlets:
+    """What reached the recipients since the test began, the same shape under both profiles:
+    ``mails()`` → [{to, subject, text}], ``texts()`` → [{to (E.164), text | template + variables}]."""
+
+    def __init__(self, profile: str, cn_outlets=None) -> None:
+        self.profile = profile
+        self._box, self._sms = cn_outlets or (None, None)
+        self._start = self._counts()
+
+    def _counts(self) -> tuple[int, int]:
+        if self.profile == "cn":
+            return len(self._box.mails()), len(self._sms.calls)
+        ses, sns = self._moto()
+        return len(ses.sent_messages), len(sns.sms_messages)
+
+    @staticmethod
+    def _moto():
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+        from moto.sns.models import sns_backends
+
+        region = os.environ.get("AWS_REGION") or os.environ["AWS_DEFAULT_REGION"]
+        return ses_backends[DEFAULT_ACCOUNT_ID][region], sns_backends[DEFAULT_ACCOUNT_ID][region]
+
+    def mails(self) -> list[dict]:
+        if self.profile == "cn":
+            return [{"to": list(m.recipients), "subject": m.subject, "text": m.text, "authenticated": m.authenticated}
+                    for m in self._box.mails()[self._start[0]:]]
+        ses, _ = self._moto()
+        return [{"to": m.destinations["ToAddresses"], "subject": m.subject, "text": m.body}
+                for m in ses.sent_messages[self._start[0]:]]
+
+    def texts(self) -> list[dict]:
+        if self.profile == "cn":
+            found = []
+            for call in list(self._sms.calls)[self._start[1]:]:
+                summary = call.summary()
+                number = summary["to"][0] if isinstance(summary["to"], list) else summary["to"]  # Tencent: a list
+                found.append({"to": number if number.startswith("+") else f"+86{number}",  # Alibaba: 11 digits
+                              "template": summary["template"], "variables": summary["variables"] or {}})
+            return found
+        _, sns = self._moto()
+        return [{"to": number, "text": text} for number, text in list(sns.sms_messages.values())[self._start[1]:]]
+
+
+@pytest.fixture(params=["global", "cn"])
+def messaging_profile(request, local_stack, monkeypatch):
+    """Run the test under each deployment profile's e-mail and SMS; yields :class:`Outlets`.
+    Under ``cn`` the settings and the channels' cached clients, secrets and template mapping
+    are cleared before and after, so the next test is back under ``global``."""
+    from chalicelib.adapters import channels
+    from chalicelib.settings import settings
+
+    outlets = None
+    if request.param == "cn":
+        box, sms = outlets = request.getfixturevalue("cn_outlets")
+        arns = local_aws.create_provider_secrets(local_stack, names=("test/cn-sms", "test/cn-smtp"))
+        for name, value in {
+                "PROPDESK_PROFILE": "cn", "PROPDESK_SMTP_HOST": "127.0.0.1", "PROPDESK_SMTP_PORT": str(box.smtp_port),
+                "PROPDESK_SMTP_TLS": "none", "PROPDESK_SMTP_SECRET_ARN": arns["smtp"],
+                "PROPDESK_SMS_PROVIDER": "aliyun", "PROPDESK_SMS_SECRET_ARN": arns["sms"],
+                "PROPDESK_SMS_ENDPOINT": sms.url, "PROPDESK_SMS_SIGN_NAME": "PropDesk"}.items():
+            monkeypatch.setenv(name, value)
+    settings.cache_clear()
+    channels.reset_clients()
+    yield Outlets(request.param, outlets)
+    monkeypatch.undo()
+    settings.cache_clear()
+    channels.reset_clients()

@@ -1,6 +1,8 @@
 """``python -m infra.local`` (what ``make dev`` runs): the whole stack on this machine.
 
-1. moto's server in this process, as the embedded AWS (table + Cognito user pool);
+1. moto's server in this process, as the embedded AWS (table + Cognito user pool); under
+   ``--profile cn`` in cn-northwest-1, with the SMS and SMTP credentials in Secrets Manager, a
+   local SMTP server (``infra/local/mailbox.py``) and the SMS stand-in (``sms_sink.py``);
 2. the demo firm (``infra/local/seed.py``) unless ``--no-seed``;
 3. the API (``infra/local/serve.py``: chalice local with our gateway, plus the schedule
    loop) as a subprocess started with the stack's environment;
@@ -22,6 +24,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import aws
@@ -101,15 +104,16 @@ def show_deliveries(received: list, stop: threading.Event) -> None:
 #: imported here, as chalicelib's models must not load before the stack's environment is set).
 PROFILES = ("global", "cn")
 
-#: What the local stack does under each profile, for the banner. Under ``cn`` only the setting
-#: reaches the app so far: say so until the accounts, SMTP and China SMS adapters are wired in.
+#: What the local stack does under each profile, for the banner: what is real, and what not yet.
 PROFILE_NOTES = {
     "global": ["staff sign in through Cognito; e-mail through SES, SMS through SNS (all moto)"],
     "cn": [
-        "NOT YET the China stack: the app runs with PROPDESK_PROFILE=cn, but staff still sign in",
-        "through moto's Cognito and e-mail/SMS still go to moto's SES/SNS, and the region is",
-        "us-east-1: the accounts identity adapter (KMS ES256 tokens), SMTP and Alibaba/Tencent",
-        "Cloud SMS adapters are not in this build yet.",
+        f"AWS China as far as messaging goes: region {aws.CN_REGION} (moto: DynamoDB, S3,",
+        "Secrets Manager, arn:aws-cn ARNs); e-mail by the SMTP adapter to a real local SMTP server,",
+        "SMS by the Alibaba Cloud SMS SDK to a local stand-in of its API, both with credentials",
+        "read from Secrets Manager (no SES, no SNS). NOT YET: staff still sign in through moto's",
+        f"Cognito, which AWS China does not have (moto is told to host it in {aws.CN_REGION}),",
+        "until the accounts identity adapter (KMS ES256 tokens) lands.",
     ],
 }
 
@@ -119,8 +123,56 @@ def app_environment(api: str, profile: str) -> dict[str, str]:
     return {"PROPDESK_STAGE": "local", "PROPDESK_PUBLIC_BASE_URL": api, "PROPDESK_PROFILE": profile}
 
 
+@dataclass
+class ChinaMessaging:
+    """The cn profile's local outlets: the SMTP server and the SMS provider stand-in."""
+
+    mailbox: object  # infra/local/mailbox.Mailbox
+    sms: object  # infra/local/sms_sink.SmsSink
+    secrets: dict  # {"sms": ARN, "smtp": ARN}
+
+    def environment(self) -> dict[str, str]:
+        """What points the app's smtp and sms_cn adapters here (the SDK's own endpoint setting)."""
+        return {"PROPDESK_SMTP_HOST": "127.0.0.1", "PROPDESK_SMTP_PORT": str(self.mailbox.smtp_port),
+                "PROPDESK_SMTP_TLS": "none", "PROPDESK_SMTP_SECRET_ARN": self.secrets["smtp"],
+                "PROPDESK_SMS_PROVIDER": "aliyun", "PROPDESK_SMS_SECRET_ARN": self.secrets["sms"],
+                "PROPDESK_SMS_ENDPOINT": self.sms.url, "PROPDESK_SMS_SIGN_NAME": "PropDesk"}
+
+    def stop(self) -> None:
+        self.mailbox.stop()
+        self.sms.stop()
+
+
+def start_china_messaging(stack: aws.LocalAws, smtp_port: int = 0, sms_port: int = 0) -> ChinaMessaging:
+    from .mailbox import start_mailbox
+    from .sms_sink import start_sms_sink
+
+    secrets = aws.create_provider_secrets(stack)
+    mailbox = start_mailbox(smtp_port, login=aws.LOCAL_SMTP_LOGIN)
+    try:
+        sms = start_sms_sink(sms_port)
+    except BaseException:
+        mailbox.stop()
+        raise
+    return ChinaMessaging(mailbox, sms, secrets)
+
+
+def show_china_messages(messaging: ChinaMessaging, stop: threading.Event) -> None:
+    """Print what the local SMTP server and SMS stand-in receive (what, never to whom)."""
+    mails = texts = 0
+    while not stop.wait(1.0):
+        for mail in messaging.mailbox.mails()[mails:]:
+            mails += 1
+            say(f"  mail (SMTP) <- {mail.subject[:120]}")
+        calls = list(messaging.sms.calls)
+        for call in calls[texts:]:
+            texts += 1
+            summary = call.summary()
+            say(f"  sms ({summary['provider']}) <- template {summary['template']} {summary['variables'] or ''}")
+
+
 def banner(api: str, stack: aws.LocalAws, seeded: dict | None, sink_url: str | None = None,
-           profile: str = "global") -> str:
+           profile: str = "global", messaging: ChinaMessaging | None = None) -> str:
     notes = PROFILE_NOTES[profile]
     lines = [
         "",
@@ -141,10 +193,23 @@ def banner(api: str, stack: aws.LocalAws, seeded: dict | None, sink_url: str | N
             lines.append(f"  Tracking link     {seeded['tracking_url']}")
         for login in seeded["logins"]:
             lines.append(f"  Sign in ({login['role']:<5})   {login['email']}  /  {login['password']}")
-    lines.append(f"  AWS (moto)        {stack.endpoint}  (table {stack.table}, user pool {stack.user_pool_id})")
+    region = getattr(stack, "region", "us-east-1")
+    lines.append(f"  AWS (moto)        {stack.endpoint}  ({region}; table {stack.table}, "
+                 f"user pool {stack.user_pool_id})")
+    if messaging is not None:
+        box, sms = messaging.mailbox, messaging.sms
+        lines += [
+            f"  Mail (SMTP)       {box.smtp_address}  (plain SMTP, local only; login from {messaging.secrets['smtp']})",
+            f"  Mailbox           {box.url}/_received  (every mail the SMTP server accepted; also printed below)",
+            f"  SMS (Alibaba)     {sms.url}  (stand-in for dysmsapi.aliyuncs.com; key from {messaging.secrets['sms']})",
+            f"  SMS received      {sms.url}/_received  (template codes and variables; also printed below)",
+        ]
     if sink_url:
         lines.append(f"  Webhook sink      {sink_url}/_received  (the demo's escalations arrive here and print below;")
-        lines.append(f"                    e-mails are in moto's SES: {stack.endpoint}/moto-api/)")
+        if messaging is None:
+            lines.append(f"                    e-mails are in moto's SES: {stack.endpoint}/moto-api/)")
+        else:
+            lines.append("                    e-mails in the mailbox above)")
     if seeded:
         login = seeded["logins"][0]
         payload = json.dumps({"email": login["email"], "password": login["password"]})
@@ -164,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sink-port", type=int, default=0, help="the local webhook sink's port (default: any free)")
     parser.add_argument("--profile", choices=PROFILES, default="global",
                         help="deployment profile the app runs as (PROPDESK_PROFILE): global (default) or cn")
+    parser.add_argument("--smtp-port", type=int, default=0, help="cn: the local SMTP server's port (default: any free)")
+    parser.add_argument("--sms-port", type=int, default=0, help="cn: the SMS stand-in's port (default: any free)")
     args = parser.parse_args(argv)
 
     for what, host, port in (("API", args.host, args.port), ("moto", "127.0.0.1", args.moto_port)):
@@ -183,15 +250,24 @@ def main(argv: list[str] | None = None) -> int:
     api = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{args.port}"
     moto_server = None
     sink = None
+    messaging: ChinaMessaging | None = None
     process: subprocess.Popen | None = None
+    china = args.profile == "cn"
     try:
         say(f"Starting moto (the local AWS) on 127.0.0.1:{args.moto_port} ...")
         aws.cheap_transaction_backups()
+        if china:
+            aws.allow_cognito_in_china()
         moto_server, endpoint = aws.start_moto(args.moto_port)
-        stack = aws.create_resources(endpoint)
+        stack = aws.create_resources(endpoint, region=aws.CN_REGION if china else "us-east-1")
         drop_foreign_environment()
         aws.use(stack)  # before chalicelib's models are imported: they read the table name then
         os.environ.update(app_environment(api, args.profile))
+        if china:
+            say("Starting the local SMTP server and the SMS stand-in ...")
+            messaging = start_china_messaging(stack, args.smtp_port, args.sms_port)
+            os.environ.update(messaging.environment())
+            threading.Thread(target=show_china_messages, args=(messaging, stop), daemon=True).start()
         environment = dict(os.environ)
 
         from .webhook_sink import start_sink
@@ -202,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_seed and not stop.is_set():
             from . import seed
             say("Seeding the demo firm ...")
-            seeded = seed.seed_demo(sink_url=sink_url)
+            seeded = seed.seed_demo(sink_url=sink_url, duty_phone=seed.DUTY_PHONE if china else None)
 
         if stop.is_set():
             return 0
@@ -218,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         if problem:
             print(f"PropDesk local stack failed to start: {problem}", file=sys.stderr, flush=True)
             return 1
-        say(banner(api, stack, seeded, sink_url, profile=args.profile))
+        say(banner(api, stack, seeded, sink_url, profile=args.profile, messaging=messaging))
 
         while not stop.wait(0.5):
             if process.poll() is not None:
@@ -234,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
                 process.stdin.close()
         if sink is not None:
             sink.stop()
+        if messaging is not None:
+            messaging.stop()
         if moto_server is not None:
             moto_server.stop()
             inner = getattr(moto_server, "_server", None)

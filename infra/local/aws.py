@@ -11,6 +11,15 @@ from typing import Callable
 
 MAIL_FROM = "noreply@propdesk.local"  # verified in moto's SES, so e-mail sends locally
 PHOTO_BUCKET = "propdesk-photos-local"
+#: The region the local stack's ``cn`` profile runs in (AWS China, Ningxia): DynamoDB, S3,
+#: Secrets Manager and KMS answer there with ``arn:aws-cn:`` ARNs, as in AWS China.
+CN_REGION = "cn-northwest-1"
+#: The cn profile's provider credentials, kept in (moto's) Secrets Manager as a deployment keeps
+#: them; the local SMTP server and the SMS stand-in accept these.
+SMS_SECRET_NAME = "propdesk/sms"
+SMTP_SECRET_NAME = "propdesk/smtp"
+LOCAL_SMS_KEY = {"access_key_id": "LTAI-local-propdesk", "access_key_secret": "local-sms-secret-not-real"}
+LOCAL_SMTP_LOGIN = {"username": "mailer@propdesk.local", "password": "local-smtp-pass-not-real"}
 
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -27,6 +36,7 @@ class LocalAws:
     table: str
     user_pool_id: str
     client_id: str
+    region: str = "us-east-1"
 
     @property
     def jwks_url(self) -> str:
@@ -36,6 +46,8 @@ class LocalAws:
         """What the app (and any boto3 client) needs to talk to this stack."""
         return {
             **DUMMY_CREDENTIALS,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
             "AWS_ENDPOINT_URL": self.endpoint,
             "PROPDESK_TABLE": self.table,
             "COGNITO_USER_POOL_ID": self.user_pool_id,
@@ -145,14 +157,23 @@ def start_moto(port: int | None = None):
     return server, f"http://127.0.0.1:{port}"
 
 
-def create_resources(endpoint: str, table: str = "propdesk-local") -> LocalAws:
+def allow_cognito_in_china() -> None:
+    """Let moto host a Cognito user pool in a China region. AWS China has no Cognito (moto,
+    faithfully, refuses it there); the ``cn`` local stack still signs staff in through moto's
+    Cognito until the ``accounts`` identity adapter lands, so moto is told to accept any region
+    (its own ``MOTO_ALLOW_NONEXISTENT_REGION``). This process only; read by moto per call."""
+    os.environ["MOTO_ALLOW_NONEXISTENT_REGION"] = "true"
+
+
+def create_resources(endpoint: str, table: str = "propdesk-local", region: str = "us-east-1") -> LocalAws:
     """The table (from the same schema the deployed stack uses) and a user pool shaped like
-    infra/stack.py's: e-mail as username, custom tenant_id and role, an app client."""
+    infra/stack.py's: e-mail as username, custom tenant_id and role, an app client. In a China
+    region the sender is not verified in SES (there is none) and the bucket names its region."""
     import boto3
 
     from chalicelib.store.table import create_table
 
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
     create_table(table, client=session.client("dynamodb", endpoint_url=endpoint))
     cognito = session.client("cognito-idp", endpoint_url=endpoint)
     pool_id = cognito.create_user_pool(
@@ -171,11 +192,32 @@ def create_resources(endpoint: str, table: str = "propdesk-local") -> LocalAws:
         ReadAttributes=["email", "name", "custom:tenant_id", "custom:role"],
         WriteAttributes=["email", "name"],
     )["UserPoolClient"]["ClientId"]
-    session.client("ses", endpoint_url=endpoint).verify_email_identity(EmailAddress=MAIL_FROM)
+    if not region.startswith("cn-"):
+        session.client("ses", endpoint_url=endpoint).verify_email_identity(EmailAddress=MAIL_FROM)
     s3 = session.client("s3", endpoint_url=endpoint)
     if PHOTO_BUCKET not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
-        s3.create_bucket(Bucket=PHOTO_BUCKET)
-    return LocalAws(endpoint=endpoint, table=table, user_pool_id=pool_id, client_id=client_id)
+        placed = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket=PHOTO_BUCKET, **placed)
+    return LocalAws(endpoint=endpoint, table=table, user_pool_id=pool_id, client_id=client_id, region=region)
+
+
+def create_provider_secrets(stack: LocalAws, sms: dict | None = None, smtp: dict | None = None,
+                            names: tuple[str, str] = (SMS_SECRET_NAME, SMTP_SECRET_NAME)) -> dict[str, str]:
+    """The cn profile's SMS provider and SMTP credentials in Secrets Manager (created, or
+    updated when they exist). Returns {"sms": ARN, "smtp": ARN}."""
+    import json
+
+    import boto3
+
+    client = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                           region_name=stack.region).client("secretsmanager", endpoint_url=stack.endpoint)
+    arns = {}
+    for what, name, value in (("sms", names[0], sms or LOCAL_SMS_KEY), ("smtp", names[1], smtp or LOCAL_SMTP_LOGIN)):
+        try:
+            arns[what] = client.create_secret(Name=name, SecretString=json.dumps(value))["ARN"]
+        except client.exceptions.ResourceExistsException:
+            arns[what] = client.put_secret_value(SecretId=name, SecretString=json.dumps(value))["ARN"]
+    return arns
 
 
 def use(stack: LocalAws) -> None:

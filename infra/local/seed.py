@@ -59,16 +59,22 @@ def demo_exists() -> bool:
     return False
 
 
-def demo_chain(sink_url: str) -> dict:
-    """The demo firm's escalation chain: the local webhook sink and an e-mail (moto's SES)."""
+DUTY_PHONE = "+8613800138000"  # the cn demo's duty phone: its texts arrive at the local SMS stand-in
+
+
+def demo_chain(sink_url: str, duty_phone: str | None = None) -> dict:
+    """The demo firm's escalation chain: the local webhook sink and an e-mail (moto's SES, or
+    the local SMTP server under the cn profile), and a duty phone when one is given."""
+    texts = [{"channel": "sms", "to": duty_phone, "name": "Duty phone"}] if duty_phone else []
     return {"warn_at": 0.8,
             "level1": {"notify": [{"channel": "webhook", "url": f"{sink_url}/hook", "secret": "demo-secret"},
-                                  {"channel": "email", "to": "ops@demo.propdesk.local"}]},
+                                  {"channel": "email", "to": "ops@demo.propdesk.local", "name": "Ops mailbox"},
+                                  *texts]},
             "level2": {"after": "30m", "notify": [{"channel": "webhook", "url": f"{sink_url}/manager",
                                                    "secret": "demo-secret"}]}}
 
 
-def seed_demo(now: datetime | None = None, sink_url: str | None = None) -> dict:
+def seed_demo(now: datetime | None = None, sink_url: str | None = None, duty_phone: str | None = None) -> dict:
     """Make the demo firm. Returns {created, slug, tenant_id, logins, tickets, tracking_url};
     ``created`` is False (and nothing else is filled in) when the slug already existed."""
     from chalicelib.adapters import identity as directory
@@ -98,7 +104,7 @@ def seed_demo(now: datetime | None = None, sink_url: str | None = None) -> dict:
     # publishes its scorecard at /p/demo/scorecard.
     document["survey"] = {**(document.get("survey") or {}), "after_resolution": "2m", "publish": True}
     if sink_url:  # escalations go somewhere you can watch
-        document["escalation"] = demo_chain(sink_url)
+        document["escalation"] = demo_chain(sink_url, duty_phone)
     firm.replace_standards(admin, {"standards": document}, f'"{current["version"]}"', now=joined)
 
     # The register: one property, three buildings and twelve units from a CSV.

@@ -147,6 +147,34 @@ def test_a_dead_webhook_is_marked_failed_for_admins_and_nothing_is_lost(client, 
     assert len(failed) == 1 and failed[0]["attempts"] == 5 and "500" in failed[0]["last_error"]
 
 
+def test_a_warning_reaches_the_chains_mailbox_and_phone_under_each_profile(client, firm, messaging_profile):
+    """global: SES and SNS (moto); cn: the local SMTP server (login from Secrets Manager) and
+    the Alibaba Cloud SMS stand-in, as an approved template with its variables."""
+    from zoneinfo import ZoneInfo
+    arrived = messaging_profile
+    with_chain(firm, [{"channel": "email", "to": "duty@firm.example"}, {"channel": "sms", "to": "+86 139 0000 5555"}])
+    t0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=405)
+    ticket = report_at(firm, t0)
+    number = str(body(firm.call("GET", f"/api/tickets/{ticket}"))["number"])
+    run_sweep(client, t0 + timedelta(minutes=31))  # half-way to the 1 h first response: the warning
+
+    due = (t0 + timedelta(hours=1)).astimezone(ZoneInfo("Asia/Shanghai"))
+    due_text = f"{due.day} {due:%b} {due:%H:%M}"  # the firm works in English, in Shanghai
+    (mail,) = arrived.mails()
+    assert mail["to"] == ["duty@firm.example"]
+    assert number in mail["subject"] and due_text in mail["text"]
+    (text,) = arrived.texts()
+    assert text["to"] == "+8613900005555"
+    if arrived.profile == "cn":
+        assert mail["authenticated"]  # with the login read from Secrets Manager
+        assert text["template"] == "SMS_490000002"  # sla_warning, en, in sms_templates.json
+        assert text["variables"] == {"ticket": number, "promise": "first response", "due": due_text}
+    else:
+        assert number in text["text"] and due_text in text["text"]
+    sent = body(firm.call("GET", "/api/notifications?status=sent"))["notifications"]
+    assert sorted(n["channel"]["channel"] for n in sent) == ["email", "sms"]
+
+
 def test_bad_standards_are_refused_with_every_path_and_nothing_is_saved(firm):
     current = body(firm.call("GET", "/api/standards"))
     doc = copy.deepcopy(current["standards"])
@@ -192,7 +220,7 @@ def next_saturday_ten(after: datetime) -> datetime:
 
 
 def test_a_visit_is_booked_in_the_residents_window_and_they_are_reminded_the_day_before_and_the_hour_before(
-        client, firm):
+        client, firm, messaging_profile):
     from chalicelib.domain.identity import Identity
     from chalicelib.services import escalation
     from chalicelib.services import tickets as service
@@ -221,6 +249,12 @@ def test_a_visit_is_booked_in_the_residents_window_and_they_are_reminded_the_day
     sent = [n for n in body(firm.call("GET", "/api/notifications"))["notifications"] if n["kind"] == "visit_reminder"]
     assert sorted(n["step"].rsplit(":", 1)[1] for n in sent) == ["remind1h", "remind24h"]
     assert all(n["channel"] == {"channel": "sms", "to": "+8613800138000"} and n["status"] == "sent" for n in sent)
+
+    # the resident's phone got both, through the profile's SMS (the sweeps also deliver other firms' texts)
+    texts = [t for t in messaging_profile.texts() if t["to"] == "+8613800138000"]
+    assert len(texts) == 2
+    if messaging_profile.profile == "cn":
+        assert [t["template"] for t in texts] == ["SMS_490000008"] * 2  # visit_reminder, en
 
 
 # --- competing transactions: DynamoDB may cancel both sides of a conflict ------------------------
@@ -355,3 +389,5 @@ def test_a_survey_step_cancelled_by_conflicts_is_sent_by_the_next_sweep_once(cli
     escalation.sweep(t0 + timedelta(hours=26, minutes=2))  # the step was kept: sent now
     escalation.sweep(t0 + timedelta(hours=26, minutes=3))
     assert len(sent()) == 1
+
+

@@ -13,12 +13,14 @@ JSON = {"Content-Type": "application/json"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html", "Accept-Language": "en"}
 
 
-def resolved_ticket(firm, when: datetime, phone: str | None = None) -> tuple[str, str]:
+def resolved_ticket(firm, when: datetime, phone: str | None = None, email: str | None = None) -> tuple[str, str]:
     """A resident's report made and resolved at ``when``: (ticket id, tracking token)."""
     from chalicelib.domain.identity import Identity
     from chalicelib.services import tickets as service
     import random
     contact = {"name": "Li Na", "phone": phone or f"+86 138 {random.randint(1000, 9999)} {random.randint(1000, 9999)}"}
+    if email:
+        contact = {"name": "Li Na", "email": email}
     answer, _ = service.submit_report(firm.slug, firm.report(description=unique("Tap drips"), contact=contact),
                                       now=when)
     ticket = next(t for t in body(firm.call("GET", "/api/tickets?limit=100"))["tickets"]
@@ -146,3 +148,31 @@ def test_an_open_ticket_is_not_surveyed(client, firm):
     token = answer["ticket"]["tracking_token"]
     refused = client.http.post(f"/t/{token}/survey", headers=JSON, body='{"rating": 5}')
     assert refused.status_code == 409 and body(refused)["error"]["fields"] == {"survey": "not open"}
+
+
+def test_the_invitation_reaches_the_residents_mailbox_or_phone_under_each_profile(client, firm, messaging_profile):
+    """Through the real senders: SES/SNS (moto) under global; the SMTP server and the Alibaba
+    Cloud SMS stand-in under cn, where the link travels as the approved template's variable."""
+    from chalicelib.services import escalation
+    arrived = messaging_profile
+    t0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=580)
+    mailed, _ = resolved_ticket(firm, t0, email="li.na@resident.example")
+    texted, _ = resolved_ticket(firm, t0, phone="+86 139 0000 6666")
+    numbers = {tid: str(body(firm.call("GET", f"/api/tickets/{tid}"))["number"]) for tid in (mailed, texted)}
+    when = t0 + timedelta(days=1, hours=3)
+    escalation.sweep(when)
+    escalation.deliver(when)
+
+    link = re.compile(r"/s/[A-Za-z0-9_\-]{64}")
+    (mail,) = [m for m in arrived.mails() if m["to"] == ["li.na@resident.example"]]
+    assert numbers[mailed] in mail["subject"] and len(set(link.findall(mail["text"]))) == 1
+    (text,) = [t for t in arrived.texts() if t["to"] == "+8613900006666"]
+    if arrived.profile == "cn":
+        assert text["template"] == "SMS_490000010"  # survey_invite, en, in sms_templates.json
+        assert text["variables"]["ticket"] == numbers[texted] and link.search(text["variables"]["link"])
+        assert mail["authenticated"]
+    else:
+        assert numbers[texted] in text["text"] and link.search(text["text"])
+    # the link that arrived opens the resident's survey
+    token = link.search(mail["text"]).group(0)
+    assert client.http.get(token, headers={"Accept": "text/html", "Accept-Language": "en"}).status_code == 200

@@ -282,3 +282,24 @@ def test_the_test_message_limit_starts_afresh_with_each_ten_minute_window(client
         ["sent"] * 5 + ["too-many"]
     assert channel_check.send_test(admin, "Night desk", "en", now=last_second + timedelta(seconds=1))["ok"]
     assert len(received) == 6
+
+
+def test_send_test_reaches_the_mailbox_and_the_phone_under_each_profile(client, firm, messaging_profile):
+    """The console's "send test" through the real senders: SES/SNS (moto) under global; the
+    SMTP server and the Alibaba Cloud SMS stand-in under cn (the test_message template)."""
+    arrived = messaging_profile
+    with_channels(firm, [{"channel": "email", "to": "night@firm.example", "name": "Night mailbox"},
+                         {"channel": "sms", "to": "+86 139 0000 7777", "name": "Night phone"}])
+    admin = Session(client, firm.admin_email)
+    for name in ("Night mailbox", "Night phone"):
+        sent = admin.post("/console/channels/test", {"channel": name})
+        assert sent.status_code == 303 and "result=sent" in sent.headers["Location"], sent.headers
+    (mail,) = arrived.mails()
+    assert mail["to"] == ["night@firm.example"] and "测试消息" in mail["subject"]  # the firm's console is zh-CN
+    (text,) = arrived.texts()
+    assert text["to"] == "+8613900007777"
+    if arrived.profile == "cn":
+        assert text["template"] == "SMS_490000011" and text["variables"] == {}  # test_message, zh-CN
+        assert mail["authenticated"]
+    else:
+        assert "PropDesk" in text["text"]
