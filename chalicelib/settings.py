@@ -24,6 +24,7 @@ class Settings:
     reports_per_ip: int  # per 10 minutes, per firm
     reports_per_firm: int  # per hour
     photo_bucket: str
+    identity: str = "cognito"  # the identity adapter (chalicelib/adapters/identity/): "cognito" | "accounts"
 
     @property
     def is_local(self) -> bool:
@@ -51,4 +52,6 @@ def settings() -> Settings:
         reports_per_ip=int(env.get("PROPDESK_REPORTS_PER_IP", "10")),
         reports_per_firm=int(env.get("PROPDESK_REPORTS_PER_FIRM", "600")),
         photo_bucket=env.get("PROPDESK_PHOTO_BUCKET", "propdesk-photos"),
+        # PROPDESK_IDENTITY overrides; the cn profile has no Cognito, so it defaults to our own accounts
+        identity=env.get("PROPDESK_IDENTITY") or ("accounts" if env.get("PROPDESK_PROFILE") == "cn" else "cognito"),
     )

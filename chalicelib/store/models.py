@@ -116,6 +116,8 @@ class UserItem(Item, discriminator="user"):
     active = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
     version = NumberAttribute(default=1)
+    # epoch seconds: ID tokens issued before it are refused (sign-out, deactivation; services/access.py)
+    valid_after = NumberAttribute(null=True)
 
 
 class PropertyItem(Item, discriminator="property"):
