@@ -16,7 +16,8 @@ made the change forgets its cached standing at once.
 
 One refinement keeps fresh sign-ins from being refused by an old cache entry: when the
 cached standing would refuse a token that was issued *after* the standing was read, the
-standing is read again (once per such token: the new read is newer than the token).
+standing is read again (once per such token, give or take the second ``iat`` rounds away:
+the new read is newer than the token).
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ def admit(claims: Claims) -> Identity:
     else TokenRejected."""
     entry = cache.get(claims.tenant_id, claims.sub) or _read(claims.tenant_id, claims.sub)
     reason = refusal(claims, entry.standing)
-    if reason is not None and entry.read_at < claims.issued_at:
-        entry = _read(claims.tenant_id, claims.sub)  # the token is newer than what we know
+    if reason is not None and entry.read_at < claims.issued_at + 1:  # iat is whole seconds
+        entry = _read(claims.tenant_id, claims.sub)  # the token may be newer than what we know
         reason = refusal(claims, entry.standing)
     if reason is not None:
         raise TokenRejected(reason)
