@@ -25,6 +25,7 @@ class Settings:
     reports_per_firm: int  # per hour
     photo_bucket: str
     identity: str = "cognito"  # the identity adapter (chalicelib/adapters/identity/): "cognito" | "accounts"
+    token_key: str = ""  # accounts adapter: the asymmetric KMS key (ECC_NIST_P256) that signs ID tokens
 
     @property
     def is_local(self) -> bool:
@@ -54,4 +55,5 @@ def settings() -> Settings:
         photo_bucket=env.get("PROPDESK_PHOTO_BUCKET", "propdesk-photos"),
         # PROPDESK_IDENTITY overrides; the cn profile has no Cognito, so it defaults to our own accounts
         identity=env.get("PROPDESK_IDENTITY") or ("accounts" if env.get("PROPDESK_PROFILE") == "cn" else "cognito"),
+        token_key=env.get("PROPDESK_TOKEN_KEY", ""),
     )

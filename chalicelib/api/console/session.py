@@ -144,7 +144,8 @@ def read_session(call: Call) -> Session:
     who = _verify(tokens["IdToken"])
     if who is None:  # renewed, but the person's standing no longer admits them
         return signed_out
-    return Session(who, refresh_token, session_cookies(tokens))
+    # an adapter that rotates refresh tokens (accounts) sends the next one: it is the session now
+    return Session(who, tokens.get("RefreshToken") or refresh_token, session_cookies(tokens))
 
 
 # --- what a console handler sees ----------------------------------------------------------
