@@ -19,8 +19,8 @@ import pytest
 ADAPTERS = ("cognito", "accounts")
 
 
-def adapter_fixture():
-    @pytest.fixture(scope="module", params=ADAPTERS, autouse=True)
+def adapter_fixture(names: tuple[str, ...] = ADAPTERS):
+    @pytest.fixture(scope="module", params=names, autouse=True)
     def adapter(request, local_stack):
         from chalicelib.services import access
         from chalicelib.settings import settings

@@ -21,6 +21,19 @@ from tests.support import PASSWORD, body
 adapter = adapter_fixture()
 
 
+@pytest.fixture(scope="module")
+def firm(adapter, client):
+    """One firm per adapter for the module (the forged tokens change nothing of it)."""
+    from tests.support import Firm
+    return Firm.sign_up(client)
+
+
+@pytest.fixture(scope="module")
+def other_firm(adapter, client):
+    from tests.support import Firm
+    return Firm.sign_up(client)
+
+
 @pytest.fixture
 def real_claims(firm):
     return jwt.decode(firm.admin_token, options={"verify_signature": False})

@@ -1,0 +1,159 @@
+"""The `accounts` identity adapter (cn profile): what it promises beyond the shared
+authorizer tests (tests/api/test_authentication.py runs those against it too)."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from typing import Iterator
+
+import pytest
+
+from chalicelib.adapters.identity import accounts
+from chalicelib.domain.errors import Unauthorized
+from tests.api.identity_adapters import adapter_fixture
+from tests.console.conftest import Session
+from tests.support import PASSWORD, body, unique
+
+adapter = adapter_fixture(("accounts",))
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def firm(adapter, client):
+    from tests.support import Firm
+    return Firm.sign_up(client, with_register=False)
+
+
+def sign_in(client, email: str, password: str = PASSWORD):
+    return client.http.post("/auth/signin", headers=JSON, body=json.dumps({"email": email, "password": password}))
+
+
+def new_person(firm) -> str:
+    from tests.support import set_password
+    email = f"{unique('p')}@example.com"
+    assert firm.call("POST", "/api/staff", {"email": email, "name": "Qian Yu", "role": "staff"}).status_code == 201
+    set_password(email)
+    return email
+
+
+@contextmanager
+def aws_calls() -> Iterator[list]:
+    from botocore.client import BaseClient
+    seen: list = []
+    original = BaseClient._make_api_call
+
+    def counting(client, operation_name, api_params):
+        seen.append((client.meta.service_model.service_name, operation_name))
+        return original(client, operation_name, api_params)
+
+    BaseClient._make_api_call = counting
+    try:
+        yield seen
+    finally:
+        BaseClient._make_api_call = original
+
+
+def test_passwords_are_stored_as_argon2id_with_the_stated_parameters(firm):
+    from argon2 import PasswordHasher
+    from chalicelib.store import accounts as store
+    email = new_person(firm)
+    stored = store.get(email).password_hash
+    assert PASSWORD not in stored
+    # 19 MiB, 2 passes, 1 lane: OWASP's minimum for argon2id (stated in the adapter)
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    salt, digest = stored.split("$")[-2:]
+    assert len(salt) >= 21 and len(digest) >= 42  # 16-byte salt, 32-byte hash (base64, unpadded)
+    assert PasswordHasher().verify(stored, PASSWORD)  # an independent verifier reads it
+    assert (accounts.ARGON2_TIME_COST, accounts.ARGON2_MEMORY_KIB, accounts.ARGON2_PARALLELISM) == (2, 19456, 1)
+
+
+def test_a_refresh_token_is_rotated_and_a_reused_one_revokes_its_family(firm):
+    email = new_person(firm)
+    first = body(sign_in(firm.client, email))["tokens"]["RefreshToken"]
+    second = accounts.refresh(first)["RefreshToken"]
+    assert second != first
+    third = accounts.refresh(second)["RefreshToken"]
+    with pytest.raises(Unauthorized):
+        accounts.refresh(first)  # a superseded token: someone copied it
+    with pytest.raises(Unauthorized):
+        accounts.refresh(third)  # ... so the whole family is gone, the latest included
+    other = body(sign_in(firm.client, email))["tokens"]["RefreshToken"]
+    assert accounts.refresh(other)["IdToken"]  # another sign-in is another family
+
+
+def test_refresh_tokens_are_stored_only_hashed(firm):
+    from chalicelib.store import accounts as store
+    email = new_person(firm)
+    token = body(sign_in(firm.client, email))["tokens"]["RefreshToken"]
+    family_id, secret = token.split(".")
+    family, _ = store.family_and_account(family_id)
+    assert secret not in json.dumps(family.attribute_values, default=str)
+
+
+def test_repeated_failures_lock_the_account_even_against_the_right_password(firm):
+    email = new_person(firm)
+    for _ in range(accounts.LOCK_AFTER):
+        assert sign_in(firm.client, email, "Wrong-pass-1").status_code == 401
+    locked = sign_in(firm.client, email)
+    assert locked.status_code == 429
+    assert body(locked)["error"]["code"] == "rate_limited"
+
+
+def test_failures_below_the_limit_are_forgotten_after_a_success(firm):
+    email = new_person(firm)
+    for _ in range(accounts.LOCK_AFTER - 1):
+        assert sign_in(firm.client, email, "Wrong-pass-1").status_code == 401
+    assert sign_in(firm.client, email).status_code == 200
+    for _ in range(accounts.LOCK_AFTER - 1):
+        assert sign_in(firm.client, email, "Wrong-pass-1").status_code == 401
+    assert sign_in(firm.client, email).status_code == 200
+
+
+def test_sign_out_and_deactivation_end_every_refresh_family(firm):
+    import time
+    email = new_person(firm)
+    token = body(sign_in(firm.client, email))["tokens"]["RefreshToken"]
+    accounts.sign_out(email)
+    with pytest.raises(Unauthorized):
+        accounts.refresh(token)
+    time.sleep(1.05)  # a sign-in after the sign-out's second starts a family that counts
+    token = body(sign_in(firm.client, email))["tokens"]["RefreshToken"]
+    accounts.set_active(email, False)
+    with pytest.raises(Unauthorized):
+        accounts.refresh(token)
+    assert sign_in(firm.client, email).status_code == 401
+
+
+def test_sign_in_costs_two_round_trips_and_one_kms_call_and_verifying_none(firm):
+    email = new_person(firm)
+    with aws_calls() as calls:
+        token = body(sign_in(firm.client, email))["tokens"]["IdToken"]
+    assert len([c for c in calls if c[0] == "dynamodb"]) <= 2, calls
+    assert [c for c in calls if c[0] == "kms"] == [("kms", "Sign")]
+    accounts.verify_token(token)  # the public key is cached by now
+    with aws_calls() as calls:
+        for _ in range(3):
+            accounts.verify_token(token)
+    assert calls == []
+
+
+def test_the_console_session_rotates_its_refresh_cookie_and_a_replayed_one_signs_out(firm):
+    session = Session(firm.client, firm.admin_email)
+    old_refresh = session.cookie["pd_rt"]
+    session.cookie["pd_id"] = "expired"
+    renewed = session.get("/console/account")
+    assert renewed.status_code == 200
+    cookies = renewed.headers["Set-Cookie"]
+    cookies = cookies if isinstance(cookies, list) else [cookies]
+    new_refresh = next(c.split(";")[0].split("=", 1)[1] for c in cookies if c.startswith("pd_rt="))
+    assert new_refresh != old_refresh
+    # the page's forms carry the CSRF token of the new session
+    session.cookie.update(pd_rt=new_refresh, pd_id=next(c.split(";")[0].split("=", 1)[1] for c in cookies
+                                                        if c.startswith("pd_id=")))
+    assert session.get("/console/account").status_code == 200
+    # someone replays the old refresh cookie: signed out, and the family is gone for everyone
+    thief = firm.client.http.get("/console/account", headers={"Cookie": f"pd_rt={old_refresh}"})
+    assert thief.status_code == 303
+    with pytest.raises(Unauthorized):
+        accounts.refresh(new_refresh)
