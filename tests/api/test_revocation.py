@@ -1,4 +1,5 @@
-"""Removed people lose access within a minute, on every route (issue 13 §4).
+"""Removed people lose access within a minute, on every route (issue 13 §4), with either
+identity adapter (Cognito, or our own accounts).
 
 Given a person with a Bearer token and a console session, when an admin deactivates them,
 an admin changes their role, or they sign out, then within the limit their old token gets
@@ -29,6 +30,7 @@ import app as _app  # noqa: F401 — registers every route
 from chalicelib.api.console.session import PAGES
 from chalicelib.api.http import ROUTES
 from chalicelib.services import access
+from tests.api.identity_adapters import adapter_fixture
 from tests.api.test_isolation import VALID_BODIES, payload_for, route_id, send
 from tests.console.conftest import Session
 from tests.support import Firm, body, set_password, sign_in_token, unique
@@ -37,6 +39,8 @@ AUTH_ROUTES = [r for r in ROUTES if r.auth]
 CONSOLE_PAGES = [(p.path, m) for p in PAGES if p.signed_in for m in p.methods]
 PARAM = re.compile(r"\{(\w+)\}")
 KINDS = ("deactivate", "role change", "sign-out")
+
+adapter = adapter_fixture()  # Cognito and our own accounts alike
 
 
 class Clock:
@@ -63,7 +67,7 @@ def clock():
 
 
 @pytest.fixture(scope="module")
-def scene(client):
+def scene(adapter, client):
     firm = Firm.sign_up(client)
     ticket = firm.new_ticket()
     campaign = body(firm.call("POST", "/api/campaigns", {"name": "Survey", "property_ids": [firm.property_id],
