@@ -46,6 +46,10 @@ def cognito(auth_request) -> AuthResponse:
         who = verify(token.strip())
     except TokenRejected:
         _reject()
+    except Exception:  # the standing could not be read (a DynamoDB fault): refuse, never let it in
+        from ..observability import logger
+        logger.exception("token check failed")
+        _reject()
     return AuthResponse(routes=["*"], principal_id=who.sub, context={
         "tenant_id": who.tenant_id, "role": who.role, "sub": who.sub, "name": who.name, "email": who.email})
 

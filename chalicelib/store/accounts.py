@@ -9,7 +9,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import Conflict
-from .models import AccountItem, RefreshFamilyItem
+from .models import AccountItem, Item, RefreshFamilyItem, SignInAddressItem
 from .tickets import connection
 
 
@@ -19,6 +19,42 @@ def account_pk(email: str) -> str:
 
 def family_pk(family_id: str) -> str:
     return f"REFRESH#{family_id}"
+
+
+def address_pk(address_key: str) -> str:
+    return f"SIGNIN#{address_key}"
+
+
+def get_with_address(email: str, address_key: str) -> tuple[AccountItem | None, SignInAddressItem | None]:
+    """The account and its caller's address record in one BatchGetItem."""
+    account = address = None
+    for item in Item.batch_get([(account_pk(email), "ACCOUNT"), (address_pk(address_key), "ADDRESS")],
+                               consistent_read=True):
+        if isinstance(item, AccountItem):
+            account = item
+        elif isinstance(item, SignInAddressItem):
+            address = item
+    return account, address
+
+
+def count_address_failure(address_key: str, before: SignInAddressItem | None, now: int, window: int,
+                          lock_after: int, lock_seconds: int) -> None:
+    """One more failure from the address within ``window`` seconds (a new window if the last
+    one is over); at ``lock_after`` the address is locked for ``lock_seconds``."""
+    stale = before is None or now - int(before.window_started or 0) >= window
+    failures = 1 if stale else int(before.failures or 0) + 1
+    item = SignInAddressItem(address_pk(address_key), "ADDRESS")
+    # an upsert: it writes the discriminator itself, so a batch read knows the item's kind
+    actions = [SignInAddressItem.kind.set(SignInAddressItem), SignInAddressItem.failures.set(failures),
+               SignInAddressItem.expires_at.set(now + 86400)]
+    if stale:
+        actions.append(SignInAddressItem.window_started.set(now))
+    if failures >= lock_after:  # locked; counting starts again afterwards
+        actions = [SignInAddressItem.kind.set(SignInAddressItem), SignInAddressItem.failures.set(0),
+                   SignInAddressItem.window_started.set(now),
+                   SignInAddressItem.locked_until.set(now + lock_seconds),
+                   SignInAddressItem.expires_at.set(now + 86400)]
+    item.update(actions=actions)
 
 
 def get(email: str) -> AccountItem | None:

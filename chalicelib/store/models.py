@@ -317,3 +317,11 @@ class RefreshFamilyItem(Item, discriminator="refresh_family"):
     current_hash = UnicodeAttribute()
     started = NumberAttribute()  # epoch seconds
     revoked = BooleanAttribute(default=False)
+
+
+class SignInAddressItem(Item, discriminator="signin_address"):
+    """Failed sign-ins from one network address (``SIGNIN#<hash of the address>`` /
+    ``ADDRESS``; the address itself is not stored), for the accounts adapter's lock-out."""
+    failures = NumberAttribute(default=0)
+    window_started = NumberAttribute(default=0)  # epoch seconds
+    locked_until = NumberAttribute(default=0)

@@ -157,3 +157,17 @@ def test_the_console_session_rotates_its_refresh_cookie_and_a_replayed_one_signs
     assert thief.status_code == 303
     with pytest.raises(Unauthorized):
         accounts.refresh(new_refresh)
+
+
+def test_an_address_that_keeps_failing_is_locked_out_whatever_the_email(firm):
+    from chalicelib.domain.errors import RateLimited
+    email = new_person(firm)
+    sprayer, neighbour = "203.0.113.7", "203.0.113.8"
+    for i in range(accounts.ADDRESS_LOCK_AFTER):
+        with pytest.raises(Unauthorized):
+            accounts.sign_in(f"{unique('guess')}@example.com", "Spring-2026", source_ip=sprayer)
+    with pytest.raises(RateLimited):
+        accounts.sign_in(email, PASSWORD, source_ip=sprayer)  # the right password, from that address
+    assert accounts.sign_in(email, PASSWORD, source_ip=neighbour).tokens  # elsewhere the person signs in
+    from chalicelib.store import accounts as store
+    assert store.get(email).failures == 0  # the person's own count was not touched by the spraying

@@ -56,8 +56,9 @@ def delete_user(email: str) -> None:
     adapter().delete_user(email)
 
 
-def sign_in(email: str, password: str) -> SignIn:
-    return adapter().sign_in(email, password)
+def sign_in(email: str, password: str, *, source_ip: str = "") -> SignIn:
+    """``source_ip`` (never stored as such) lets an adapter lock out an address that keeps failing."""
+    return adapter().sign_in(email, password, source_ip=source_ip)
 
 
 def complete_new_password(email: str, session: str, new_password: str) -> SignIn:

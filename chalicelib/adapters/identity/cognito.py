@@ -225,7 +225,8 @@ def _session_ended() -> DomainError:
     return Unauthorized("The session has ended; sign in again.")
 
 
-def sign_in(email: str, password: str) -> SignIn:
+def sign_in(email: str, password: str, *, source_ip: str = "") -> SignIn:
+    """(``source_ip`` is not passed on: the pool's own advanced security covers addresses.)"""
     with _calling(refused=_wrong_credentials, session_fields=frozenset({"password", "email"})):
         answer = _client().admin_initiate_auth(**_pool(), ClientId=settings().client_id,
                                                AuthFlow="ADMIN_USER_PASSWORD_AUTH",

@@ -87,7 +87,7 @@ def sign_in(page: Page) -> Response:
         return _signin_form(page, values, {}, target, notice=page.t(notice) if notice else "")
     try:
         data = SIGN_IN.parse_body({"email": page.value("email"), "password": page.value("password")})
-        result = directory.sign_in(data["email"], data["password"])
+        result = directory.sign_in(data["email"], data["password"], source_ip=page.call.source_ip)
     except InvalidInput as error:
         return _signin_form(page, values, field_errors(page, error, SIGNIN_MESSAGES), target, status=422)
     except Unauthorized:
