@@ -171,3 +171,54 @@ def test_an_address_that_keeps_failing_is_locked_out_whatever_the_email(firm):
     assert accounts.sign_in(email, PASSWORD, source_ip=neighbour).tokens  # elsewhere the person signs in
     from chalicelib.store import accounts as store
     assert store.get(email).failures == 0  # the person's own count was not touched by the spraying
+
+
+def test_a_new_firm_signs_up_and_chooses_its_password_in_the_console(client):
+    """The console's front door with our own accounts: the temporary password, the same
+    "choose a new password" step as with Cognito, then a session."""
+    import re
+    from urllib.parse import urlencode
+    from tests.console.conftest import FORM, csrf_of
+    slug = unique("acc")
+    email = f"founder-{slug}@example.com"
+    form = client.http.get("/console/signup", headers={"Accept-Language": "en"})
+    pre = form.headers["Set-Cookie"].split(";")[0]
+    headers = {"Content-Type": FORM, "Cookie": pre, "Accept-Language": "en"}
+    done = client.http.post("/console/signup", headers=headers, body=urlencode({
+        "csrf": csrf_of(form.body.decode()), "name": "Green Court", "slug": slug, "time_zone": "Asia/Shanghai",
+        "locale": "en", "admin_email": email, "admin_name": "Fang", "template": "prc-residential"}))
+    assert done.status_code == 201, done.body[:300]
+    temporary = re.search(r'id="temporary-password"[^>]*>\s*([^<\s]+)', done.body.decode()).group(1)
+    signin = client.http.get("/console/signin")
+    pre = signin.headers["Set-Cookie"].split(";")[0]
+    headers["Cookie"] = pre
+    csrf = csrf_of(signin.body.decode())
+    challenged = client.http.post("/console/signin", headers=headers, body=urlencode({
+        "csrf": csrf, "email": email, "password": temporary}))
+    assert challenged.status_code == 200 and 'name="new_password"' in challenged.body.decode()
+    session = re.search(r'name="session" value="([^"]+)"', challenged.body.decode()).group(1)
+    weak = client.http.post("/console/new-password", headers=headers, body=urlencode({
+        "csrf": csrf, "email": email, "session": session, "new_password": "weak", "confirm": "weak"}))
+    assert weak.status_code == 422
+    signed_in = client.http.post("/console/new-password", headers=headers, body=urlencode({
+        "csrf": csrf, "email": email, "session": session, "new_password": "Fresh-start-2026",
+        "confirm": "Fresh-start-2026"}))
+    assert signed_in.status_code == 303, signed_in.body[:300]
+    cookies = {c.split("=", 1)[0]: c.split(";")[0].split("=", 1)[1] for c in signed_in.headers["Set-Cookie"]}
+    account = client.http.get("/console/account", headers={"Cookie": f"pd_id={cookies['pd_id']}"})
+    assert account.status_code == 200 and email in account.body.decode()
+    assert sign_in(client, email, temporary).status_code == 401  # the temporary password is gone
+
+
+def test_a_forgotten_password_is_reset_with_a_one_time_code(firm):
+    email = new_person(firm)
+    sent = accounts.forgot_password(email)
+    assert sent.local_code and len(sent.local_code) == 6
+    from chalicelib.domain.errors import InvalidInput
+    with pytest.raises(InvalidInput):
+        accounts.confirm_forgot_password(email, "000000" if sent.local_code != "000000" else "111111", "New-pass-2027")
+    accounts.confirm_forgot_password(email, sent.local_code, "New-pass-2027")
+    with pytest.raises(InvalidInput):
+        accounts.confirm_forgot_password(email, sent.local_code, "Other-pass-2028")  # one time only
+    assert sign_in(firm.client, email, "New-pass-2027").status_code == 200
+    assert accounts.forgot_password(f"{unique('nobody')}@example.com").local_code is None  # looks the same

@@ -93,6 +93,9 @@ def sign_in(page: Page) -> Response:
     except Unauthorized:
         return _signin_form(page, values, {"password": page.t("The e-mail or password is not right, or the account is disabled")},
                             target, status=401)
+    except RateLimited:
+        return _signin_form(page, values, {"password": page.t("Too many failed sign-ins; wait 15 minutes")},
+                            target, status=429)
     if result.tokens:
         return _signed_in(page, result.tokens, target, data["email"])
     if result.challenge == "NEW_PASSWORD_REQUIRED":
