@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timezone
 
 from ..adapters import identity as directory
-from ..domain.errors import InvalidInput
+from ..domain.errors import DomainError, InvalidInput
 from ..domain.identity import Identity, revocation_time
 from ..domain.tenants import STAFF_CHANGE, STAFF_INVITE
 from ..settings import settings
@@ -73,10 +73,23 @@ def change(who: Identity, sub: str, body: object, if_match: str | None) -> dict:
     revoked = revocation_time(time.time()) if before.active and not after.active else None
     store.update_user(who.tenant_id, before, after, valid_after=revoked)
     access.forget(who.tenant_id, sub)
-    if after.role != before.role:
-        directory.set_role(before.email, after.role)
-    if after.active != before.active:
-        directory.set_active(before.email, after.active)
+    try:
+        if after.role != before.role:
+            directory.set_role(before.email, after.role)
+        if after.active != before.active:
+            directory.set_active(before.email, after.active)
+    except DomainError:
+        # the identity provider refused or could not be reached: put the staff list back, so
+        # that the answer (4xx/503) is true. (Tokens refused by a deactivation stay refused:
+        # at worst the person signs in again.)
+        store.update_user(who.tenant_id, dataclasses.replace(after, version=before.version + 1), before)
+        access.forget(who.tenant_id, sub)
+        if after.role != before.role:
+            try:
+                directory.set_role(before.email, before.role)
+            except DomainError:
+                pass  # the staff list decides (a token with the other role is refused)
+        raise
     return _view(dataclasses.replace(after, version=before.version + 1))
 
 

@@ -205,3 +205,17 @@ def test_a_hostile_lang_on_console_pages_is_ignored(client, lang):
     assert not any(c.startswith("pd_lang=") for c in cookies)
     again = client.http.get("/console/signin", headers={"Cookie": f"pd_lang={quote(lang, safe='')}"})
     assert again.status_code == 200
+
+
+def test_a_staff_change_the_provider_refuses_changes_nothing(client, firm, monkeypatch):
+    sub, token = firm.add_staff("Sun Li")
+    before = body(firm.call("GET", "/api/staff"))["staff"]
+    monkeypatch.setattr(cognito, "_client", lambda: Failing(EndpointConnectionError(endpoint_url="https://x/")))
+    for change in ({"role": "admin"}, {"active": False}):
+        answer = firm.call("PATCH", f"/api/staff/{sub}", change)
+        assert answer.status_code == 503, answer.body
+        assert body(answer)["error"]["code"] == "identity_unavailable"
+    monkeypatch.undo()
+    after = body(firm.call("GET", "/api/staff"))["staff"]
+    strip = lambda people: [{k: v for k, v in p.items() if k != "version"} for p in people]  # noqa: E731
+    assert strip(after) == strip(before)
