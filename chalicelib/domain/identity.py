@@ -58,6 +58,7 @@ class Claims:
     issued_at: int
     name: str = ""
     email: str = ""
+    signed_in_at: int | None = None  # ``auth_time``: when the session began (kept across refreshes)
 
     @property
     def identity(self) -> Identity:
@@ -87,13 +88,17 @@ def refusal(claims: Claims, standing: Standing | None) -> str | None:
     - not on the firm's staff list (another firm's person, or removed);
     - deactivated;
     - the role in the token is not the person's current role (changed since);
-    - issued before the person's ``valid_after`` (signed out, or deactivated since)."""
+    - issued, or its session begun, before the person's ``valid_after`` (signed out, or
+      deactivated since)."""
     if standing is None:
         return "not on the firm's staff list"
     if not standing.active:
         return "deactivated"
     if claims.role != standing.role:
         return "role changed since the token was issued"
-    if claims.issued_at < standing.valid_after:
+    # A token renewed from an older session counts from when that session began, so a
+    # sign-out ends refreshed sessions too, even if the provider kept their refresh tokens.
+    began = min(claims.issued_at, claims.signed_in_at if claims.signed_in_at is not None else claims.issued_at)
+    if began < standing.valid_after:
         return "signed out or revoked since the token was issued"
     return None

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from ..domain.identity import Claims, Identity, Standing, TokenRejected, refusal, revocation_time
+from ..domain.identity import Claims, Identity, IdentityUnavailable, Standing, TokenRejected, refusal, revocation_time
 
 STANDING_SECONDS = 40
 AUTHORIZER_CACHE_SECONDS = 15  # api/auth.py's ttl_seconds; kept here so the sum is checked in one place
@@ -120,4 +120,10 @@ def sign_out(who: Identity, *, now: datetime | None = None) -> None:
     now = now or datetime.now(timezone.utc)
     store.revoke_tokens(who.tenant_id, who.sub, revocation_time(now.timestamp()))
     forget(who.tenant_id, who.sub)
-    directory.sign_out(who.email)
+    try:
+        directory.sign_out(who.email)
+    except IdentityUnavailable:
+        # Our side already refuses every token of the sessions begun until now (refreshed
+        # ones carry their session's start): the sign-out holds without the provider.
+        from ..observability import logger
+        logger.warning("identity provider sign-out failed")

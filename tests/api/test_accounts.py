@@ -222,3 +222,22 @@ def test_a_forgotten_password_is_reset_with_a_one_time_code(firm):
         accounts.confirm_forgot_password(email, sent.local_code, "Other-pass-2028")  # one time only
     assert sign_in(firm.client, email, "New-pass-2027").status_code == 200
     assert accounts.forgot_password(f"{unique('nobody')}@example.com").local_code is None  # looks the same
+
+
+def test_a_sign_out_holds_even_if_the_refresh_tokens_were_not_revoked(firm, monkeypatch):
+    """Renewed tokens carry when their session began (auth_time): one begun before the
+    sign-out is refused although its refresh token still renews."""
+    email = new_person(firm)
+    session = Session(firm.client, email)
+    old = dict(session.cookie)
+    monkeypatch.setattr(accounts, "sign_out", lambda email: None)  # the provider keeps the families
+    assert session.post("/console/signout", {}).status_code == 303
+    import time
+    time.sleep(1.05)  # renewed after the sign-out's second: its iat alone would pass
+    again = firm.client.http.get("/console/queue", headers={"Cookie": f"pd_rt={old['pd_rt']}"})
+    assert again.status_code == 303 and again.headers["Location"].startswith("/console/signin")
+    # the refresh itself worked (the family moved on to a new token, not revoked) — to no avail
+    from chalicelib.store import accounts as store
+    family_id, secret = old["pd_rt"].split(".")
+    family, _ = store.family_and_account(family_id)
+    assert not family.revoked and family.current_hash != accounts._digest(secret)

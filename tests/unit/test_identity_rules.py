@@ -76,3 +76,13 @@ def test_only_our_own_console_paths_are_followed_after_sign_in(target, followed)
 def test_lang_is_one_of_our_locales_or_nothing(value, kept):
     from chalicelib import web
     assert web.locale(value) == kept
+
+
+def test_a_token_renewed_from_a_session_begun_before_a_sign_out_is_refused():
+    """Renewed after the sign-out (iat later) but from a session begun before it (auth_time):
+    refused, so a sign-out holds even if the provider kept the refresh token."""
+    signed_out = Standing("staff", True, T + 10)
+    renewed = Claims(tenant_id="T1", sub="S1", role="staff", issued_at=T + 20, signed_in_at=T)
+    fresh = Claims(tenant_id="T1", sub="S1", role="staff", issued_at=T + 20, signed_in_at=T + 15)
+    assert refusal(renewed, signed_out) is not None
+    assert refusal(fresh, signed_out) is None

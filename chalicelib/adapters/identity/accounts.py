@@ -149,10 +149,11 @@ def sign_claims(claims: dict) -> str:
     return f"{signing_input}.{_b64(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
 
 
-def _id_token(account: Any, now: int) -> str:
+def _id_token(account: Any, now: int, signed_in_at: int | None = None) -> str:
     return sign_claims({"iss": ISSUER, "aud": AUDIENCE, "sub": account.sub, "token_use": "id",
                         "custom:tenant_id": account.tenant_id, "custom:role": account.role,
                         "email": account.email, "name": account.name, "iat": now,
+                        "auth_time": now if signed_in_at is None else signed_in_at,
                         "exp": now + ID_TOKEN_SECONDS, "jti": secrets.token_urlsafe(12)})
 
 
@@ -177,8 +178,10 @@ def verify_token(token: str) -> Claims:
         raise TokenRejected("token has no tenant or role")
     if not isinstance(issued_at, int) or isinstance(issued_at, bool):
         raise TokenRejected("token has no issue time")
+    auth_time = claims.get("auth_time")
     return Claims(tenant_id=tenant_id, sub=str(claims["sub"]), role=role, issued_at=issued_at,
-                  name=str(claims.get("name", "")), email=str(claims.get("email", "")))
+                  name=str(claims.get("name", "")), email=str(claims.get("email", "")),
+                  signed_in_at=auth_time if isinstance(auth_time, int) and not isinstance(auth_time, bool) else None)
 
 
 # --- people ------------------------------------------------------------------------------
@@ -294,7 +297,7 @@ def refresh(refresh_token: str) -> dict:
     if not _store().rotate(family_id, family.current_hash, _digest(new_secret)):
         _store().revoke_family(family_id)  # two uses at once: one of them is not the owner
         raise ended
-    return {"IdToken": _id_token(account, _now()), "RefreshToken": f"{family_id}.{new_secret}",
+    return {"IdToken": _id_token(account, _now(), int(family.started)), "RefreshToken": f"{family_id}.{new_secret}",
             "ExpiresIn": ID_TOKEN_SECONDS}
 
 

@@ -140,8 +140,10 @@ def verify_token(token: str) -> Claims:
     issued_at = claims.get("iat")
     if not isinstance(issued_at, int) or isinstance(issued_at, bool):
         raise TokenRejected("token has no issue time")
+    auth_time = claims.get("auth_time")
     return Claims(tenant_id=tenant_id, sub=str(claims["sub"]), role=role, issued_at=issued_at,
-                  name=str(claims.get("name", "")), email=str(claims.get("email", "")))
+                  name=str(claims.get("name", "")), email=str(claims.get("email", "")),
+                  signed_in_at=auth_time if isinstance(auth_time, int) and not isinstance(auth_time, bool) else None)
 
 
 # --- people ------------------------------------------------------------------------------
