@@ -33,12 +33,13 @@ class Settings:
     photo_bucket: str
     # -- the deployment profile and what only the ``cn`` profile reads (empty under ``global``)
     profile: str = "global"
-    token_key_id: str = ""  # KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs ES256 ID tokens
     sms_provider: str = ""  # aliyun | tencent
     sms_secret_arn: str = ""  # Secrets Manager: the SMS provider's credentials (JSON)
     smtp_host: str = ""
     smtp_port: int = 465
     smtp_secret_arn: str = ""  # Secrets Manager: the SMTP user name and password (JSON)
+    identity: str = "cognito"  # the identity adapter (chalicelib/adapters/identity/): "cognito" | "accounts"
+    token_key: str = ""  # accounts adapter: the asymmetric KMS key (ECC_NIST_P256) that signs ID tokens
 
     @property
     def is_local(self) -> bool:
@@ -72,12 +73,14 @@ def settings() -> Settings:
         reports_per_firm=int(env.get("PROPDESK_REPORTS_PER_FIRM", "600")),
         photo_bucket=env.get("PROPDESK_PHOTO_BUCKET", "propdesk-photos"),
         profile=_one_of("PROPDESK_PROFILE", env.get("PROPDESK_PROFILE") or "global", PROFILES),
-        token_key_id=env.get("PROPDESK_TOKEN_KEY_ID", ""),
         sms_provider=_one_of("PROPDESK_SMS_PROVIDER", env.get("PROPDESK_SMS_PROVIDER", ""), ("", *SMS_PROVIDERS)),
         sms_secret_arn=env.get("PROPDESK_SMS_SECRET_ARN", ""),
         smtp_host=env.get("PROPDESK_SMTP_HOST", ""),
         smtp_port=int(env.get("PROPDESK_SMTP_PORT") or "465"),
         smtp_secret_arn=env.get("PROPDESK_SMTP_SECRET_ARN", ""),
+        # PROPDESK_IDENTITY overrides; the cn profile has no Cognito, so it defaults to our own accounts
+        identity=env.get("PROPDESK_IDENTITY") or ("accounts" if env.get("PROPDESK_PROFILE") == "cn" else "cognito"),
+        token_key=env.get("PROPDESK_TOKEN_KEY") or env.get("PROPDESK_TOKEN_KEY_ID", ""),
     )
 
 

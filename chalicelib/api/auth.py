@@ -1,63 +1,26 @@
-"""The Cognito authorizer: verifies the ID token against the pool's JWKS.
+"""The API's authorizer: ``Authorization: Bearer <ID token>`` → who is asking.
 
 A Chalice built-in authorizer, so the very same check runs under API Gateway (as its
-own Lambda, cached by API Gateway per token) and under ``chalice local`` and the test
-client. It passes the tenant id, role and user on to the route as the authorizer
-context; nothing downstream reads the tenant from anywhere else.
+own Lambda, its answer cached per token for ``AUTHORIZER_CACHE_SECONDS``) and under
+``chalice local`` and the test client. The check itself is ``services/access.verify`` —
+the identity adapter's token check plus the person's standing on the staff list — the
+same function the console's session calls. It passes the tenant id, role and user on to
+the route as the authorizer context; nothing downstream reads the tenant from anywhere else.
+
+(The authorizer keeps its historical name ``cognito``: it names the authorizer in the
+deployed API, whichever identity adapter the profile uses.)
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
-
 from chalice import AuthResponse, Blueprint
 
-from ..domain.identity import Identity
-from ..domain.tenants import ROLES
-from ..settings import settings
+from ..domain.identity import Identity, TokenRejected
+from ..services.access import AUTHORIZER_CACHE_SECONDS, verify
+
+__all__ = ["TokenRejected", "verify", "cognito", "identity_from_context", "bp"]
 
 bp = Blueprint(__name__)
-
-
-class TokenRejected(Exception):
-    pass
-
-
-@lru_cache(maxsize=4)
-def _jwks_client(url: str) -> Any:
-    from jwt import PyJWKClient  # lazily: only the authorizer needs jwt + cryptography
-    return PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=5)
-
-
-def verify(token: str) -> Identity:
-    """Return who the token speaks for, or raise TokenRejected (bad signature, expired,
-    another pool or app client, not an ID token, no tenant or role)."""
-    import jwt
-
-    conf = settings()
-    try:
-        key = _jwks_client(conf.jwks_url).get_signing_key_from_jwt(token)
-        claims = jwt.decode(token, key.key, algorithms=["RS256"], issuer=conf.issuer,
-                            options={"verify_aud": False, "require": ["exp", "iss", "sub", "token_use"]},
-                            leeway=30)
-    except jwt.PyJWTError as error:
-        raise TokenRejected(f"token not valid: {type(error).__name__}") from None
-    # ID tokens name the app client in aud; access tokens in client_id.
-    if claims.get("token_use") == "id":
-        if claims.get("aud") != conf.client_id:
-            raise TokenRejected("token is for another app client")
-    elif claims.get("token_use") == "access":
-        if claims.get("client_id") != conf.client_id:
-            raise TokenRejected("token is for another app client")
-    else:
-        raise TokenRejected("not an ID or access token")
-    tenant_id, role = claims.get("custom:tenant_id"), claims.get("custom:role")
-    if not tenant_id or role not in ROLES:
-        # Access tokens carry these only with a pre-token-generation trigger; use the ID token.
-        raise TokenRejected("token has no tenant or role")
-    return Identity(tenant_id=tenant_id, sub=claims["sub"], role=role, name=claims.get("name", ""),
-                    email=claims.get("email", ""))
 
 
 def _reject() -> None:
@@ -73,7 +36,7 @@ def _reject() -> None:
                              b', "fields": {}}}')
 
 
-@bp.authorizer(ttl_seconds=300)
+@bp.authorizer(ttl_seconds=AUTHORIZER_CACHE_SECONDS)
 def cognito(auth_request) -> AuthResponse:
     header = auth_request.token or ""
     scheme, _, token = header.partition(" ")
@@ -82,6 +45,10 @@ def cognito(auth_request) -> AuthResponse:
     try:
         who = verify(token.strip())
     except TokenRejected:
+        _reject()
+    except Exception:  # the standing could not be read (a DynamoDB fault): refuse, never let it in
+        from ..observability import logger
+        logger.exception("token check failed")
         _reject()
     return AuthResponse(routes=["*"], principal_id=who.sub, context={
         "tenant_id": who.tenant_id, "role": who.role, "sub": who.sub, "name": who.name, "email": who.email})

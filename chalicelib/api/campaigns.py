@@ -114,7 +114,7 @@ def campaign_answer(call: Call, slug: str, campaign_id: str):
     browser = pages.is_form(call) and pages.wants_html(call)
     if isinstance(body, dict):
         body = {k: pages._one(v) if isinstance(v, list) else v for k, v in body.items()}
-    form_lang = body.get("lang") if isinstance(body, dict) and body.get("lang") in ("en", "zh-CN") else None
+    form_lang = pages._web().locale(body.get("lang")) if isinstance(body, dict) else None
     try:
         service.answer(slug.lower(), campaign_id, body if isinstance(body, dict) else {})
     except InvalidInput as error:

@@ -239,7 +239,7 @@ def report_form(call: Call, slug: str) -> Response:
 def submit_form(call: Call, slug: str, data: dict) -> Response:
     """A browser's form POST: 303 to the tracking page, or 422 with the form re-rendered."""
     values = flat_values(data)
-    form_lang = _one(data.get("lang"))
+    form_lang = _web().locale(_one(data.get("lang")))  # only one of our locales goes into a URL
     if _one(data.get(HONEYPOT)).strip():  # a bot filled the field people never see
         return page(303, "", Location=f"/r/{slug}/thanks" + (f"?lang={form_lang}" if form_lang else ""))
     try:
@@ -307,7 +307,7 @@ def resident_form_post(call: Call, token: str, action: str, data: dict) -> Respo
     """A browser's reply / not-fixed form: 303 back to the tracking page, or the page again
     with the message beside the field (what was typed kept)."""
     field, missing, invalid, refused = RESIDENT_FIELDS[action]
-    text, form_lang = _one(data.get(field)), _one(data.get("lang"))
+    text, form_lang = _one(data.get(field)), _web().locale(_one(data.get("lang")))
     act = ticket_service.resident_reply if action == "reply" else ticket_service.resident_not_fixed
     try:
         act(token, {field: text}, with_view=False)
@@ -322,7 +322,7 @@ def resident_form_post(call: Call, token: str, action: str, data: dict) -> Respo
             message = TOO_LATE if "14 days" in error.fields.get("reason", "") else refused
         return tracking_page(call, token, status=error.status, form_lang=form_lang,
                              errors={field: message}, values={field: text})
-    location = f"/t/{token}" + (f"?lang={form_lang}" if form_lang in ("en", "zh-CN") else "")
+    location = f"/t/{token}" + (f"?lang={form_lang}" if form_lang else "")
     return page(303, "", Location=location)
 
 
@@ -430,8 +430,7 @@ def survey_page(call: Call, token: str, *, status: int = 200, state: str | None 
 def survey_post(call: Call, token: str, data: dict, *, via_tracking: bool) -> Response:
     """A browser's survey form: 303 to the thank-you (or tracking) page, or the form again
     with the reason beside each field; a second answer gets "already answered"."""
-    form_lang = _one(data.get("lang")) or None
-    form_lang = form_lang if form_lang in ("en", "zh-CN") else None
+    form_lang = _web().locale(_one(data.get("lang")))
     answer = {k: v for k, v in survey_values(data).items() if v != ""}
     try:
         if via_tracking:
@@ -474,7 +473,7 @@ PHOTO_MESSAGES = {
 def photo_added(call: Call, token: str, key: str) -> Response:
     """Where S3 sends the browser after an upload: check the file, then 303 back to the
     tracking page, or the page again with the reason beside the upload field."""
-    form_lang = call.query.get("lang") if call.query.get("lang") in ("en", "zh-CN") else None
+    form_lang = _web().locale(call.query.get("lang"))
     try:
         photo_service.accept(token, key)
     except NotFound as error:

@@ -51,7 +51,7 @@ def signup(call: Call):
           responses={200: "tokens, or a NEW_PASSWORD_REQUIRED challenge with its session", 401: "wrong credentials"})
 def sign_in(call: Call) -> dict:
     data = SIGN_IN.parse_body(call.json())
-    result = identity.sign_in(data["email"], data["password"])
+    result = identity.sign_in(data["email"], data["password"], source_ip=call.source_ip)
     if result.tokens:
         return {"tokens": result.tokens}
     return {"challenge": result.challenge, "session": result.session,

@@ -1,18 +1,21 @@
-"""Admins manage their people: invite, change role, deactivate. Cognito holds the login;
-the tenant's staff list holds who belongs to the firm."""
+"""Admins manage their people: invite, change role, deactivate. The identity adapter
+(Cognito, or our own accounts) holds the login; the tenant's staff list holds who belongs to
+the firm, in which role, and since when their tokens count (services/access.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 import secrets
+import time
 from datetime import datetime, timezone
 
 from ..adapters import identity as directory
-from ..domain.errors import InvalidInput
-from ..domain.identity import Identity
+from ..domain.errors import DomainError, InvalidInput
+from ..domain.identity import Identity, revocation_time
 from ..domain.tenants import STAFF_CHANGE, STAFF_INVITE
 from ..settings import settings
 from ..store import tenants as store
+from . import access
 
 
 def _view(user: store.User) -> dict:
@@ -66,11 +69,28 @@ def change(who: Identity, sub: str, body: object, if_match: str | None) -> dict:
     if sub == who.sub and (after.role != "admin" or not after.active):
         raise InvalidInput("You cannot remove your own admin access.",
                            {"role" if after.role != "admin" else "active": "ask another admin to change this"})
-    store.update_user(who.tenant_id, before, after)
-    if after.role != before.role:
-        directory.set_role(before.email, after.role)
-    if after.active != before.active:
-        directory.set_active(before.email, after.active)
+    # Deactivation refuses every token the person holds (role changes: the token's role no
+    # longer matches); services/access.py reads this within a minute, this process at once.
+    revoked = revocation_time(time.time()) if before.active and not after.active else None
+    store.update_user(who.tenant_id, before, after, valid_after=revoked)
+    access.forget(who.tenant_id, sub)
+    try:
+        if after.role != before.role:
+            directory.set_role(before.email, after.role)
+        if after.active != before.active:
+            directory.set_active(before.email, after.active)
+    except DomainError:
+        # the identity provider refused or could not be reached: put the staff list back, so
+        # that the answer (4xx/503) is true. (Tokens refused by a deactivation stay refused:
+        # at worst the person signs in again.)
+        store.update_user(who.tenant_id, dataclasses.replace(after, version=before.version + 1), before)
+        access.forget(who.tenant_id, sub)
+        if after.role != before.role:
+            try:
+                directory.set_role(before.email, before.role)
+            except DomainError:
+                pass  # the staff list decides (a token with the other role is refused)
+        raise
     return _view(dataclasses.replace(after, version=before.version + 1))
 
 

@@ -116,6 +116,8 @@ class UserItem(Item, discriminator="user"):
     active = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
     version = NumberAttribute(default=1)
+    # epoch seconds: ID tokens issued before it are refused (sign-out, deactivation; services/access.py)
+    valid_after = NumberAttribute(null=True)
 
 
 class PropertyItem(Item, discriminator="property"):
@@ -285,3 +287,41 @@ class CampaignItem(Item, discriminator="campaign"):
 class CampaignAnswerItem(Item, discriminator="campaign_answer"):
     """That a unit answered a campaign (one response per unit); the answer is only counted."""
     at = UTCDateTimeAttribute()
+
+
+class AccountItem(Item, discriminator="account"):
+    """A person's login under the `accounts` identity adapter (cn profile): key
+    ``ACCOUNT#<e-mail>`` / ``ACCOUNT``, so sign-in finds it in one GetItem. Secrets are
+    stored only as hashes (argon2id for the password, SHA-256 for one-time codes)."""
+    tenant_id = UnicodeAttribute()
+    sub = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+    password_hash = UnicodeAttribute(null=True)
+    must_change = BooleanAttribute(default=False)  # a temporary password: choose a new one first
+    failures = NumberAttribute(default=0)  # failed sign-ins since the last success
+    locked_until = NumberAttribute(default=0)  # epoch seconds
+    challenge_hash = UnicodeAttribute(null=True)  # the new-password step's session, hashed
+    challenge_expires = NumberAttribute(default=0)
+    code_hash = UnicodeAttribute(null=True)  # a password-reset code, hashed
+    code_expires = NumberAttribute(default=0)
+    refresh_after = NumberAttribute(default=0)  # refresh families started before are dead (sign-out)
+
+
+class RefreshFamilyItem(Item, discriminator="refresh_family"):
+    """One sign-in's chain of refresh tokens (``REFRESH#<family>`` / ``REFRESH``): only the
+    hash of the current one; presenting an older one revokes the family (reuse detection)."""
+    email = UnicodeAttribute()
+    current_hash = UnicodeAttribute()
+    started = NumberAttribute()  # epoch seconds
+    revoked = BooleanAttribute(default=False)
+
+
+class SignInAddressItem(Item, discriminator="signin_address"):
+    """Failed sign-ins from one network address (``SIGNIN#<hash of the address>`` /
+    ``ADDRESS``; the address itself is not stored), for the accounts adapter's lock-out."""
+    failures = NumberAttribute(default=0)
+    window_started = NumberAttribute(default=0)  # epoch seconds
+    locked_until = NumberAttribute(default=0)

@@ -9,6 +9,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import Conflict, NotFound
+from ..domain.identity import Standing
 from .models import SlugItem, StandardsItem, StandardsVersionItem, TenantItem, UserItem, tenant_pk
 from .tickets import _plain, _reasons, connection
 
@@ -237,16 +238,43 @@ def list_users(tenant_id: str) -> list[User]:
     return [_user(item) for item in UserItem.query(tenant_pk(tenant_id), UserItem.sk.startswith("USER#"))]
 
 
-def update_user(tenant_id: str, before: User, after: User) -> None:
+def update_user(tenant_id: str, before: User, after: User, *, valid_after: int | None = None) -> None:
+    """Write the change if the person is still at ``before.version``; with ``valid_after``
+    (epoch seconds) also refuse from now on every token issued before it."""
     item = UserItem(tenant_pk(tenant_id), f"USER#{before.sub}")
+    actions = [UserItem.role.set(after.role), UserItem.active.set(after.active),
+               UserItem.name.set(after.name), UserItem.version.set(before.version + 1)]
+    if valid_after is not None:
+        actions.append(UserItem.valid_after.set(valid_after))
     try:
-        item.update(actions=[UserItem.role.set(after.role), UserItem.active.set(after.active),
-                             UserItem.name.set(after.name), UserItem.version.set(before.version + 1)],
-                    condition=UserItem.pk.exists() & (UserItem.version == before.version))
+        item.update(actions=actions, condition=UserItem.pk.exists() & (UserItem.version == before.version))
     except UpdateError as error:
         raise Conflict("Someone else changed this staff member first.",
                        {"If-Match": f"version {before.version} is no longer current"}) from error
 
+
+def standing(tenant_id: str, sub: str) -> Standing | None:
+    """The person's standing (role, active, valid_after) for token checks: one GetItem of
+    their item; None when the firm has no such person."""
+    try:
+        item = UserItem.get(tenant_pk(tenant_id), f"USER#{sub}",
+                            attributes_to_get=["kind", "role", "active", "valid_after"])
+    except DoesNotExist:
+        return None
+    return Standing(role=item.role, active=bool(item.active), valid_after=int(item.valid_after or 0))
+
+
+def revoke_tokens(tenant_id: str, sub: str, valid_after: int) -> None:
+    """Refuse every token of the person issued before ``valid_after`` (sign-out). Never moves
+    the mark back; a person who is not on the list is left alone (nothing to revoke)."""
+    item = UserItem(tenant_pk(tenant_id), f"USER#{sub}")
+    try:
+        item.update(actions=[UserItem.valid_after.set(valid_after)],
+                    condition=UserItem.pk.exists() & (UserItem.valid_after.does_not_exist()
+                                                      | (UserItem.valid_after < valid_after)))
+    except UpdateError as error:
+        if getattr(error, "cause_response_code", "") != "ConditionalCheckFailedException":
+            raise
 
 
 def check_slug_free(slug: str) -> None:

@@ -67,6 +67,13 @@ def _known(tag: str | None) -> str | None:
     return None
 
 
+def locale(value: str | None) -> str | None:
+    """``value`` if it is exactly one of our locales (``LANGS``, case as written there), else
+    None: the allow-list for every ``lang`` read from a query, form or cookie before it is
+    put in a URL, a header or a cookie."""
+    return value if isinstance(value, str) and value in LANGS else None
+
+
 def choose_language(query_lang: str | None, accept_language: str | None, default: str | None) -> str:
     """``?lang=`` first, then the browser's Accept-Language (by q), then the firm's locale."""
     chosen = _known(query_lang)

@@ -1,29 +1,37 @@
-"""Only a valid ID token of our own user pool and app client gets in."""
+"""Only a valid ID token of our own identity provider gets in — for EACH identity adapter.
+
+The authorizer's tests are shared (issue 15 §2): every test here runs against the
+``cognito`` adapter (moto's user pool) and the ``accounts`` adapter (our own table, tokens
+signed by a KMS key in moto). Forged tokens differ from a real one in exactly one thing.
+"""
 
 from __future__ import annotations
 
-import gzip
 import json
 import time
-from importlib import resources
 
 import boto3
 import jwt
 import pytest
 
+from tests.api.identity_adapters import (adapter_fixture, alg_none, hs256_with_public_key, sign_as_issuer,
+                                         sign_with_another_key, tampered)
 from tests.support import PASSWORD, body
 
-
-def moto_signing_key() -> dict:
-    """moto signs every pool's tokens with one key it ships; tests use it to forge tokens
-    that differ from a real one in exactly one claim."""
-    data = resources.files("moto.cognitoidp").joinpath("resources/jwks-private.json.gz").read_bytes()
-    return json.loads(gzip.decompress(data))
+adapter = adapter_fixture()
 
 
-def forge(claims: dict, key: dict | None = None) -> str:
-    private = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(key or moto_signing_key()))
-    return jwt.encode(claims, private, algorithm="RS256", headers={"kid": (key or moto_signing_key())["kid"]})
+@pytest.fixture(scope="module")
+def firm(adapter, client):
+    """One firm per adapter for the module (the forged tokens change nothing of it)."""
+    from tests.support import Firm
+    return Firm.sign_up(client)
+
+
+@pytest.fixture(scope="module")
+def other_firm(adapter, client):
+    from tests.support import Firm
+    return Firm.sign_up(client)
 
 
 @pytest.fixture
@@ -39,9 +47,9 @@ def test_the_real_token_works(firm):
     assert status_with(firm, firm.admin_token) == 200
 
 
-def test_a_forged_copy_of_a_real_token_works_only_because_moto_key_signs_it(firm, real_claims):
+def test_a_copy_signed_with_the_real_key_works(adapter, firm, real_claims):
     # Guard for the cases below: the forging itself is sound.
-    assert status_with(firm, forge(real_claims)) == 200
+    assert status_with(firm, sign_as_issuer(adapter, real_claims)) == 200
 
 
 @pytest.mark.parametrize("change", [
@@ -51,18 +59,39 @@ def test_a_forged_copy_of_a_real_token_works_only_because_moto_key_signs_it(firm
     {"token_use": "refresh"},
     {"custom:tenant_id": None},
     {"custom:role": "superuser"},
-], ids=["expired", "other-pool-issuer", "other-app-client", "not-an-id-token", "no-tenant", "unknown-role"])
-def test_tokens_that_differ_in_one_claim_answer_401(firm, real_claims, change):
+    {"iat": None},
+    {"custom:role": "staff"},
+], ids=["expired", "other-issuer", "other-audience", "not-an-id-token", "no-tenant", "unknown-role", "no-issue-time",
+        "role-edited"])
+def test_tokens_that_differ_in_one_claim_answer_401_even_with_the_real_key(adapter, firm, real_claims, change):
     claims = {**real_claims, **change}
     claims = {k: v for k, v in claims.items() if v is not None}
-    assert status_with(firm, forge(claims)) == 401
+    assert status_with(firm, sign_as_issuer(adapter, claims)) == 401
 
 
-def test_a_bad_signature_answers_401(firm, real_claims):
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    token = jwt.encode(real_claims, other, algorithm="RS256", headers={"kid": moto_signing_key()["kid"]})
-    assert status_with(firm, token) == 401
+def test_a_token_naming_another_firm_answers_401_even_with_the_real_key(adapter, firm, other_firm, real_claims):
+    """The person is not on the other firm's staff list: the standing check refuses it."""
+    claims = {**real_claims, "custom:tenant_id": other_firm.tenant_id}
+    assert status_with(firm, sign_as_issuer(adapter, claims)) == 401
+
+
+@pytest.mark.parametrize("change", [{"custom:role": "staff"}, {"custom:tenant_id": "01OTHERFIRM0000000000000000"},
+                                    {"sub": "someone-else"}, {"exp": int(time.time()) + 86400}],
+                         ids=["role", "tenant", "sub", "exp"])
+def test_a_tampered_token_answers_401(firm, change):
+    assert status_with(firm, tampered(firm.admin_token, change)) == 401
+
+
+def test_a_token_signed_by_another_key_answers_401(adapter, firm, real_claims):
+    assert status_with(firm, sign_with_another_key(adapter, real_claims)) == 401
+
+
+def test_alg_none_answers_401(firm, real_claims):
+    assert status_with(firm, alg_none(real_claims)) == 401
+
+
+def test_hs256_signed_with_the_public_key_answers_401(adapter, firm, real_claims):
+    assert status_with(firm, hs256_with_public_key(adapter, real_claims)) == 401
 
 
 def test_garbage_and_wrong_schemes_answer_401(firm):
@@ -71,7 +100,9 @@ def test_garbage_and_wrong_schemes_answer_401(firm):
         assert response.status_code == 401, header
 
 
-def test_a_real_token_of_another_user_pool_answers_401(firm, local_stack):
+def test_a_real_token_of_another_user_pool_answers_401(adapter, firm, local_stack):
+    if adapter != "cognito":
+        pytest.skip("user pools are Cognito's")
     cognito = boto3.client("cognito-idp")
     pool = cognito.create_user_pool(PoolName="stranger", UsernameAttributes=["email"], Schema=[
         {"Name": "tenant_id", "AttributeDataType": "String", "Mutable": False},

@@ -32,7 +32,7 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
 def test_the_profile_is_global_unless_told(env: pytest.MonkeyPatch) -> None:
     current = settings()
     assert current.profile == "global"
-    assert (current.token_key_id, current.sms_provider, current.smtp_host) == ("", "", "")
+    assert (current.token_key, current.sms_provider, current.smtp_host) == ("", "", "")
 
 
 def test_the_cn_profile_reads_its_key_providers_and_secret_arns(env: pytest.MonkeyPatch) -> None:
@@ -40,7 +40,7 @@ def test_the_cn_profile_reads_its_key_providers_and_secret_arns(env: pytest.Monk
         env.setenv(name, value)
     current = settings()
     assert current.profile == "cn"
-    assert current.token_key_id == CN_ENV["PROPDESK_TOKEN_KEY_ID"]
+    assert current.token_key == CN_ENV["PROPDESK_TOKEN_KEY_ID"]
     assert current.sms_provider == "tencent"
     assert current.sms_secret_arn == CN_ENV["PROPDESK_SMS_SECRET_ARN"]
     assert (current.smtp_host, current.smtp_port) == ("smtp.qcloudmail.com", 587)

@@ -18,6 +18,7 @@ import base64
 import functools
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -26,7 +27,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from chalice import Blueprint, Response
 
 from ...domain.errors import DomainError, Forbidden, MalformedRequest, NotFound, PayloadTooLarge, Unauthorized
-from ...domain.identity import Identity
+from ...domain.identity import Identity, IdentityUnavailable
 from ...observability import logger, metrics, request_scope
 from ..http import SECURITY_HEADERS, Call, site_url
 from ..pages import CSP, HTML  # the residents' pages' policy: no script, nothing framed
@@ -113,7 +114,8 @@ class Session:
 
 
 def _verify(token: str) -> Identity | None:
-    from ..auth import TokenRejected, verify
+    from ...domain.identity import TokenRejected
+    from ...services.access import verify  # the authorizer's own check: token + the person's standing
     try:
         return verify(token)
     except TokenRejected:
@@ -121,19 +123,29 @@ def _verify(token: str) -> Identity | None:
 
 
 def read_session(call: Call) -> Session:
-    """The signed-in person, renewing an expired ID token with the refresh token."""
+    """The signed-in person, renewing an expired ID token with the refresh token. A refresh
+    token that is garbage, unknown, revoked or of a removed person is simply "signed out"
+    (its cookies are cleared); only an unreachable identity provider raises
+    (IdentityUnavailable)."""
     jar = cookies(call)
     id_token, refresh_token = jar.get(ID_COOKIE), jar.get(REFRESH_COOKIE)
     who = _verify(id_token) if id_token else None
     if who is not None or not refresh_token:
         return Session(who, refresh_token)
     from ...adapters import identity as directory
+    from ...domain.identity import IdentityUnavailable
+    signed_out = Session(None, None, [clear_cookie(ID_COOKIE), clear_cookie(REFRESH_COOKIE)])
     try:
         tokens = directory.refresh(refresh_token)
-    except Unauthorized:
-        return Session(None, None, [clear_cookie(ID_COOKIE), clear_cookie(REFRESH_COOKIE)])
+    except IdentityUnavailable:
+        raise
+    except DomainError:
+        return signed_out
     who = _verify(tokens["IdToken"])
-    return Session(who, refresh_token if who else None, session_cookies(tokens) if who else [])
+    if who is None:  # renewed, but the person's standing no longer admits them
+        return signed_out
+    # an adapter that rotates refresh tokens (accounts) sends the next one: it is the session now
+    return Session(who, tokens.get("RefreshToken") or refresh_token, session_cookies(tokens))
 
 
 # --- what a console handler sees ----------------------------------------------------------
@@ -254,7 +266,7 @@ def console_page(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",), 
 
 def _language(call: Call) -> str:
     web = _web()
-    chosen = call.query.get("lang") or cookies(call).get(LANG_COOKIE)
+    chosen = web.locale(call.query.get("lang")) or web.locale(cookies(call).get(LANG_COOKIE))
     return web.choose_language(chosen, call.header("accept-language"), None)
 
 
@@ -262,25 +274,32 @@ def _handle(bp: Blueprint, fn: Callable, params: dict, signed_in: bool, admin: b
     request = bp.current_request
     context = request.context or {}
     call = Call(request, None)
-    session = read_session(call) if signed_in or cookies(call).get(REFRESH_COOKIE) else Session(None, None)
-    who = session.identity
     lang = _language(call)
-    set_cookies = list(session.set_cookies)
-    if who is not None and session.refresh_token:
-        csrf = csrf_for(session.refresh_token)
-    else:
-        pre = cookies(call).get(PRE_COOKIE)
-        if not pre or len(pre) < 16:
-            pre = secrets.token_urlsafe(18)
-            set_cookies.append(set_cookie(PRE_COOKIE, pre))
-        csrf = csrf_for(pre)
-    if call.query.get("lang") and web_known(call.query["lang"]):
+    set_cookies: list[str] = []
+    if _web().locale(call.query.get("lang")):
         set_cookies.append(set_cookie(LANG_COOKIE, lang, max_age=365 * 86400))
-    page = Page(Call(request, who), who, lang, csrf, {}, set_cookies)
+    page = Page(call, None, lang, "", {}, set_cookies)
+    failure = None
+    try:  # whatever the cookies hold, the answer is one of our pages
+        page = _with_session(page, signed_in)
+    except IdentityUnavailable:
+        failure = 503
+    except Exception:  # a bug, never bad input
+        logger.exception("session not read")
+        failure = 500
+    who = page.identity
     with request_scope(request_id=context.get("requestId") or "", tenant_id=who.tenant_id if who else None,
                        route=f"{request.method} {context.get('resourcePath', '')}"):
         try:
-            response = _run(page, fn, params, signed_in, admin, max_body, request.method)
+            if failure == 503:
+                logger.info("identity provider unavailable")
+                response = message_page(page, 503, "Sign-in is not available just now",
+                                        "Nothing was changed. Try again in a minute.")
+            elif failure == 500:
+                response = message_page(page, 500, "Something went wrong on our side",
+                                        "Nothing was lost that was saved before. Try again in a moment.")
+            else:
+                response = _run(page, fn, params, signed_in, admin, max_body, request.method)
         except Exception:  # a bug, never bad input: log it, answer a plain page
             logger.exception("unhandled error")
             response = message_page(page, 500, "Something went wrong on our side",
@@ -290,8 +309,30 @@ def _handle(bp: Blueprint, fn: Callable, params: dict, signed_in: bool, admin: b
     return response
 
 
+def _with_session(page: Page, signed_in: bool) -> Page:
+    """The page's person and CSRF token from the session cookies (inside the console's error
+    handling: whatever the cookies hold, the answer is a page)."""
+    call = page.call
+    jar = cookies(call)
+    session = read_session(call) if signed_in or jar.get(REFRESH_COOKIE) else Session(None, None)
+    who = session.identity
+    set_cookies = list(page.set_cookies) + list(session.set_cookies)
+    if who is not None and session.refresh_token:
+        csrf = csrf_for(session.refresh_token)
+    else:
+        pre = jar.get(PRE_COOKIE)
+        if not pre or not PRE_VALUE.fullmatch(pre):
+            pre = secrets.token_urlsafe(18)
+            set_cookies.append(set_cookie(PRE_COOKIE, pre))
+        csrf = csrf_for(pre)
+    return Page(Call(call.raw, who), who, page.lang, csrf, {}, set_cookies)
+
+
+PRE_VALUE = re.compile(r"[A-Za-z0-9_\-]{16,64}")
+
+
 def web_known(tag: str) -> bool:
-    return tag.lower().startswith(("zh", "en"))
+    return _web().locale(tag) is not None
 
 
 def _run(page: Page, fn: Callable, params: dict, signed_in: bool, admin: bool, max_body: int,
@@ -338,9 +379,16 @@ def _here(call: Call) -> str:
     return path + ("?" + query if query else "")
 
 
+# Where sign-in may send a person afterwards: a path of our own console, with an optional
+# query of plain or percent-escaped characters. No scheme, host, "//", backslash, dot
+# segments, spaces or control characters (a CR/LF would end up in the Location header).
+NEXT_TARGET = re.compile(r"/console(?:/(?!\.{1,2}(?:[/?]|$))[A-Za-z0-9._~\-]+)*/?(?:\?[A-Za-z0-9._~\-=&%+]{0,1024})?")
+
+
 def safe_next(target: str | None) -> str:
-    """Only our own console paths are followed after sign-in (no open redirect)."""
-    if target and target.startswith("/console") and "//" not in target and "\\" not in target:
+    """Only our own console paths are followed after sign-in (no open redirect, no header
+    injection); anything else goes to the console's start."""
+    if target and len(target) <= 2048 and NEXT_TARGET.fullmatch(target):
         return target
     return "/console"
 

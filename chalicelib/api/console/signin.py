@@ -16,6 +16,7 @@ from .session import (ID_COOKIE, PRE_COOKIE, REFRESH_COOKIE, Page, clear_cookie,
                       safe_next, session_cookies)
 
 directory = lazy("chalicelib.adapters.identity")
+access = lazy("chalicelib.services.access")
 signup_service = lazy("chalicelib.services.signup")
 templates_service = lazy("chalicelib.services.templates")
 
@@ -60,7 +61,16 @@ def stylesheet(call: Call) -> Response:
 
 # --- sign in -------------------------------------------------------------------------------
 
-def _signed_in(page: Page, tokens: dict, target: str | None) -> Response:
+def _signed_in(page: Page, tokens: dict, target: str | None, email: str) -> Response:
+    """Set the session, after the same check every later page makes (the token, and the
+    person's standing in their firm: a deactivated person gets no session); this also
+    leaves the person's standing cached for the pages that follow."""
+    from ...domain.identity import TokenRejected
+    try:
+        access.verify(tokens["IdToken"])
+    except TokenRejected:
+        return _signin_form(page, {"email": email}, {"password": page.t("This account is not active in this firm")},
+                            target, status=401)
     page.set_cookies += session_cookies(tokens) + [clear_cookie(PRE_COOKIE)]
     return page.redirect(safe_next(target))
 
@@ -77,14 +87,17 @@ def sign_in(page: Page) -> Response:
         return _signin_form(page, values, {}, target, notice=page.t(notice) if notice else "")
     try:
         data = SIGN_IN.parse_body({"email": page.value("email"), "password": page.value("password")})
-        result = directory.sign_in(data["email"], data["password"])
+        result = directory.sign_in(data["email"], data["password"], source_ip=page.call.source_ip)
     except InvalidInput as error:
         return _signin_form(page, values, field_errors(page, error, SIGNIN_MESSAGES), target, status=422)
     except Unauthorized:
         return _signin_form(page, values, {"password": page.t("The e-mail or password is not right, or the account is disabled")},
                             target, status=401)
+    except RateLimited:
+        return _signin_form(page, values, {"password": page.t("Too many failed sign-ins; wait 15 minutes")},
+                            target, status=429)
     if result.tokens:
-        return _signed_in(page, result.tokens, target)
+        return _signed_in(page, result.tokens, target, data["email"])
     if result.challenge == "NEW_PASSWORD_REQUIRED":
         return _new_password_form(page, data["email"], result.session or "", {}, target)
     return _signin_form(page, values, {"password": page.t("This account needs a step the console cannot do yet")},
@@ -120,7 +133,7 @@ def new_password(page: Page) -> Response:
                             target, status=401)
     if not result.tokens:
         return _signin_form(page, {"email": email}, {"password": page.t("Sign in again")}, target, status=401)
-    return _signed_in(page, result.tokens, target)
+    return _signed_in(page, result.tokens, target, email)
 
 
 # --- forgotten password --------------------------------------------------------------------
@@ -157,7 +170,7 @@ def forgot(page: Page) -> Response:
 
 @console_page(bp, "/console/signout", ("POST",), signed_in=True)
 def sign_out(page: Page) -> Response:
-    directory.sign_out(page.who.email)
+    access.sign_out(page.who)  # every device: tokens refused, refresh tokens revoked
     page.set_cookies = [clear_cookie(ID_COOKIE), clear_cookie(REFRESH_COOKIE)]
     return page.redirect("/console/signin?done=out")
 

@@ -1,0 +1,327 @@
+"""The identity port's `accounts` adapter (the ``cn`` profile: AWS China has no Cognito).
+
+People's logins live in our own table (``store/accounts.py``):
+
+- **Passwords** are hashed with argon2id (argon2-cffi), parameters below (OWASP's minimum
+  for argon2id: 19 MiB, 2 iterations, 1 lane), re-hashed on sign-in when they change.
+- **ID tokens** are JWTs signed ES256 by an asymmetric KMS key (``ECC_NIST_P256``,
+  ``settings().token_key``; KMS exists in the China regions) and verified with its public
+  key, fetched once per process and cached: verifying makes no KMS call. They live 15
+  minutes (a sign-out or deactivation is enforced within a minute anyway, by
+  ``services/access``).
+- **Refresh tokens** are ``<family>.<secret>``: random, stored only as a SHA-256 hash, and
+  rotated on every use. Presenting a superseded one (a copy in someone else's hands)
+  revokes the whole family. Sign-out and deactivation kill every family started before.
+- **Lock-out**: after ``LOCK_AFTER`` failed sign-ins in a row, the account refuses sign-in
+  for ``LOCK_SECONDS`` (answered 429), even with the right password; after
+  ``ADDRESS_LOCK_AFTER`` failures from one network address within ``ADDRESS_WINDOW_SECONDS``
+  (whatever the e-mail: password spraying), so does every sign-in from that address.
+- The first sign-in with a temporary password answers the same ``NEW_PASSWORD_REQUIRED``
+  challenge as Cognito, with a one-time session (stored hashed, 5 minutes).
+
+Not here yet: one-time codes by SMS or e-mail (invitations, resets) need the cn messaging
+adapters; until then an invitation is a temporary password the admin passes on, and a reset
+code is shown only on the local stack. TOTP for admins is to come.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import time
+from functools import lru_cache
+from typing import Any
+
+from ...domain.errors import DomainError, InvalidInput, RateLimited, Unauthorized
+from ...domain.identity import Claims, IdentityUnavailable, TokenRejected
+from ...domain.tenants import ROLES
+from ...settings import settings
+from .port import CodeSent, SignIn
+
+# argon2id parameters (stated, and checked by tests/api/test_accounts.py).
+ARGON2_TIME_COST = 2
+ARGON2_MEMORY_KIB = 19 * 1024
+ARGON2_PARALLELISM = 1
+ARGON2_HASH_LEN = 32
+ARGON2_SALT_LEN = 16
+
+ISSUER = "propdesk-accounts"
+AUDIENCE = "propdesk"
+ID_TOKEN_SECONDS = 15 * 60
+CHALLENGE_SECONDS = 5 * 60
+CODE_SECONDS = 15 * 60
+LOCK_AFTER = 5  # failed sign-ins in a row, per person
+ADDRESS_LOCK_AFTER = 20  # failed sign-ins per network address (any e-mail) ...
+ADDRESS_WINDOW_SECONDS = 15 * 60  # ... within this window
+LOCK_SECONDS = 15 * 60
+PASSWORD_RULE = "at least 8 characters with upper and lower case letters and a digit"
+
+
+@lru_cache(maxsize=1)
+def hasher() -> Any:
+    from argon2 import PasswordHasher, Type
+    return PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB, parallelism=ARGON2_PARALLELISM,
+                          hash_len=ARGON2_HASH_LEN, salt_len=ARGON2_SALT_LEN, type=Type.ID)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hasher().hash(secrets.token_urlsafe(16))
+
+
+def _password_matches(stored: str | None, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+    try:
+        return hasher().verify(stored or _dummy_hash(), password) and stored is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def _store():
+    from ...store import accounts
+    return accounts
+
+
+def _check_password_rule(password: str, field: str) -> None:
+    if (len(password) < 8 or not re.search(r"[a-z]", password) or not re.search(r"[A-Z]", password)
+            or not re.search(r"\d", password)):
+        raise InvalidInput("Choose a stronger password.", {field: f"must have {PASSWORD_RULE}"})
+
+
+# --- KMS: signing and the cached public key ----------------------------------------------
+
+@lru_cache(maxsize=1)
+def _kms() -> Any:
+    import boto3
+    from botocore.config import Config
+    return boto3.client("kms", region_name=settings().region,
+                        config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=3,
+                                      read_timeout=5))
+
+
+def _key_id() -> str:
+    key = settings().token_key
+    if not key:
+        raise IdentityUnavailable("Sign-in is not configured (no token key).", {"identity": "no token key"})
+    return key
+
+
+@lru_cache(maxsize=4)
+def public_key(key_id: str) -> Any:
+    """The key's public half, once per process (verification then needs no KMS call)."""
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+    der = _kms().get_public_key(KeyId=key_id)["PublicKey"]
+    return load_der_public_key(der)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def sign_claims(claims: dict) -> str:
+    """A compact JWS (ES256) of ``claims``, signed by the KMS key (one KMS call)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    key_id = _key_id()
+    header = {"alg": "ES256", "typ": "JWT", "kid": key_id.rsplit("/", 1)[-1]}
+    signing_input = f"{_b64(json.dumps(header, separators=(',', ':')).encode())}." \
+                    f"{_b64(json.dumps(claims, separators=(',', ':')).encode())}"
+    try:
+        der = _kms().sign(KeyId=key_id, Message=signing_input.encode(), MessageType="RAW",
+                          SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+    except (ClientError, BotoCoreError):
+        raise IdentityUnavailable("Sign-in is not available just now; try again in a minute.",
+                                  {"identity": "token signing failed"}) from None
+    r, s = decode_dss_signature(der)
+    return f"{signing_input}.{_b64(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+
+def _id_token(account: Any, now: int, signed_in_at: int | None = None) -> str:
+    return sign_claims({"iss": ISSUER, "aud": AUDIENCE, "sub": account.sub, "token_use": "id",
+                        "custom:tenant_id": account.tenant_id, "custom:role": account.role,
+                        "email": account.email, "name": account.name, "iat": now,
+                        "auth_time": now if signed_in_at is None else signed_in_at,
+                        "exp": now + ID_TOKEN_SECONDS, "jti": secrets.token_urlsafe(12)})
+
+
+def verify_token(token: str) -> Claims:
+    """The claims of an ID token our KMS key signed (ES256 only: ``alg=none``, HS256 and any
+    other algorithm are refused before the signature is looked at), or TokenRejected."""
+    import jwt
+
+    try:
+        key = public_key(_key_id())
+    except Exception:  # no key configured or KMS unreachable: nobody can be verified
+        raise TokenRejected("token key not available") from None
+    try:
+        claims = jwt.decode(token, key, algorithms=["ES256"], issuer=ISSUER, audience=AUDIENCE,
+                            options={"require": ["exp", "iat", "iss", "sub", "aud", "token_use"]}, leeway=30)
+    except jwt.PyJWTError as error:
+        raise TokenRejected(f"token not valid: {type(error).__name__}") from None
+    if claims.get("token_use") != "id":
+        raise TokenRejected("not an ID token")
+    tenant_id, role, issued_at = claims.get("custom:tenant_id"), claims.get("custom:role"), claims.get("iat")
+    if not isinstance(tenant_id, str) or not tenant_id or role not in ROLES:
+        raise TokenRejected("token has no tenant or role")
+    if not isinstance(issued_at, int) or isinstance(issued_at, bool):
+        raise TokenRejected("token has no issue time")
+    auth_time = claims.get("auth_time")
+    return Claims(tenant_id=tenant_id, sub=str(claims["sub"]), role=role, issued_at=issued_at,
+                  name=str(claims.get("name", "")), email=str(claims.get("email", "")),
+                  signed_in_at=auth_time if isinstance(auth_time, int) and not isinstance(auth_time, bool) else None)
+
+
+# --- people ------------------------------------------------------------------------------
+
+def create_user(email: str, name: str, tenant_id: str, role: str, *, temporary_password: str | None = None,
+                send_invite: bool = True) -> str:
+    from ...domain.tokens import new_id
+    sub = new_id()
+    temporary = temporary_password or secrets.token_urlsafe(12) + "a9A"
+    _store().create(email, tenant_id=tenant_id, sub=sub, name=name, role=role, active=True,
+                    password_hash=hasher().hash(temporary), must_change=True)
+    return sub
+
+
+def set_password(email: str, password: str) -> None:
+    """Operators and the local stack only: give a person a permanent password."""
+    _store().change(email, password_hash=hasher().hash(password), must_change=False, failures=0, locked_until=0)
+
+
+def set_role(email: str, role: str) -> None:
+    _store().change(email, role=role)
+
+
+def set_active(email: str, active: bool) -> None:
+    if active:
+        _store().change(email, active=True)
+    else:
+        _store().change(email, active=False, refresh_after=_now() + 1)
+
+
+def delete_user(email: str) -> None:
+    _store().delete(email)
+
+
+def send_invitation(email: str) -> None:
+    """Invitations by SMS or e-mail come with the cn messaging adapters; until then the
+    admin passes the temporary password on."""
+
+
+# --- signing in --------------------------------------------------------------------------
+
+def _wrong() -> DomainError:
+    return Unauthorized("E-mail or password is not right, or the account is disabled.")
+
+
+def _tokens(account: Any, now: int, **account_values: Any) -> dict:
+    family, secret = secrets.token_urlsafe(16), secrets.token_urlsafe(32)
+    id_token = _id_token(account, now)
+    _store().start_family(account.email, family, _digest(secret), now, failures=0, locked_until=0, **account_values)
+    return {"IdToken": id_token, "RefreshToken": f"{family}.{secret}", "ExpiresIn": ID_TOKEN_SECONDS}
+
+
+def _address_key(source_ip: str) -> str:
+    """The caller's address as a key that does not store it (personal data)."""
+    return hashlib.sha256(b"propdesk-signin\0" + (source_ip or "unknown").encode()).hexdigest()[:32]
+
+
+def sign_in(email: str, password: str, *, source_ip: str = "") -> SignIn:
+    """One BatchGetItem (the account and the caller's address record), the password check,
+    then one transaction (the refresh family + the account) and one KMS signature."""
+    now = _now()
+    address_key = _address_key(source_ip)
+    account, address = _store().get_with_address(email, address_key)
+    if ((account is not None and int(account.locked_until or 0) > now)
+            or (address is not None and int(address.locked_until or 0) > now)):
+        raise RateLimited("Too many failed sign-ins; wait 15 minutes.", {"password": "too many failed attempts"})
+    if account is None or not _password_matches(account.password_hash, password) or not account.active:
+        _store().count_address_failure(address_key, address, now, ADDRESS_WINDOW_SECONDS, ADDRESS_LOCK_AFTER,
+                                       LOCK_SECONDS)
+        if account is not None and _store().count_failure(email) >= LOCK_AFTER:
+            _store().change(email, locked_until=now + LOCK_SECONDS, failures=0)
+        raise _wrong()
+    rehash = {"password_hash": hasher().hash(password)} if hasher().check_needs_rehash(account.password_hash) else {}
+    if account.must_change:
+        session = secrets.token_urlsafe(32)
+        _store().change(email, challenge_hash=_digest(session), challenge_expires=now + CHALLENGE_SECONDS,
+                        failures=0, **rehash)
+        return SignIn(challenge="NEW_PASSWORD_REQUIRED", session=session)
+    return SignIn(tokens=_tokens(account, now, **rehash))
+
+
+def complete_new_password(email: str, session: str, new_password: str) -> SignIn:
+    now = _now()
+    account = _store().get(email)
+    if (account is None or not account.active or not account.challenge_hash or int(account.challenge_expires or 0) < now
+            or not hmac.compare_digest(account.challenge_hash, _digest(session))):
+        raise Unauthorized("The sign-in session has expired; sign in again.", {"session": "expired or not valid"})
+    _check_password_rule(new_password, "new_password")
+    return SignIn(tokens=_tokens(account, now, password_hash=hasher().hash(new_password), must_change=False,
+                                 challenge_hash=None, challenge_expires=0))
+
+
+REFRESH_TOKEN = re.compile(r"([A-Za-z0-9_\-]{16,64})\.([A-Za-z0-9_\-]{32,128})")
+
+
+def refresh(refresh_token: str) -> dict:
+    """New tokens for the family's current refresh token, which is replaced (rotation). An
+    older one of the family means it was copied: the family is revoked."""
+    ended = Unauthorized("The session has ended; sign in again.")
+    found = REFRESH_TOKEN.fullmatch(refresh_token or "")
+    if not found:
+        raise ended
+    family_id, secret = found.groups()
+    family, account = _store().family_and_account(family_id)
+    if family is None or family.revoked or account is None:
+        raise ended
+    if not hmac.compare_digest(family.current_hash, _digest(secret)):
+        _store().revoke_family(family_id)  # reuse of a superseded token: nobody keeps this family
+        raise ended
+    if not account.active or int(family.started) < int(account.refresh_after or 0):
+        raise ended
+    new_secret = secrets.token_urlsafe(32)
+    if not _store().rotate(family_id, family.current_hash, _digest(new_secret)):
+        _store().revoke_family(family_id)  # two uses at once: one of them is not the owner
+        raise ended
+    return {"IdToken": _id_token(account, _now(), int(family.started)), "RefreshToken": f"{family_id}.{new_secret}",
+            "ExpiresIn": ID_TOKEN_SECONDS}
+
+
+def forgot_password(email: str) -> CodeSent:
+    """A reset code (stored hashed, 15 minutes). Sent by SMS or e-mail once the cn messaging
+    adapters exist; shown only on the local stack. An unknown address looks the same."""
+    account = _store().get(email)
+    if account is None or not account.active:
+        return CodeSent(destination="")
+    code = f"{secrets.randbelow(10 ** 6):06d}"
+    _store().change(email, code_hash=_digest(code), code_expires=_now() + CODE_SECONDS)
+    return CodeSent(destination="", local_code=code if settings().is_local else None)
+
+
+def confirm_forgot_password(email: str, code: str, new_password: str) -> None:
+    account = _store().get(email)
+    if (account is None or not account.code_hash or int(account.code_expires or 0) < _now()
+            or not hmac.compare_digest(account.code_hash, _digest(code.strip()))):
+        raise InvalidInput("That code is not right or has expired.", {"code": "not right or expired"})
+    _check_password_rule(new_password, "new_password")
+    _store().change(email, password_hash=hasher().hash(new_password), must_change=False, code_hash=None,
+                    code_expires=0, failures=0, locked_until=0)
+
+
+def sign_out(email: str) -> None:
+    """Every refresh-token family of the person started until now stops working."""
+    _store().change(email, refresh_after=_now() + 1)
