@@ -158,7 +158,10 @@ def messaging_profile(request, local_stack, monkeypatch):
                 "PROPDESK_PROFILE": "cn", "PROPDESK_SMTP_HOST": "127.0.0.1", "PROPDESK_SMTP_PORT": str(box.smtp_port),
                 "PROPDESK_SMTP_TLS": "none", "PROPDESK_SMTP_SECRET_ARN": arns["smtp"],
                 "PROPDESK_SMS_PROVIDER": "aliyun", "PROPDESK_SMS_SECRET_ARN": arns["sms"],
-                "PROPDESK_SMS_ENDPOINT": sms.url, "PROPDESK_SMS_SIGN_NAME": "PropDesk"}.items():
+                "PROPDESK_SMS_ENDPOINT": sms.url, "PROPDESK_SMS_SIGN_NAME": "PropDesk",
+                # The module's firms signed up through Cognito; identity under cn is tested on its own
+                # (tests/api/test_authentication.py, test_isolation_accounts.py, test_accounts.py).
+                "PROPDESK_IDENTITY": "cognito"}.items():
             monkeypatch.setenv(name, value)
     settings.cache_clear()
     channels.reset_clients()
