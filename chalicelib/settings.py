@@ -24,6 +24,7 @@ class Settings:
     reports_per_ip: int  # per 10 minutes, per firm
     reports_per_firm: int  # per hour
     photo_bucket: str
+    contact_pepper: str = ""  # keys residents' contact digests and one-time codes (domain/contacts.py)
 
     @property
     def is_local(self) -> bool:
@@ -51,4 +52,5 @@ def settings() -> Settings:
         reports_per_ip=int(env.get("PROPDESK_REPORTS_PER_IP", "10")),
         reports_per_firm=int(env.get("PROPDESK_REPORTS_PER_FIRM", "600")),
         photo_bucket=env.get("PROPDESK_PHOTO_BUCKET", "propdesk-photos"),
+        contact_pepper=env.get("PROPDESK_CONTACT_PEPPER", ""),
     )

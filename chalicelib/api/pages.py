@@ -503,3 +503,6 @@ def css_response(call: Call, text: str, version: str) -> Response:
         **SECURITY_HEADERS, "Content-Type": "text/css; charset=utf-8",
         "Cache-Control": "public, max-age=31536000, immutable" if call.query.get("v") == version
         else "public, max-age=300"})
+
+
+from . import find_pages  # noqa: E402,F401 - registers /r/{slug}/mine (find my reports) on this blueprint

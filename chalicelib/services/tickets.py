@@ -52,7 +52,8 @@ def tracking_url(token: str) -> str:
 
 
 def submit_report(slug: str, body: object, *, idempotency_key: str | None = None,
-                  now: datetime | None = None, source_ip: str = "") -> tuple[dict, bool]:
+                  now: datetime | None = None, source_ip: str = "", notice_version: str | None = None
+                  ) -> tuple[dict, bool]:
     """A resident's report becomes a ticket. Returns (answer, replayed).
 
     Round trips: one UpdateItem on the slug (tenant, standards summary and a ticket number in
@@ -76,6 +77,9 @@ def submit_report(slug: str, body: object, *, idempotency_key: str | None = None
         window = timedelta(hours=settings().idempotency_hours)
     ticket_id = tokens.new_id()
     token = tokens.issue(profile.tenant_id, ticket_id)
+    from ..domain.resident_page import consent, notice_version as current_notice  # the notice they were shown
+    report = {**report, "contact": consent(report.get("contact") or {},
+                                           notice_version or current_notice(profile.resident_page), now)}
     ticket = rules.new_ticket(ticket_id=ticket_id, tenant_id=profile.tenant_id, number=profile.ticket_number or 0,
                               report=report, standards=standards, now=now, tracking_digest=token.digest)
     answer = {
@@ -88,9 +92,11 @@ def submit_report(slug: str, body: object, *, idempotency_key: str | None = None
                                    response=answer, expires_at=now + window)
     watch = watch_for(ticket, profile.escalation, {"name": profile.name, "locale": profile.locale,
                                                    "time_zone": profile.time_zone})
+    from .find_reports import contact_references  # findable again by phone / e-mail (domain/contacts.py)
     from .limits import report_limits
     replay = _create_checking_unit(profile.tenant_id, ticket, rules.received_event(ticket, tokens.new_id()), claim,
-                                   watch, report_limits(profile.tenant_id, source_ip, now))
+                                   watch, report_limits(profile.tenant_id, source_ip, now),
+                                   contact_references(profile.tenant_id, ticket, token.token, profile.time_zone))
     if replay is not None:
         return replay.response, True
     return answer, False
@@ -120,22 +126,23 @@ def _fingerprint(report: dict) -> str:
 
 
 def _create(tenant_id: str, ticket: rules.Ticket, received: rules.Event, claim: store.IdempotencyClaim | None,
-            unit_check: str, watch, limits: tuple) -> store.Replay | None:
+            unit_check: str, watch, limits: tuple, also: tuple = ()) -> store.Replay | None:
     """One transaction, or two when the unit reported the same category within 30 days
     (then the ticket is written again marked as a repeat complaint)."""
     check = store.RepeatCheck(store.repeat_sk(ticket), ticket.created_at - rules.REPEAT_WITHIN)
     try:
         return store.create(tenant_id, ticket, received, claim=claim, unit_check=unit_check, watch=watch,
-                            limits=limits, repeat=check)
+                            limits=limits, repeat=check, also=also)
     except store.RepeatFound:
         return store.create(tenant_id, dataclasses.replace(ticket, repeat=True), received, claim=claim,
-                            unit_check=unit_check, watch=watch, limits=limits, repeat=check)
+                            unit_check=unit_check, watch=watch, limits=limits, repeat=check, also=also)
 
 
 def _create_checking_unit(tenant_id: str, ticket: rules.Ticket, received: rules.Event,
-                          claim: store.IdempotencyClaim | None, watch=None, limits: tuple = ()) -> store.Replay | None:
+                          claim: store.IdempotencyClaim | None, watch=None, limits: tuple = (),
+                          also: tuple = ()) -> store.Replay | None:
     try:
-        return _create(tenant_id, ticket, received, claim, "unit", watch, limits)
+        return _create(tenant_id, ticket, received, claim, "unit", watch, limits, also)
     except store.UnitNotRegistered:
         pass
     # Only when the unit was not found: say which part is wrong, or accept a typed unit in a
@@ -143,7 +150,7 @@ def _create_checking_unit(tenant_id: str, ticket: rules.Ticket, received: rules.
     which = store.explain_unit(tenant_id, ticket.property_id, ticket.building_id)
     if which == "typed-ok":
         try:
-            return _create(tenant_id, ticket, received, claim, "building", watch, limits)
+            return _create(tenant_id, ticket, received, claim, "building", watch, limits, also)
         except store.UnitNotRegistered:
             which = "unit"
     reasons = {"property_id": "is not one of this firm's properties",
