@@ -4,7 +4,6 @@ names for a tracking link (for the tracking page). Read-only, keyed reads, no Sc
 
 from __future__ import annotations
 
-from ..domain import tokens
 from ..domain.errors import NotFound
 from ..store import registry as registry_store
 from ..store import tenants as tenant_store
@@ -63,14 +62,14 @@ def form_context(slug: str) -> dict:
 def tracking_context(token: str) -> dict:
     """The public view of a tracking link plus the firm's name, locale, time zone and the
     names of its categories; NotFound for anything that is not a live link."""
-    view = ticket_service.track(token)
-    capability = tokens.read(token)
-    if capability is None:  # track() already refused it; kept for type-checkers
-        raise NotFound("No such tracking link.")
-    tenant, standards, _ = tenant_store.get_tenant_and_standards(capability.tenant_id)  # one BatchGetItem
+    ticket, view = ticket_service.track_ticket(token)
+    # the firm, its standards and the ticket's property (its service phone): one BatchGetItem
+    tenant, standards, prop = tenant_store.tenant_standards_and_property(ticket.tenant_id, ticket.property_id)
+    from ..domain.resident_page import service_phone
     from ..domain.standards import survey_settings
     return {"view": view, "name": tenant.name, "locale": tenant.locale, "time_zone": tenant.time_zone,
-            "survey": survey_settings(standards), **_names(standards)}
+            "slug": tenant.slug, "survey": survey_settings(standards), **_names(standards),
+            "service_phone": service_phone(tenant.resident_page, prop.get("service_phone"))}
 
 
 def ticket_names(tenant_id: str, places: set[tuple[str, str]], *, with_properties: bool = False) -> dict:

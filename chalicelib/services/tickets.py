@@ -196,13 +196,18 @@ def _with_photo_links(ticket: rules.Ticket, view: dict) -> dict:
 
 def track(token: str) -> dict:
     """A resident's tracking link. An unknown, altered or foreign token answers NotFound."""
+    return track_ticket(token)[1]
+
+
+def track_ticket(token: str) -> tuple[rules.Ticket, dict]:
+    """The ticket behind a tracking link (for the page's own reads, e.g. its property) and its public view."""
     capability = tokens.read(token)
     if capability is None:
         raise NotFound("No such tracking link.")
     ticket, events = store.get(capability.tenant_id, capability.subject_id)
     if not tokens.matches(capability, ticket.tracking_digest):
         raise NotFound("No such tracking link.")
-    return _with_photo_links(ticket, rules.public_view(ticket, events))
+    return ticket, _with_photo_links(ticket, rules.public_view(ticket, events))
 
 
 # A second identical resident message within this window is a double tap, not a new message.

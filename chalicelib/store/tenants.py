@@ -316,3 +316,21 @@ def set_resident_page(tenant_id: str, slug: str, page: dict) -> None:
                   condition=TenantItem.pk.exists())
         tx.update(SlugItem(slug_pk(slug), "PUBLIC"), actions=[SlugItem.resident_page.set(page)],
                   condition=SlugItem.tenant_id == tenant_id)
+
+
+def tenant_standards_and_property(tenant_id: str, property_id: str) -> tuple[Tenant, dict, dict]:
+    """The firm, its standards and one of its properties ({} when absent): one BatchGetItem."""
+    from .models import Item, PropertyItem
+    pk = tenant_pk(tenant_id)
+    tenant, document, prop = None, {}, {}
+    for item in Item.batch_get([(pk, "META"), (pk, "STANDARDS"), (pk, f"PROPERTY#{property_id}")]):
+        if isinstance(item, TenantItem):
+            tenant = Tenant(item.tenant_id, item.name, item.slug, item.locale, item.time_zone, item.template,
+                            item.created_at, _plain(item.resident_page))
+        elif isinstance(item, StandardsItem):
+            document = _plain(item.document)
+        elif isinstance(item, PropertyItem):
+            prop = {"name": item.name, "service_phone": item.service_phone}
+    if tenant is None:
+        raise NotFound("No such firm.")
+    return tenant, document, prop
