@@ -136,7 +136,7 @@ def flat_values(data: dict) -> dict:
     """The form's own names, as typed (for re-rendering), from a parsed form or query."""
     values = {name: _one(data.get(name)) for name in (
         "place", "unit", "category", "urgency", "description", "entry_present", "pets",
-        "contact_name", "contact_phone", "contact_email", "nonce")}
+        "contact_name", "contact_phone", "contact_email", "nonce", "notice_version")}
     if not values["place"] and data.get("building_id"):
         values["place"] = f"{_one(data.get('property_id'))}:{_one(data.get('building_id'))}"
     for name in ("window_day", "window_from", "window_to"):
@@ -205,8 +205,20 @@ def render_form(slug: str, lang: str, context: dict, values: dict, errors: dict[
     if not values.get("place") and len(buildings) == 1:
         values["place"] = f"{buildings[0]['property_id']}:{buildings[0]['id']}"
     chosen = next((b for b in buildings if f"{b['property_id']}:{b['id']}" == values.get("place")), None)
+    from ..domain.resident_page import notice_version, service_phone, tel_href
+    from ..services.resident_page import notice
+    firm_page = context.get("resident_page") or {}
+    prop = next((p for p in register if chosen and p["id"] == chosen["property_id"]), register[0] if len(register) == 1 else {})
+    phone = service_phone(firm_page, prop.get("service_phone"))
     return web.render(
-        "form.html", lang, slug=slug, firm=context["name"], register=register, chosen=chosen,
+        "form.html", lang, service_phone=phone, service_tel=tel_href(phone), notice_version=notice_version(firm_page),
+        notice=notice(lang, context["name"], firm_page, prop.get("service_phone")), **_form_context(
+            web, slug, lang, context, register, chosen, values, errors))
+
+
+def _form_context(web, slug, lang, context, register, chosen, values, errors) -> dict:
+    return dict(
+        slug=slug, firm=context["name"], register=register, chosen=chosen,
         categories=context["categories"], priorities=context["priorities"], values=values, errors=errors or {},
         weekdays=WEEKDAYS, rows=range(WINDOW_ROWS), honeypot=HONEYPOT,
         title=web.gettext(lang, "Report a problem") + " · " + context["name"],
@@ -242,13 +254,15 @@ def submit_form(call: Call, slug: str, data: dict) -> Response:
     try:
         report = report_from_form(values)
         try:
-            answer, replayed = ticket_service.submit_report(slug.lower(), report, source_ip=call.source_ip)
+            answer, replayed = ticket_service.submit_report(slug.lower(), report, source_ip=call.source_ip,
+                                                            notice_version=shown_notice(values))
         except InvalidInput as error:
             if set(error.fields) != {"idempotency_key"}:
                 raise
             # The form was sent before and then changed (back, edit, send): a new report.
             report["nonce"] = secrets.token_urlsafe(18)
-            answer, replayed = ticket_service.submit_report(slug.lower(), report, source_ip=call.source_ip)
+            answer, replayed = ticket_service.submit_report(slug.lower(), report, source_ip=call.source_ip,
+                                                            notice_version=shown_notice(values))
     except RateLimited:
         return too_many_page(call, language(call, None, form_lang))
     except NotFound:
@@ -268,6 +282,15 @@ def submit_form(call: Call, slug: str, data: dict) -> Response:
     # the tracking page in its confirmation state: reference first, where the link went, add photos
     location = f"/t/{answer['ticket']['tracking_token']}?new=1" + (f"&lang={form_lang}" if form_lang else "")
     return page(303, "", Location=location)
+
+
+NOTICE_VERSION = re.compile(r"default-\d{4}-\d{2}|firm-\d{1,6}")
+
+
+def shown_notice(values: dict) -> str | None:
+    """The notice version the form showed (recorded with the resident's agreement); None:
+    whatever is current."""
+    return values.get("notice_version") if NOTICE_VERSION.fullmatch(values.get("notice_version") or "") else None
 
 
 @endpoint(bp, "/r/{slug}/thanks", "GET", auth=False, summary="Thank-you page after a report (HTML)",

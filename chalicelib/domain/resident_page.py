@@ -42,6 +42,8 @@ SETTINGS_SHAPE = Shape(fields={
                       description="the personal information notice in English (empty: the default)"),
 })
 
+PROPERTY_PHONE = Shape(fields={"service_phone": service_phone_field()})
+
 
 def tel_href(phone: str | None) -> str:
     """``400-820-8820`` → ``tel:4008208820`` (digits and a leading + only)."""

@@ -22,7 +22,8 @@ def _names(standards: dict) -> dict:
 
 def places(tenant_id: str) -> list[dict]:
     """The tenant's properties and their buildings as a tree, without units: two key queries."""
-    properties = {p.property_id: {"id": p.property_id, "name": p.name, "address": p.address, "buildings": []}
+    properties = {p.property_id: {"id": p.property_id, "name": p.name, "address": p.address, "buildings": [],
+                                  "service_phone": p.service_phone or ""}
                   for p in registry_store.list_properties(tenant_id)}
     for b in registry_store.all_buildings(tenant_id):
         if b.property_id in properties:
@@ -56,7 +57,7 @@ def form_context(slug: str) -> dict:
     allowed = set(profile.categories)
     names["categories"] = [c for c in names["categories"] if c["key"] in allowed] or names["categories"]
     return {"name": profile.name, "locale": profile.locale, "time_zone": profile.time_zone,
-            "register": register(profile.tenant_id), **names}
+            "register": register(profile.tenant_id), "resident_page": profile.resident_page, **names}
 
 
 def tracking_context(token: str) -> dict:
