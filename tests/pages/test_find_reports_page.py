@@ -180,3 +180,35 @@ def test_five_wrong_codes_lock_in_the_browser_and_an_unknown_number_looks_the_sa
     finally:
         for context in contexts:
             context.close()
+
+
+VISIBLE_TEXT = """() => { const m = document.querySelector('main').cloneNode(true);
+  m.querySelectorAll('.hp, [aria-hidden=true], .lang').forEach(e => e.remove()); return m.innerText; }"""
+
+
+def english_words(page, firm: Firm) -> list[str]:
+    text = page.evaluate(VISIBLE_TEXT).replace(f"Firm {firm.slug}", "")
+    for name in ("Garden Court", "Block 3"):  # the firm's own names for its places (tests/support.py)
+        text = text.replace(name, "")
+    return [w for w in re.findall(r"[A-Za-z_]{2,}", text) if w not in FORMAT_NAMES]
+
+
+FORMAT_NAMES = {"JPEG", "PNG", "HEIC", "WebP", "MB"}  # file formats and units, the same in Chinese
+
+
+def test_the_new_and_changed_pages_in_chinese_show_no_english_word_or_code(phone, base_url, firm, local_stack):
+    page = phone
+    report_by_form(page, base_url, firm, "阳台灯不亮。")
+    assert english_words(page, firm) == [], "confirmation"
+    page.click("#skip-photos")
+    assert english_words(page, firm) == [], "tracking page"
+    page.goto(f"{base_url}/r/{firm.slug}")
+    assert english_words(page, firm) == [], "form"
+    page.goto(f"{base_url}/r/{firm.slug}/mine")
+    assert english_words(page, firm) == [], "find my reports"
+    page.fill("#contact", "137 0000 1111")
+    page.click("#ask")
+    assert english_words(page, firm) == [], "the code page"
+    page.fill("#code", "1")
+    page.click("#check")
+    assert english_words(page, firm) == [], "a wrong code"
