@@ -76,3 +76,13 @@ def test_a_firms_own_notice_moves_its_version_and_is_recorded_with_the_report(cl
         "service_phone": "400-820-8820", "notice_en": "We keep your details for 90 days.",
         "notice_zh_cn": "我们保存您的信息90天。"}))
     assert again["notice_version"] == "firm-1"  # same text, same version
+
+
+def test_the_lobby_poster_shows_the_service_phone_and_where_to_find_reports_again(client, desk):
+    desk.call("PUT", "/api/tenant/resident-page", {"service_phone": "400-820-8820"})
+    desk.call("PUT", f"/api/properties/{desk.property_id}/service-phone", {"service_phone": ""})  # cleared
+    poster = desk.call("GET", f"/api/properties/{desk.property_id}/poster?lang=zh-CN").body.decode()
+    assert re.search(r'id="service-phone".*服务电话：400-820-8820', poster)
+    assert re.search(rf'id="find-url".*/r/{desk.slug}/mine', poster)
+    svg = desk.call("GET", f"/api/properties/{desk.property_id}/poster.svg").body.decode()
+    assert "400-820-8820" in svg
