@@ -86,3 +86,28 @@ def test_the_lobby_poster_shows_the_service_phone_and_where_to_find_reports_agai
     assert re.search(rf'id="find-url".*/r/{desk.slug}/mine', poster)
     svg = desk.call("GET", f"/api/properties/{desk.property_id}/poster.svg").body.decode()
     assert "400-820-8820" in svg
+
+
+def resolved_ticket(desk) -> str:
+    from tests.support import unique
+    answer = body(desk.submit(desk.report(description=unique("The stair light is out"))))
+    number = answer["ticket"]["number"]
+    ticket = next(t for t in body(desk.call("GET", "/api/tickets?limit=100"))["tickets"] if t["number"] == number)
+    response = desk.event(ticket["id"], ticket["version"], {"type": "resolve", "note": "New bulb"})
+    assert response.status_code == 201, response.body
+    return answer["ticket"]["tracking_token"]
+
+
+def test_after_a_resolution_the_survey_comes_before_not_fixed_and_the_fix_shows_as_met(client, desk):
+    html = page(client, f"/t/{resolved_ticket(desk)}")
+    assert html.index('id="survey-section"') < html.index('id="not-fixed-section"')
+    assert 'id="resolution" class="met"' in html and "We aim to fix it by" not in html
+    assert html.index('id="status-card"') < html.index('id="survey-section"')
+
+
+def test_a_time_zone_note_only_when_the_readers_zone_is_not_the_firms(client, desk):
+    token = body(desk.submit(desk.report(description="The lift button sticks.")))["ticket"]["tracking_token"]
+    same = client.http.get(f"/t/{token}", headers={**HTML, "CloudFront-Viewer-Time-Zone": "Asia/Shanghai"})
+    away = client.http.get(f"/t/{token}", headers={**HTML, "CloudFront-Viewer-Time-Zone": "Europe/London"})
+    assert 'id="zone-note"' not in same.body.decode() and 'id="zone-note"' not in page(client, f"/t/{token}")
+    assert 'id="zone-note"' in away.body.decode() and "Asia/Shanghai" in away.body.decode()
