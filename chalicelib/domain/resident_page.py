@@ -4,6 +4,7 @@ information notice. Pure: no AWS.
 The firm's settings (``resident_page`` on its tenant and slug items)::
 
     {"service_phone": "400-820-8820",            # the firm's service desk (tel: link)
+     "property_phones": {"<property id>": "..."},  # each property's own number, copied here
      "notice": {"zh-CN": "...", "en": "..."},    # its own notice text; absent: the default
      "notice_version": 3}                        # moves on every change of the notice
 
@@ -57,13 +58,34 @@ def service_phone(firm_page: dict | None, property_phone: str | None = None) -> 
     return (property_phone or (firm_page or {}).get("service_phone") or "").strip()
 
 
+def phone_for(firm_page: dict | None, property_id: str | None) -> str:
+    """The service phone for a property's residents from the firm's settings alone (its
+    ``property_phones`` copy of each property's own number, else the firm's number): what
+    messages and the escalation watch carry as ``service_phone``, with no extra read."""
+    page = firm_page or {}
+    return ((page.get("property_phones") or {}).get(property_id or "") or page.get("service_phone") or "").strip()
+
+
+def with_property_phone(firm_page: dict | None, property_id: str, phone: str | None) -> dict:
+    """The firm's settings with a property's own number copied in (or removed)."""
+    page = dict(firm_page or {})
+    phones = dict(page.get("property_phones") or {})
+    if phone:
+        phones[property_id] = phone
+    else:
+        phones.pop(property_id, None)
+    page["property_phones"] = phones
+    return page
+
+
 def changed(before: dict | None, data: dict) -> dict:
     """The firm's new ``resident_page`` from the settings form or API (``SETTINGS_SHAPE``
     parsed): the notice's version moves only when its text changes."""
     before = dict(before or {})
     notice = {k: v.strip() for k, v in (("zh-CN", data.get("notice_zh_cn") or ""),
                                          ("en", data.get("notice_en") or "")) if v.strip()}
-    after: dict = {"service_phone": (data.get("service_phone") or "").strip()}
+    after: dict = {"service_phone": (data.get("service_phone") or "").strip(),
+                   "property_phones": dict(before.get("property_phones") or {})}
     version = int(before.get("notice_version") or 0)
     if notice != (before.get("notice") or {}):
         version += 1

@@ -54,5 +54,9 @@ def set_property_phone(who: Identity, property_id: str, body: object) -> dict:
     who.require_admin()
     data = PROPERTY_PHONE.parse_body(body)
     phone = (data.get("service_phone") or "").strip() or None
-    registry_store.set_service_phone(who.tenant_id, property_id, phone)
+    registry_store.set_service_phone(who.tenant_id, property_id, phone)  # NotFound for another firm's
+    # a copy in the firm's settings, so messages and the slug's one read know it too
+    tenant = store.get_tenant(who.tenant_id)
+    store.set_resident_page(who.tenant_id, tenant.slug,
+                            rules.with_property_phone(tenant.resident_page, property_id, phone))
     return {"id": property_id, "service_phone": phone}

@@ -36,8 +36,15 @@ def watch_for(ticket: rules.Ticket, escalation: dict, firm: dict, survey: dict |
     if any(step.kind == "survey" for step in steps):
         recipients["survey"] = chain.resident_channels(ticket.contact)
     info = {"number": ticket.number, "category": ticket.category, "unit": ticket.unit,
-            "firm": firm.get("name", ""), "locale": firm.get("locale", "en"), "time_zone": firm.get("time_zone", "UTC")}
+            "firm": firm.get("name", ""), "locale": firm.get("locale", "en"), "time_zone": firm.get("time_zone", "UTC"),
+            "service_phone": _service_phone(firm, ticket)}
     return watch_store.watch_item(ticket.tenant_id, ticket, steps, recipients, info)
+
+
+def _service_phone(firm: dict, ticket: rules.Ticket) -> str:
+    """The number residents may call about this ticket: its property's, else the firm's."""
+    from ..domain.resident_page import phone_for
+    return phone_for(firm.get("resident_page"), ticket.property_id)
 
 
 def watch_after(ticket: rules.Ticket, context):
@@ -91,7 +98,8 @@ def submit_report(slug: str, body: object, *, idempotency_key: str | None = None
     claim = store.IdempotencyClaim(key_digest=hashlib.sha256(key.encode()).hexdigest(), fingerprint=fingerprint,
                                    response=answer, expires_at=now + window)
     watch = watch_for(ticket, profile.escalation, {"name": profile.name, "locale": profile.locale,
-                                                   "time_zone": profile.time_zone})
+                                                   "time_zone": profile.time_zone,
+                                                   "resident_page": profile.resident_page})
     from .find_reports import contact_references  # findable again by phone / e-mail (domain/contacts.py)
     from .limits import report_limits
     replay = _create_checking_unit(profile.tenant_id, ticket, rules.received_event(ticket, tokens.new_id()), claim,
@@ -175,7 +183,8 @@ def create_by_staff(who: Identity, body: object, *, now: datetime | None = None)
     received = rules.Event(id=tokens.new_id(), type="received", at=now, actor=who.actor, public=True,
                            data={"number": ticket.number, "source": ticket.source})
     watch = watch_for(ticket, profile.escalation, {"name": profile.name, "locale": profile.locale,
-                                                   "time_zone": profile.time_zone})
+                                                   "time_zone": profile.time_zone,
+                                                   "resident_page": profile.resident_page})
     _create_checking_unit(who.tenant_id, ticket, received, None, watch)
     view = rules.staff_view(ticket, [received])
     view["tracking_url"] = tracking_url(token.token)

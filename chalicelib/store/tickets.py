@@ -485,7 +485,8 @@ def get_for_change(tenant_id: str, ticket_id: str, assignee_sub: str | None) -> 
         elif isinstance(item, StandardsItem):
             standards = _plain(item.document)
         elif isinstance(item, TenantItem):
-            firm = {"name": item.name, "locale": item.locale, "time_zone": item.time_zone}
+            firm = {"name": item.name, "locale": item.locale, "time_zone": item.time_zone,
+                    "resident_page": _plain(item.resident_page)}  # its service phones (domain/resident_page.py)
     if head is None:
         raise NotFound("No such ticket.")
     return ChangeContext(_to_ticket(tenant_id, head), user, standards, firm)

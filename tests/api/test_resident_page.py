@@ -111,3 +111,24 @@ def test_a_time_zone_note_only_when_the_readers_zone_is_not_the_firms(client, de
     away = client.http.get(f"/t/{token}", headers={**HTML, "CloudFront-Viewer-Time-Zone": "Europe/London"})
     assert 'id="zone-note"' not in same.body.decode() and 'id="zone-note"' not in page(client, f"/t/{token}")
     assert 'id="zone-note"' in away.body.decode() and "Asia/Shanghai" in away.body.decode()
+
+
+def test_the_ticket_data_messages_are_rendered_from_carries_the_service_phone(client):
+    from chalicelib.store.escalations import watch_sk
+    from chalicelib.store.models import WatchItem, tenant_pk
+    firm = Firm.sign_up(client, locale="zh-CN")
+    firm.call("PUT", "/api/tenant/resident-page", {"service_phone": "400-820-8820"})
+
+    def info_of(number: int) -> dict:
+        ticket = next(t for t in body(firm.call("GET", "/api/tickets?limit=100"))["tickets"] if t["number"] == number)
+        return WatchItem.get(tenant_pk(firm.tenant_id), watch_sk(ticket["id"])).info.as_dict(), ticket
+
+    info, _ = info_of(body(firm.submit())["ticket"]["number"])
+    assert info["service_phone"] == "400-820-8820"
+    assert firm.call("PUT", f"/api/properties/{firm.property_id}/service-phone",
+                     {"service_phone": "021 6888 8888"}).status_code == 200
+    info, ticket = info_of(body(firm.submit(firm.report(unit="1204")))["ticket"]["number"])
+    assert info["service_phone"] == "021 6888 8888"  # the property's own, at intake
+    assert firm.event(ticket["id"], ticket["version"], {"type": "acknowledge"}).status_code == 201
+    info, _ = info_of(ticket["number"])
+    assert info["service_phone"] == "021 6888 8888"  # and after a staff event (no extra read)
