@@ -201,3 +201,12 @@ def test_a_report_stays_two_round_trips_and_finding_never_scans(client, shop, mo
     post(client, f"/r/{shop.slug}/mine", contact="13500135000")
     post(client, f"/r/{shop.slug}/mine/code", contact="13500135000", code="123456")
     assert "Scan" not in calls and "Query" in calls
+
+
+def test_asking_for_codes_is_rate_limited_per_client_address(client, monkeypatch):
+    from chalicelib.domain import contacts
+    monkeypatch.setattr(contacts, "CODES_PER_ADDRESS", 2)
+    firm = Firm.sign_up(client, locale="zh-CN")
+    answers = [post(client, f"/r/{firm.slug}/mine", contact=number).status_code
+               for number in ("13100131001", "13100131002", "13100131003")]
+    assert answers == [200, 200, 429]  # three different numbers, one address
