@@ -185,7 +185,9 @@ def create_by_staff(who: Identity, body: object, *, now: datetime | None = None)
     watch = watch_for(ticket, profile.escalation, {"name": profile.name, "locale": profile.locale,
                                                    "time_zone": profile.time_zone,
                                                    "resident_page": profile.resident_page})
-    _create_checking_unit(who.tenant_id, ticket, received, None, watch)
+    from .find_reports import contact_references  # a report taken by phone is findable again too
+    _create_checking_unit(who.tenant_id, ticket, received, None, watch, (),
+                          contact_references(who.tenant_id, ticket, token.token, profile.time_zone))
     view = rules.staff_view(ticket, [received])
     view["tracking_url"] = tracking_url(token.token)
     return view

@@ -210,3 +210,13 @@ def test_asking_for_codes_is_rate_limited_per_client_address(client, monkeypatch
     answers = [post(client, f"/r/{firm.slug}/mine", contact=number).status_code
                for number in ("13100131001", "13100131002", "13100131003")]
     assert answers == [200, 200, 429]  # three different numbers, one address
+
+
+def test_a_report_staff_took_by_phone_is_found_too(client, local_stack):
+    firm = Firm.sign_up(client, locale="zh-CN")
+    view = body(firm.call("POST", "/api/tickets", firm.report(contact={"phone": "13200132000"}, source="phone")))
+    post(client, f"/r/{firm.slug}/mine", contact="13200132000")
+    code = re.search(r"\b(\d{6})\b", sms_to(local_stack.endpoint, "+8613200132000")[-1]).group(1)
+    found = text_of(post(client, f"/r/{firm.slug}/mine/code", contact="13200132000", code=code))
+    token = view["tracking_url"].rsplit("/", 1)[1]
+    assert f'href="/t/{token}?lang=zh-CN"' in found
