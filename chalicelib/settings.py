@@ -40,6 +40,7 @@ class Settings:
     smtp_secret_arn: str = ""  # Secrets Manager: the SMTP user name and password (JSON)
     identity: str = "cognito"  # the identity adapter (chalicelib/adapters/identity/): "cognito" | "accounts"
     token_key: str = ""  # accounts adapter: the asymmetric KMS key (ECC_NIST_P256) that signs ID tokens
+    contact_pepper: str = ""  # keys residents' contact digests and one-time codes (domain/contacts.py)
 
     @property
     def is_local(self) -> bool:
@@ -81,6 +82,7 @@ def settings() -> Settings:
         # PROPDESK_IDENTITY overrides; the cn profile has no Cognito, so it defaults to our own accounts
         identity=env.get("PROPDESK_IDENTITY") or ("accounts" if env.get("PROPDESK_PROFILE") == "cn" else "cognito"),
         token_key=env.get("PROPDESK_TOKEN_KEY") or env.get("PROPDESK_TOKEN_KEY_ID", ""),
+        contact_pepper=env.get("PROPDESK_CONTACT_PEPPER", ""),
     )
 
 

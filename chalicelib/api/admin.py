@@ -116,3 +116,33 @@ def invite_staff(call: Call):
           responses={200: "changed", 404: "no such person", 409: "stale version"})
 def change_staff(call: Call, staff_id: str) -> dict:
     return staff.change(call.who, staff_id, call.json(), call.header("if-match"))
+
+
+# --- residents' pages: service phone and personal information notice ---------------------
+
+from ..domain import resident_page as resident_page_rules  # noqa: E402 - pure, cheap
+
+resident_page = lazy("chalicelib.services.resident_page")
+
+
+@endpoint(bp, "/api/tenant/resident-page", "GET", admin=True,
+          summary="Your service phone and personal information notice, as residents see them", tags=["tenant"],
+          responses={200: "service_phone, notice (your own text per locale), notice_version, notice_shown"})
+def get_resident_page(call: Call) -> dict:
+    return resident_page.describe(call.who)
+
+
+@endpoint(bp, "/api/tenant/resident-page", "PUT", admin=True,
+          summary="Set the service phone shown to residents and your own notice (empty: the default text)",
+          tags=["tenant"], request=resident_page_rules.SETTINGS_SHAPE,
+          responses={200: "saved; the notice's version moves when its text changes", 422: "invalid fields"})
+def put_resident_page(call: Call) -> dict:
+    return resident_page.change(call.who, call.json())
+
+
+@endpoint(bp, "/api/properties/{property_id}/service-phone", "PUT", admin=True,
+          summary="Set (or clear, with an empty value) a property's own service phone", tags=["register"],
+          request=resident_page_rules.PROPERTY_PHONE,
+          responses={200: "saved", 404: "no such property", 422: "invalid phone"})
+def put_property_phone(call: Call, property_id: str) -> dict:
+    return resident_page.set_property_phone(call.who, property_id, call.json())

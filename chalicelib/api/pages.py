@@ -136,7 +136,7 @@ def flat_values(data: dict) -> dict:
     """The form's own names, as typed (for re-rendering), from a parsed form or query."""
     values = {name: _one(data.get(name)) for name in (
         "place", "unit", "category", "urgency", "description", "entry_present", "pets",
-        "contact_name", "contact_phone", "contact_email", "nonce")}
+        "contact_name", "contact_phone", "contact_email", "nonce", "notice_version")}
     if not values["place"] and data.get("building_id"):
         values["place"] = f"{_one(data.get('property_id'))}:{_one(data.get('building_id'))}"
     for name in ("window_day", "window_from", "window_to"):
@@ -208,8 +208,20 @@ def render_form(slug: str, lang: str, context: dict, values: dict, errors: dict[
     if not values.get("place") and len(buildings) == 1:
         values["place"] = f"{buildings[0]['property_id']}:{buildings[0]['id']}"
     chosen = next((b for b in buildings if f"{b['property_id']}:{b['id']}" == values.get("place")), None)
+    from ..domain.resident_page import notice_version, service_phone, tel_href
+    from ..services.resident_page import notice
+    firm_page = context.get("resident_page") or {}
+    prop = next((p for p in register if chosen and p["id"] == chosen["property_id"]), register[0] if len(register) == 1 else {})
+    phone = service_phone(firm_page, prop.get("service_phone"))
     return web.render(
-        "form.html", lang, slug=slug, firm=context["name"], register=register, chosen=chosen,
+        "form.html", lang, service_phone=phone, service_tel=tel_href(phone), notice_version=notice_version(firm_page),
+        notice=notice(lang, context["name"], firm_page, prop.get("service_phone")), **_form_context(
+            web, slug, lang, context, register, chosen, values, errors))
+
+
+def _form_context(web, slug, lang, context, register, chosen, values, errors) -> dict:
+    return dict(
+        slug=slug, firm=context["name"], register=register, chosen=chosen,
         categories=context["categories"], priorities=context["priorities"], values=values, errors=errors or {},
         weekdays=WEEKDAYS, rows=range(WINDOW_ROWS), honeypot=HONEYPOT,
         title=web.gettext(lang, "Report a problem") + " · " + context["name"],
@@ -245,13 +257,15 @@ def submit_form(call: Call, slug: str, data: dict) -> Response:
     try:
         report = report_from_form(values)
         try:
-            answer, replayed = ticket_service.submit_report(slug.lower(), report, source_ip=call.source_ip)
+            answer, replayed = ticket_service.submit_report(slug.lower(), report, source_ip=call.source_ip,
+                                                            notice_version=shown_notice(values))
         except InvalidInput as error:
             if set(error.fields) != {"idempotency_key"}:
                 raise
             # The form was sent before and then changed (back, edit, send): a new report.
             report["nonce"] = secrets.token_urlsafe(18)
-            answer, replayed = ticket_service.submit_report(slug.lower(), report, source_ip=call.source_ip)
+            answer, replayed = ticket_service.submit_report(slug.lower(), report, source_ip=call.source_ip,
+                                                            notice_version=shown_notice(values))
     except RateLimited:
         return too_many_page(call, language(call, None, form_lang))
     except NotFound:
@@ -268,8 +282,18 @@ def submit_form(call: Call, slug: str, data: dict) -> Response:
         return page(422, html)
     if not replayed:
         metrics.count("TicketCreated")
-    location = f"/t/{answer['ticket']['tracking_token']}" + (f"?lang={form_lang}" if form_lang else "")
+    # the tracking page in its confirmation state: reference first, where the link went, add photos
+    location = f"/t/{answer['ticket']['tracking_token']}?new=1" + (f"&lang={form_lang}" if form_lang else "")
     return page(303, "", Location=location)
+
+
+NOTICE_VERSION = re.compile(r"default-\d{4}-\d{2}|firm-\d{1,6}")
+
+
+def shown_notice(values: dict) -> str | None:
+    """The notice version the form showed (recorded with the resident's agreement); None:
+    whatever is current."""
+    return values.get("notice_version") if NOTICE_VERSION.fullmatch(values.get("notice_version") or "") else None
 
 
 @endpoint(bp, "/r/{slug}/thanks", "GET", auth=False, summary="Thank-you page after a report (HTML)",
@@ -347,8 +371,9 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
                  # who did it; for an assignment, who will do the work (first names only)
                  "who": (e.get("assignee_name") if e["type"] == "assigned" else None)
                  or (e.get("by") or {}).get("name") or "",
+                 "for": visit_words(e.get("for"), e.get("until"), lang, tz) if e.get("for") else "",
                  "text": e.get("question") or e.get("note") or e.get("body") or e.get("reason") or ""}
-                for e in view.get("timeline") or []]
+                for e in reversed(view.get("timeline") or [])]  # newest first, each stamped when it happened
     survey = None
     if view.get("survey_answered") or view.get("survey_until"):
         from ..domain.surveys import Questions
@@ -373,13 +398,72 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
         first_response_in=web.format_span(view.get("created_at"), promised.get("first_response_by"), lang),
         resolution=web.format_time(promised.get("resolution_by"), lang, tz),
         resolution_in=web.format_span(view.get("created_at"), promised.get("resolution_by"), lang),
-        visit=web.format_time(view.get("visit_at"), lang, tz),
+        visit=visit_words(view.get("visit_at"), view.get("visit_until"), lang, tz),
+        **status_card(call, context, view, lang), new=call.query.get("new") == "1",
         title=web.gettext(lang, "Report") + f" #{view['number']} · " + context["name"],
-        other_lang="en" if lang == "zh-CN" else "zh-CN", token=token,
+        other_lang="en" if lang == "zh-CN" else "zh-CN", token=token, slug=context.get("slug", ""),
         can_not_fix=can_not_fix, not_fixed_by=web.format_time(not_fixed_until, lang, tz) if can_not_fix else "",
         errors={name: web.gettext(lang, message) for name, message in (errors or {}).items()},
         values=values or {})
     return page(status, html, **({"Content-Security-Policy": csp_with_photos(origin)} if origin else {}))
+
+
+def visit_words(at: str | None, until: str | None, lang: str, tz: str) -> str:
+    """A visit as people say it: weekday, date and time range (or start), no seconds."""
+    if not at:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime
+    web = _web()
+    zone = ZoneInfo(tz) if tz else ZoneInfo("UTC")
+    start = datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(zone)
+    day = format_datetime(start, "M月d日 EEEE" if lang == "zh-CN" else "EEEE d MMMM", locale=web.BABEL_LOCALE[lang])
+    if until:
+        end = datetime.fromisoformat(until.replace("Z", "+00:00")).astimezone(zone)
+        return f"{day} {start:%H:%M}–{end:%H:%M}" if lang == "zh-CN" else f"{day}, {start:%H:%M}–{end:%H:%M}"
+    return web.gettext(lang, "%(day)s, from %(time)s") % {"day": day, "time": f"{start:%H:%M}"}
+
+
+STATUS_LINES = {
+    "new": "We have your report and will answer soon.",
+    "acknowledged": "We are looking at your report.",
+    "assigned": "Someone is working on your report.",
+    "waiting": "We need an answer from you: see the question below.",
+    "resolved": "We have marked the problem as fixed.",
+    "closed": "This report is closed.",
+}
+
+
+def status_card(call: Call, context: dict, view: dict, lang: str) -> dict:
+    """The tracking page's top card: the state in words, promises met as met, who is coming,
+    the firm's service phone, where the link went, and a zone note only when the reader's
+    zone (CloudFront-Viewer-Time-Zone) is not the firm's."""
+    from ..domain.resident_page import tel_href
+    web, tz = _web(), context["time_zone"]
+    met = view.get("met") or {}
+    phone = context.get("service_phone") or ""
+    sent = view.get("link_sent_to") or None
+    return {
+        "status_line": web.gettext(lang, STATUS_LINES.get(view["status"], STATUS_LINES["new"])),
+        "responded": web.format_time(met.get("first_response_at"), lang, tz),
+        "fixed": web.format_time(met.get("resolved_at"), lang, tz),
+        "coming": view.get("assignee_name") if view["status"] not in ("resolved", "closed") else None,
+        "service_phone": phone, "service_tel": tel_href(phone),
+        "link_sent_to": sent, "wechat": "micromessenger" in (call.header("user-agent") or "").lower(),
+        "zone_note": zone_differs(call.header("cloudfront-viewer-time-zone"), tz),
+    }
+
+
+def zone_differs(reader_zone: str | None, firm_zone: str) -> bool:
+    if not reader_zone:
+        return False
+    from zoneinfo import ZoneInfo
+    now = datetime.now(timezone.utc)
+    try:
+        return now.astimezone(ZoneInfo(reader_zone)).utcoffset() != now.astimezone(ZoneInfo(firm_zone)).utcoffset()
+    except Exception:  # noqa: BLE001 - an unknown zone name from a header is no reason to fail
+        return False
 
 
 # --- the survey --------------------------------------------------------------------------------
@@ -506,3 +590,6 @@ def css_response(call: Call, text: str, version: str) -> Response:
         **SECURITY_HEADERS, "Content-Type": "text/css; charset=utf-8",
         "Cache-Control": "public, max-age=31536000, immutable" if call.query.get("v") == version
         else "public, max-age=300"})
+
+
+from . import find_pages  # noqa: E402,F401 - registers /r/{slug}/mine (find my reports) on this blueprint

@@ -533,8 +533,10 @@ def public_view(ticket: Ticket, events: list[Event]) -> dict:
         if not e.public or e.type not in PUBLIC_EVENT_TYPES:
             continue
         data = {k: v for k, v in e.data.items() if k in ("number", "question", "note", "body", "reason",
-                                                          "assignee_name", "retargeted", "at",
+                                                          "assignee_name", "retargeted", "at", "until",
                                                           "by_resident")}
+        if "at" in data:  # a booking says for when (``for``); its entry is stamped when it was booked
+            data["for"] = data.pop("at")
         timeline.append({"type": e.type, "at": _iso(e.at), "by": e.actor.public(), **data})
     return {
         "number": ticket.number, "status": ticket.status, "category": ticket.category,
@@ -555,7 +557,22 @@ def public_view(ticket: Ticket, events: list[Event]) -> dict:
         "survey_until": _iso(_survey_until(ticket)),
         "survey_answered": bool(ticket.survey),
         "timeline": timeline,
+        **_status_card(ticket, timeline),
     }
+
+
+def _status_card(ticket: Ticket, timeline: list[dict]) -> dict:
+    """What the tracking page's status card needs: promises already met (and when), the
+    next visit's end when staff gave one, who is coming (first name), where the link went."""
+    from .contacts import mask
+    booked = next((e for e in reversed(timeline) if e["type"] == "scheduled"), None)
+    contact = ticket.contact or {}
+    channel = contact.get("channel") or ("sms" if contact.get("phone") else "email" if contact.get("email") else "none")
+    to = contact.get("phone") if channel == "sms" else contact.get("email") if channel == "email" else None
+    return {"met": {"first_response_at": _iso(ticket.first_response_at), "resolved_at": _iso(ticket.resolved_at)},
+            "visit_until": booked.get("until") if booked and ticket.visit_at and ticket.is_open else None,
+            "assignee_name": (ticket.assignee_name or "").split(" ")[0] or None,
+            "link_sent_to": {"channel": channel, "to": mask(to)} if to else None}
 
 
 def attach_photo(ticket: Ticket, photo: dict, actor: Actor, now: datetime, event_id: str,

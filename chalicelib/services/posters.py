@@ -21,6 +21,8 @@ LANGS = ("zh-CN", "en")
 HEADLINE = "Report a repair or complaint"
 HINT = "Scan with your phone camera or WeChat"
 OR_OPEN = "or open this address:"
+CALL = "Service desk: %(phone)s"
+FIND = "Lost the link to your report? %(url)s"
 QUIET = 4  # modules of white around the code, as the QR standard asks
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -37,8 +39,10 @@ class Poster:
     property_name: str
     url: str
     langs: tuple[str, ...]            # the languages shown, the first one leading
-    texts: dict[str, dict[str, str]]  # lang → headline, hint, or_open
+    texts: dict[str, dict[str, str]]  # lang → headline, hint, or_open, call, find
     qr: QR
+    service_phone: str = ""  # the property's own, else the firm's (domain/resident_page.py)
+    find_url: str = ""  # find my reports (/r/{slug}/mine)
 
 
 def form_url(base_url: str, slug: str, property_id: str) -> str:
@@ -65,7 +69,7 @@ def qr_code(data: str) -> QR:
 def texts(lang: str) -> dict[str, str]:
     from .. import web
     return {"headline": web.gettext(lang, HEADLINE), "hint": web.gettext(lang, HINT),
-            "or_open": web.gettext(lang, OR_OPEN)}
+            "or_open": web.gettext(lang, OR_OPEN), "call": web.gettext(lang, CALL), "find": web.gettext(lang, FIND)}
 
 
 def poster(who: Identity, property_id: str, base_url: str, lang: str | None) -> Poster:
@@ -80,8 +84,11 @@ def poster(who: Identity, property_id: str, base_url: str, lang: str | None) -> 
         first = "en" if (tenant.locale or "").lower().startswith("en") else "zh-CN"
         langs = (first, *[x for x in LANGS if x != first])
     url = form_url(base_url, tenant.slug, prop.property_id)
+    from ..domain.resident_page import service_phone
     return Poster(firm=clean(tenant.name), property_name=clean(prop.name), url=url, langs=langs,
-                  texts={x: texts(x) for x in langs}, qr=qr_code(url))
+                  texts={x: texts(x) for x in langs}, qr=qr_code(url),
+                  service_phone=clean(service_phone(tenant.resident_page, prop.service_phone)),
+                  find_url=f"{base_url.rstrip('/')}/r/{quote(tenant.slug, safe='')}/mine")
 
 
 def clean(text: str | None) -> str:
@@ -135,6 +142,9 @@ def svg(p: Poster) -> str:
     for lang in p.langs:
         text(y, p.texts[lang]["hint"], 6 if lang == p.langs[0] else 5, lang=lang)
         y += 9
+    if p.service_phone:
+        text(min(y, 290), p.texts[p.langs[0]]["call"] % {"phone": p.service_phone}, 5, weight="700",
+             lang=p.langs[0], ident="service-phone")
     body = "".join(lines)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" viewBox="0 0 210 297" '

@@ -4,7 +4,6 @@ names for a tracking link (for the tracking page). Read-only, keyed reads, no Sc
 
 from __future__ import annotations
 
-from ..domain import tokens
 from ..domain.errors import NotFound
 from ..store import registry as registry_store
 from ..store import tenants as tenant_store
@@ -23,7 +22,8 @@ def _names(standards: dict) -> dict:
 
 def places(tenant_id: str) -> list[dict]:
     """The tenant's properties and their buildings as a tree, without units: two key queries."""
-    properties = {p.property_id: {"id": p.property_id, "name": p.name, "address": p.address, "buildings": []}
+    properties = {p.property_id: {"id": p.property_id, "name": p.name, "address": p.address, "buildings": [],
+                                  "service_phone": p.service_phone or ""}
                   for p in registry_store.list_properties(tenant_id)}
     for b in registry_store.all_buildings(tenant_id):
         if b.property_id in properties:
@@ -57,20 +57,20 @@ def form_context(slug: str) -> dict:
     allowed = set(profile.categories)
     names["categories"] = [c for c in names["categories"] if c["key"] in allowed] or names["categories"]
     return {"name": profile.name, "locale": profile.locale, "time_zone": profile.time_zone,
-            "register": register(profile.tenant_id), **names}
+            "register": register(profile.tenant_id), "resident_page": profile.resident_page, **names}
 
 
 def tracking_context(token: str) -> dict:
     """The public view of a tracking link plus the firm's name, locale, time zone and the
     names of its categories; NotFound for anything that is not a live link."""
-    view = ticket_service.track(token)
-    capability = tokens.read(token)
-    if capability is None:  # track() already refused it; kept for type-checkers
-        raise NotFound("No such tracking link.")
-    tenant, standards, _ = tenant_store.get_tenant_and_standards(capability.tenant_id)  # one BatchGetItem
+    ticket, view = ticket_service.track_ticket(token)
+    # the firm, its standards and the ticket's property (its service phone): one BatchGetItem
+    tenant, standards, prop = tenant_store.tenant_standards_and_property(ticket.tenant_id, ticket.property_id)
+    from ..domain.resident_page import service_phone
     from ..domain.standards import survey_settings
     return {"view": view, "name": tenant.name, "locale": tenant.locale, "time_zone": tenant.time_zone,
-            "survey": survey_settings(standards), **_names(standards)}
+            "slug": tenant.slug, "survey": survey_settings(standards), **_names(standards),
+            "service_phone": service_phone(tenant.resident_page, prop.get("service_phone"))}
 
 
 def ticket_names(tenant_id: str, places: set[tuple[str, str]], *, with_properties: bool = False) -> dict:

@@ -70,7 +70,7 @@ def import_units(who: Identity, property_id: str, csv_text: str) -> dict:
 
 
 def _property(prop: store.Property, buildings: list[store.Building] | None = None) -> dict:
-    view = {"id": prop.property_id, "name": prop.name, "address": prop.address}
+    view = {"id": prop.property_id, "name": prop.name, "address": prop.address, "service_phone": prop.service_phone}
     if buildings is not None:
         view["buildings"] = [_building(b) for b in buildings]
     return view

@@ -37,8 +37,15 @@ def watch_for(ticket: rules.Ticket, escalation: dict, firm: dict, survey: dict |
     if any(step.kind == "survey" for step in steps):
         recipients["survey"] = chain.resident_channels(ticket.contact)
     info = {"number": ticket.number, "category": ticket.category, "unit": ticket.unit,
-            "firm": firm.get("name", ""), "locale": firm.get("locale", "en"), "time_zone": firm.get("time_zone", "UTC")}
+            "firm": firm.get("name", ""), "locale": firm.get("locale", "en"), "time_zone": firm.get("time_zone", "UTC"),
+            "service_phone": _service_phone(firm, ticket)}
     return watch_store.watch_item(ticket.tenant_id, ticket, steps, recipients, info)
+
+
+def _service_phone(firm: dict, ticket: rules.Ticket) -> str:
+    """The number residents may call about this ticket: its property's, else the firm's."""
+    from ..domain.resident_page import phone_for
+    return phone_for(firm.get("resident_page"), ticket.property_id)
 
 
 def watch_after(ticket: rules.Ticket, context):
@@ -53,7 +60,8 @@ def tracking_url(token: str) -> str:
 
 
 def submit_report(slug: str, body: object, *, idempotency_key: str | None = None,
-                  now: datetime | None = None, source_ip: str = "") -> tuple[dict, bool]:
+                  now: datetime | None = None, source_ip: str = "", notice_version: str | None = None
+                  ) -> tuple[dict, bool]:
     """A resident's report becomes a ticket. Returns (answer, replayed).
 
     Round trips: one UpdateItem on the slug (tenant, standards summary and a ticket number in
@@ -77,6 +85,9 @@ def submit_report(slug: str, body: object, *, idempotency_key: str | None = None
         window = timedelta(hours=settings().idempotency_hours)
     ticket_id = tokens.new_id()
     token = tokens.issue(profile.tenant_id, ticket_id)
+    from ..domain.resident_page import consent, notice_version as current_notice  # the notice they were shown
+    report = {**report, "contact": consent(report.get("contact") or {},
+                                           notice_version or current_notice(profile.resident_page), now)}
     ticket = rules.new_ticket(ticket_id=ticket_id, tenant_id=profile.tenant_id, number=profile.ticket_number or 0,
                               report=report, standards=standards, now=now, tracking_digest=token.digest)
     answer = {
@@ -88,10 +99,13 @@ def submit_report(slug: str, body: object, *, idempotency_key: str | None = None
     claim = store.IdempotencyClaim(key_digest=hashlib.sha256(key.encode()).hexdigest(), fingerprint=fingerprint,
                                    response=answer, expires_at=now + window)
     watch = watch_for(ticket, profile.escalation, {"name": profile.name, "locale": profile.locale,
-                                                   "time_zone": profile.time_zone})
+                                                   "time_zone": profile.time_zone,
+                                                   "resident_page": profile.resident_page})
+    from .find_reports import contact_references  # findable again by phone / e-mail (domain/contacts.py)
     from .limits import report_limits
     replay = _create_checking_unit(profile.tenant_id, ticket, rules.received_event(ticket, tokens.new_id()), claim,
-                                   watch, report_limits(profile.tenant_id, source_ip, now))
+                                   watch, report_limits(profile.tenant_id, source_ip, now),
+                                   contact_references(profile.tenant_id, ticket, token.token, profile.time_zone))
     if replay is not None:
         return replay.response, True
     return answer, False
@@ -121,22 +135,23 @@ def _fingerprint(report: dict) -> str:
 
 
 def _create(tenant_id: str, ticket: rules.Ticket, received: rules.Event, claim: store.IdempotencyClaim | None,
-            unit_check: str, watch, limits: tuple) -> store.Replay | None:
+            unit_check: str, watch, limits: tuple, also: tuple = ()) -> store.Replay | None:
     """One transaction, or two when the unit reported the same category within 30 days
     (then the ticket is written again marked as a repeat complaint)."""
     check = store.RepeatCheck(store.repeat_sk(ticket), ticket.created_at - rules.REPEAT_WITHIN)
     try:
         return store.create(tenant_id, ticket, received, claim=claim, unit_check=unit_check, watch=watch,
-                            limits=limits, repeat=check)
+                            limits=limits, repeat=check, also=also)
     except store.RepeatFound:
         return store.create(tenant_id, dataclasses.replace(ticket, repeat=True), received, claim=claim,
-                            unit_check=unit_check, watch=watch, limits=limits, repeat=check)
+                            unit_check=unit_check, watch=watch, limits=limits, repeat=check, also=also)
 
 
 def _create_checking_unit(tenant_id: str, ticket: rules.Ticket, received: rules.Event,
-                          claim: store.IdempotencyClaim | None, watch=None, limits: tuple = ()) -> store.Replay | None:
+                          claim: store.IdempotencyClaim | None, watch=None, limits: tuple = (),
+                          also: tuple = ()) -> store.Replay | None:
     try:
-        return _create(tenant_id, ticket, received, claim, "unit", watch, limits)
+        return _create(tenant_id, ticket, received, claim, "unit", watch, limits, also)
     except store.UnitNotRegistered:
         pass
     # Only when the unit was not found: say which part is wrong, or accept a typed unit in a
@@ -144,7 +159,7 @@ def _create_checking_unit(tenant_id: str, ticket: rules.Ticket, received: rules.
     which = store.explain_unit(tenant_id, ticket.property_id, ticket.building_id)
     if which == "typed-ok":
         try:
-            return _create(tenant_id, ticket, received, claim, "building", watch, limits)
+            return _create(tenant_id, ticket, received, claim, "building", watch, limits, also)
         except store.UnitNotRegistered:
             which = "unit"
     reasons = {"property_id": "is not one of this firm's properties",
@@ -169,8 +184,11 @@ def create_by_staff(who: Identity, body: object, *, now: datetime | None = None)
     received = rules.Event(id=tokens.new_id(), type="received", at=now, actor=who.actor, public=True,
                            data={"number": ticket.number, "source": ticket.source})
     watch = watch_for(ticket, profile.escalation, {"name": profile.name, "locale": profile.locale,
-                                                   "time_zone": profile.time_zone})
-    _create_checking_unit(who.tenant_id, ticket, received, None, watch)
+                                                   "time_zone": profile.time_zone,
+                                                   "resident_page": profile.resident_page})
+    from .find_reports import contact_references  # a report taken by phone is findable again too
+    _create_checking_unit(who.tenant_id, ticket, received, None, watch, (),
+                          contact_references(who.tenant_id, ticket, token.token, profile.time_zone))
     view = rules.staff_view(ticket, [received])
     view["tracking_url"] = tracking_url(token.token)
     return view
@@ -190,13 +208,18 @@ def _with_photo_links(ticket: rules.Ticket, view: dict) -> dict:
 
 def track(token: str) -> dict:
     """A resident's tracking link. An unknown, altered or foreign token answers NotFound."""
+    return track_ticket(token)[1]
+
+
+def track_ticket(token: str) -> tuple[rules.Ticket, dict]:
+    """The ticket behind a tracking link (for the page's own reads, e.g. its property) and its public view."""
     capability = tokens.read(token)
     if capability is None:
         raise NotFound("No such tracking link.")
     ticket, events = store.get(capability.tenant_id, capability.subject_id)
     if not tokens.matches(capability, ticket.tracking_digest):
         raise NotFound("No such tracking link.")
-    return _with_photo_links(ticket, rules.public_view(ticket, events))
+    return ticket, _with_photo_links(ticket, rules.public_view(ticket, events))
 
 
 # A second identical resident message within this window is a double tap, not a new message.

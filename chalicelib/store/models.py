@@ -79,6 +79,7 @@ class SlugItem(Item, discriminator="slug"):
     ticket_seq = NumberAttribute(default=0)
     survey = MapAttribute(default=dict)
     scorecard = MapAttribute(null=True)  # the latest finalised month and quarter (services/rollups.py)
+    resident_page = MapAttribute(null=True)  # service phone, privacy notice (domain/resident_page.py)
 
 
 class TenantItem(Item, discriminator="tenant"):
@@ -90,6 +91,7 @@ class TenantItem(Item, discriminator="tenant"):
     template = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     version = NumberAttribute(default=1)
+    resident_page = MapAttribute(null=True)  # the same as the slug's: the tracking page reads it here
 
 
 class StandardsItem(Item, discriminator="standards"):
@@ -125,6 +127,7 @@ class PropertyItem(Item, discriminator="property"):
     name = UnicodeAttribute()
     address = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    service_phone = UnicodeAttribute(null=True)  # the property's own service desk, over the firm's
 
 
 class BuildingItem(Item, discriminator="building"):
@@ -325,3 +328,22 @@ class SignInAddressItem(Item, discriminator="signin_address"):
     failures = NumberAttribute(default=0)
     window_started = NumberAttribute(default=0)  # epoch seconds
     locked_until = NumberAttribute(default=0)
+
+
+class ContactRefItem(Item, discriminator="contact_ref"):
+    """One of a ticket's contacts, by digest only (store/contacts.py): ``CONTACT#<digest>#<when>#<id>``,
+    written with the ticket; the tracking link sealed for that contact."""
+    ticket_id = UnicodeAttribute()
+    number = NumberAttribute()
+    created_at = UTCDateTimeAttribute()
+    sealed = UnicodeAttribute()
+
+
+class ContactCodeItem(Item, discriminator="contact_code"):
+    """A one-time code for finding one's reports: its salted HMAC only, tries, expiry."""
+    salt = UnicodeAttribute()
+    code_hash = UnicodeAttribute()
+    valid_until = UTCDateTimeAttribute()  # checked on every try; expires_at (TTL) only tidies
+    tries = NumberAttribute(default=0)
+    used = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()

@@ -19,6 +19,7 @@ class Property:
     property_id: str
     name: str
     address: str | None
+    service_phone: str | None = None  # the property's own service desk (over the firm's)
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,24 @@ def get_property(tenant_id: str, property_id: str) -> Property:
         item = PropertyItem.get(tenant_pk(tenant_id), property_sk(property_id))
     except DoesNotExist:
         raise NotFound("No such property.") from None
-    return Property(item.property_id, item.name, item.address)
+    return Property(item.property_id, item.name, item.address, item.service_phone)
+
+
+def set_service_phone(tenant_id: str, property_id: str, phone: str | None) -> None:
+    """Set (or clear, with None) a property's service phone; NotFound for another firm's."""
+    from pynamodb.exceptions import UpdateError
+    item = PropertyItem(tenant_pk(tenant_id), property_sk(property_id))
+    action = PropertyItem.service_phone.set(phone) if phone else PropertyItem.service_phone.remove()
+    try:
+        item.update(actions=[action], condition=PropertyItem.pk.exists())
+    except UpdateError as error:
+        if getattr(error, "cause_response_code", "") == "ConditionalCheckFailedException":
+            raise NotFound("No such property.") from None
+        raise
 
 
 def list_properties(tenant_id: str) -> list[Property]:
-    return [Property(i.property_id, i.name, i.address)
+    return [Property(i.property_id, i.name, i.address, i.service_phone)
             for i in PropertyItem.query(tenant_pk(tenant_id), PropertyItem.sk.startswith("PROPERTY#"))]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
@@ -27,6 +27,7 @@ class Tenant:
     time_zone: str
     template: str
     created_at: datetime
+    resident_page: dict = field(default_factory=dict)  # service phone, notice (domain/resident_page.py)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class IntakeProfile:
     calendar: dict
     escalation: dict
     ticket_number: int | None = None
+    resident_page: dict = field(default_factory=dict)  # service phone, notice (domain/resident_page.py)
 
     def standards(self):
         """Enough of the standards for intake: category and priority keys and the targets."""
@@ -131,7 +133,8 @@ def get_tenant(tenant_id: str) -> Tenant:
         item = TenantItem.get(tenant_pk(tenant_id), "META")
     except DoesNotExist:
         raise NotFound("No such firm.") from None
-    return Tenant(item.tenant_id, item.name, item.slug, item.locale, item.time_zone, item.template, item.created_at)
+    return Tenant(item.tenant_id, item.name, item.slug, item.locale, item.time_zone, item.template, item.created_at,
+                  _plain(item.resident_page))
 
 
 def intake_profile(slug: str, *, take_ticket_number: bool) -> IntakeProfile:
@@ -149,7 +152,7 @@ def intake_profile(slug: str, *, take_ticket_number: bool) -> IntakeProfile:
         raise NotFound("No such firm.") from None
     return IntakeProfile(item.tenant_id, item.name, item.locale, item.time_zone, list(item.categories or []),
                          list(item.priorities or []), list(item.emergency_categories or []), _plain(item.targets), _plain(item.calendar), _plain(item.escalation),
-                         int(item.ticket_seq) if take_ticket_number else None)
+                         int(item.ticket_seq) if take_ticket_number else None, resident_page=_plain(item.resident_page))
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ def get_tenant_and_standards(tenant_id: str) -> tuple[Tenant, dict, int]:
     for item in Item.batch_get([(pk, "META"), (pk, "STANDARDS")], consistent_read=True):
         if isinstance(item, TenantItem):
             tenant = Tenant(item.tenant_id, item.name, item.slug, item.locale, item.time_zone, item.template,
-                            item.created_at)
+                            item.created_at, _plain(item.resident_page))
         elif isinstance(item, StandardsItem):
             document, version = _plain(item.document), int(item.version)
     if tenant is None:
@@ -331,3 +334,31 @@ def standards_history(tenant_id: str, limit: int = 50) -> list[StandardsVersion]
                                        scan_index_forward=False, limit=limit)
     return [StandardsVersion(int(i.version), i.updated_at, i.updated_by, i.updated_by_name, list(i.changes or []))
             for i in items]
+
+
+def set_resident_page(tenant_id: str, slug: str, page: dict) -> None:
+    """The firm's service phone and notice, on the tenant and its slug's public profile
+    (the form reads the slug, the tracking page the tenant): one transaction."""
+    with TransactWrite(connection=connection()) as tx:
+        tx.update(TenantItem(tenant_pk(tenant_id), "META"), actions=[TenantItem.resident_page.set(page)],
+                  condition=TenantItem.pk.exists())
+        tx.update(SlugItem(slug_pk(slug), "PUBLIC"), actions=[SlugItem.resident_page.set(page)],
+                  condition=SlugItem.tenant_id == tenant_id)
+
+
+def tenant_standards_and_property(tenant_id: str, property_id: str) -> tuple[Tenant, dict, dict]:
+    """The firm, its standards and one of its properties ({} when absent): one BatchGetItem."""
+    from .models import Item, PropertyItem
+    pk = tenant_pk(tenant_id)
+    tenant, document, prop = None, {}, {}
+    for item in Item.batch_get([(pk, "META"), (pk, "STANDARDS"), (pk, f"PROPERTY#{property_id}")]):
+        if isinstance(item, TenantItem):
+            tenant = Tenant(item.tenant_id, item.name, item.slug, item.locale, item.time_zone, item.template,
+                            item.created_at, _plain(item.resident_page))
+        elif isinstance(item, StandardsItem):
+            document = _plain(item.document)
+        elif isinstance(item, PropertyItem):
+            prop = {"name": item.name, "service_phone": item.service_phone}
+    if tenant is None:
+        raise NotFound("No such firm.")
+    return tenant, document, prop

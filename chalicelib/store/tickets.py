@@ -211,7 +211,7 @@ def repeat_sk(ticket: Ticket) -> str:
 
 def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: IdempotencyClaim | None,
            unit_check: str = "unit", watch=None, limits: tuple[Limit, ...] = (),
-           repeat: RepeatCheck | None = None) -> Replay | None:
+           repeat: RepeatCheck | None = None, also: tuple = ()) -> Replay | None:
     """Write a new ticket, its 'received' event and the idempotency claim in one transaction,
     with the rate-limit counters, the repeat-complaint marker and the score counters.
 
@@ -241,6 +241,8 @@ def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: Idempotenc
                         | (IdempotencyItem.expires_at < int(ticket.created_at.timestamp())))
             if watch is not None:
                 tx.save(watch)  # last of the puts: the indexes of the reasons above stay put
+            for item in also:  # unconditional puts (the contact references of store/contacts.py)
+                tx.save(item)
             for limit in limits:  # updates come after every put in the transaction's items
                 tx.update(CounterItem(pk, limit.sk), actions=[CounterItem.count.add(1),
                                                               CounterItem.expires_at.set(limit.expires_at)],
@@ -252,7 +254,7 @@ def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: Idempotenc
             scores.add_to(tenant_id, tx, score_change(None, ticket))
     except TransactWriteError as error:
         reasons = _reasons(error)
-        first_limit = 3 + (1 if claim else 0) + (1 if watch is not None else 0)
+        first_limit = 3 + (1 if claim else 0) + (1 if watch is not None else 0) + len(also)
         marker_at = first_limit + len(limits)
         failed = [i for i, r in enumerate(reasons) if r == "ConditionalCheckFailed"]
         for limit, reason in zip(limits, reasons[first_limit:marker_at]):
@@ -483,7 +485,8 @@ def get_for_change(tenant_id: str, ticket_id: str, assignee_sub: str | None) -> 
         elif isinstance(item, StandardsItem):
             standards = _plain(item.document)
         elif isinstance(item, TenantItem):
-            firm = {"name": item.name, "locale": item.locale, "time_zone": item.time_zone}
+            firm = {"name": item.name, "locale": item.locale, "time_zone": item.time_zone,
+                    "resident_page": _plain(item.resident_page)}  # its service phones (domain/resident_page.py)
     if head is None:
         raise NotFound("No such ticket.")
     return ChangeContext(_to_ticket(tenant_id, head), user, standards, firm)

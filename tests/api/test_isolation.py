@@ -51,6 +51,9 @@ VALID_BODIES = {
     ("GET", "/api/campaigns"): None,
     ("GET", "/api/campaigns/{campaign_id}/results"): None,
     ("GET", "/api/campaigns/{campaign_id}/poster.svg"): None,
+    ("GET", "/api/tenant/resident-page"): None,
+    ("PUT", "/api/tenant/resident-page"): {"service_phone": "400-820-8820"},
+    ("PUT", "/api/properties/{property_id}/service-phone"): {"service_phone": "400-820-8820"},
 }
 
 

@@ -30,6 +30,7 @@ VALID_FORMS = {
                                                           "floor": "9"},
     "/console/register/properties/{property_id}/import": {"csv": "building,unit,floor\nBlock 3,0902,9\n"},
     "/console/staff/{staff_id}": {"action": "role", "role": "admin", "version": "1"},
+    "/console/register/properties/{property_id}/phone": {"service_phone": "400-820-8820"},
 }
 
 

@@ -48,6 +48,7 @@ DONE = {
     "role": "The role is changed.",
     "deactivated": "The person is deactivated and can no longer sign in.",
     "reactivated": "The person is active again and can sign in.",
+    "phone": "The property's service phone is saved.",
 }
 KIND_NAMES = {"email": "E-mail", "sms": "SMS", "wecom": "WeCom bot", "dingtalk": "DingTalk bot", "slack": "Slack",
               "webhook": "Webhook"}
@@ -136,7 +137,7 @@ def add_building(page: Page, property_id: str) -> Response:
 
 
 def _property(page: Page, property_id: str, status: int = 200, *, building: dict | None = None,
-              unit: dict | None = None, csv: dict | None = None) -> Response:
+              unit: dict | None = None, csv: dict | None = None, phone: dict | None = None) -> Response:
     """One property's buildings and units (the same three queries as the register page)."""
     tree = register_view.register(page.who.tenant_id)
     prop = next((p for p in tree if p["id"] == property_id), None)
@@ -145,7 +146,8 @@ def _property(page: Page, property_id: str, status: int = 200, *, building: dict
     return page.render("console/property.html", status, title=prop["name"], prop=prop,
                        building=building or {}, unit=unit or {"values": {}, "errors": {}},
                        csv=csv or {"text": "", "rows": [], "error": "", "detail": ""},
-                       shown_open=UNITS_SHOWN_OPEN, notice=_done(page))
+                       shown_open=UNITS_SHOWN_OPEN, notice=_done(page),
+                       phone=phone or {"value": prop.get("service_phone", ""), "error": ""})
 
 
 @console_page(bp, "/console/register/properties/{property_id}", admin=True)
@@ -363,3 +365,49 @@ def poster_print(page: Page, property_id: str) -> Response:
                       title=f"{poster.firm} · {poster.property_name}")
     return page.answer(Response(body=html, status_code=200,
                                 headers={**PAGE_HEADERS, "Content-Security-Policy": style_csp(html)}))
+
+
+# --- residents' pages: the firm's service phone and notice, a property's phone ----------------
+
+resident_page = lazy("chalicelib.services.resident_page")
+PHONE_MESSAGES = {"service_phone": "Enter a phone number such as 400-820-8820 or +86 21 6888 8888"}
+NOTICE_MESSAGES = {**PHONE_MESSAGES, "notice_zh_cn": "Keep the notice under 3000 characters",
+                   "notice_en": "Keep the notice under 3000 characters"}
+
+
+def _resident_page(page: Page, status: int = 200, *, values: dict | None = None, errors: dict | None = None
+                   ) -> Response:
+    current = resident_page.describe(page.who)
+    if values is None:
+        values = {"service_phone": current["service_phone"], "notice_zh_cn": current["notice"].get("zh-CN", ""),
+                  "notice_en": current["notice"].get("en", "")}
+    return page.render("console/resident_page.html", status, title=page.t("Residents' pages"), values=values,
+                       errors=errors or {}, current=current,
+                       notice=page.t("Saved.") if page.query.get("done") == "saved" else "")
+
+
+@console_page(bp, "/console/register/residents", admin=True)
+def resident_page_settings(page: Page) -> Response:
+    return _resident_page(page)
+
+
+@console_page(bp, "/console/register/residents", ("POST",), admin=True)
+def save_resident_page(page: Page) -> Response:
+    values = {name: page.value(name) for name in ("service_phone", "notice_zh_cn", "notice_en")}
+    try:
+        resident_page.change(page.who, values)
+    except InvalidInput as error:
+        return _resident_page(page, 422, values=values, errors=field_errors(page, error, NOTICE_MESSAGES))
+    return page.redirect("/console/register/residents?done=saved")
+
+
+@console_page(bp, "/console/register/properties/{property_id}/phone", ("POST",), admin=True)
+def save_property_phone(page: Page, property_id: str) -> Response:
+    value = page.value("service_phone")
+    try:
+        resident_page.set_property_phone(page.who, property_id, {"service_phone": value})
+    except InvalidInput as error:
+        return _property(page, property_id, 422, phone={"value": value,
+                                                        "error": field_errors(page, error, PHONE_MESSAGES)
+                                                        .get("service_phone", "")})
+    return page.redirect(f"/console/register/properties/{quote(property_id, safe='')}?done=phone")
