@@ -78,11 +78,19 @@ ENTRY = Shape(fields={
     "pets": Text(required=False, max_len=200, description="pets staff should know about"),
 }, check=_check_entry, required=False, description="entry permission; absent means the resident must be present")
 
+def _check_contact(contact: dict, problems: dict[str, str], prefix: str) -> None:
+    from .notices import contact_problems
+    problems.update({f"{prefix}{name}": reason for name, reason in contact_problems(contact).items()})
+
+
 CONTACT = Shape(fields={
     "name": Text(required=False, max_len=80),
     "phone": Phone(required=False),
     "email": Email(required=False),
-}, required=False, description="optional; needed for updates by SMS or e-mail")
+    "notify": Choice(options=("sms", "email", "none"), required=False,
+                     description="how to tell the resident about each step; default SMS if a phone is given, "
+                                 "else e-mail"),
+}, check=_check_contact, required=False, description="optional; needed for updates by SMS or e-mail")
 
 
 def intake_shape(standards: Standards | None = None, *, staff: bool = False) -> Shape:
@@ -182,6 +190,8 @@ class Ticket:
     photos: list = field(default_factory=list)
     # The resident's answer to the after-resolution survey (counted in the ticket's slices).
     survey: dict | None = None
+    # Messages to the resident (domain/notices.py): the held message, stop, the short link.
+    notice: dict = field(default_factory=dict)
 
     @property
     def clock_stops(self) -> list[clock.Stop]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
@@ -43,6 +43,7 @@ class IntakeProfile:
     calendar: dict
     escalation: dict
     ticket_number: int | None = None
+    messages: dict = field(default_factory=dict)  # quiet hours, SMS signature (domain/notices.py)
 
     def standards(self):
         """Enough of the standards for intake: category and priority keys and the targets."""
@@ -77,6 +78,7 @@ def public_summary(standards: dict) -> dict:
         # the published scorecard's switches (read with the slug, one GetItem)
         "survey": {k: v for k, v in (standards.get("survey") or {}).items()
                    if k in ("publish", "publish_properties", "min_n")},
+        "messages": standards.get("messages") or {},  # residents' messages at intake: quiet hours, signature
     }
 
 
@@ -148,7 +150,7 @@ def intake_profile(slug: str, *, take_ticket_number: bool) -> IntakeProfile:
         raise NotFound("No such firm.") from None
     return IntakeProfile(item.tenant_id, item.name, item.locale, item.time_zone, list(item.categories or []),
                          list(item.priorities or []), list(item.emergency_categories or []), _plain(item.targets), _plain(item.calendar), _plain(item.escalation),
-                         int(item.ticket_seq) if take_ticket_number else None)
+                         int(item.ticket_seq) if take_ticket_number else None, _plain(item.messages))
 
 
 @dataclass(frozen=True)
