@@ -52,7 +52,8 @@ UNIT_PATTERN = r"[A-Za-z0-9][A-Za-z0-9\-_/. ]{0,31}"
 
 # Event types residents see on the tracking timeline, and those they never do.
 PUBLIC_EVENT_TYPES = ("received", "acknowledged", "assigned", "waiting", "scheduled", "comment", "resolved",
-                      "reopened", "closed", "updated", "resident_replied", "photo_added")
+                      "reopened", "closed", "updated", "resident_replied", "photo_added",
+                      "messages_stopped", "messages_resumed", "visit_cancelled")
 
 
 def _check_window(window: dict, problems: dict[str, str], prefix: str) -> None:
@@ -532,7 +533,16 @@ def public_view(ticket: Ticket, events: list[Event]) -> dict:
         "survey_until": _iso(_survey_until(ticket)),
         "survey_answered": bool(ticket.survey),
         "timeline": timeline,
+        # messages about each step: on which channel, and whether the resident stopped them
+        "messages": _messages_view(ticket),
     }
+
+
+def _messages_view(ticket: Ticket) -> dict | None:
+    from .notices import choice_of, stopped
+    if not (ticket.notice or {}).get("link"):
+        return None
+    return {"channel": choice_of(ticket.contact), "on": not stopped(ticket.notice)}
 
 
 def attach_photo(ticket: Ticket, photo: dict, actor: Actor, now: datetime, event_id: str,

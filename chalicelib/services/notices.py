@@ -15,7 +15,7 @@ A refused or retried action writes nothing, so it sends nothing.
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from ..domain import notices as rules
 from ..domain import tokens
@@ -23,10 +23,6 @@ from ..domain.errors import NotFound, TransitionRefused
 from ..domain.tickets import RESIDENT, Event, Ticket
 from ..settings import settings
 from ..store import notices as store
-
-
-# A held message may wait for the next minute's sweep after its time: cancel it up to this late.
-STILL_HELD = timedelta(minutes=10)
 
 
 def links(short: str) -> dict:
@@ -117,8 +113,7 @@ def set_messages(short: str, on: bool, now: datetime | None = None) -> tuple[str
         raise TransitionRefused("This report is closed.", {"messages": "the report is closed"})
     notice = rules.with_stopped(ticket.notice, not on)
     cancel = None
-    open_until = rules._moment((ticket.notice or {}).get("open_until"))
-    if not on and open_until is not None and open_until > now - STILL_HELD:
+    if not on and (ticket.notice or {}).get("seq"):  # the latest message, if still held, is not sent
         cancel = store.CancelMessage(ticket.tenant_id, ticket.id, int(ticket.notice.get("seq") or 0))
         notice.pop("open_until", None)
     after = dataclasses.replace(ticket, notice=notice, updated_at=now, version=ticket.version + 1)
