@@ -300,16 +300,17 @@ def _when(value: Any) -> datetime | None:
     return None
 
 
-def _cut(text: str, limit: int) -> str:
+def _cut(text: str, limit: int, mark: str = "…") -> str:
     text = _one_line(text)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[:limit - len(mark)] + mark
 
 
 def _step_line(step: dict, n: str, loc: str, zone: str, sms: bool) -> str:
     """One step in the resident's words (nothing here may be a code: names only)."""
     kind = step["kind"]
     zh = loc == "zh-CN"
-    words = (lambda t: _cut(t, SMS_TEXT_MAX[loc])) if sms else _one_line
+    # "…" is not in the GSM alphabet: an English SMS that used it would be sent as UCS-2 (70 a part)
+    words = (lambda t: _cut(t, SMS_TEXT_MAX[loc], "…" if zh else "...")) if sms else _one_line
     visit = ""
     if kind.startswith("visit_"):
         start = _when(step.get("visit_at"))
