@@ -288,6 +288,7 @@ EVENT_LABELS = {
     "scheduled": "Visit booked", "comment": "Message from staff", "resolved": "Resolved", "reopened": "Reopened",
     "closed": "Closed", "updated": "Details updated", "resident_replied": "Your reply", "photo_added": "Photo added",
     "messages_stopped": "You stopped messages", "messages_resumed": "You turned messages back on",
+    "visit_cancelled": "Visit cancelled",
 }
 STATUS_LABELS = {"new": "Received", "acknowledged": "Acknowledged", "assigned": "Being worked on",
                  "waiting": "Waiting for you", "resolved": "Resolved", "closed": "Closed"}

@@ -39,7 +39,8 @@ from .standards import Standards, Targets
 OPEN_STATES = ("new", "acknowledged", "assigned", "waiting")
 DONE_STATES = ("resolved", "closed")
 STATES = OPEN_STATES + DONE_STATES
-ACTIONS = ("acknowledge", "assign", "comment", "wait", "schedule", "resolve", "reopen", "close", "follow_up")
+ACTIONS = ("acknowledge", "assign", "comment", "wait", "schedule", "cancel_visit", "resolve", "reopen", "close",
+           "follow_up")
 RESIDENT_ACTIONS = ("reply", "not_fixed")  # from the tracking link only, never through the staff API
 NOT_FIXED_WITHIN = timedelta(days=14)
 REPEAT_WITHIN = timedelta(days=30)  # the same unit and category again within this is a repeat complaint
@@ -261,11 +262,16 @@ EVENT_SHAPES: dict[str, Shape] = {
                              "visibility": Choice(options=("internal", "public"), required=False, default="internal")}),
     "wait": Shape(fields={"question": Text(max_len=2000, description="what the resident is asked; shown to them")}),
     "resolve": Shape(fields={"note": Text(required=False, max_len=2000, description="shown to the resident")}),
+    "cancel_visit": Shape(fields={"note": Text(required=False, max_len=2000, description="shown to the resident")}),
     "reopen": Shape(fields={"reason": Text(max_len=2000)}),
     "schedule": Shape(fields={
         "at": Text(max_len=40, pattern=r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})",
                    pattern_reason="must be a date and time with its offset, e.g. 2026-11-28T09:30:00+08:00",
                    description="when staff will visit; must fall in one of the resident's entry windows"),
+        "until": Text(required=False, max_len=40,
+                      pattern=r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})",
+                      pattern_reason="must be a date and time with its offset, later than 'at'",
+                      description="the end of the visit's time range (told to the resident)"),
         "note": Text(required=False, max_len=2000, description="shown to the resident")}),
     "close": Shape(fields={"reason": Choice(options=CLOSE_REASONS, required=False, default="resolved"),
                            "note": Text(required=False, max_len=2000)}),
@@ -285,6 +291,7 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "comment": OPEN_STATES + ("resolved",),
     "wait": ("new", "acknowledged", "assigned"),
     "schedule": ("acknowledged", "assigned", "waiting"),
+    "cancel_visit": ("acknowledged", "assigned", "waiting"),
     "resolve": OPEN_STATES,
     "reopen": ("resolved",),
     "close": OPEN_STATES + ("resolved",),
@@ -322,7 +329,7 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
     public = True
     data: dict[str, Any] = {}
     event_type = {"acknowledge": "acknowledged", "assign": "assigned", "comment": "comment", "wait": "waiting",
-                  "schedule": "scheduled",
+                  "schedule": "scheduled", "cancel_visit": "visit_cancelled",
                   "resolve": "resolved", "reopen": "reopened", "close": "closed",
                   "reply": "resident_replied", "not_fixed": "reopened", "follow_up": "followed_up"}[action]
 
@@ -349,6 +356,17 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
         rebooked = ticket.visit_at is not None and ticket.visit_at > now
         changes["visits"] = ticket.visits + (0 if rebooked else 1)
         data = {"at": _iso(visit), "note": payload.get("note")}
+        if payload.get("until"):
+            until = datetime.fromisoformat(payload["until"].replace("Z", "+00:00")).astimezone(timezone.utc)
+            if not visit < until <= visit + timedelta(hours=12):
+                raise InvalidInput("The visit's range must end after it starts, the same day.",
+                                   {"until": "must be later than 'at' and within 12 hours of it"})
+            data["until"] = _iso(until)
+    elif action == "cancel_visit":
+        if ticket.visit_at is None or ticket.visit_at <= now:
+            raise TransitionRefused("There is no booked visit to cancel.", {"type": "no visit is booked ahead"})
+        changes["visit_at"] = None
+        data = {"at": _iso(ticket.visit_at), "note": payload.get("note")}
     elif action == "resolve":
         changes["status"] = "resolved"
         changes["visit_at"] = None
@@ -431,6 +449,7 @@ def _stops_after(ticket: Ticket, action: str, status_after: str, now: datetime) 
 
 def _past(action: str) -> str:
     return {"acknowledge": "acknowledged", "assign": "assigned", "comment": "commented on", "schedule": "scheduled",
+            "cancel_visit": "given a visit cancellation",
             "wait": "put on waiting", "resolve": "resolved", "reopen": "reopened", "close": "closed",
             "reply": "replied to", "not_fixed": "marked not fixed", "follow_up": "followed up"}[action]
 
