@@ -177,6 +177,20 @@ def test_a_resident_is_told_each_step_once_on_their_channel(lang, zone, channel,
     shot(page, f"messages-{lang}-surveyed")
 
     # stop: the link only shows a button; the button stops; nothing arrives after it
+    # (axe needs script, so it reads the same pages in a context with JavaScript on)
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.pages.test_accessibility import assert_no_blocking_violations
+    checker = browser.new_context(viewport={"width": 375, "height": 812}, locale=lang,
+                                  extra_http_headers={"Accept-Language": lang})
+    checker.set_default_timeout(WAIT_MS)
+    reader = checker.new_page()
+    reader.goto(f"{base_url}/t/{token}")
+    assert reader.locator("#stop-messages").count() == 1
+    assert_no_blocking_violations(Axe(), reader, "the tracking page with its messages block")
+    reader.goto(base_url + link(resolved[0], "/stop") if channel == "email" else f"{base_url}/m/{link(resolved[0])[3:]}/stop")
+    assert_no_blocking_violations(Axe(), reader, "the stop page")
+    checker.close()
     if channel == "email":
         page.goto(base_url + link(resolved[0], "/stop"))
         assert page.locator("form button").count() == 1

@@ -43,6 +43,8 @@ EVENT_LABELS = {
     "waiting": "Asked the resident", "scheduled": "Visit booked", "comment": "Comment", "resolved": "Resolved",
     "reopened": "Reopened", "closed": "Closed", "updated": "Re-classified", "resident_replied": "Resident replied",
     "photo_added": "Photo added", "followed_up": "Follow-up call",
+    "messages_stopped": "Resident stopped messages", "messages_resumed": "Resident turned messages back on",
+    "visit_cancelled": "Visit cancelled",
 }
 SOURCE_LABELS = {"resident_form": "Resident's form", "phone": "Phone", "walk_in": "Walk-in", "staff": "Entered by staff"}
 CLOSE_REASONS = {"resolved": "Resolved", "duplicate": "Duplicate", "withdrawn": "Withdrawn by the resident",
