@@ -184,3 +184,24 @@ def test_a_step_that_joins_after_the_sweep_read_the_message_is_not_lost(client, 
     assert len(sent) == 1 and "received your report" in sent[0] and "being handled" in sent[0]
     assert to(sweep(due + timedelta(minutes=5)), number) == []
     assert escalation is not None
+
+
+def test_a_visit_booked_and_cancelled_within_the_hold_sends_nothing_and_fails_nothing(client, firm):
+    number = phone()
+    tid, _, _ = report(firm, DAY, number, entry={"present": True, "windows": []})
+    sweep(DAY + timedelta(minutes=3))
+    act(firm, tid, {"type": "acknowledge"}, DAY + timedelta(minutes=10))
+    sweep(DAY + timedelta(minutes=13))
+    act(firm, tid, {"type": "schedule", "at": "2026-12-10T01:00:00Z", "until": "2026-12-10T03:00:00Z"},
+        DAY + timedelta(minutes=20))
+    act(firm, tid, {"type": "cancel_visit"}, DAY + timedelta(minutes=21))
+    assert to(sweep(DAY + timedelta(minutes=25)), number) == []
+    failed = body(firm.call("GET", "/api/notifications?status=failed"))["notifications"]
+    assert [n for n in failed if n["ticket_id"] == tid] == []
+    act(firm, tid, {"type": "schedule", "at": "2026-12-10T01:00:00Z", "until": "2026-12-10T03:00:00Z"},
+        DAY + timedelta(minutes=30))
+    booked = to(sweep(DAY + timedelta(minutes=33)), number)
+    assert len(booked) == 1 and "Thu 10 Dec, 09:00-11:00" in booked[0]
+    act(firm, tid, {"type": "cancel_visit"}, DAY + timedelta(minutes=40))
+    cancelled = to(sweep(DAY + timedelta(minutes=43)), number)
+    assert len(cancelled) == 1 and "cancelled" in cancelled[0] and "09:00" in cancelled[0]
