@@ -157,6 +157,13 @@ def merge_results(dynamo: dict | None, cold: dict | None, machine: dict,
         results["sweep"] = sweep
         for name, check in sweep["checks"].items():
             targets[name] = check
+    from . import sms  # residents' SMS: rendered, not sent (pure, instant)
+    segments = sms.measure()
+    results["sms_segments"] = segments
+    results["sms_segments_max"] = segments["max"]
+    targets["sms_segments_max (zh-CN, all kinds but resolved)"] = {
+        "target": "= 1", "value": segments["max_zh_cn_except_resolved"],
+        "ok": segments["max_zh_cn_except_resolved"] == 1}
     results["targets"] = targets
     results["machine"] = machine
     results["generated_at"] = machine["generated_at"]

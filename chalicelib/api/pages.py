@@ -55,6 +55,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "contact_name": ("Enter your name", "Keep your name under 80 characters"),
     "contact_phone": ("Enter a phone number", "Enter a phone number of 6 to 20 digits, like 138 0013 8000"),
     "contact_email": ("Enter an e-mail address", "Enter an e-mail address like name@example.com"),
+    "contact_notify": ("Choose how we tell you", "Choose SMS, e-mail or no messages"),
 }
 
 
@@ -136,7 +137,7 @@ def flat_values(data: dict) -> dict:
     """The form's own names, as typed (for re-rendering), from a parsed form or query."""
     values = {name: _one(data.get(name)) for name in (
         "place", "unit", "category", "urgency", "description", "entry_present", "pets",
-        "contact_name", "contact_phone", "contact_email", "nonce", "notice_version")}
+        "contact_name", "contact_phone", "contact_email", "contact_notify", "nonce", "notice_version")}
     if not values["place"] and data.get("building_id"):
         values["place"] = f"{_one(data.get('property_id'))}:{_one(data.get('building_id'))}"
     for name in ("window_day", "window_from", "window_to"):
@@ -151,7 +152,7 @@ def report_from_form(values: dict) -> dict:
     report: dict[str, Any] = {"property_id": property_id, "building_id": building_id, "unit": values["unit"],
                               "category": values["category"], "urgency": values["urgency"],
                               "description": values["description"]}
-    contact = {k: values[f"contact_{k}"] for k in ("name", "phone", "email") if values[f"contact_{k}"].strip()}
+    contact = {k: values[f"contact_{k}"] for k in ("name", "phone", "email", "notify") if values[f"contact_{k}"].strip()}
     if contact:
         report["contact"] = contact
     present = values["entry_present"]
@@ -196,7 +197,8 @@ def field_errors(problems: dict[str, str], lang: str) -> dict[str, str]:
         if name in errors:
             continue
         missing, invalid = FIELD_MESSAGES.get(name, FIELD_MESSAGES["description"])
-        errors[name] = web.gettext(lang, missing if reason == "is required" else invalid)
+        needed = reason == "is required" or reason.startswith("is needed for messages")  # a channel chosen without it
+        errors[name] = web.gettext(lang, missing if needed else invalid)
     order = list(FIELD_MESSAGES)
     return dict(sorted(errors.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
 
@@ -258,14 +260,16 @@ def submit_form(call: Call, slug: str, data: dict) -> Response:
         report = report_from_form(values)
         try:
             answer, replayed = ticket_service.submit_report(slug.lower(), report, source_ip=call.source_ip,
-                                                            notice_version=shown_notice(values))
+                                                            notice_version=shown_notice(values),
+                                                            locale=form_lang or None)
         except InvalidInput as error:
             if set(error.fields) != {"idempotency_key"}:
                 raise
             # The form was sent before and then changed (back, edit, send): a new report.
             report["nonce"] = secrets.token_urlsafe(18)
             answer, replayed = ticket_service.submit_report(slug.lower(), report, source_ip=call.source_ip,
-                                                            notice_version=shown_notice(values))
+                                                            notice_version=shown_notice(values),
+                                                            locale=form_lang or None)
     except RateLimited:
         return too_many_page(call, language(call, None, form_lang))
     except NotFound:
@@ -310,6 +314,8 @@ EVENT_LABELS = {
     "received": "Received", "acknowledged": "Acknowledged", "assigned": "Assigned", "waiting": "Waiting for you",
     "scheduled": "Visit booked", "comment": "Message from staff", "resolved": "Resolved", "reopened": "Reopened",
     "closed": "Closed", "updated": "Details updated", "resident_replied": "Your reply", "photo_added": "Photo added",
+    "messages_stopped": "You stopped messages", "messages_resumed": "You turned messages back on",
+    "visit_cancelled": "Visit cancelled",
 }
 STATUS_LABELS = {"new": "Received", "acknowledged": "Acknowledged", "assigned": "Being worked on",
                  "waiting": "Waiting for you", "resolved": "Resolved", "closed": "Closed"}
@@ -402,6 +408,7 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
         **status_card(call, context, view, lang), new=call.query.get("new") == "1",
         title=web.gettext(lang, "Report") + f" #{view['number']} · " + context["name"],
         other_lang="en" if lang == "zh-CN" else "zh-CN", token=token, slug=context.get("slug", ""),
+        short=_short(token),
         can_not_fix=can_not_fix, not_fixed_by=web.format_time(not_fixed_until, lang, tz) if can_not_fix else "",
         errors={name: web.gettext(lang, message) for name, message in (errors or {}).items()},
         values=values or {})
@@ -464,6 +471,10 @@ def zone_differs(reader_zone: str | None, firm_zone: str) -> bool:
         return now.astimezone(ZoneInfo(reader_zone)).utcoffset() != now.astimezone(ZoneInfo(firm_zone)).utcoffset()
     except Exception:  # noqa: BLE001 - an unknown zone name from a header is no reason to fail
         return False
+def _short(token: str) -> str | None:
+    """The short link of the report's messages (their stop / resume forms post to it)."""
+    from ..domain.tokens import short_of
+    return short_of(token)
 
 
 # --- the survey --------------------------------------------------------------------------------

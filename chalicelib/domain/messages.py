@@ -73,6 +73,8 @@ def format_time(moment: datetime, time_zone: str, locale: str) -> str:
 
 
 def render(kind: str, locale: str, data: dict[str, Any]) -> Message:
+    if kind == RESIDENT_KIND:
+        return render_resident(locale, data)
     if kind not in KINDS:
         raise ValueError(f"unknown message kind {kind!r}; expected one of {', '.join(KINDS)}")
     loc = normalise_locale(locale)
@@ -263,3 +265,156 @@ _TEMPLATES = {
     "survey_invite": _survey_invite,
     "test_message": _test_message,
 }
+
+
+# --- residents: every public step of their report --------------------------------------------
+
+RESIDENT_KIND = "resident_update"
+_WEEKDAYS = {"zh-CN": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+             "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+CLOSE_REASON_NAMES = {
+    "zh-CN": {"duplicate": "与另一条报事重复", "withdrawn": "报事已撤回", "spam": "不是有效的报事"},
+    "en": {"duplicate": "it repeats another report", "withdrawn": "it was withdrawn",
+           "spam": "it was not a genuine report"},
+}
+SMS_TEXT_MAX = {"zh-CN": 30, "en": 60}  # staff's words in an SMS (a reply, a question) are cut to this
+
+
+def visit_words(start: datetime, until: datetime | None, time_zone: str, locale: str) -> str:
+    """A visit as residents say it: ``12月10日周四 09:00-11:00`` / ``Thu 10 Dec, 09:00-11:00``."""
+    loc = normalise_locale(locale)
+    zone = _zone(time_zone)
+    a = start.astimezone(zone)
+    span = f"{a:%H:%M}" + (f"-{until.astimezone(zone):%H:%M}" if until else "")
+    day = _WEEKDAYS[loc][a.weekday()]
+    if loc == "zh-CN":
+        return f"{a.month}月{a.day}日{day} {span}"
+    return f"{day} {a.day} {_MONTHS_EN[a.month - 1]}, {span}"
+
+
+def _when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return None
+
+
+def _cut(text: str, limit: int, mark: str = "…") -> str:
+    text = _one_line(text)
+    return text if len(text) <= limit else text[:limit - len(mark)] + mark
+
+
+def _step_line(step: dict, n: str, loc: str, zone: str, sms: bool) -> str:
+    """One step in the resident's words (nothing here may be a code: names only)."""
+    kind = step["kind"]
+    zh = loc == "zh-CN"
+    # "…" is not in the GSM alphabet: an English SMS that used it would be sent as UCS-2 (70 a part)
+    words = (lambda t: _cut(t, SMS_TEXT_MAX[loc], "…" if zh else "...")) if sms else _one_line
+    visit = ""
+    if kind.startswith("visit_"):
+        start = _when(step.get("visit_at"))
+        if start is None:
+            raise ValueError("a visit step lacks its time")
+        visit = visit_words(start, _when(step.get("visit_until")), zone, loc)
+    name = _one_line(str(step.get("name") or ""))
+    if zh:
+        lines = {
+            "received": f"已收到您的报事，编号{n}。",
+            "acknowledged": f"报事{n}已受理。",
+            "assigned": f"报事{n}由{name}负责处理。",
+            "visit_booked": f"报事{n}已约{visit}上门。",
+            "visit_moved": f"报事{n}上门时间改为{visit}。",
+            "visit_cancelled": f"报事{n}原定{visit}的上门已取消。",
+            "reply": f"报事{n}回复：{words(str(step.get('body') or ''))}",
+            "waiting": f"报事{n}需要您回复：{words(str(step.get('question') or ''))}",
+            "resolved": f"报事{n}已处理完成" + (f"：{words(str(step.get('note')))}" if step.get("note") else "。"),
+            "reopened": f"报事{n}已重新处理。",
+            "closed": f"报事{n}已关闭：{CLOSE_REASON_NAMES['zh-CN'].get(step.get('reason'), '')}。",
+        }
+    else:
+        lines = {
+            "received": f"We received your report, number {n}.",
+            "acknowledged": f"Report {n} is being handled.",
+            "assigned": f"{name} will handle report {n}.",
+            "visit_booked": f"Report {n}: visit booked for {visit}.",
+            "visit_moved": f"Report {n}: visit moved to {visit}.",
+            "visit_cancelled": f"Report {n}: the visit on {visit} is cancelled.",
+            "reply": f"Report {n}, reply: {words(str(step.get('body') or ''))}",
+            "waiting": f"Report {n}, please answer: {words(str(step.get('question') or ''))}",
+            "resolved": f"Report {n} is resolved" + (f": {words(str(step.get('note')))}" if step.get("note")
+                                                      else "."),
+            "reopened": f"Report {n} is open again.",
+            "closed": f"Report {n} is closed: {CLOSE_REASON_NAMES['en'].get(step.get('reason'), '')}.",
+        }
+    if kind not in lines:
+        raise ValueError(f"unknown step {kind!r}")
+    line = lines[kind]
+    if kind == "closed" and step.get("note") and not sms:
+        line += (" " if not zh else "") + _one_line(str(step["note"]))
+    return line
+
+
+def render_resident(locale: str, data: dict[str, Any]) -> Message:
+    """A message to a resident about one or more steps of their report.
+
+    ``data``: ``steps`` (from domain/notices.py), ``ticket`` (number), ``channel`` (``sms``
+    or ``email``), ``signature`` (SMS, ≤ 10 characters), ``firm`` (e-mail), ``time_zone``,
+    ``links`` (``track``, ``stop``, and for a resolve ``survey`` and ``not_fixed``). An SMS
+    carries one link (its page shows the report and a stop button) to stay in one part
+    where it can; an e-mail carries each link on its own line.
+    """
+    from .notices import merge
+    loc = normalise_locale(locale)
+    zh = loc == "zh-CN"
+    steps = merge(list(data.get("steps") or []))
+    if not steps:
+        raise ValueError("nothing to tell")
+    n = _one_line(str(data.get("ticket") or ""))
+    zone = str(data.get("time_zone") or "UTC")
+    links = data.get("links") or {}
+    if not n or not links.get("track") or not links.get("stop"):
+        raise ValueError("message data lacks ticket or links")
+    sms = data.get("channel") == "sms"
+    kinds = [s["kind"] for s in steps]
+    body = ("" if zh else " ").join(_step_line(s, n, loc, zone, sms) for s in steps)
+    resolved = "resolved" in kinds
+    if sms:
+        signature = _one_line(str(data.get("signature") or ""))
+        text = (f"【{signature}】" if zh else f"{signature}: ") if signature else ""
+        text += body
+        if resolved:
+            text += (f"评价：{links.get('survey')} 没修好：{links.get('not_fixed')} 详情/退订：{links['track']}" if zh
+                     else f" Rate us: {links.get('survey')} Not fixed? {links.get('not_fixed')} "
+                          f"Details/stop: {links['track']}")
+        else:
+            label = ("回复/退订：" if zh else " Answer/stop: ") if "waiting" in kinds else (
+                "详情/退订：" if zh else " Details/stop: ")
+            text += label + links["track"]
+        return Message(subject="", text=text, kind=RESIDENT_KIND, locale=loc,
+                       facts={"ticket": n, "steps": kinds})
+    firm = _one_line(_localised(data.get("firm"), loc))
+    subject = (f"【{firm}】" if zh and firm else f"[{firm}] " if firm else "") + (
+        f"您的报事 {n}：" if zh else f"Your report {n}: ") + _subject_words(kinds[-1], loc)
+    lines = [("\n" if zh else "\n").join(_step_line(s, n, loc, zone, False) for s in steps), ""]
+    if resolved:
+        lines += [("评价这次服务：" if zh else "Tell us how we did: ") + str(links.get("survey")),
+                  ("还没修好？" if zh else "Not fixed? ") + str(links.get("not_fixed"))]
+    lines.append(("回复问题：" if zh else "Answer here: ") + links["track"] if "waiting" in kinds else
+                 ("查看进度：" if zh else "Follow your report: ") + links["track"])
+    lines += ["", ("不想再收到这些消息？" if zh else "Stop these messages: ") + links["stop"]]
+    return Message(subject=subject, text="\n".join(lines), kind=RESIDENT_KIND, locale=loc,
+                   facts={"ticket": n, "steps": kinds})
+
+
+def _subject_words(kind: str, loc: str) -> str:
+    words = {
+        "zh-CN": {"received": "已收到", "acknowledged": "已受理", "assigned": "已派工", "visit_booked": "已预约上门",
+                  "visit_moved": "上门时间已更改", "visit_cancelled": "上门已取消", "reply": "物业回复",
+                  "waiting": "请您回复", "resolved": "已处理完成", "reopened": "已重新处理", "closed": "已关闭"},
+        "en": {"received": "received", "acknowledged": "being handled", "assigned": "someone is on it",
+               "visit_booked": "visit booked", "visit_moved": "visit moved", "visit_cancelled": "visit cancelled",
+               "reply": "a reply from us", "waiting": "please answer", "resolved": "resolved",
+               "reopened": "open again", "closed": "closed"},
+    }
+    return words[loc][kind]

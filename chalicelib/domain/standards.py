@@ -242,6 +242,7 @@ def check_document(document: Any) -> Standards:
     if not isinstance(document, dict):
         raise InvalidInput("The standards document must be a mapping.", {"standards": "must be a mapping"})
     known = {"name", "description", "calendar", "priorities", "categories", "targets", "escalation", "survey"}
+    known.add("messages")  # residents' messages: quiet hours, SMS signature
     for key in document:
         if key not in known:
             problems[str(key)] = "is not a recognised section"
@@ -253,6 +254,7 @@ def check_document(document: Any) -> Standards:
     _check_targets(document.get("targets"), keys["categories"], keys["priorities"], problems)
     _check_escalation(document.get("escalation"), problems)
     _check_survey(document.get("survey"), problems)
+    _check_messages(document.get("messages"), problems)
     if not problems:
         _check_reachable(document, problems)
     if problems:
@@ -485,6 +487,33 @@ def _check_survey(survey: Any, problems: dict[str, str]) -> None:
             problems["survey.weights"] = "must be whole, non-negative points"
         elif sum(weights.values()) != 100:
             problems["survey.weights"] = f"must add up to 100 (they add up to {sum(weights.values())})"
+
+
+def _check_messages(section: Any, problems: dict[str, str]) -> None:
+    """``messages: {quiet_hours: {from: "21:00", to: "08:00"} | false, sms_signature: 绿苑物业}``"""
+    if section is None:
+        return
+    if not isinstance(section, dict):
+        problems["messages"] = "must be a mapping with quiet_hours and sms_signature"
+        return
+    for key in section:
+        if key not in ("quiet_hours", "sms_signature"):
+            problems[f"messages.{key}"] = "is not a message setting (quiet_hours, sms_signature)"
+    quiet = section.get("quiet_hours")
+    if quiet not in (None, False):
+        if not isinstance(quiet, dict):
+            problems["messages.quiet_hours"] = "must be {from: '21:00', to: '08:00'} or false"
+        else:
+            for end in ("from", "to"):
+                if not isinstance(quiet.get(end), str) or not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]",
+                                                                           quiet[end]):
+                    problems[f"messages.quiet_hours.{end}"] = "must be a time like 21:00"
+            if not any(k.startswith("messages.quiet_hours.") for k in problems) and quiet["from"] == quiet["to"]:
+                problems["messages.quiet_hours.to"] = "must differ from 'from' (or turn quiet hours off)"
+    signature = section.get("sms_signature")
+    if signature is not None and (not isinstance(signature, str) or not 2 <= len(signature.strip()) <= 10
+                                  or any(ch in signature for ch in "【】[]\n")):
+        problems["messages.sms_signature"] = "must be 2 to 10 characters, without brackets"
 
 
 SURVEY_DEFAULTS = {"after_resolution": "24h", "min_n": 5, "nps": False, "servqual": False, "fixed_question": True,

@@ -39,7 +39,8 @@ from .standards import Standards, Targets
 OPEN_STATES = ("new", "acknowledged", "assigned", "waiting")
 DONE_STATES = ("resolved", "closed")
 STATES = OPEN_STATES + DONE_STATES
-ACTIONS = ("acknowledge", "assign", "comment", "wait", "schedule", "resolve", "reopen", "close", "follow_up")
+ACTIONS = ("acknowledge", "assign", "comment", "wait", "schedule", "cancel_visit", "resolve", "reopen", "close",
+           "follow_up")
 RESIDENT_ACTIONS = ("reply", "not_fixed")  # from the tracking link only, never through the staff API
 NOT_FIXED_WITHIN = timedelta(days=14)
 REPEAT_WITHIN = timedelta(days=30)  # the same unit and category again within this is a repeat complaint
@@ -52,7 +53,8 @@ UNIT_PATTERN = r"[A-Za-z0-9][A-Za-z0-9\-_/. ]{0,31}"
 
 # Event types residents see on the tracking timeline, and those they never do.
 PUBLIC_EVENT_TYPES = ("received", "acknowledged", "assigned", "waiting", "scheduled", "comment", "resolved",
-                      "reopened", "closed", "updated", "resident_replied", "photo_added")
+                      "reopened", "closed", "updated", "resident_replied", "photo_added",
+                      "messages_stopped", "messages_resumed", "visit_cancelled")
 
 
 def _check_window(window: dict, problems: dict[str, str], prefix: str) -> None:
@@ -78,11 +80,19 @@ ENTRY = Shape(fields={
     "pets": Text(required=False, max_len=200, description="pets staff should know about"),
 }, check=_check_entry, required=False, description="entry permission; absent means the resident must be present")
 
+def _check_contact(contact: dict, problems: dict[str, str], prefix: str) -> None:
+    from .notices import contact_problems
+    problems.update({f"{prefix}{name}": reason for name, reason in contact_problems(contact).items()})
+
+
 CONTACT = Shape(fields={
     "name": Text(required=False, max_len=80),
     "phone": Phone(required=False),
     "email": Email(required=False),
-}, required=False, description="optional; needed for updates by SMS or e-mail")
+    "notify": Choice(options=("sms", "email", "none"), required=False,
+                     description="how to tell the resident about each step; default SMS if a phone is given, "
+                                 "else e-mail"),
+}, check=_check_contact, required=False, description="optional; needed for updates by SMS or e-mail")
 
 
 def intake_shape(standards: Standards | None = None, *, staff: bool = False) -> Shape:
@@ -182,6 +192,8 @@ class Ticket:
     photos: list = field(default_factory=list)
     # The resident's answer to the after-resolution survey (counted in the ticket's slices).
     survey: dict | None = None
+    # Messages to the resident (domain/notices.py): the held message, stop, the short link.
+    notice: dict = field(default_factory=dict)
 
     @property
     def clock_stops(self) -> list[clock.Stop]:
@@ -270,10 +282,14 @@ EVENT_SHAPES: dict[str, Shape] = {
                                            description="what the resident is asked; shown to them")}),
     "resolve": Shape(fields={"note": Text(multiline=True, required=False, max_len=2000,
                                           description="shown to the resident")}),
+    "cancel_visit": Shape(fields={"note": Text(multiline=True, required=False, max_len=2000,
+                                               description="shown to the resident")}),
     "reopen": Shape(fields={"reason": Text(multiline=True, max_len=2000)}),
     "schedule": Shape(fields={
         "at": DateTime(description="when staff will visit (with its offset, e.g. 2026-11-28T09:30:00+08:00); "
                                    "must fall in one of the resident's entry windows"),
+        "until": DateTime(required=False, description="the end of the visit's time range (told to the resident); "
+                                                      "later than 'at'"),
         "note": Text(multiline=True, required=False, max_len=2000, description="shown to the resident")}),
     "close": Shape(fields={"reason": Choice(options=CLOSE_REASONS, required=False, default="resolved"),
                            "note": Text(multiline=True, required=False, max_len=2000)}),
@@ -295,6 +311,7 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "comment": OPEN_STATES + ("resolved",),
     "wait": ("new", "acknowledged", "assigned"),
     "schedule": ("acknowledged", "assigned", "waiting"),
+    "cancel_visit": ("acknowledged", "assigned", "waiting"),
     "resolve": OPEN_STATES,
     "reopen": ("resolved",),
     "close": OPEN_STATES + ("resolved",),
@@ -332,7 +349,7 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
     public = True
     data: dict[str, Any] = {}
     event_type = {"acknowledge": "acknowledged", "assign": "assigned", "comment": "comment", "wait": "waiting",
-                  "schedule": "scheduled",
+                  "schedule": "scheduled", "cancel_visit": "visit_cancelled",
                   "resolve": "resolved", "reopen": "reopened", "close": "closed",
                   "reply": "resident_replied", "not_fixed": "reopened", "follow_up": "followed_up"}[action]
 
@@ -359,6 +376,17 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
         rebooked = ticket.visit_at is not None and ticket.visit_at > now
         changes["visits"] = ticket.visits + (0 if rebooked else 1)
         data = {"at": _iso(visit), "note": payload.get("note")}
+        if payload.get("until"):
+            until = payload["until"].astimezone(timezone.utc)  # an aware datetime: fields.DateTime read it
+            if not visit < until <= visit + timedelta(hours=12):
+                raise InvalidInput("The visit's range must end after it starts, the same day.",
+                                   {"until": "must be later than 'at' and within 12 hours of it"})
+            data["until"] = _iso(until)
+    elif action == "cancel_visit":
+        if ticket.visit_at is None or ticket.visit_at <= now:
+            raise TransitionRefused("There is no booked visit to cancel.", {"type": "no visit is booked ahead"})
+        changes["visit_at"] = None
+        data = {"at": _iso(ticket.visit_at), "note": payload.get("note")}
     elif action == "resolve":
         changes["status"] = "resolved"
         changes["visit_at"] = None
@@ -445,6 +473,7 @@ def _stops_after(ticket: Ticket, action: str, status_after: str, now: datetime) 
 
 def _past(action: str) -> str:
     return {"acknowledge": "acknowledged", "assign": "assigned", "comment": "commented on", "schedule": "scheduled",
+            "cancel_visit": "given a visit cancellation",
             "wait": "put on waiting", "resolve": "resolved", "reopen": "reopened", "close": "closed",
             "reply": "replied to", "not_fixed": "marked not fixed", "follow_up": "followed up"}[action]
 
@@ -558,16 +587,26 @@ def public_view(ticket: Ticket, events: list[Event]) -> dict:
         "survey_answered": bool(ticket.survey),
         "timeline": timeline,
         **_status_card(ticket, timeline),
+        # messages about each step: on which channel, and whether the resident stopped them
+        "messages": _messages_view(ticket),
     }
+
+
+def _messages_view(ticket: Ticket) -> dict | None:
+    from .notices import choice_of, stopped
+    if not (ticket.notice or {}).get("link"):
+        return None
+    return {"channel": choice_of(ticket.contact), "on": not stopped(ticket.notice)}
 
 
 def _status_card(ticket: Ticket, timeline: list[dict]) -> dict:
     """What the tracking page's status card needs: promises already met (and when), the
     next visit's end when staff gave one, who is coming (first name), where the link went."""
     from .contacts import mask
+    from .notices import choice_of
     booked = next((e for e in reversed(timeline) if e["type"] == "scheduled"), None)
     contact = ticket.contact or {}
-    channel = contact.get("channel") or ("sms" if contact.get("phone") else "email" if contact.get("email") else "none")
+    channel = choice_of(contact)
     to = contact.get("phone") if channel == "sms" else contact.get("email") if channel == "email" else None
     return {"met": {"first_response_at": _iso(ticket.first_response_at), "resolved_at": _iso(ticket.resolved_at)},
             "visit_until": booked.get("until") if booked and ticket.visit_at and ticket.is_open else None,

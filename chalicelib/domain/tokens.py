@@ -64,3 +64,42 @@ def matches(token: CapabilityToken, stored_digest: str | None) -> bool:
 
 def new_id() -> str:
     return str(ULID())
+
+
+# --- the short link in a message -------------------------------------------------------------
+# A message carries the tracking token's 128 random bits alone (22 characters, short enough
+# for an SMS). The store keeps a digest of it next to the tenant and ticket it names
+# (``LINK#<digest>``); the long token is rebuilt from the two, so no working link is stored.
+
+SHORT_LENGTH = 22  # base64url of SECRET_BYTES, no padding
+
+
+def short_of(token: str) -> str | None:
+    """The short form of a tracking token: its secret part alone."""
+    capability = read(token)
+    if capability is None:
+        return None
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    return base64.urlsafe_b64encode(raw[32:]).decode("ascii").rstrip("=")
+
+
+def short_secret(short: str) -> bytes | None:
+    """The 16 random bytes of a short token; None if it cannot be one."""
+    if not isinstance(short, str) or len(short) != SHORT_LENGTH:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(short + "=" * (-len(short) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) != SECRET_BYTES or base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=") != short:
+        return None
+    return raw
+
+
+def from_short(tenant_id: str, subject_id: str, short: str) -> CapabilityToken | None:
+    """The long tracking token that a short one (found under its digest) stands for."""
+    secret = short_secret(short)
+    if secret is None:
+        return None
+    raw = ULID.from_str(tenant_id).bytes + ULID.from_str(subject_id).bytes + secret
+    return CapabilityToken(tenant_id, subject_id, base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="))

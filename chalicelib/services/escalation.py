@@ -122,6 +122,10 @@ def deliver(now: datetime, send: Callable | None = None) -> DeliveryReport:
                 report.skipped += 1
                 continue
             data = dict(delivery.data)
+            if delivery.kind == "resident_update" and not _anything_to_tell(data):
+                store.delivered(delivery, now)  # e.g. a visit booked and cancelled within the hold
+                report.skipped += 1
+                continue
             if isinstance(data.get("due"), str):
                 data["due"] = datetime.fromisoformat(data["due"].replace("Z", "+00:00"))
             try:
@@ -143,3 +147,8 @@ def deliver(now: datetime, send: Callable | None = None) -> DeliveryReport:
                 report.failed += 1
                 metrics.count("NotificationFailed")
     return report
+
+
+def _anything_to_tell(data: dict) -> bool:
+    from ..domain.notices import merge
+    return bool(merge(list(data.get("steps") or [])))

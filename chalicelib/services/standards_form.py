@@ -30,7 +30,7 @@ EMPTY_RECIPIENT_ROWS = 2  # blank rows under each level's recipients, to add one
 ADDRESS_CHANNELS = ("email", "sms")  # these take ``to``; the robots and webhooks take ``url``
 # Boxes grouped under one heading: a problem with the whole group is shown there.
 GROUPS = ("standards", "calendar", "calendar.hours", "targets", "escalation", "escalation.level1",
-          "escalation.level2", "survey", "survey.weights")
+          "escalation.level2", "survey", "survey.weights", "messages")
 
 _SPLIT_RANGES = re.compile(r"[,;，；\n]+")
 _SPLIT_DATES = re.compile(r"[,，;；\s]+")
@@ -113,7 +113,37 @@ def values_from_document(document: dict) -> dict[str, Any]:
     weights = survey.get("weights") if isinstance(survey.get("weights"), dict) else {}
     for dim in DIMENSIONS:
         values[f"survey.weights.{dim}"] = _number(weights.get(dim))
+    values.update(_messages_values(document))
     return values
+
+
+def _messages_values(document: dict) -> dict[str, Any]:
+    """Residents' messages: quiet hours as in force (the default when unset; blank when off)."""
+    from ..domain.notices import quiet_hours_of
+    section = document.get("messages") if isinstance(document.get("messages"), dict) else {}
+    quiet = quiet_hours_of(section) or {"from": "", "to": ""}
+    return {"messages.quiet_hours.from": _number(quiet["from"]), "messages.quiet_hours.to": _number(quiet["to"]),
+            "messages.sms_signature": _number(section.get("sms_signature"))}
+
+
+def _messages_from_form(doc: dict, form: Mapping[str, Any]) -> None:
+    """Both quiet-hour boxes blank turns quiet hours off; a blank signature uses the firm's name."""
+    names = ("messages.quiet_hours.from", "messages.quiet_hours.to", "messages.sms_signature")
+    if not any(name in form for name in names):
+        return
+    shown = _messages_values(doc)
+    if all(_text(form[name]) == str(shown[name] or "") for name in names if name in form):
+        return  # as saved (the defaults included): the document stays as it was
+    section = _section(doc, "messages")
+    start, end = _text(form.get(names[0])), _text(form.get(names[1]))
+    if names[0] in form or names[1] in form:
+        section["quiet_hours"] = {"from": start, "to": end} if (start or end) else False
+    if names[2] in form:
+        signature = _text(form.get(names[2]))
+        if signature:
+            section["sms_signature"] = signature
+        else:
+            section.pop("sms_signature", None)
 
 
 def values_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
@@ -163,6 +193,7 @@ def document_from_form(base: dict, form: Mapping[str, Any]) -> Built:
     _calendar_from_form(doc, form, built)
     _escalation_from_form(doc, form, built)
     _survey_from_form(doc, form)
+    _messages_from_form(doc, form)
     return built
 
 
@@ -362,7 +393,8 @@ def place_problems(problems: Mapping[str, Any], built: Built, names: set[str]) -
 
 # --- YAML ----------------------------------------------------------------------------------------
 
-_ORDER = ("name", "description", "calendar", "priorities", "categories", "targets", "escalation", "survey")
+_ORDER = ("name", "description", "calendar", "priorities", "categories", "targets", "escalation", "survey",
+          "messages")
 _CALENDAR_ORDER = ("time_zone", "country", "hours", "holidays", "workdays")
 _ENTRY_ORDER = ("key", "emergency", "name", "help")
 _ESCALATION_ORDER = ("warn_at", "level1", "level2")

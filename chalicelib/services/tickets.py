@@ -60,8 +60,8 @@ def tracking_url(token: str) -> str:
 
 
 def submit_report(slug: str, body: object, *, idempotency_key: str | None = None,
-                  now: datetime | None = None, source_ip: str = "", notice_version: str | None = None
-                  ) -> tuple[dict, bool]:
+                  now: datetime | None = None, source_ip: str = "", notice_version: str | None = None,
+                  locale: str | None = None) -> tuple[dict, bool]:
     """A resident's report becomes a ticket. Returns (answer, replayed).
 
     Round trips: one UpdateItem on the slug (tenant, standards summary and a ticket number in
@@ -98,14 +98,18 @@ def submit_report(slug: str, body: object, *, idempotency_key: str | None = None
     }
     claim = store.IdempotencyClaim(key_digest=hashlib.sha256(key.encode()).hexdigest(), fingerprint=fingerprint,
                                    response=answer, expires_at=now + window)
-    watch = watch_for(ticket, profile.escalation, {"name": profile.name, "locale": profile.locale,
-                                                   "time_zone": profile.time_zone,
-                                                   "resident_page": profile.resident_page})
+    firm = {"name": profile.name, "locale": profile.locale, "time_zone": profile.time_zone,
+            "resident_page": profile.resident_page}
+    received = rules.received_event(ticket, tokens.new_id())
+    from . import notices
+    ticket, link, notice = notices.first(ticket, token.token, received, firm, profile.messages, locale)
+    watch = watch_for(ticket, profile.escalation, firm)
     from .find_reports import contact_references  # findable again by phone / e-mail (domain/contacts.py)
     from .limits import report_limits
-    replay = _create_checking_unit(profile.tenant_id, ticket, rules.received_event(ticket, tokens.new_id()), claim,
+    replay = _create_checking_unit(profile.tenant_id, ticket, received, claim,
                                    watch, report_limits(profile.tenant_id, source_ip, now),
-                                   contact_references(profile.tenant_id, ticket, token.token, profile.time_zone))
+                                   contact_references(profile.tenant_id, ticket, token.token, profile.time_zone),
+                                   (link, notice))
     if replay is not None:
         return replay.response, True
     return answer, False
@@ -135,23 +139,25 @@ def _fingerprint(report: dict) -> str:
 
 
 def _create(tenant_id: str, ticket: rules.Ticket, received: rules.Event, claim: store.IdempotencyClaim | None,
-            unit_check: str, watch, limits: tuple, also: tuple = ()) -> store.Replay | None:
+            unit_check: str, watch, limits: tuple, also: tuple = (), told: tuple = (None, None)
+            ) -> store.Replay | None:
     """One transaction, or two when the unit reported the same category within 30 days
     (then the ticket is written again marked as a repeat complaint)."""
     check = store.RepeatCheck(store.repeat_sk(ticket), ticket.created_at - rules.REPEAT_WITHIN)
     try:
         return store.create(tenant_id, ticket, received, claim=claim, unit_check=unit_check, watch=watch,
-                            limits=limits, repeat=check, also=also)
+                            limits=limits, repeat=check, also=also, link=told[0], notice=told[1])
     except store.RepeatFound:
         return store.create(tenant_id, dataclasses.replace(ticket, repeat=True), received, claim=claim,
-                            unit_check=unit_check, watch=watch, limits=limits, repeat=check, also=also)
+                            unit_check=unit_check, watch=watch, limits=limits, repeat=check, also=also,
+                            link=told[0], notice=told[1])
 
 
 def _create_checking_unit(tenant_id: str, ticket: rules.Ticket, received: rules.Event,
                           claim: store.IdempotencyClaim | None, watch=None, limits: tuple = (),
-                          also: tuple = ()) -> store.Replay | None:
+                          also: tuple = (), told: tuple = (None, None)) -> store.Replay | None:
     try:
-        return _create(tenant_id, ticket, received, claim, "unit", watch, limits, also)
+        return _create(tenant_id, ticket, received, claim, "unit", watch, limits, also, told)
     except store.UnitNotRegistered:
         pass
     # Only when the unit was not found: say which part is wrong, or accept a typed unit in a
@@ -159,7 +165,7 @@ def _create_checking_unit(tenant_id: str, ticket: rules.Ticket, received: rules.
     which = store.explain_unit(tenant_id, ticket.property_id, ticket.building_id)
     if which == "typed-ok":
         try:
-            return _create(tenant_id, ticket, received, claim, "building", watch, limits, also)
+            return _create(tenant_id, ticket, received, claim, "building", watch, limits, also, told)
         except store.UnitNotRegistered:
             which = "unit"
     reasons = {"property_id": "is not one of this firm's properties",
@@ -183,12 +189,14 @@ def create_by_staff(who: Identity, body: object, *, now: datetime | None = None)
                               source=report.get("source") or "staff")
     received = rules.Event(id=tokens.new_id(), type="received", at=now, actor=who.actor, public=True,
                            data={"number": ticket.number, "source": ticket.source})
-    watch = watch_for(ticket, profile.escalation, {"name": profile.name, "locale": profile.locale,
-                                                   "time_zone": profile.time_zone,
-                                                   "resident_page": profile.resident_page})
+    firm = {"name": profile.name, "locale": profile.locale, "time_zone": profile.time_zone,
+            "resident_page": profile.resident_page}
+    from . import notices
+    ticket, link, notice = notices.first(ticket, token.token, received, firm, profile.messages, None)
+    watch = watch_for(ticket, profile.escalation, firm)
     from .find_reports import contact_references  # a report taken by phone is findable again too
     _create_checking_unit(who.tenant_id, ticket, received, None, watch, (),
-                          contact_references(who.tenant_id, ticket, token.token, profile.time_zone))
+                          contact_references(who.tenant_id, ticket, token.token, profile.time_zone), (link, notice))
     view = rules.staff_view(ticket, [received])
     view["tracking_url"] = tracking_url(token.token)
     return view
@@ -255,8 +263,8 @@ def _resident_act(token: str, action: str, body: dict, now: datetime | None, wit
     payload = rules.parse_resident_event(action, body)  # after the link: a forged one learns nothing
     try:
         after, event = rules.apply(ticket, action, payload, rules.RESIDENT, now, tokens.new_id())
-        store.record_event(capability.tenant_id, ticket, after, event,
-                           watch=watch_after(after, context))
+        from . import notices
+        notices.record(capability.tenant_id, ticket, after, event, context, now, watch=watch_after(after, context))
     except (TransitionRefused, Conflict):
         current, events = store.get(capability.tenant_id, ticket.id)
         if _is_double_tap(action, payload, events, now):
@@ -332,8 +340,9 @@ def record_event(who: Identity, ticket_id: str, body: object, if_match: str | No
         raise InvalidInput("That person cannot be assigned.", {"assignee": "is not an active staff member of this firm"})
     after, event = rules.apply(ticket, action, payload, who.actor, now, tokens.new_id(),
                                assignee_name=assignee.name if assignee else None)
-    store.record_event(who.tenant_id, ticket, after, event, assignee_must_be_active=assignee_sub,
-                       watch=watch_after(after, context))
+    from . import notices
+    after = notices.record(who.tenant_id, ticket, after, event, context, now, assignee_must_be_active=assignee_sub,
+                           watch=watch_after(after, context))
     return rules.staff_view(after, None) | {"event": {"id": event.id, "type": event.type}}
 
 

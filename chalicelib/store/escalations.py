@@ -174,13 +174,18 @@ class Delivery:
     data: dict
     attempts: int
     work_sk: str
+    rev: int | None = None  # a resident's message: the revision read (steps join while it is held)
 
 
 def due_deliveries(shard: int, now: datetime) -> Iterator[Delivery]:
     for item in _due("OUT", shard, now):
         if isinstance(item, OutboxItem):
+            data = _plain(item.data)
+            if item.notice_steps is not None:
+                data["steps"] = _plain_list(item.notice_steps)
             yield Delivery(item.tenant_id, item.outbox_id, _plain(item.channel), item.message_kind, item.locale,
-                           _plain(item.data), int(item.attempts or 0), item.work_sk or "")
+                           data, int(item.attempts or 0), item.work_sk or "",
+                           int(item.rev) if item.rev is not None else None)
 
 
 def _outbox(d: Delivery) -> OutboxItem:
@@ -194,7 +199,8 @@ def claim(d: Delivery, now: datetime) -> bool:
     try:
         _outbox(d).update(actions=[OutboxItem.status.set("sending"), OutboxItem.attempts.set(d.attempts + 1),
                                    OutboxItem.work_sk.set(lease_sk), OutboxItem.updated_at.set(now)],
-                          condition=OutboxItem.work_sk == d.work_sk)
+                          condition=(OutboxItem.work_sk == d.work_sk) if d.rev is None
+                          else (OutboxItem.work_sk == d.work_sk) & (OutboxItem.rev == d.rev))
     except UpdateError:
         return False
     return True
@@ -205,6 +211,10 @@ def delivered(d: Delivery, now: datetime) -> None:
                OutboxItem.updated_at.set(now), OutboxItem.last_error.remove()]
     if "link" in d.data and d.kind == "survey_invite":  # a resident's survey link is theirs alone once sent
         actions.append(OutboxItem.data.set({k: v for k, v in d.data.items() if k != "link"}))
+    if d.kind == "resident_update":  # so are a resident's message links, and staff's words to them
+        actions += [OutboxItem.data.set({k: v for k, v in d.data.items() if k in ("ticket", "channel")}),
+                    OutboxItem.notice_steps.set([{"kind": s.get("kind"), "at": s.get("at")}
+                                                 for s in d.data.get("steps") or []])]
     _outbox(d).update(actions=actions)
 
 

@@ -80,6 +80,7 @@ class SlugItem(Item, discriminator="slug"):
     survey = MapAttribute(default=dict)
     scorecard = MapAttribute(null=True)  # the latest finalised month and quarter (services/rollups.py)
     resident_page = MapAttribute(null=True)  # service phone, privacy notice (domain/resident_page.py)
+    messages = MapAttribute(default=dict)  # residents' messages: quiet hours, SMS signature
 
 
 class TenantItem(Item, discriminator="tenant"):
@@ -182,6 +183,7 @@ class TicketItem(Item, discriminator="ticket"):
     repeat = BooleanAttribute(default=False)
     photos = ListAttribute(default=list)
     survey = MapAttribute(null=True)
+    notice = MapAttribute(null=True)  # messages to the resident (domain/notices.py): seq, open_until, stopped, link
 
 
 class EventItem(Item, discriminator="event"):
@@ -228,6 +230,16 @@ class OutboxItem(Item, discriminator="outbox"):
     last_error = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    # A resident's message (store/notices.py): the steps it tells, appended while it is held,
+    # and a revision the sweep's claim checks, so a step appended after the read is not lost.
+    notice_steps = ListAttribute(null=True)
+    rev = NumberAttribute(null=True)
+
+
+class LinkItem(Item, discriminator="link"):
+    """A message's short link (``LINK#<sha256 of it>``): whose ticket it opens."""
+    tenant_id = UnicodeAttribute()
+    ticket_id = UnicodeAttribute()
 
 
 class CounterItem(Item, discriminator="counter"):

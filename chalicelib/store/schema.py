@@ -27,6 +27,8 @@ Key layout (every tenant-owned key starts with ``TENANT#<tenant id>``):
     TENANT#<tid>              ASKED#<sha256 of contact>           when a resident was last sent a survey
     TENANT#<tid>              CAMPAIGN#<id>                       a satisfaction campaign
     TENANT#<tid>              CAMPAIGN_ANSWER#<id>#<unit key>     that unit answered it (once)
+    LINK#<sha256 of short>    LINK                                a message's short link → tenant and ticket
+    TENANT#<tid>              OUTBOX#R#<ticket id>#<seq>          a message to the resident (steps held together)
     TENANT#<tid>#SCORES       SCORE#<period>#<by>#<value>         score counters of a period (or C<campaign>) and slice
     TENANT#<tid>#SCORES       REPORT#<period>                     a finalised period's review
 

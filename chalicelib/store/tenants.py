@@ -46,6 +46,7 @@ class IntakeProfile:
     escalation: dict
     ticket_number: int | None = None
     resident_page: dict = field(default_factory=dict)  # service phone, notice (domain/resident_page.py)
+    messages: dict = field(default_factory=dict)  # quiet hours, SMS signature (domain/notices.py)
 
     def standards(self):
         """Enough of the standards for intake: category and priority keys and the targets."""
@@ -80,6 +81,7 @@ def public_summary(standards: dict) -> dict:
         # the published scorecard's switches (read with the slug, one GetItem)
         "survey": {k: v for k, v in (standards.get("survey") or {}).items()
                    if k in ("publish", "publish_properties", "min_n")},
+        "messages": standards.get("messages") or {},  # residents' messages at intake: quiet hours, signature
     }
 
 
@@ -152,7 +154,8 @@ def intake_profile(slug: str, *, take_ticket_number: bool) -> IntakeProfile:
         raise NotFound("No such firm.") from None
     return IntakeProfile(item.tenant_id, item.name, item.locale, item.time_zone, list(item.categories or []),
                          list(item.priorities or []), list(item.emergency_categories or []), _plain(item.targets), _plain(item.calendar), _plain(item.escalation),
-                         int(item.ticket_seq) if take_ticket_number else None, resident_page=_plain(item.resident_page))
+                         int(item.ticket_seq) if take_ticket_number else None, resident_page=_plain(item.resident_page),
+                         messages=_plain(item.messages))
 
 
 @dataclass(frozen=True)

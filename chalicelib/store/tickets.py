@@ -72,7 +72,7 @@ def _to_item(tenant_id: str, ticket: Ticket) -> TicketItem:
     item = TicketItem(tenant_pk(tenant_id), ticket_sk(ticket.id), ticket_id=ticket.id,
                       contact=ticket.contact, entry=ticket.entry, queue_pk=queue_pk, queue_sk=queue_sk,
                       targets=ticket.targets, calendar=ticket.calendar, stops=ticket.stops, photos=ticket.photos,
-                      survey=ticket.survey)
+                      survey=ticket.survey, notice=ticket.notice or None)
     for name in _TICKET_FIELDS:
         setattr(item, name, getattr(ticket, name))
     return item
@@ -88,7 +88,7 @@ def _to_ticket(tenant_id: str, item: TicketItem) -> Ticket:
     return Ticket(id=item.ticket_id, tenant_id=tenant_id, contact=_plain(item.contact),
                   entry=_plain(item.entry), targets=_plain(item.targets), calendar=_plain(item.calendar),
                   stops=_plain_list(item.stops), photos=_plain_list(item.photos),
-                  survey=_plain(item.survey) or None, **values)
+                  survey=_plain(item.survey) or None, notice=_plain(item.notice), **values)
 
 
 def _to_event_item(tenant_id: str, ticket_id: str, event: Event) -> EventItem:
@@ -211,7 +211,7 @@ def repeat_sk(ticket: Ticket) -> str:
 
 def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: IdempotencyClaim | None,
            unit_check: str = "unit", watch=None, limits: tuple[Limit, ...] = (),
-           repeat: RepeatCheck | None = None, also: tuple = ()) -> Replay | None:
+           repeat: RepeatCheck | None = None, also: tuple = (), notice=None, link=None) -> Replay | None:
     """Write a new ticket, its 'received' event and the idempotency claim in one transaction,
     with the rate-limit counters, the repeat-complaint marker and the score counters.
 
@@ -240,9 +240,14 @@ def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: Idempotenc
                 tx.save(record, condition=IdempotencyItem.pk.does_not_exist()
                         | (IdempotencyItem.expires_at < int(ticket.created_at.timestamp())))
             if watch is not None:
-                tx.save(watch)  # last of the puts: the indexes of the reasons above stay put
+                tx.save(watch)  # after the claim: the indexes of the reasons above stay put
             for item in also:  # unconditional puts (the contact references of store/contacts.py)
                 tx.save(item)
+            if link is not None:  # the resident's messages: their short link and the first message
+                tx.save(link, condition=Item.pk.does_not_exist())
+            if notice is not None:
+                from . import notices
+                notices.add_to(tx, notice, ticket.created_at)
             for limit in limits:  # updates come after every put in the transaction's items
                 tx.update(CounterItem(pk, limit.sk), actions=[CounterItem.count.add(1),
                                                               CounterItem.expires_at.set(limit.expires_at)],
@@ -254,7 +259,8 @@ def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: Idempotenc
             scores.add_to(tenant_id, tx, score_change(None, ticket))
     except TransactWriteError as error:
         reasons = _reasons(error)
-        first_limit = 3 + (1 if claim else 0) + (1 if watch is not None else 0) + len(also)
+        first_limit = 3 + (1 if claim else 0) + (1 if watch is not None else 0) + len(also) + (link is not None) \
+            + (notice is not None)
         marker_at = first_limit + len(limits)
         failed = [i for i, r in enumerate(reasons) if r == "ConditionalCheckFailed"]
         for limit, reason in zip(limits, reasons[first_limit:marker_at]):
@@ -345,7 +351,7 @@ def get(tenant_id: str, ticket_id: str, *, with_events: bool = True) -> tuple[Ti
 # --- change ------------------------------------------------------------------------------
 
 def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
-                 assignee_must_be_active: str | None = None, watch=None) -> None:
+                 assignee_must_be_active: str | None = None, watch=None, notice=None) -> None:
     """Save the changed ticket and its event if nobody changed the ticket since ``before``.
 
     Raises Conflict on a stale version; InvalidInput if the assignee is not an active
@@ -361,6 +367,10 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
             if assignee_must_be_active:
                 tx.condition_check(UserItem, pk, f"USER#{assignee_must_be_active}",
                                    condition=UserItem.pk.exists() & (UserItem.active == True))  # noqa: E712
+            notice_as = None
+            if notice is not None:  # the resident's message: opened, joined or cancelled with the event
+                from . import notices
+                notice_as = notices.add_to(tx, notice, after.updated_at)
             from . import scores
             scores.add_to(tenant_id, tx, score_change(before, after))
     except TransactWriteError as error:
@@ -371,6 +381,12 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
         if assignee_must_be_active and reasons[:1] == ["ConditionalCheckFailed"]:
             raise InvalidInput("That person cannot be assigned.",
                                {"assignee": "is not an active staff member of this firm"}) from error
+        if notice_as == "update":  # updates follow the checks and the puts (ticket, event, watch)
+            notice_at = ticket_at + 2 + (watch is not None)
+            if len(reasons) > notice_at and reasons[notice_at] == "ConditionalCheckFailed" \
+                    and reasons[ticket_at] in (None, "None"):
+                from .notices import MessageTaken
+                raise MessageTaken() from error
         if len(reasons) > ticket_at and reasons[ticket_at] in ("ConditionalCheckFailed", "TransactionConflict"):
             raise Conflict("Someone else changed this ticket first. Reload it and try again.",
                            {"If-Match": f"version {before.version} is no longer current"}) from error
@@ -485,7 +501,7 @@ def get_for_change(tenant_id: str, ticket_id: str, assignee_sub: str | None) -> 
         elif isinstance(item, StandardsItem):
             standards = _plain(item.document)
         elif isinstance(item, TenantItem):
-            firm = {"name": item.name, "locale": item.locale, "time_zone": item.time_zone,
+            firm = {"name": item.name, "locale": item.locale, "time_zone": item.time_zone, "slug": item.slug,
                     "resident_page": _plain(item.resident_page)}  # its service phones (domain/resident_page.py)
     if head is None:
         raise NotFound("No such ticket.")

@@ -210,3 +210,32 @@ def test_staff_cannot_open_or_change_the_standards_or_the_scorecard(client, firm
                                              "survey.publish": ["false", "true"]}, csrf=token).status_code == 403
     saved = saved_standards(firm)
     assert saved["version"] == 1 and saved["standards"]["survey"]["publish"] is False
+
+
+def test_an_admin_sets_quiet_hours_and_the_sms_signature_for_residents_messages(client, firm):
+    admin = Session(client, firm.admin_email)
+    page = admin.get("/console/standards").body.decode()
+    # the defaults in force are shown: 21:00 to 08:00
+    assert re.search(r'name="messages.quiet_hours.from" value="21:00"', page)
+    assert re.search(r'name="messages.quiet_hours.to" value="08:00"', page)
+    # saving the page untouched adds nothing to the document
+    untouched = admin.post("/console/standards", {"version": "1", "messages.quiet_hours.from": "21:00",
+                                                  "messages.quiet_hours.to": "08:00", "messages.sms_signature": ""})
+    assert untouched.status_code == 303
+    assert "messages" not in saved_standards(firm)["standards"]
+    refused = admin.post("/console/standards", {"version": str(saved_standards(firm)["version"]),
+                                                "messages.quiet_hours.from": "22", "messages.sms_signature": "绿苑物业服务有限公司总部"}, **EN)
+    html = refused.body.decode()
+    assert refused.status_code == 422
+    assert re.search(r'id="messages-quiet_hours-from-error">.*must be a time like 21:00', html)
+    assert re.search(r'id="messages-sms_signature-error">.*2 to 10 characters', html)
+    saved = admin.post("/console/standards", {"version": str(saved_standards(firm)["version"]),
+                                              "messages.quiet_hours.from": "22:00", "messages.quiet_hours.to": "07:30",
+                                              "messages.sms_signature": "绿苑物业"})
+    assert saved.status_code == 303
+    assert saved_standards(firm)["standards"]["messages"] == {"quiet_hours": {"from": "22:00", "to": "07:30"},
+                                                              "sms_signature": "绿苑物业"}
+    off = admin.post("/console/standards", {"version": str(saved_standards(firm)["version"]),
+                                            "messages.quiet_hours.from": "", "messages.quiet_hours.to": ""})
+    assert off.status_code == 303
+    assert saved_standards(firm)["standards"]["messages"]["quiet_hours"] is False

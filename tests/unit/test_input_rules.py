@@ -42,7 +42,7 @@ def test_contact_details_are_checked_and_normalised():
     assert "phone" in fields["contact.phone"] and "e-mail" in fields["contact.email"]
     ok = tickets.intake_shape(STANDARDS).parse_body({**GOOD, "contact": {"phone": "+86 138-0013-8000",
                                                                          "email": "Li@Example.COM"}})
-    assert ok["contact"] == {"name": None, "phone": "+8613800138000", "email": "li@example.com"}
+    assert ok["contact"] == {"name": None, "phone": "+8613800138000", "email": "li@example.com", "notify": None}
 
 
 @pytest.mark.parametrize("field,value,reason", [

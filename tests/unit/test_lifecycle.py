@@ -23,6 +23,7 @@ PAYLOADS = {
     "acknowledge": {}, "assign": {"assignee": "sub-2"}, "comment": {"body": "Checked the valve"},
     "wait": {"question": "When are you home?"}, "resolve": {"note": "Replaced the washer"},
     "schedule": {"at": "2030-01-05T10:00:00+08:00"},
+    "cancel_visit": {},
     "reopen": {"reason": "Still dripping"}, "close": {"reason": "duplicate"},
     "follow_up": {"note": "Called back: all fine"},
 }
@@ -111,7 +112,8 @@ def test_any_sequence_of_events_keeps_the_ticket_consistent(actions):
         except TransitionRefused:
             # refused by state, or a follow-up call before there was any resolution
             assert ticket.status not in rules.ALLOWED_FROM[action] or (
-                action == "follow_up" and ticket.first_resolved_at is None)
+                action == "follow_up" and ticket.first_resolved_at is None) or (
+                action == "cancel_visit" and ticket.visit_at is None)
             continue
         except InvalidInput:
             assert action == "close" and ticket.status != "resolved"
@@ -242,3 +244,16 @@ def test_a_follow_up_call_counts_once_and_only_after_a_resolve():
     again, _ = act(called, "follow_up", when=NOW + timedelta(hours=9))
     assert again.followed_up_at == called.followed_up_at  # the first call is the follow-up
     assert again.first_resolved_at == NOW + timedelta(hours=1)
+
+
+def test_a_booked_visit_can_be_cancelled_once_and_the_resident_sees_it():
+    from chalicelib.domain.notices import step_of
+    booked, _ = act(act(a_ticket(), "acknowledge")[0], "schedule",
+                    {"at": "2030-01-05T10:00:00+08:00", "until": "2030-01-05T12:00:00+08:00"})
+    cancelled, event = act(booked, "cancel_visit", {"note": "The plumber is ill"})
+    assert cancelled.visit_at is None and event.type == "visit_cancelled" and event.public
+    assert step_of(booked, cancelled, event)["visit_at"] == "2030-01-05T02:00:00Z"
+    with pytest.raises(TransitionRefused):
+        act(cancelled, "cancel_visit", {})
+    with pytest.raises(InvalidInput):
+        act(booked, "schedule", {"at": "2030-01-05T10:00:00+08:00", "until": "2030-01-05T09:00:00+08:00"})

@@ -116,7 +116,9 @@ def _labels(page: Page, categories: list, priorities: list, values: dict) -> dic
     labels.update({"calendar.time_zone": t("Time zone"), "calendar.country": t("Public holidays of"),
                    "calendar.holidays": t("Extra holidays"), "calendar.workdays": t("Make-up working days"),
                    "escalation.warn_at": t("Warn when this share of the time has gone"),
-                   "escalation.level2.after": t("Level 2: this long after the breach")})
+                   "escalation.level2.after": t("Level 2: this long after the breach"),
+                   "messages": t("Messages to residents"), "messages.quiet_hours.from": t("Quiet hours from"),
+                   "messages.quiet_hours.to": t("Quiet hours until"), "messages.sms_signature": t("SMS signature")})
     labels.update({f"calendar.hours.{day}": t(text) for day, text in WEEKDAY_LABELS.items()})
     labels.update({f"survey.weights.{dim}": t(text) for dim, text in DIMENSION_LABELS.items()})
     for level in editor.LEVELS:

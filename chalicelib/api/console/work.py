@@ -43,6 +43,8 @@ EVENT_LABELS = {
     "waiting": "Asked the resident", "scheduled": "Visit booked", "comment": "Comment", "resolved": "Resolved",
     "reopened": "Reopened", "closed": "Closed", "updated": "Re-classified", "resident_replied": "Resident replied",
     "photo_added": "Photo added", "followed_up": "Follow-up call",
+    "messages_stopped": "Resident stopped messages", "messages_resumed": "Resident turned messages back on",
+    "visit_cancelled": "Visit cancelled",
 }
 SOURCE_LABELS = {"resident_form": "Resident's form", "phone": "Phone", "walk_in": "Walk-in", "staff": "Entered by staff"}
 CLOSE_REASONS = {"resolved": "Resolved", "duplicate": "Duplicate", "withdrawn": "Withdrawn by the resident",
@@ -51,12 +53,14 @@ ACTION_LABELS = {
     "acknowledge": "Acknowledge", "assign": "Assign", "comment": "Comment", "wait": "Ask the resident and wait",
     "schedule": "Book a visit", "resolve": "Resolve", "reopen": "Reopen", "close": "Close",
     "follow_up": "Log a follow-up call", "classify": "Change category or urgency",
+    "cancel_visit": "Cancel the visit",
 }
 DONE_NOTICES = {
     "acknowledge": "Acknowledged.", "assign": "Assigned.", "comment": "Comment added.",
     "wait": "The question was sent to the resident.", "schedule": "Visit booked.", "resolve": "Resolved.",
     "reopen": "Reopened.", "close": "Closed.", "follow_up": "Follow-up call logged.",
     "classify": "Category and urgency changed; the promised times were worked out again.",
+    "cancel_visit": "Visit cancelled.",
 }
 WEEKDAY_LABELS = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
 # Field (action.field) → what to say beside it when refused.
@@ -243,6 +247,8 @@ def allowed_actions(view: dict) -> list[str]:
     allowed = [a for a in rules.ACTIONS if view["status"] in rules.ALLOWED_FROM[a]]
     if "follow_up" in allowed and not view.get("first_resolved_at"):
         allowed.remove("follow_up")  # a follow-up call comes after the work is resolved
+    if "cancel_visit" in allowed and not view.get("visit_at"):
+        allowed.remove("cancel_visit")  # only a booked visit can be cancelled
     if view["status"] in rules.OPEN_STATES:
         allowed.append("classify")
     return allowed
@@ -325,6 +331,7 @@ def _field_labels(page: Page) -> dict:
             "comment.body": page.t("Comment"), "comment.visibility": page.t("Who can see it"),
             "wait.question": page.t("Question for the resident"),
             "schedule.at": page.t("Visit date and time"), "schedule.note": page.t("Note to the resident (optional)"),
+            "cancel_visit.note": page.t("Note to the resident (optional)"),
             "resolve.note": page.t("What was done (shown to the resident)"),
             "reopen.reason": page.t("Why it is reopened"),
             "close.reason": page.t("Reason"), "close.note": page.t("Note (optional)"),
