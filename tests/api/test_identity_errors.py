@@ -192,8 +192,12 @@ def test_a_hostile_lang_on_a_resident_form_stores_the_ticket_and_lands_on_it(cli
                               body=urlencode(form))
     assert answer.status_code == 303, (answer.status_code, answer.body[:300])
     location = answer.headers["Location"]
-    assert location.startswith("/t/") and location.partition("?")[2] in ("", "lang=en", "lang=zh-CN")
-    assert lang in ("en", "zh-CN") or "?" not in location  # only our own locales are carried on
+    from urllib.parse import parse_qs
+    query = parse_qs(location.partition("?")[2], keep_blank_values=True)
+    assert location.startswith("/t/") and set(query) <= {"lang", "new"}  # the confirmation: ?new=1
+    assert query.get("lang", [lang])[0] in ("en", "zh-CN") or "lang" not in query
+    assert lang in ("en", "zh-CN") or "lang" not in query  # only our own locales are carried on
+    assert "\r" not in location and "\n" not in location
 
 
 @pytest.mark.parametrize("lang", HOSTILE_LANG)
