@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 import re
@@ -100,15 +101,7 @@ class Call:
         return raw if isinstance(raw, bytes) else raw.encode()
 
     def json(self) -> Any:
-        raw = self.body_bytes()
-        if not raw.strip():
-            raise MalformedRequest("The request needs a JSON body.", {"body": "is empty"})
-        try:
-            return json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise MalformedRequest("The body is not valid JSON.", {"body": f"not valid JSON ({exc})"}) from None
-        except RecursionError:
-            raise MalformedRequest("The body is nested too deeply.", {"body": "is nested too deeply"}) from None
+        return read_json(self.body_bytes())
 
     def form_or_json(self) -> Any:
         content_type = (self.header("content-type") or JSON).split(";")[0].strip().lower()
@@ -126,6 +119,55 @@ class Call:
             return self.body_bytes().decode("utf-8")
         except UnicodeDecodeError:
             raise MalformedRequest("The file is not UTF-8 text.", {"file": "must be UTF-8 (save as CSV UTF-8)"}) from None
+
+
+MAX_NUMBER_CHARS = 100  # no field takes a number anywhere near this long
+
+
+class _NumberTooLong(ValueError):
+    pass
+
+
+def _number(text: str, kind: Callable[[str], Any]) -> Any:
+    # Python refuses to turn over 4,300 digits into an int (ValueError, not a JSON error);
+    # no field of ours takes a number a tenth that long, so refuse long ones before converting.
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _NumberTooLong(text[:20])
+    value = kind(text)
+    if isinstance(value, float) and not math.isfinite(value):  # 1e999 reads as infinity
+        raise _NumberTooLong(text[:20])
+    return value
+
+
+def _not_json_constant(name: str) -> Any:
+    raise _NotJson(name)
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def read_json(raw: bytes) -> Any:
+    """A request body as JSON, or MalformedRequest (400) saying why it cannot be read: empty,
+    not JSON (NaN and Infinity are not JSON either), a number over 100 characters, or nested
+    too deeply. The only place request text becomes JSON."""
+    if not raw.strip():
+        raise MalformedRequest("The request needs a JSON body.", {"body": "is empty"})
+    try:
+        return json.loads(raw, parse_int=lambda t: _number(t, int), parse_float=lambda t: _number(t, float),
+                          parse_constant=_not_json_constant)
+    except _NumberTooLong:
+        raise MalformedRequest("The body has a number that is too long or too large.",
+                               {"body": f"has a number longer than {MAX_NUMBER_CHARS} characters or beyond "
+                                        "what a number can hold"}) from None
+    except _NotJson as exc:
+        raise MalformedRequest("The body is not valid JSON.", {"body": f"not valid JSON ({exc} is not a number)"}) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedRequest("The body is not valid JSON.", {"body": f"not valid JSON ({exc})"}) from None
+    except RecursionError:
+        raise MalformedRequest("The body is nested too deeply.", {"body": "is nested too deeply"}) from None
+    except ValueError:  # any other conversion the decoder could not make
+        raise MalformedRequest("The body is not valid JSON.", {"body": "not valid JSON"}) from None
 
 
 def site_url(call: "Call") -> str:
@@ -149,10 +191,58 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+RETRY_AFTER_SECONDS = 600  # the residents' per-address window; a refusal says when to try again
+
+
+def retry_after(error: DomainError) -> dict[str, str]:
+    """``Retry-After`` for a 429 (the error's own ``retry_after`` seconds when it has one)."""
+    if error.status != 429:
+        return {}
+    return {"Retry-After": str(int(getattr(error, "retry_after", None) or RETRY_AFTER_SECONDS))}
+
+
 def to_response(error: DomainError) -> Response:
     """The one mapping from domain errors to HTTP answers."""
     return Response(body=error_body(error.code, error.message, error.fields), status_code=error.status,
-                    headers={"Content-Type": JSON, **SECURITY_HEADERS})
+                    headers={"Content-Type": JSON, **SECURITY_HEADERS, **retry_after(error)})
+
+
+# Chalice answers a few requests itself, before any route runs, as {"Code": ..., "Message": ...}:
+# a content type the route does not take (415), a method the path does not have (405; API
+# Gateway answers that 404 before the Lambda, so we do too). In the Lambda and locally alike.
+CHALICE_ERRORS = {
+    "UnsupportedMediaType": (415, "unsupported_media_type", "This route does not take that content type."),
+    "MethodNotAllowedError": (404, "not_found", "Not found"),
+    "BadRequest": (400, "bad_request", "The request cannot be answered as asked."),
+    "InternalServerError": (500, "internal", "Something went wrong on our side. Try again."),
+}
+
+
+def one_error_shape(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Chalice middleware (app.py registers it for HTTP): Chalice's own refusals in our error
+    shape, and our security headers on every answer."""
+    response = get_response(event)
+    body = response.body
+    if isinstance(body, dict) and "Code" in body and "error" not in body:
+        status, code, message = CHALICE_ERRORS.get(str(body["Code"]), (response.status_code, "bad_request",
+                                                                       "The request cannot be answered as asked."))
+        fields: dict[str, str] = {}
+        if code == "unsupported_media_type":
+            fields = {"Content-Type": "must be one of: " + ", ".join(_content_types(event))}
+        response = Response(body=error_body(code, message, fields), status_code=status,
+                            headers={"Content-Type": JSON})
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _content_types(request: Any) -> list[str]:
+    context = getattr(request, "context", None) or {}
+    path, method = context.get("resourcePath"), context.get("httpMethod") or getattr(request, "method", "")
+    for route in ROUTES:
+        if route.path == path and route.method == method:
+            return route.request_content
+    return ["application/x-www-form-urlencoded"]  # the console's forms
 
 
 # Set by pages.py: renders a refusal as a page for a browser on a public route (a browser
