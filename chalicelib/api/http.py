@@ -67,6 +67,11 @@ class RouteDoc:
     request_content: list[str] = field(default_factory=lambda: [JSON])
     responses: dict[int, str] = field(default_factory=dict)
     headers: list[str] = field(default_factory=list)
+    produces: list[str] = field(default_factory=lambda: [JSON])  # media types of the answers
+    form: Shape | None = None        # what a form-encoded body may carry (flat names), when it differs
+    schema: dict | None = None       # the JSON body's schema, when a Shape cannot say it (oneOf)
+    links: dict[str, dict] = field(default_factory=dict)  # OpenAPI links from the success answer
+    max_body: int | None = None
 
 
 ROUTES: list[RouteDoc] = []
@@ -253,9 +258,15 @@ html_refusal: Callable[[Any, DomainError], Response | None] | None = None
 def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, tags: list[str], auth: bool = True,
              admin: bool = False, request: Shape | None = None, query: Shape | None = None,
              content_types: list[str] | None = None, responses: dict[int, str] | None = None,
-             headers: list[str] | None = None, max_body: int | None = None) -> Callable:
+             headers: list[str] | None = None, max_body: int | None = None, produces: list[str] | None = None,
+             form: Shape | None = None, schema: dict | None = None, links: dict[str, dict] | None = None) -> Callable:
     """Register ``fn(call, **path_params)`` as a route. ``fn`` returns a dict (200), or
-    ``(status, body)`` / ``(status, body, headers)``, or a chalice Response."""
+    ``(status, body)`` / ``(status, body, headers)``, or a chalice Response.
+
+    The rest documents it (``/openapi.json``): ``produces`` the media types it answers with
+    (HTML pages, CSV, SVG), ``form`` the flat fields of a form-encoded body where they differ
+    from ``request``, ``schema`` a body schema a Shape cannot express, ``links`` where its
+    success answer leads (OpenAPI links)."""
     content_types = content_types or [JSON]
 
     def decorate(fn: Callable) -> Callable:
@@ -271,7 +282,8 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, tags: list[
         bp.route(path, name=f"{fn.__name__}", **route_kwargs)(view)
         ROUTES.append(RouteDoc(path=path, method=method, summary=summary, tags=tags, auth=auth, admin=admin,
                                request=request, query=query, request_content=content_types,
-                               responses=responses or {}, headers=headers or []))
+                               responses=responses or {}, headers=headers or [], produces=produces or [JSON],
+                               form=form, schema=schema, links=links or {}, max_body=max_body))
         return fn
 
     return decorate
