@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from ..domain.errors import DomainError, InvalidInput, MalformedRequest, PayloadTooLarge, Unauthorized
+from ..domain.errors import DomainError, InvalidInput, MalformedRequest, NotFound, PayloadTooLarge, Unauthorized
 from ..domain.fields import Shape
 from ..domain.identity import Identity
 from ..observability import logger, metrics, request_scope
@@ -126,6 +126,7 @@ class Call:
             raise MalformedRequest("The file is not UTF-8 text.", {"file": "must be UTF-8 (save as CSV UTF-8)"}) from None
 
 
+MAX_PATH_PARAM = 200  # characters of one path parameter (/openapi.json says so too)
 MAX_NUMBER_CHARS = 100  # no field takes a number anywhere near this long
 
 
@@ -301,6 +302,9 @@ def _handle(bp: Blueprint, fn: Callable, params: dict, auth: bool, admin: bool, 
                 raise Unauthorized("Sign in first.")
             if admin:
                 identity.require_admin()  # type: ignore[union-attr]
+            long_params = sorted(name for name, value in params.items() if len(value or "") > MAX_PATH_PARAM)
+            if long_params:  # no id, slug or link of ours is this long (and DynamoDB keys stop at 1 kB)
+                raise NotFound("Not found.", {name: "does not exist" for name in long_params})
             limit = max_body or settings().max_body_bytes
             if len(request.raw_body or b"") > limit:
                 raise PayloadTooLarge(f"The request body is larger than {limit // 1024} kB.",
