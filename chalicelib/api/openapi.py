@@ -92,6 +92,18 @@ def _statuses(route: RouteDoc) -> dict[int, str]:
     return statuses
 
 
+SUFFIX_MEDIA = {".css": "text/css", ".csv": "text/csv", ".svg": "image/svg+xml"}
+
+
+def produces(route: RouteDoc) -> list[str]:
+    """What the route answers with: as declared, else what its file name says (``.css``...)."""
+    if route.produces == [JSON]:
+        for suffix, media in SUFFIX_MEDIA.items():
+            if route.path.endswith(suffix):
+                return [media]
+    return route.produces
+
+
 def _content(route: RouteDoc, status: int) -> dict | None:
     if status in (204, 303, 304):
         return None
@@ -100,7 +112,7 @@ def _content(route: RouteDoc, status: int) -> dict | None:
         if HTML in route.produces:  # a browser is answered with a page
             content[HTML] = {"schema": {"type": "string"}}
         return content
-    return {mt: _media(mt) for mt in route.produces}
+    return {mt: _media(mt) for mt in produces(route)}
 
 
 def _response_headers(route: RouteDoc, status: int) -> dict:

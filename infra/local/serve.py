@@ -57,6 +57,13 @@ class PropDeskRequestHandler(ChaliceRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
         pass
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, QUERY, PROPFIND ...) goes to the gateway too, which answers
+        # 404 as API Gateway does, rather than http.server's bare 501.
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
 
 def load_app(project_dir: Path = ROOT, stage: str = STAGE) -> tuple[Any, Any]:
     """The app and its Chalice config, loaded the way the chalice CLI does: the stage's
