@@ -77,6 +77,7 @@ def _statuses(route: RouteDoc) -> dict[int, str]:
     if has_body:
         statuses.update(BODY_ERRORS)
     if route.query is not None:
+        statuses[400] = "a query parameter cannot be read (e.g. a cursor that is not ours)"
         statuses[422] = "a query parameter is not valid"
     if "{" in route.path:
         statuses[404] = "not found" + (" (or another firm's)" if route.auth else "")
@@ -85,8 +86,9 @@ def _statuses(route: RouteDoc) -> dict[int, str]:
         statuses[404] = "not found (or another firm's)"
     if route.admin:
         statuses[403] = "admins only"
-    if "If-Match" in route.headers:
+    if "If-Match" in route.headers or "If-Match?" in route.headers:
         statuses[409] = "someone changed it first (the version in If-Match is stale)"
+    if "If-Match" in route.headers:
         statuses[428] = "If-Match missing"
     statuses.update(route.responses)
     return statuses
@@ -167,12 +169,16 @@ def document() -> dict:
         }
         if route.query:
             for name, spec in route.query.fields.items():
+                schema = clean_schema(spec.schema())
+                if not spec.required:  # an empty optional parameter counts as absent (fields.Shape)
+                    schema = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
                 operation["parameters"].append({"name": name, "in": "query", "required": spec.required,
-                                                "schema": clean_schema(spec.schema())})
-        for header in route.headers:
-            parameter = {"name": header, "in": "header", "required": header == "If-Match",
+                                                "schema": schema})
+        for header in route.headers:  # "Name?" is optional; If-Match is otherwise required
+            name = header.rstrip("?")
+            parameter = {"name": name, "in": "header", "required": header == "If-Match",
                          "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
-            if header == "If-Match":
+            if name == "If-Match":
                 parameter["description"] = 'the version read, as its ETag says: "7"'
             operation["parameters"].append(parameter)
         body = _request_body(route)
