@@ -62,8 +62,10 @@ KNOWN = {
 }
 
 
-def schemathesis(served: str, firm, tmp_path: Path, seconds: int, *options: str) -> dict:
+def schemathesis(served: str, firm, tmp_path: Path, seconds: int, *options: str, seed: int = 20261204) -> dict:
     """Run the schemathesis CLI against the served API; the run's report, HAR and output."""
+    tmp_path = tmp_path / str(seed)
+    tmp_path.mkdir(exist_ok=True)
     config = tmp_path / "schemathesis.toml"
     pinned = "\n".join(f'"path.{name}" = "{value}"' for name, value in firm.pinned.items())
     config.write_text(CONFIG.read_text(encoding="utf-8") + f"\n[parameters]\n{pinned}\n", encoding="utf-8")
@@ -71,7 +73,7 @@ def schemathesis(served: str, firm, tmp_path: Path, seconds: int, *options: str)
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run",
                f"{served}/openapi.json", "--checks", "all", "--exclude-checks", "unsupported_method",
                "--phases", "examples,coverage,fuzzing,stateful",
-               "--max-time", str(seconds), "--workers", "2", "--seed", "20261204", "--continue-on-failure",
+               "--max-time", str(seconds), "--workers", "2", "--seed", str(seed), "--continue-on-failure",
                "-H", f"Authorization: Bearer {firm.admin_token}", "--request-timeout", "30",
                "--report", "json,har", "--report-json-path", str(report), "--report-har-path", str(har),
                "--no-color", "--output-truncate", "true", *options]
@@ -100,6 +102,13 @@ ACCEPTED = {
 def test_schemathesis_finds_no_server_error_in_2000_requests(served, firm, tmp_path):
     excluded = [option for operation_id in KNOWN for option in ("--exclude-operation-id", operation_id)]
     run = schemathesis(served, firm, tmp_path, MAX_SECONDS, *excluded)
+    if run["requests"] < MIN_REQUESTS:  # a busy machine: one more, shorter run with another seed
+        more = schemathesis(served, firm, tmp_path, MAX_SECONDS // 2, *excluded, seed=20261205)
+        run = {"requests": run["requests"] + more["requests"],
+               "server_errors": run["server_errors"] + more["server_errors"],
+               "failures": sorted(set(run["failures"]) | set(more["failures"])),
+               "errors": run["errors"] + more["errors"], "phases": [run["phases"], more["phases"]],
+               "output": run["output"] + more["output"]}
     print(run["output"][-8000:])
     assert run["errors"] == [], run["output"][-6000:]
     assert run["server_errors"] == [], run["server_errors"][:20]
