@@ -77,7 +77,7 @@ def schemathesis(served: str, firm, tmp_path: Path, seconds: int, *options: str,
                "-H", f"Authorization: Bearer {firm.admin_token}", "--request-timeout", "30",
                "--report", "json,har", "--report-json-path", str(report), "--report-har-path", str(har),
                "--no-color", "--output-truncate", "true", *options]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=seconds * 3 + 180, cwd=ROOT)
+    run = subprocess.run(command, capture_output=True, text=True, timeout=seconds * 3 + 180, cwd=tmp_path)  # its cache too
     output = run.stdout + run.stderr
     (tmp_path / "output.txt").write_text(output, encoding="utf-8")
     assert report.exists() and har.exists(), output[-4000:]
