@@ -13,9 +13,11 @@ from chalicelib.api.console import manage as console_manage
 from chalicelib.api.console import signin as console_signin
 from chalicelib.api.console import standards as console_standards
 from chalicelib.api.console import work as console_work
+from chalicelib.api.http import one_error_shape
 
 app = Chalice(app_name="propdesk")
 app.api.binary_types = []  # everything we answer is text; keeps API Gateway from base64 surprises
+app.register_middleware(one_error_shape, "http")  # Chalice's own 415 etc. in our error shape
 
 if os.environ.get("PROPDESK_PROFILE", "").strip().lower() == "cn":
     # AWS China sends SMS only as approved templates: a message kind x locale without one stops

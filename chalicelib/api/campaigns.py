@@ -48,7 +48,8 @@ def campaign_results(call: Call, campaign_id: str) -> dict:
 
 @endpoint(bp, "/api/campaigns/{campaign_id}/poster.svg", "GET", admin=True,
           summary="The campaign's QR code (SVG) for lobby posters", tags=["surveys"],
-          responses={200: "image/svg+xml", 404: "no such campaign"})
+          responses={200: "the QR code", 404: "no such campaign", 422: "this site's address cannot be told"},
+          produces=["image/svg+xml"])
 def campaign_poster(call: Call, campaign_id: str) -> Response:
     from ..store import campaigns as store
     from ..store import tenants as tenant_store
@@ -100,15 +101,17 @@ def _page(call: Call, slug: str, campaign_id: str, *, status: int = 200, state: 
 
 
 @endpoint(bp, "/c/{slug}/{campaign_id}", "GET", auth=False, summary="A campaign's questionnaire (HTML)",
-          tags=["surveys"], responses={200: "the questionnaire, or that it is closed", 404: "no such campaign"})
+          tags=["surveys"], responses={200: "the questionnaire, or that it is closed", 404: "no such campaign"},
+          produces=["text/html"])
 def campaign_form(call: Call, slug: str, campaign_id: str) -> Response:
     return _page(call, slug, campaign_id, state="thanks" if call.query.get("thanks") else None)
 
 
 @endpoint(bp, "/c/{slug}/{campaign_id}", "POST", auth=False, summary="A household answers a campaign (once per unit)",
           tags=["surveys"], content_types=["application/x-www-form-urlencoded", "application/json"],
-          responses={201: "counted (a browser's form: 303 to a thank-you page)", 404: "no such campaign",
-                     409: "this unit has answered already", 410: "the campaign is closed", 422: "invalid answers"})
+          responses={201: "counted", 303: "a browser's form: to a thank-you page", 404: "no such campaign",
+                     409: "this unit has answered already", 410: "the campaign is closed", 422: "invalid answers"},
+          produces=["application/json", "text/html"])
 def campaign_answer(call: Call, slug: str, campaign_id: str):
     body: Any = call.form_or_json()
     browser = pages.is_form(call) and pages.wants_html(call)

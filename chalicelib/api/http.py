@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 import re
@@ -17,7 +18,7 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from ..domain.errors import DomainError, InvalidInput, MalformedRequest, PayloadTooLarge, Unauthorized
+from ..domain.errors import DomainError, InvalidInput, MalformedRequest, NotFound, PayloadTooLarge, Unauthorized
 from ..domain.fields import Shape
 from ..domain.identity import Identity
 from ..observability import logger, metrics, request_scope
@@ -66,6 +67,11 @@ class RouteDoc:
     request_content: list[str] = field(default_factory=lambda: [JSON])
     responses: dict[int, str] = field(default_factory=dict)
     headers: list[str] = field(default_factory=list)
+    produces: list[str] = field(default_factory=lambda: [JSON])  # media types of the answers
+    form: Shape | None = None        # what a form-encoded body may carry (flat names), when it differs
+    schema: dict | None = None       # the JSON body's schema, when a Shape cannot say it (oneOf)
+    links: dict[str, dict] = field(default_factory=dict)  # OpenAPI links from the success answer
+    max_body: int | None = None
 
 
 ROUTES: list[RouteDoc] = []
@@ -100,15 +106,7 @@ class Call:
         return raw if isinstance(raw, bytes) else raw.encode()
 
     def json(self) -> Any:
-        raw = self.body_bytes()
-        if not raw.strip():
-            raise MalformedRequest("The request needs a JSON body.", {"body": "is empty"})
-        try:
-            return json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise MalformedRequest("The body is not valid JSON.", {"body": f"not valid JSON ({exc})"}) from None
-        except RecursionError:
-            raise MalformedRequest("The body is nested too deeply.", {"body": "is nested too deeply"}) from None
+        return read_json(self.body_bytes())
 
     def form_or_json(self) -> Any:
         content_type = (self.header("content-type") or JSON).split(";")[0].strip().lower()
@@ -126,6 +124,56 @@ class Call:
             return self.body_bytes().decode("utf-8")
         except UnicodeDecodeError:
             raise MalformedRequest("The file is not UTF-8 text.", {"file": "must be UTF-8 (save as CSV UTF-8)"}) from None
+
+
+MAX_PATH_PARAM = 200  # characters of one path parameter (/openapi.json says so too)
+MAX_NUMBER_CHARS = 100  # no field takes a number anywhere near this long
+
+
+class _NumberTooLong(ValueError):
+    pass
+
+
+def _number(text: str, kind: Callable[[str], Any]) -> Any:
+    # Python refuses to turn over 4,300 digits into an int (ValueError, not a JSON error);
+    # no field of ours takes a number a tenth that long, so refuse long ones before converting.
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _NumberTooLong(text[:20])
+    value = kind(text)
+    if isinstance(value, float) and not math.isfinite(value):  # 1e999 reads as infinity
+        raise _NumberTooLong(text[:20])
+    return value
+
+
+def _not_json_constant(name: str) -> Any:
+    raise _NotJson(name)
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def read_json(raw: bytes) -> Any:
+    """A request body as JSON, or MalformedRequest (400) saying why it cannot be read: empty,
+    not JSON (NaN and Infinity are not JSON either), a number over 100 characters, or nested
+    too deeply. The only place request text becomes JSON."""
+    if not raw.strip():
+        raise MalformedRequest("The request needs a JSON body.", {"body": "is empty"})
+    try:
+        return json.loads(raw, parse_int=lambda t: _number(t, int), parse_float=lambda t: _number(t, float),
+                          parse_constant=_not_json_constant)
+    except _NumberTooLong:
+        raise MalformedRequest("The body has a number that is too long or too large.",
+                               {"body": f"has a number longer than {MAX_NUMBER_CHARS} characters or beyond "
+                                        "what a number can hold"}) from None
+    except _NotJson as exc:
+        raise MalformedRequest("The body is not valid JSON.", {"body": f"not valid JSON ({exc} is not a number)"}) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedRequest("The body is not valid JSON.", {"body": f"not valid JSON ({exc})"}) from None
+    except RecursionError:
+        raise MalformedRequest("The body is nested too deeply.", {"body": "is nested too deeply"}) from None
+    except ValueError:  # any other conversion the decoder could not make
+        raise MalformedRequest("The body is not valid JSON.", {"body": "not valid JSON"}) from None
 
 
 def site_url(call: "Call") -> str:
@@ -149,10 +197,58 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+RETRY_AFTER_SECONDS = 600  # the residents' per-address window; a refusal says when to try again
+
+
+def retry_after(error: DomainError) -> dict[str, str]:
+    """``Retry-After`` for a 429 (the error's own ``retry_after`` seconds when it has one)."""
+    if error.status != 429:
+        return {}
+    return {"Retry-After": str(int(getattr(error, "retry_after", None) or RETRY_AFTER_SECONDS))}
+
+
 def to_response(error: DomainError) -> Response:
     """The one mapping from domain errors to HTTP answers."""
     return Response(body=error_body(error.code, error.message, error.fields), status_code=error.status,
-                    headers={"Content-Type": JSON, **SECURITY_HEADERS})
+                    headers={"Content-Type": JSON, **SECURITY_HEADERS, **retry_after(error)})
+
+
+# Chalice answers a few requests itself, before any route runs, as {"Code": ..., "Message": ...}:
+# a content type the route does not take (415), a method the path does not have (405; API
+# Gateway answers that 404 before the Lambda, so we do too). In the Lambda and locally alike.
+CHALICE_ERRORS = {
+    "UnsupportedMediaType": (415, "unsupported_media_type", "This route does not take that content type."),
+    "MethodNotAllowedError": (404, "not_found", "Not found"),
+    "BadRequest": (400, "bad_request", "The request cannot be answered as asked."),
+    "InternalServerError": (500, "internal", "Something went wrong on our side. Try again."),
+}
+
+
+def one_error_shape(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Chalice middleware (app.py registers it for HTTP): Chalice's own refusals in our error
+    shape, and our security headers on every answer."""
+    response = get_response(event)
+    body = response.body
+    if isinstance(body, dict) and "Code" in body and "error" not in body:
+        status, code, message = CHALICE_ERRORS.get(str(body["Code"]), (response.status_code, "bad_request",
+                                                                       "The request cannot be answered as asked."))
+        fields: dict[str, str] = {}
+        if code == "unsupported_media_type":
+            fields = {"Content-Type": "must be one of: " + ", ".join(_content_types(event))}
+        response = Response(body=error_body(code, message, fields), status_code=status,
+                            headers={"Content-Type": JSON})
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _content_types(request: Any) -> list[str]:
+    context = getattr(request, "context", None) or {}
+    path, method = context.get("resourcePath"), context.get("httpMethod") or getattr(request, "method", "")
+    for route in ROUTES:
+        if route.path == path and route.method == method:
+            return route.request_content
+    return ["application/x-www-form-urlencoded"]  # the console's forms
 
 
 # Set by pages.py: renders a refusal as a page for a browser on a public route (a browser
@@ -163,9 +259,15 @@ html_refusal: Callable[[Any, DomainError], Response | None] | None = None
 def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, tags: list[str], auth: bool = True,
              admin: bool = False, request: Shape | None = None, query: Shape | None = None,
              content_types: list[str] | None = None, responses: dict[int, str] | None = None,
-             headers: list[str] | None = None, max_body: int | None = None) -> Callable:
+             headers: list[str] | None = None, max_body: int | None = None, produces: list[str] | None = None,
+             form: Shape | None = None, schema: dict | None = None, links: dict[str, dict] | None = None) -> Callable:
     """Register ``fn(call, **path_params)`` as a route. ``fn`` returns a dict (200), or
-    ``(status, body)`` / ``(status, body, headers)``, or a chalice Response."""
+    ``(status, body)`` / ``(status, body, headers)``, or a chalice Response.
+
+    The rest documents it (``/openapi.json``): ``produces`` the media types it answers with
+    (HTML pages, CSV, SVG), ``form`` the flat fields of a form-encoded body where they differ
+    from ``request``, ``schema`` a body schema a Shape cannot express, ``links`` where its
+    success answer leads (OpenAPI links)."""
     content_types = content_types or [JSON]
 
     def decorate(fn: Callable) -> Callable:
@@ -181,7 +283,8 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, tags: list[
         bp.route(path, name=f"{fn.__name__}", **route_kwargs)(view)
         ROUTES.append(RouteDoc(path=path, method=method, summary=summary, tags=tags, auth=auth, admin=admin,
                                request=request, query=query, request_content=content_types,
-                               responses=responses or {}, headers=headers or []))
+                               responses=responses or {}, headers=headers or [], produces=produces or [JSON],
+                               form=form, schema=schema, links=links or {}, max_body=max_body))
         return fn
 
     return decorate
@@ -199,6 +302,9 @@ def _handle(bp: Blueprint, fn: Callable, params: dict, auth: bool, admin: bool, 
                 raise Unauthorized("Sign in first.")
             if admin:
                 identity.require_admin()  # type: ignore[union-attr]
+            long_params = sorted(name for name, value in params.items() if len(value or "") > MAX_PATH_PARAM)
+            if long_params:  # no id, slug or link of ours is this long (and DynamoDB keys stop at 1 kB)
+                raise NotFound("Not found.", {name: "does not exist" for name in long_params})
             limit = max_body or settings().max_body_bytes
             if len(request.raw_body or b"") > limit:
                 raise PayloadTooLarge(f"The request body is larger than {limit // 1024} kB.",

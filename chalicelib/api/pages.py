@@ -231,7 +231,8 @@ def _form_context(web, slug, lang, context, register, chosen, values, errors) ->
 
 
 @endpoint(bp, "/r/{slug}", "GET", auth=False, summary="The hosted report form (HTML; ?lang=zh-CN|en, ?property=, "
-          "?building= pre-fill)", tags=["residents"], responses={200: "the form", 404: "no such firm (a page)"})
+          "?building= pre-fill)", tags=["residents"], responses={200: "the form", 404: "no such firm (a page)"},
+          produces=["text/html"])
 def report_form(call: Call, slug: str) -> Response:
     try:
         context = register_view.form_context(slug.lower())
@@ -301,7 +302,7 @@ def shown_notice(values: dict) -> str | None:
 
 
 @endpoint(bp, "/r/{slug}/thanks", "GET", auth=False, summary="Thank-you page after a report (HTML)",
-          tags=["residents"], responses={200: "thank you"})
+          tags=["residents"], responses={200: "thank you"}, produces=["text/html"])
 def thanks(call: Call, slug: str) -> Response:
     lang = language(call, None)
     web = _web()
@@ -589,7 +590,7 @@ def photo_added(call: Call, token: str, key: str) -> Response:
 # --- the stylesheet ----------------------------------------------------------------------------
 
 @endpoint(bp, "/static/app.css", "GET", auth=False, summary="The pages' stylesheet (cacheable)", tags=["residents"],
-          responses={200: "text/css"})
+          responses={200: "the stylesheet"}, produces=["text/css"])
 def stylesheet(call: Call) -> Response:
     web = _web()
     return css_response(call, web.stylesheet(), web.stylesheet_version())

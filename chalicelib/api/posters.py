@@ -23,7 +23,8 @@ POSTER_QUERY = Shape(fields={"lang": Choice(options=("zh-CN", "en"), required=Fa
                                              description="the poster's language; both when absent")})
 STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 SVG_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-RESPONSES = {200: "the poster", 403: "admins only", 404: "no such property", 422: "lang is not zh-CN or en"}
+RESPONSES = {200: "the poster", 403: "admins only", 404: "no such property",
+             422: "lang is not zh-CN or en, or this site's address cannot be told"}
 
 
 def poster_lang(call: Call) -> str | None:
@@ -39,7 +40,7 @@ def poster_lang(call: Call) -> str | None:
 
 @endpoint(bp, "/api/properties/{property_id}/poster.svg", "GET", admin=True, tags=["register"],
           summary="A lobby poster for the property, A4 SVG (?lang=zh-CN|en; both when absent)",
-          query=POSTER_QUERY, responses=RESPONSES)
+          query=POSTER_QUERY, responses=RESPONSES, produces=["image/svg+xml"])
 def poster_svg(call: Call, property_id: str) -> Response:
     lang = poster_lang(call)
     poster = posters.poster(call.who, property_id, site_url(call), lang)
@@ -49,7 +50,7 @@ def poster_svg(call: Call, property_id: str) -> Response:
 
 @endpoint(bp, "/api/properties/{property_id}/poster", "GET", admin=True, tags=["register"],
           summary="A lobby poster for the property, print-ready A4 HTML (?lang=zh-CN|en; both when absent)",
-          query=POSTER_QUERY, responses=RESPONSES)
+          query=POSTER_QUERY, responses=RESPONSES, produces=["text/html"])
 def poster_page(call: Call, property_id: str) -> Response:
     from markupsafe import Markup
 

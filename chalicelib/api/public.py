@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from ..domain import tickets as ticket_rules
 from ..domain.errors import TransitionRefused
-from ..domain.fields import Email, Shape, Text
+from ..domain.fields import Choice, Email, ListOf, Shape, Text
 from ..domain.surveys import COMMENT_MAX, SERVQUAL_ITEMS
 from ..observability import metrics
 from ..domain.tenants import signup_shape
@@ -66,10 +66,31 @@ def new_password(call: Call) -> dict:
     return {"tokens": result.tokens} if result.tokens else {"challenge": result.challenge, "session": result.session}
 
 
+# The hosted form's flat names, as a form-encoded body carries them (pages.flat_values reads
+# these and nothing else; the JSON body's nested shape is intake_shape()).
+INTAKE_FORM = Shape(fields={
+    "place": Text(required=False, max_len=60, description="property_id:building_id, as the form's list gives it"),
+    "property_id": Text(required=False, max_len=26, description="with building_id, when place is not sent"),
+    "building_id": Text(required=False, max_len=26),
+    "unit": Text(max_len=32), "category": Text(max_len=40), "urgency": Text(max_len=40),
+    "description": Text(min_len=5, max_len=4000),
+    "entry_present": Choice(options=("yes", "no"), required=False, description="no: staff may enter without you"),
+    "window_day": ListOf(item=Text(max_len=3), required=False, max_items=2, description="mon … sun, one per row"),
+    "window_from": ListOf(item=Text(max_len=5), required=False, max_items=2, description="HH:MM, one per row"),
+    "window_to": ListOf(item=Text(max_len=5), required=False, max_items=2, description="HH:MM, one per row"),
+    "pets": Text(required=False, max_len=200),
+    "contact_name": Text(required=False, max_len=80), "contact_phone": Text(required=False, max_len=24),
+    "contact_email": Text(required=False, max_len=254),
+    "nonce": Text(required=False, max_len=128, description="the form's retry key"),
+    "lang": Choice(options=("zh-CN", "en"), required=False),
+})
+
+
 @endpoint(bp, "/r/{slug}/tickets", "POST", auth=False, summary="A resident reports a problem", tags=["residents"],
           request=ticket_rules.intake_shape(), content_types=["application/json", "application/x-www-form-urlencoded"],
-          headers=["Idempotency-Key"],
+          headers=["Idempotency-Key"], form=INTAKE_FORM, produces=["application/json", "text/html"],
           responses={201: "ticket created (or the same ticket again for a retried key: Idempotent-Replayed: true)",
+                     303: "a browser's form: to the tracking page",
                      404: "no such firm", 413: "body too large", 422: "invalid fields",
                      429: "too many reports from this address or to this firm just now"})
 def submit(call: Call, slug: str):
@@ -89,7 +110,7 @@ def submit(call: Call, slug: str):
 
 @endpoint(bp, "/t/{token}", "GET", auth=False, summary="A resident's tracking link: status and public timeline",
           tags=["residents"], responses={200: "status timeline (HTML when the client accepts text/html)",
-                                         404: "unknown link"})
+                                         404: "unknown link", 422: "this site's address cannot be told"}, produces=["application/json", "text/html"])
 def track(call: Call, token: str):
     if pages.wants_html(call):
         return pages.tracking_page(call, token)
@@ -111,7 +132,8 @@ def _resident_act(call: Call, token: str, action: str, field: str):
 @endpoint(bp, "/t/{token}/reply", "POST", auth=False, summary="The resident answers while staff wait on them",
           tags=["residents"], request=ticket_rules.RESIDENT_EVENT_SHAPES["reply"],
           content_types=["application/json", "application/x-www-form-urlencoded"],
-          responses={201: "recorded: the tracking view (a browser's form: 303 to the tracking page)",
+          produces=["application/json", "text/html"],
+          responses={201: "recorded: the tracking view", 303: "a browser's form: to the tracking page",
                      404: "unknown link", 409: "the ticket is not waiting on the resident, or changed meanwhile",
                      422: "invalid fields"})
 def resident_reply(call: Call, token: str):
@@ -122,7 +144,8 @@ def resident_reply(call: Call, token: str):
           summary="The resident says a resolved ticket is not fixed (within 14 days): it reopens",
           tags=["residents"], request=ticket_rules.RESIDENT_EVENT_SHAPES["not_fixed"],
           content_types=["application/json", "application/x-www-form-urlencoded"],
-          responses={201: "reopened: the tracking view (a browser's form: 303 to the tracking page)",
+          produces=["application/json", "text/html"],
+          responses={201: "reopened: the tracking view", 303: "a browser's form: to the tracking page",
                      404: "unknown link", 409: "not resolved, the 14 days have passed, or changed meanwhile",
                      422: "invalid fields"})
 def resident_not_fixed(call: Call, token: str):
@@ -153,7 +176,8 @@ def photo_upload_form(call: Call, token: str):
           summary="Where S3 redirects the browser after an upload (?key=): the photo is checked and attached",
           tags=["residents"], responses={303: "back to the tracking page", 200: "the photo (JSON clients)",
                                          404: "unknown link or upload", 409: "closed, or 5 photos already",
-                                         413: "over 10 MB", 422: "not a JPEG, PNG, HEIC or WebP image"})
+                                         413: "over 10 MB", 422: "not a JPEG, PNG, HEIC or WebP image"},
+          produces=["application/json", "text/html"])
 def photo_added(call: Call, token: str):
     key = call.query.get("key") or ""
     if pages.wants_html(call):
@@ -195,7 +219,7 @@ def _survey_json(form) -> dict:
 @endpoint(bp, "/s/{token}", "GET", auth=False,
           summary="A survey link: the questions (?rating=1-5 pre-chooses a rating; only a POST records it)",
           tags=["surveys"], responses={200: "the survey (HTML for browsers)", 404: "unknown link",
-                                       410: "expired (HTML)"})
+                                       410: "expired (HTML)"}, produces=["application/json", "text/html"])
 def survey_form(call: Call, token: str):
     if pages.wants_html(call):
         if call.query.get("thanks"):
@@ -207,7 +231,8 @@ def survey_form(call: Call, token: str):
 
 @endpoint(bp, "/s/{token}", "POST", auth=False, summary="Answer a survey from its link (once)", tags=["surveys"],
           request=SURVEY_ANSWER, content_types=["application/json", "application/x-www-form-urlencoded"],
-          responses={201: "recorded (a browser's form: 303 to a thank-you page)", 404: "unknown link",
+          produces=["application/json", "text/html"],
+          responses={201: "recorded", 303: "a browser's form: to a thank-you page", 404: "unknown link",
                      409: "already answered", 410: "the link has expired", 422: "invalid answers"})
 def survey_answer(call: Call, token: str):
     body = call.form_or_json()
@@ -219,7 +244,8 @@ def survey_answer(call: Call, token: str):
 @endpoint(bp, "/t/{token}/survey", "POST", auth=False,
           summary="Answer the survey from the tracking page (once the report is resolved)", tags=["surveys"],
           request=SURVEY_ANSWER, content_types=["application/json", "application/x-www-form-urlencoded"],
-          responses={201: "recorded (a browser's form: 303 back to the tracking page)", 404: "unknown link",
+          produces=["application/json", "text/html"],
+          responses={201: "recorded", 303: "a browser's form: back to the tracking page", 404: "unknown link",
                      409: "already answered, or not resolved", 422: "invalid answers"})
 def tracking_survey_answer(call: Call, token: str):
     body = call.form_or_json()

@@ -71,7 +71,8 @@ def _section(kind: str, review: dict, published: list[str], lang: str, web) -> d
 
 @endpoint(bp, "/p/{slug}/scorecard", "GET", auth=False,
           summary="A firm's published scorecard: the latest finalised month and quarter (HTML, cacheable)",
-          tags=["scores"], responses={200: "the scorecard", 404: "no such firm, or it does not publish"})
+          tags=["scores"], responses={200: "the scorecard", 404: "no such firm, or it does not publish"},
+          produces=["text/html"])
 def scorecard(call: Call, slug: str) -> Response:
     try:
         found = tenant_store.public_scorecard(slug.lower())

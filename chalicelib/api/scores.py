@@ -35,14 +35,14 @@ def csv_download(name: str, text: str) -> Response:
 
 
 @endpoint(bp, "/api/exports/scores.csv", "GET", summary="A period's scores as CSV (UTF-8 with BOM, for Excel)",
-          tags=["scores"], query=QUERY, responses={200: "text/csv"})
+          tags=["scores"], query=QUERY, responses={200: "the scores as CSV"}, produces=["text/csv"])
 def scores_csv(call: Call) -> Response:
     return csv_download(*exports.scores_csv(call.who, call.query))
 
 
 @endpoint(bp, "/api/exports/tickets.csv", "GET",
           summary="Open tickets and those finished in a period, as CSV (UTF-8 with BOM; times with the firm's offset)",
-          tags=["scores"], query=QUERY, responses={200: "text/csv"})
+          tags=["scores"], query=QUERY, responses={200: "the tickets as CSV"}, produces=["text/csv"])
 def tickets_csv(call: Call) -> Response:
     return csv_download(*exports.tickets_csv(call.who, call.query))
 
@@ -50,6 +50,7 @@ def tickets_csv(call: Call) -> Response:
 @endpoint(bp, "/api/reports/{period}", "GET",
           summary="A finalised period's review (月检查 / 季度评估): the scores as they stood when the period closed, "
                   "by property and building, hotspots, promises next to results",
-          tags=["scores"], responses={200: "the stored review", 404: "not finalised (yet), or no such period"})
+          tags=["scores"], responses={200: "the stored review", 404: "not finalised (yet), or no such period",
+                                       422: "not a period like M2026-11, Q2026-4 or W2026-48"})
 def period_report(call: Call, period: str) -> dict:
     return service.report(call.who, period)

@@ -8,7 +8,8 @@ place before ``app.py`` is imported. It can also be run on its own against any s
     python -m infra.local.serve --port 8000
 
 What differs from ``chalice local``: ``PropDeskLocalGateway`` answers unknown routes and
-missing tokens in our error shape (as our API Gateway does), there is no auto-reloader,
+missing tokens in our error shape (as our API Gateway does), a burst of clients waits in a
+listen backlog of 128 (not 5) for its own thread, there is no auto-reloader,
 request lines are not printed (the app logs each request itself), and scheduled
 handlers fire.
 
@@ -29,12 +30,21 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
+from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
 
 from .gateway import PropDeskLocalGateway
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = "local"
+
+
+class PropDeskHTTPServer(ThreadedHTTPServer):
+    """chalice local's server (a thread per connection), with a listen backlog for a burst of
+    clients: socketserver's default of 5 resets the 6th connection that arrives at once."""
+
+    request_queue_size = 128
+    daemon_threads = True
+    block_on_close = False
 
 
 class PropDeskRequestHandler(ChaliceRequestHandler):
@@ -46,6 +56,13 @@ class PropDeskRequestHandler(ChaliceRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
         pass
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, QUERY, PROPFIND ...) goes to the gateway too, which answers
+        # 404 as API Gateway does, rather than http.server's bare 501.
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
 
 
 def load_app(project_dir: Path = ROOT, stage: str = STAGE) -> tuple[Any, Any]:
@@ -67,7 +84,7 @@ def create_server(app: Any, config: Any, host: str, port: int) -> LocalDevServer
     if not isinstance(app, LocalChalice):
         CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
         app.__class__ = CustomLocalChalice
-    return LocalDevServer(app, config, host, port, handler_cls=PropDeskRequestHandler)
+    return LocalDevServer(app, config, host, port, handler_cls=PropDeskRequestHandler, server_cls=PropDeskHTTPServer)
 
 
 def main(argv: list[str] | None = None) -> int:
