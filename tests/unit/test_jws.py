@@ -1,4 +1,4 @@
-"""The accounts adapter checks its ES256 ID tokens without PyJWT (a cold-start saving):
+"""Both identity adapters check their ID tokens without PyJWT (adapters/identity/jws.py, a cold-start saving):
 here PyJWT is the oracle. Each token is built with PyJWT (or by hand where PyJWT will not
 build it), and our ``decode_es256`` must accept exactly what ``jwt.decode`` with the same
 rules (ES256 only, issuer, audience, required claims, 30 s leeway) accepts."""
@@ -89,3 +89,52 @@ def test_alg_none_a_changed_payload_and_malformed_tokens_are_refused():
         assert not ours_accepts(token), token
     crit = signed(BASE, crit=["exp"])
     assert not ours_accepts(crit)
+
+
+# --- RS256, the cognito adapter's tokens: the same checks through jws.decode -------------------
+
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
+
+from chalicelib.adapters.identity import jws  # noqa: E402
+
+RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+POOL_ISSUER, CLIENT = "https://cognito-idp.cn-northwest-1.amazonaws.com/pool", "client"
+RS_BASE = {**BASE, "iss": POOL_ISSUER, "aud": CLIENT}
+RS_CASES = {
+    "good": jwt.encode(RS_BASE, RSA_KEY, algorithm="RS256"),
+    "ES256 where RS256 is expected": signed(RS_BASE),
+    "another pool": jwt.encode({**RS_BASE, "iss": "https://cognito-idp.us-east-1.amazonaws.com/x"}, RSA_KEY,
+                               algorithm="RS256"),
+    "another client": jwt.encode({**RS_BASE, "aud": "other"}, RSA_KEY, algorithm="RS256"),
+    "expired": jwt.encode({**RS_BASE, "exp": NOW - 31}, RSA_KEY, algorithm="RS256"),
+    "another key": jwt.encode(RS_BASE, rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                              algorithm="RS256"),
+    "HS256 with the public key's bytes": jwt.encode(RS_BASE, "k" * 32, algorithm="HS256"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RS_CASES))
+def test_rs256_accepts_exactly_what_pyjwt_accepts(name):
+    from datetime import datetime, timezone
+    from unittest import mock
+    token = RS_CASES[name]
+    try:
+        with mock.patch("jwt.api_jwt.datetime") as clock:
+            clock.now.return_value = datetime.fromtimestamp(NOW, tz=timezone.utc)
+            jwt.decode(token, RSA_KEY.public_key(), algorithms=["RS256"], issuer=POOL_ISSUER, audience=CLIENT,
+                       leeway=30, options={"require": ["exp", "iat", "iss", "sub", "aud", "token_use"]})
+        expected = True
+    except jwt.PyJWTError:
+        expected = False
+    try:
+        jws.decode(token, RSA_KEY.public_key(), algorithm="RS256", issuer=POOL_ISSUER, audience=CLIENT, now=NOW)
+        ours = True
+    except TokenRejected:
+        ours = False
+    assert ours == expected and ours == (name == "good"), name
+
+
+def test_a_jwks_key_is_read_from_its_modulus_and_exponent():
+    numbers = RSA_KEY.public_key().public_numbers()
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(RSA_KEY.public_key()))
+    assert (jws.b64_int(jwk["n"]), jws.b64_int(jwk["e"])) == (numbers.n, numbers.e)
