@@ -25,11 +25,13 @@ SUBJECTS: dict[str, tuple[str, str]] = {
     "boto3": ("import boto3", "import boto3 (the yardstick)"),
     "app": ("import app", "import app (the Lambda handler module: Chalice app and routes; services and the store load on first use)"),
     "app_first_request_modules": (
-        "import app, jwt, jwt.algorithms; from jwt import PyJWKClient; import chalicelib.store.models",
-        "import app + what the first authorized request imports on top (jwt, PyJWKClient, cryptography's RSA)"),
+        "import app, chalicelib.adapters.identity.jws; from cryptography.hazmat.primitives.asymmetric import "
+        "padding, rsa; import chalicelib.store.models",
+        "import app + what the first authorized request imports on top (the identity adapters' jws: "
+        "cryptography's RSA; no PyJWT since issue 15); see first_request_* for the verify itself"),
     "app_first_request_ready": (
-        "import app, jwt, jwt.algorithms; from jwt import PyJWKClient; "
-        "from chalicelib.store.tickets import connection; connection().client",
+        "import app, chalicelib.adapters.identity.jws; from cryptography.hazmat.primitives.asymmetric import "
+        "padding, rsa; from chalicelib.store.tickets import connection; connection().client",
         "the line above + PynamoDB's botocore session and DynamoDB client built (no call made)"),
 }
 
