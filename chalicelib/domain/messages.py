@@ -295,9 +295,9 @@ def _password_reset(c: _Context) -> tuple[str, str]:
     c.require("code")
     code, lifetime = _one_line(str(c.data["code"])), _lifetime(c)
     if c.zh:
-        return (f"{c.tag}PropDesk 验证码：{code}",
+        return (f"{c.tag}PropDesk 重置密码验证码",  # not the code: subjects get printed and logged
                 f"{c.tag}您的 PropDesk 重置密码验证码是 {code}，{lifetime}内有效。如非本人操作，请忽略此消息。")
-    return (f"{c.tag}PropDesk code: {code}",
+    return (f"{c.tag}Your PropDesk password reset code",
             f"{c.tag}Your PropDesk password reset code is {code}. It works for {lifetime}. "
             f"If you did not ask for it, ignore this message.")
 

@@ -162,7 +162,8 @@ def test_test_message_needs_nothing_but_can_name_the_firm():
 @pytest.mark.parametrize("locale, lifetime", [("zh-CN", "15 分钟内有效"), ("en", "works for 15 minutes")])
 def test_a_reset_code_message_says_the_code_and_how_long_it_lasts(locale, lifetime):
     message = render("password_reset", locale, {"code": "093117", "minutes": 15})
-    assert "093117" in message.subject and "093117" in message.text and lifetime in message.text
+    assert "093117" not in message.subject  # subjects are printed (the local stack's mailbox) and logged
+    assert "093117" in message.text and lifetime in message.text
 
 
 def test_an_invitation_says_its_lifetime_in_hours():
