@@ -138,3 +138,17 @@ def test_a_jwks_key_is_read_from_its_modulus_and_exponent():
     numbers = RSA_KEY.public_key().public_numbers()
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(RSA_KEY.public_key()))
     assert (jws.b64_int(jwk["n"]), jws.b64_int(jwk["e"])) == (numbers.n, numbers.e)
+
+
+def test_a_p256_public_key_read_from_its_point_is_the_key_the_general_loader_reads():
+    from cryptography.hazmat.primitives import serialization
+
+    from chalicelib.adapters.identity.accounts import public_key_from_der
+    der = KEY.public_key().public_bytes(serialization.Encoding.DER,
+                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+    ours = public_key_from_der(der)
+    assert ours.public_numbers() == serialization.load_der_public_key(der).public_numbers()
+    assert ours_accepts(CASES["good"], ours)
+    rsa_der = RSA_KEY.public_key().public_bytes(serialization.Encoding.DER,
+                                                serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert public_key_from_der(rsa_der).public_numbers() == RSA_KEY.public_key().public_numbers()  # the general way
