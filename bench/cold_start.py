@@ -10,6 +10,7 @@ AWS endpoint: importing the app must not need AWS, and a guard run proves it ope
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -24,11 +25,13 @@ SUBJECTS: dict[str, tuple[str, str]] = {
     "boto3": ("import boto3", "import boto3 (the yardstick)"),
     "app": ("import app", "import app (the Lambda handler module: Chalice app and routes; services and the store load on first use)"),
     "app_first_request_modules": (
-        "import app, jwt, jwt.algorithms; from jwt import PyJWKClient; import chalicelib.store.models",
-        "import app + what the first authorized request imports on top (jwt, PyJWKClient, cryptography's RSA)"),
+        "import app, chalicelib.adapters.identity.jws; from cryptography.hazmat.primitives.asymmetric import "
+        "padding, rsa; import chalicelib.store.models",
+        "import app + what the first authorized request imports on top (the identity adapters' jws: "
+        "cryptography's RSA; no PyJWT since issue 15); see first_request_* for the verify itself"),
     "app_first_request_ready": (
-        "import app, jwt, jwt.algorithms; from jwt import PyJWKClient; "
-        "from chalicelib.store.tickets import connection; connection().client",
+        "import app, chalicelib.adapters.identity.jws; from cryptography.hazmat.primitives.asymmetric import "
+        "padding, rsa; from chalicelib.store.tickets import connection; connection().client",
         "the line above + PynamoDB's botocore session and DynamoDB client built (no call made)"),
 }
 
@@ -103,4 +106,102 @@ def measure(runs: int = 9) -> dict:
         "app_import_opens_no_socket": guard_ok,
         "app_import_guard_error": guard_error,
         "modules_loaded_by_import_app": [m for m in guard_out.split(",") if m],
+    }
+
+
+# --- the first authorized request, per identity adapter (issue 15: first_request_ratio[_cn]) --
+#
+# A fresh process: import app, then everything that verifying one ID token loads and runs —
+# the identity adapter, the one verify (services/access) and the store it reads the standing
+# with, jwt + cryptography, the public key parsed, the signature checked. The key's fetch is
+# the one thing not timed (it is a network call: Cognito's JWKS, or KMS GetPublicKey): it is
+# handed over from memory, as a cached key would be. The standing's GetItem is not made.
+
+_FIRST_REQUEST_SETUP = """
+import json, time
+TOKEN = {token!r}
+KEY = {key!r}
+class _CachedKms:  # GetPublicKey's answer, as the adapter caches it
+    def get_public_key(self, KeyId):
+        return {{"PublicKey": bytes.fromhex(KEY)}}
+t = time.perf_counter()
+"""
+
+FIRST_REQUEST = {
+    "first_request_cognito": (
+        "import app\n"
+        "import chalicelib.services.access, chalicelib.store.tenants\n"
+        "from chalicelib.adapters.identity import cognito\n"
+        "cognito._fetch_jwks = lambda url: json.loads(KEY)  # the JWKS, as read once and cached\n"
+        "assert cognito.verify_token(TOKEN).tenant_id == 'bench-tenant'\n",
+        "import app + Cognito's verify of one ID token (RS256) with the JWKS cached"),
+    "first_request_accounts": (
+        "import app\n"
+        "import chalicelib.services.access, chalicelib.store.tenants\n"
+        "from chalicelib.adapters.identity import accounts\n"
+        "accounts._kms = lambda: _CachedKms()\n"
+        "assert accounts.verify_token(TOKEN).tenant_id == 'bench-tenant'\n",
+        "import app + the accounts adapter's verify of one ID token (ES256) with the KMS public key cached"),
+}
+
+
+def _first_request_inputs() -> dict[str, tuple[str, str, dict[str, str]]]:
+    """Per adapter: (token, key as the child gets it, extra environment). Keys made here."""
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    now = int(time.time())
+    claims = {"sub": "bench-person", "token_use": "id", "custom:tenant_id": "bench-tenant", "custom:role": "admin",
+              "email": "bench@example.com", "name": "Bench", "iat": now, "auth_time": now, "exp": now + 3600}
+    pool, client_id = "us-east-1_bench", "bench-client"
+    issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{pool}"
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key()))
+    jwk.update({"kid": "bench", "alg": "RS256", "use": "sig"})
+    cognito_token = jwt.encode({**claims, "iss": issuer, "aud": client_id}, rsa_key, algorithm="RS256",
+                               headers={"kid": "bench"})
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    der = ec_key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    accounts_token = jwt.encode({**claims, "iss": "propdesk-accounts", "aud": "propdesk"}, ec_key, algorithm="ES256",
+                                headers={"kid": "bench-key"})
+    return {
+        "first_request_cognito": (cognito_token, json.dumps({"keys": [jwk]}), {
+            "PROPDESK_IDENTITY": "cognito", "COGNITO_USER_POOL_ID": pool, "COGNITO_CLIENT_ID": client_id,
+            "COGNITO_JWKS_URL": "http://127.0.0.1:9/never-fetched"}),
+        "first_request_accounts": (accounts_token, der.hex(), {
+            "PROPDESK_IDENTITY": "accounts", "PROPDESK_PROFILE": "cn", "PROPDESK_TOKEN_KEY": "bench-key"}),
+    }
+
+
+def measure_first_request(runs: int = 9) -> dict:
+    """``first_request_ratio`` (Cognito) and ``first_request_ratio_cn`` (accounts): the median
+    first authorized request of a fresh process ÷ the median ``import boto3``, interleaved."""
+    env = child_env()
+    inputs = _first_request_inputs()
+    samples: dict[str, list[float]] = {"boto3": [], **{label: [] for label in FIRST_REQUEST}}
+    for round_no in range(runs + 1):  # round 0 warms the bytecode cache
+        out, _ = _run(CHILD.format(statement=SUBJECTS["boto3"][0]), env)
+        if round_no:
+            samples["boto3"].append(float(out.splitlines()[-1]))
+        for label, (statement, _) in FIRST_REQUEST.items():
+            token, key, extra = inputs[label]
+            code = _FIRST_REQUEST_SETUP.format(token=token, key=key) + statement + \
+                "print(repr(time.perf_counter() - t))\n"
+            out, _ = _run(code, {**env, **extra})
+            if round_no:
+                samples[label].append(float(out.splitlines()[-1]))
+    boto3 = statistics.median(samples["boto3"])
+    medians = {label: round(statistics.median(values) * 1000, 1) for label, values in samples.items()}
+    return {
+        "first_request_ratio": round(statistics.median(samples["first_request_cognito"]) / boto3, 3),
+        "first_request_ratio_cn": round(statistics.median(samples["first_request_accounts"]) / boto3, 3),
+        # Less sensitive to other load on the machine than the medians; informational, not the target.
+        "first_request_ratio_of_minimums": round(min(samples["first_request_cognito"]) / min(samples["boto3"]), 3),
+        "first_request_ratio_cn_of_minimums": round(min(samples["first_request_accounts"]) / min(samples["boto3"]), 3),
+        "first_request_ms": medians,
+        "first_request": {"runs": runs, "median_ms": medians,
+                          "min_ms": {label: round(min(values) * 1000, 1) for label, values in samples.items()},
+                          "measures": {label: text for label, (_, text) in FIRST_REQUEST.items()},
+                          "target": "≤ 1.5 × import boto3, in both profiles"},
     }

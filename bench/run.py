@@ -173,6 +173,38 @@ def merge_results(dynamo: dict | None, cold: dict | None, machine: dict,
 
 
 FORM_TRANSFER_TARGET_KB = 30
+FIRST_REQUEST_RATIO_TARGET = 1.5
+
+
+def merge_identity(results: dict, first: dict | None, signin: dict | None) -> list[str]:
+    """Issue 15's identity figures into ``results`` (in place); returns the targets checked."""
+    targets = results.setdefault("targets", {})
+    checked = []
+    if first:
+        results.update(first)
+        for name in ("first_request_ratio", "first_request_ratio_cn"):
+            targets[name] = {"target": f"≤ {FIRST_REQUEST_RATIO_TARGET}", "value": first[name],
+                             "ok": first[name] <= FIRST_REQUEST_RATIO_TARGET}
+            checked.append(name)
+    if signin:
+        results.update(signin)
+        targets["signin_round_trips_cn"] = {"target": "≤ 2 DynamoDB + 1 KMS; cached verify 0 KMS",
+                                            "value": signin["signin_round_trips_cn"], "ok": signin["signin_cn"]["ok"]}
+        checked.append("signin_round_trips_cn")
+    return checked
+
+
+def identity_markdown(first: dict | None, signin: dict | None) -> str:
+    lines = ["", "### Identity (issue 15): first authorized request and sign-in cost", "",
+             "| measure | value | target |", "|---|---:|---|"]
+    if first:
+        lines += [f"| first_request_ratio (Cognito, JWKS cached) | {first['first_request_ratio']} | ≤ 1.5 |",
+                  f"| first_request_ratio_cn (accounts, KMS key cached) | {first['first_request_ratio_cn']} | ≤ 1.5 |"]
+    if signin:
+        lines += [f"| signin_round_trips_cn (DynamoDB) | {signin['signin_round_trips_cn']} | ≤ 2 |",
+                  f"| sign-in KMS calls (cn) | {signin['signin_kms_calls_cn']} | ≤ 1 |",
+                  f"| KMS calls of a verify with the key cached (cn) | {signin['verify_kms_calls_cached_cn']} | 0 |"]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,12 +221,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-console", action="store_true", help="skip the console pages (Chromium + counts)")
     parser.add_argument("--skip-dashboard", action="store_true",
                         help="skip the dashboard read at 1,000 versus 100,000 tickets (~3 min)")
+    parser.add_argument("--skip-identity", action="store_true",
+                        help="skip the first authorized request per adapter and the accounts sign-in count")
+    parser.add_argument("--only-identity", action="store_true",
+                        help="measure only those (~30 s) and merge them into results.json")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any target fails")
     args = parser.parse_args(argv)
 
     os.chdir(ROOT)  # chalice.test.Client and the cold-start children work from the repo root
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+
+    first = signin = None
+    if not args.skip_identity:  # fresh child processes, and a child with its own moto in cn-northwest-1
+        from . import cold_start, signin as signin_bench
+        first = cold_start.measure_first_request(runs=args.runs)
+        signin = signin_bench.measure()
+    if args.only_identity:
+        try:
+            results = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            results = {}
+        checked = merge_identity(results, first, signin)
+        RESULTS_JSON.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(identity_markdown(first, signin))
+        failed = [name for name in checked if results["targets"][name].get("ok") is False]
+        print(f"merged into {RESULTS_JSON.relative_to(ROOT)}" + (f"; FAIL: {'; '.join(failed)}" if failed else ""))
+        return 1 if (failed and args.strict) else 0
 
     cold = dynamo = sweep = None
     if not args.skip_cold_start:  # first, while this process has touched no AWS settings
@@ -252,8 +305,11 @@ def main(argv: list[str] | None = None) -> int:
         from . import cost as cost_model
         cost = cost_model.model(dynamo["routes"])
         text += "\n" + cost_model.markdown(cost)
+    if first or signin:
+        text += identity_markdown(first, signin)
     print(text)
     results, checked = merge_results(dynamo, cold, machine, sweep)
+    checked += merge_identity(results, first, signin)
     if cost:
         results["cost_per_tenant_month_usd"] = cost["cost_per_tenant_month_usd"]
         results["cost_model"] = cost

@@ -36,7 +36,7 @@ def healthz(call: Call) -> dict:
           request=signup_shape(templates.available().keys()), responses={201: "firm created", 409: "slug or e-mail taken",
                                                      422: "invalid fields"})
 def signup(call: Call):
-    local = settings().is_local
+    local = settings().is_local and not identity.invites_by_code()  # accounts: the code reaches a local mailbox too
     temporary = signup_service.local_temporary_password() if local else None
     answer = signup_service.sign_up(call.json(), send_invite=not local, temporary_password=temporary)
     if temporary:
@@ -54,8 +54,9 @@ def sign_in(call: Call) -> dict:
     result = identity.sign_in(data["email"], data["password"], source_ip=call.source_ip)
     if result.tokens:
         return {"tokens": result.tokens}
-    return {"challenge": result.challenge, "session": result.session,
-            "next": "POST /auth/new-password with email, session and new_password"}
+    step = "POST /auth/totp with email, session and code" if result.challenge == "SOFTWARE_TOKEN_MFA" \
+        else "POST /auth/new-password with email, session and new_password"
+    return {"challenge": result.challenge, "session": result.session, "next": step}
 
 
 @endpoint(bp, "/auth/new-password", "POST", auth=False, summary="Answer the first sign-in's new password challenge",
@@ -84,6 +85,15 @@ INTAKE_FORM = Shape(fields={
     "nonce": Text(required=False, max_len=128, description="the form's retry key"),
     "lang": Choice(options=("zh-CN", "en"), required=False),
 })
+TOTP_STEP = Shape(fields={"email": Email(), "session": Text(max_len=4096), "code": Text(max_len=20)})
+
+
+@endpoint(bp, "/auth/totp", "POST", auth=False, summary="Answer the SOFTWARE_TOKEN_MFA challenge of an admin with "
+          "two-step sign-in (accounts adapter)", tags=["auth"], request=TOTP_STEP,
+          responses={200: "tokens", 401: "session expired", 422: "code not right", 429: "locked out"})
+def totp(call: Call) -> dict:
+    data = TOTP_STEP.parse_body(call.json())
+    return {"tokens": identity.complete_totp(data["email"], data["session"], data["code"]).tokens}
 
 
 @endpoint(bp, "/r/{slug}/tickets", "POST", auth=False, summary="A resident reports a problem", tags=["residents"],

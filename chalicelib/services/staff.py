@@ -37,7 +37,7 @@ def assignable(who: Identity) -> list[store.User]:
 def invite(who: Identity, body: object) -> dict:
     who.require_admin()
     data = STAFF_INVITE.parse_body(body)
-    local = settings().is_local
+    local = settings().is_local and not directory.invites_by_code()  # accounts: the code reaches a local mailbox too
     temporary = local_temporary_password() if local else None
     sub = directory.create_user(data["email"], data["name"], who.tenant_id, data["role"],
                                 temporary_password=temporary, send_invite=not local)

@@ -101,6 +101,18 @@ def count_failure(email: str) -> int:
     return int(item.failures or 0)
 
 
+def add(email: str, attribute: str, amount: int = 1) -> int:
+    """Atomically add to a counter of an existing account; returns the new value (0: no account)."""
+    item = AccountItem(account_pk(email), "ACCOUNT")
+    try:
+        item.update(actions=[getattr(AccountItem, attribute).add(amount)], condition=AccountItem.pk.exists())
+    except UpdateError as error:
+        if getattr(error, "cause_response_code", "") == "ConditionalCheckFailedException":
+            return 0
+        raise
+    return int(getattr(item, attribute) or 0)
+
+
 def delete(email: str) -> None:
     AccountItem(account_pk(email), "ACCOUNT").delete()
 

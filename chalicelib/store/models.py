@@ -323,6 +323,12 @@ class AccountItem(Item, discriminator="account"):
     code_hash = UnicodeAttribute(null=True)  # a password-reset code, hashed
     code_expires = NumberAttribute(default=0)
     refresh_after = NumberAttribute(default=0)  # refresh families started before are dead (sign-out)
+    code_purpose = UnicodeAttribute(null=True)  # what code_hash is for: "invite" | "reset"
+    code_failures = NumberAttribute(default=0)  # wrong codes since it was sent (at a limit it is void)
+    phone = UnicodeAttribute(null=True)  # E.164: one-time codes go by SMS when set, else by e-mail
+    totp_secret = UnicodeAttribute(null=True)  # admins' second factor (base32), never shown again
+    totp_pending = UnicodeAttribute(null=True)  # being set up: confirmed by a first code
+    totp_last_step = NumberAttribute(default=0)  # the last 30-second step used (no replays)
 
 
 class RefreshFamilyItem(Item, discriminator="refresh_family"):

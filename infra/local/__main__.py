@@ -1,8 +1,9 @@
 """``python -m infra.local`` (what ``make dev`` runs): the whole stack on this machine.
 
 1. moto's server in this process, as the embedded AWS (table + Cognito user pool); under
-   ``--profile cn`` in cn-northwest-1, with the SMS and SMTP credentials in Secrets Manager, a
-   local SMTP server (``infra/local/mailbox.py``) and the SMS stand-in (``sms_sink.py``);
+   ``--profile cn`` in cn-northwest-1 without Cognito: the KMS key that signs the ``accounts``
+   adapter's ID tokens, the SMS and SMTP credentials in Secrets Manager, a local SMTP server
+   (``infra/local/mailbox.py``) and the SMS stand-in (``sms_sink.py``);
 2. the demo firm (``infra/local/seed.py``) unless ``--no-seed``;
 3. the API (``infra/local/serve.py``: chalice local with our gateway, plus the schedule
    loop) as a subprocess started with the stack's environment;
@@ -36,7 +37,8 @@ STOP_TIMEOUT = 8.0
 
 # Inherited variables that would point the stack somewhere else than its own moto.
 _FOREIGN_ENV_PREFIXES = ("AWS_ENDPOINT_URL_", "COGNITO_")
-_FOREIGN_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+_FOREIGN_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+                "PROPDESK_IDENTITY", "PROPDESK_TOKEN_KEY", "PROPDESK_TOKEN_KEY_ID")
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -108,12 +110,11 @@ PROFILES = ("global", "cn")
 PROFILE_NOTES = {
     "global": ["staff sign in through Cognito; e-mail through SES, SMS through SNS (all moto)"],
     "cn": [
-        f"AWS China as far as messaging goes: region {aws.CN_REGION} (moto: DynamoDB, S3,",
-        "Secrets Manager, arn:aws-cn ARNs); e-mail by the SMTP adapter to a real local SMTP server,",
-        "SMS by the Alibaba Cloud SMS SDK to a local stand-in of its API, both with credentials",
-        "read from Secrets Manager (no SES, no SNS). NOT YET: staff still sign in through moto's",
-        f"Cognito, which AWS China does not have (moto is told to host it in {aws.CN_REGION}),",
-        "until the accounts identity adapter (KMS ES256 tokens) lands.",
+        f"AWS China: region {aws.CN_REGION} (moto: DynamoDB, S3, KMS, Secrets Manager, arn:aws-cn ARNs);",
+        "staff sign in through PropDesk's own accounts (argon2id passwords, ES256 ID tokens signed",
+        "by a KMS key; no Cognito); e-mail by the SMTP adapter to a real local SMTP server, SMS by",
+        "the Alibaba Cloud SMS SDK to a local stand-in of its API, both with credentials read from",
+        "Secrets Manager (no SES, no SNS); invitation and reset codes arrive there too.",
     ],
 }
 
@@ -194,8 +195,9 @@ def banner(api: str, stack: aws.LocalAws, seeded: dict | None, sink_url: str | N
         for login in seeded["logins"]:
             lines.append(f"  Sign in ({login['role']:<5})   {login['email']}  /  {login['password']}")
     region = getattr(stack, "region", "us-east-1")
-    lines.append(f"  AWS (moto)        {stack.endpoint}  ({region}; table {stack.table}, "
-                 f"user pool {stack.user_pool_id})")
+    token_key = getattr(stack, "token_key_id", "")
+    signer = f"token key {token_key}" if token_key else f"user pool {stack.user_pool_id}"
+    lines.append(f"  AWS (moto)        {stack.endpoint}  ({region}; table {stack.table}, {signer})")
     if messaging is not None:
         box, sms = messaging.mailbox, messaging.sms
         lines += [
@@ -256,8 +258,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say(f"Starting moto (the local AWS) on 127.0.0.1:{args.moto_port} ...")
         aws.cheap_transaction_backups()
-        if china:
-            aws.allow_cognito_in_china()
         moto_server, endpoint = aws.start_moto(args.moto_port)
         stack = aws.create_resources(endpoint, region=aws.CN_REGION if china else "us-east-1")
         drop_foreign_environment()

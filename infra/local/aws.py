@@ -37,6 +37,14 @@ class LocalAws:
     user_pool_id: str
     client_id: str
     region: str = "us-east-1"
+    #: the cn profile's asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs the accounts
+    #: adapter's ID tokens; "" under global, which signs in through Cognito instead
+    token_key_id: str = ""
+
+    @property
+    def identity(self) -> str:
+        """The identity adapter this stack serves: ``accounts`` when it has a token key."""
+        return "accounts" if self.token_key_id else "cognito"
 
     @property
     def jwks_url(self) -> str:
@@ -44,18 +52,21 @@ class LocalAws:
 
     def environment(self) -> dict[str, str]:
         """What the app (and any boto3 client) needs to talk to this stack."""
-        return {
+        values = {
             **DUMMY_CREDENTIALS,
             "AWS_DEFAULT_REGION": self.region,
             "AWS_REGION": self.region,
             "AWS_ENDPOINT_URL": self.endpoint,
             "PROPDESK_TABLE": self.table,
-            "COGNITO_USER_POOL_ID": self.user_pool_id,
-            "COGNITO_CLIENT_ID": self.client_id,
-            "COGNITO_JWKS_URL": self.jwks_url,
             "PROPDESK_MAIL_FROM": MAIL_FROM,
             "PROPDESK_PHOTO_BUCKET": PHOTO_BUCKET,
         }
+        if self.token_key_id:  # the cn profile: PropDesk's own accounts, tokens signed by this key
+            values.update({"PROPDESK_IDENTITY": "accounts", "PROPDESK_TOKEN_KEY_ID": self.token_key_id})
+        if self.user_pool_id:
+            values.update({"COGNITO_USER_POOL_ID": self.user_pool_id, "COGNITO_CLIENT_ID": self.client_id,
+                           "COGNITO_JWKS_URL": self.jwks_url})
+        return values
 
 
 def cheap_transaction_backups() -> Callable[[], None]:
@@ -157,25 +168,36 @@ def start_moto(port: int | None = None):
     return server, f"http://127.0.0.1:{port}"
 
 
-def allow_cognito_in_china() -> None:
-    """Let moto host a Cognito user pool in a China region. AWS China has no Cognito (moto,
-    faithfully, refuses it there); the ``cn`` local stack still signs staff in through moto's
-    Cognito until the ``accounts`` identity adapter lands, so moto is told to accept any region
-    (its own ``MOTO_ALLOW_NONEXISTENT_REGION``). This process only; read by moto per call."""
-    os.environ["MOTO_ALLOW_NONEXISTENT_REGION"] = "true"
-
-
 def create_resources(endpoint: str, table: str = "propdesk-local", region: str = "us-east-1") -> LocalAws:
-    """The table (from the same schema the deployed stack uses) and a user pool shaped like
-    infra/stack.py's: e-mail as username, custom tenant_id and role, an app client. In a China
-    region the sender is not verified in SES (there is none) and the bucket names its region."""
+    """The table (from the same schema the deployed stack uses), and the staff's sign-in as the
+    region's profile has it: outside China a user pool shaped like infra/stack.py's (e-mail as
+    username, custom tenant_id and role, an app client); in a China region (no Cognito there)
+    the asymmetric KMS key the ``accounts`` adapter signs ID tokens with (ECC_NIST_P256, ES256).
+    In a China region the sender is not verified in SES (there is none) and the bucket names
+    its region."""
     import boto3
 
     from chalicelib.store.table import create_table
 
+    china = region.startswith("cn-")
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
     create_table(table, client=session.client("dynamodb", endpoint_url=endpoint))
-    cognito = session.client("cognito-idp", endpoint_url=endpoint)
+    pool_id = client_id = token_key_id = ""
+    if china:
+        token_key_id = create_token_key(session.client("kms", endpoint_url=endpoint))
+    else:
+        pool_id, client_id = create_user_pool(session.client("cognito-idp", endpoint_url=endpoint))
+        session.client("ses", endpoint_url=endpoint).verify_email_identity(EmailAddress=MAIL_FROM)
+    s3 = session.client("s3", endpoint_url=endpoint)
+    if PHOTO_BUCKET not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        placed = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket=PHOTO_BUCKET, **placed)
+    return LocalAws(endpoint=endpoint, table=table, user_pool_id=pool_id, client_id=client_id, region=region,
+                    token_key_id=token_key_id)
+
+
+def create_user_pool(cognito) -> tuple[str, str]:
+    """(pool id, app client id) of a pool shaped like infra/stack.py's."""
     pool_id = cognito.create_user_pool(
         PoolName="propdesk-local",
         UsernameAttributes=["email"],
@@ -192,13 +214,14 @@ def create_resources(endpoint: str, table: str = "propdesk-local", region: str =
         ReadAttributes=["email", "name", "custom:tenant_id", "custom:role"],
         WriteAttributes=["email", "name"],
     )["UserPoolClient"]["ClientId"]
-    if not region.startswith("cn-"):
-        session.client("ses", endpoint_url=endpoint).verify_email_identity(EmailAddress=MAIL_FROM)
-    s3 = session.client("s3", endpoint_url=endpoint)
-    if PHOTO_BUCKET not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
-        placed = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-        s3.create_bucket(Bucket=PHOTO_BUCKET, **placed)
-    return LocalAws(endpoint=endpoint, table=table, user_pool_id=pool_id, client_id=client_id, region=region)
+    return pool_id, client_id
+
+
+def create_token_key(kms) -> str:
+    """The accounts adapter's signing key, as infra/stack.py makes it for the cn profile; its ARN
+    (``arn:aws-cn:kms:...`` in a China region)."""
+    return kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256",
+                          Description="PropDesk ID tokens (ES256)")["KeyMetadata"]["Arn"]
 
 
 def create_provider_secrets(stack: LocalAws, sms: dict | None = None, smtp: dict | None = None,

@@ -173,9 +173,18 @@ def test_an_address_that_keeps_failing_is_locked_out_whatever_the_email(firm):
     assert store.get(email).failures == 0  # the person's own count was not touched by the spraying
 
 
-def test_a_new_firm_signs_up_and_chooses_its_password_in_the_console(client):
-    """The console's front door with our own accounts: the temporary password, the same
-    "choose a new password" step as with Cognito, then a session."""
+def code_in(mails: list[dict], email: str) -> str:
+    """The one-time code of the last message to ``email`` (read as a person would)."""
+    import re
+    found = [m for m in mails if email in m["to"]]
+    assert found, mails
+    return re.search(r"\b(\d{6,8})\b", found[-1]["text"]).group(1)
+
+
+def test_a_new_firm_signs_up_and_its_admin_signs_in_with_the_mailed_code(client, messaging_profile):
+    """The console's front door with our own accounts: the invitation code arrives by e-mail
+    (SES under global, the SMTP server under cn), signs in once like a temporary password, the
+    same "choose a new password" step as with Cognito follows, then a session."""
     import re
     from urllib.parse import urlencode
     from tests.console.conftest import FORM, csrf_of
@@ -188,13 +197,21 @@ def test_a_new_firm_signs_up_and_chooses_its_password_in_the_console(client):
         "csrf": csrf_of(form.body.decode()), "name": "Green Court", "slug": slug, "time_zone": "Asia/Shanghai",
         "locale": "en", "admin_email": email, "admin_name": "Fang", "template": "prc-residential"}))
     assert done.status_code == 201, done.body[:300]
-    temporary = re.search(r'id="temporary-password"[^>]*>\s*([^<\s]+)', done.body.decode()).group(1)
+    assert "temporary-password" not in done.body.decode() and "one-time sign-in code" in done.body.decode()
+    invitation = [m for m in messaging_profile.mails() if email in m["to"]]
+    assert len(invitation) == 1 and "invitation code" in invitation[0]["subject"]
+    code = code_in(invitation, email)
+    assert len(code) == 8
+    from chalicelib.store import accounts as store
+    stored = store.get(email)
+    assert code not in json.dumps(stored.attribute_values, default=str)  # only its hash is kept
+    assert stored.code_hash == __import__("hashlib").sha256(code.encode()).hexdigest()
     signin = client.http.get("/console/signin")
     pre = signin.headers["Set-Cookie"].split(";")[0]
     headers["Cookie"] = pre
     csrf = csrf_of(signin.body.decode())
     challenged = client.http.post("/console/signin", headers=headers, body=urlencode({
-        "csrf": csrf, "email": email, "password": temporary}))
+        "csrf": csrf, "email": email, "password": code}))
     assert challenged.status_code == 200 and 'name="new_password"' in challenged.body.decode()
     session = re.search(r'name="session" value="([^"]+)"', challenged.body.decode()).group(1)
     weak = client.http.post("/console/new-password", headers=headers, body=urlencode({
@@ -207,21 +224,107 @@ def test_a_new_firm_signs_up_and_chooses_its_password_in_the_console(client):
     cookies = {c.split("=", 1)[0]: c.split(";")[0].split("=", 1)[1] for c in signed_in.headers["Set-Cookie"]}
     account = client.http.get("/console/account", headers={"Cookie": f"pd_id={cookies['pd_id']}"})
     assert account.status_code == 200 and email in account.body.decode()
-    assert sign_in(client, email, temporary).status_code == 401  # the temporary password is gone
+    assert sign_in(client, email, code).status_code == 401  # the code worked once
+    assert sign_in(client, email, "Fresh-start-2026").status_code == 200
 
 
-def test_a_forgotten_password_is_reset_with_a_one_time_code(firm):
+def test_the_api_sign_up_mails_the_first_admin_an_invitation_code(client, messaging_profile):
+    slug = unique("api")
+    email = f"first-{slug}@example.com"
+    answer = client.http.post("/signup", headers=JSON, body=json.dumps({
+        "name": "Plum Court", "slug": slug, "time_zone": "Asia/Shanghai", "locale": "zh-CN",
+        "admin_email": email, "admin_name": "Li", "template": "prc-residential"}))
+    assert answer.status_code == 201 and "local_only" not in body(answer)["admin"]
+    mail = [m for m in messaging_profile.mails() if email in m["to"]]
+    assert len(mail) == 1 and "一次性登录码" in mail[0]["text"]  # the firm's language
+    assert body(sign_in(client, email, code_in(mail, email)))["challenge"] == "NEW_PASSWORD_REQUIRED"
+
+
+def test_a_forgotten_password_is_reset_with_a_mailed_one_time_code(firm, messaging_profile):
     email = new_person(firm)
     sent = accounts.forgot_password(email)
-    assert sent.local_code and len(sent.local_code) == 6
+    assert sent.local_code is None and sent.destination.endswith("@example.com") and email not in sent.destination
+    code = code_in(messaging_profile.mails(), email)
+    assert len(code) == 6
+    from chalicelib.store import accounts as store
+    assert store.get(email).code_hash == __import__("hashlib").sha256(code.encode()).hexdigest()
     from chalicelib.domain.errors import InvalidInput
     with pytest.raises(InvalidInput):
-        accounts.confirm_forgot_password(email, "000000" if sent.local_code != "000000" else "111111", "New-pass-2027")
-    accounts.confirm_forgot_password(email, sent.local_code, "New-pass-2027")
+        accounts.confirm_forgot_password(email, "000000" if code != "000000" else "111111", "New-pass-2027")
+    accounts.confirm_forgot_password(email, code, "New-pass-2027")
     with pytest.raises(InvalidInput):
-        accounts.confirm_forgot_password(email, sent.local_code, "Other-pass-2028")  # one time only
+        accounts.confirm_forgot_password(email, code, "Other-pass-2028")  # one time only
     assert sign_in(firm.client, email, "New-pass-2027").status_code == 200
-    assert accounts.forgot_password(f"{unique('nobody')}@example.com").local_code is None  # looks the same
+    assert accounts.forgot_password(f"{unique('nobody')}@example.com").destination == ""  # looks the same
+
+
+def test_a_reset_code_goes_by_sms_to_an_account_with_a_phone(firm, messaging_profile):
+    from chalicelib.store import accounts as store
+    email = new_person(firm)
+    store.change(email, phone="+8613800138123")
+    accounts.forgot_password(email)
+    texts = [t for t in messaging_profile.texts() if t["to"] == "+8613800138123"]
+    assert len(texts) == 1
+    if messaging_profile.profile == "cn":  # the provider's approved template, the code as its variable
+        assert texts[0]["template"] == "SMS_490000016"  # password_reset, en (the firm signed up in English)
+        code = texts[0]["variables"]["code"]
+    else:
+        import re
+        code = re.search(r"\b(\d{6})\b", texts[0]["text"]).group(1)
+    accounts.confirm_forgot_password(email, code, "Texted-pass-2027")
+    assert sign_in(firm.client, email, "Texted-pass-2027").status_code == 200
+
+
+def test_a_reset_code_expires(firm, monkeypatch):
+    from chalicelib.domain.errors import InvalidInput
+    from chalicelib.store import accounts as store
+    email = new_person(firm)
+    accounts.forgot_password(email)
+    code = "123456"
+    store.change(email, code_hash=accounts._digest(code))  # the code we know, with the expiry it was given
+    later = accounts._now() + 15 * 60 + 1
+    monkeypatch.setattr(accounts, "_now", lambda: later)
+    with pytest.raises(InvalidInput):
+        accounts.confirm_forgot_password(email, code, "Late-pass-2027")
+    monkeypatch.setattr(accounts, "_now", lambda: later - 2)  # within its 15 minutes it works
+    accounts.confirm_forgot_password(email, code, "Late-pass-2027")
+
+
+def test_five_wrong_reset_codes_void_the_code(firm):
+    from chalicelib.domain.errors import InvalidInput
+    from chalicelib.store import accounts as store
+    email = new_person(firm)
+    accounts.forgot_password(email)
+    store.change(email, code_hash=accounts._digest("424242"))
+    for wrong in ("000001", "000002", "000003", "000004", "000005"):
+        with pytest.raises(InvalidInput):
+            accounts.confirm_forgot_password(email, wrong, "Guess-pass-2027")
+    with pytest.raises(InvalidInput):
+        accounts.confirm_forgot_password(email, "424242", "Guess-pass-2027")  # the right one, too late
+    assert sign_in(firm.client, email).status_code == 200  # the old password still stands
+
+
+def test_a_new_reset_code_waits_a_minute(firm):
+    from chalicelib.domain.errors import RateLimited
+    email = new_person(firm)
+    accounts.forgot_password(email)
+    with pytest.raises(RateLimited):
+        accounts.forgot_password(email)
+
+
+def test_wrong_invitation_codes_lock_the_account(firm):
+    from chalicelib.store import accounts as store
+    email = f"{unique('inv')}@example.com"
+    accounts.create_user(email, "Zhou", firm.tenant_id, "staff", send_invite=False)
+    store.change(email, code_hash=accounts._digest("12345678"), code_purpose="invite",
+                 code_expires=accounts._now() + 3600)
+    from chalicelib.domain.errors import RateLimited
+    here = f"198.51.100.{len(email) % 200}"  # an address of its own: the per-address count is another test's
+    for wrong in ("00000001", "00000002", "00000003", "00000004", "00000005"):
+        with pytest.raises(Unauthorized):
+            accounts.sign_in(email, wrong, source_ip=here)
+    with pytest.raises(RateLimited):
+        accounts.sign_in(email, "12345678", source_ip=here)  # locked, even with the right code
 
 
 def test_a_sign_out_holds_even_if_the_refresh_tokens_were_not_revoked(firm, monkeypatch):

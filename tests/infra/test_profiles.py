@@ -77,16 +77,20 @@ def test_the_served_app_gets_the_profile(monkeypatch: pytest.MonkeyPatch) -> Non
     assert environment["PROPDESK_PUBLIC_BASE_URL"] == "http://127.0.0.1:8000"
 
 
-def test_the_banner_names_the_profile_and_says_what_cn_cannot_do_yet() -> None:
+def test_the_banner_names_the_profile_and_how_staff_sign_in() -> None:
     from types import SimpleNamespace
 
     from infra.local.__main__ import READY_LINE, banner
 
     stack = SimpleNamespace(endpoint="http://127.0.0.1:5050", table="propdesk-local", user_pool_id="us-east-1_x")
+    cn_stack = SimpleNamespace(endpoint="http://127.0.0.1:5050", table="propdesk-local", user_pool_id="",
+                               region="cn-northwest-1", token_key_id="arn:aws-cn:kms:cn-northwest-1:123456789012:key/k")
     global_banner = banner("http://127.0.0.1:8000", stack, None, profile="global")
-    cn_banner = banner("http://127.0.0.1:8000", stack, None, profile="cn")
+    cn_banner = banner("http://127.0.0.1:8000", cn_stack, None, profile="cn")
     assert "Profile           global" in global_banner and "not yet" not in global_banner.lower()
+    assert "user pool us-east-1_x" in global_banner
     assert "Profile           cn" in cn_banner
-    # honest about what still runs on the global services under cn
-    assert "not yet" in cn_banner.lower() and "Cognito" in cn_banner
+    # under cn staff sign in through our own accounts (KMS-signed tokens), no Cognito, nothing "not yet"
+    assert "not yet" not in cn_banner.lower() and "own accounts" in cn_banner and "user pool" not in cn_banner
+    assert "token key arn:aws-cn:kms:" in cn_banner
     assert cn_banner.rstrip().endswith("(Ctrl-C stops it).") and READY_LINE in cn_banner

@@ -3,7 +3,8 @@
 The stack runs in cn-northwest-1 with the SMS and SMTP credentials in (moto's) Secrets
 Manager; e-mail goes by SMTP to the local aiosmtpd server and SMS through the Alibaba Cloud
 SMS SDK to the local stand-in, both printed in the banner with where to read what arrived.
-Staff still sign in through moto's Cognito until the accounts adapter lands (the banner says so).
+Staff sign in through PropDesk's own accounts (no Cognito): ID tokens signed ES256 by a KMS key
+in moto's cn-northwest-1, checked here with that key's public half read from KMS directly.
 
 Residents' "report received" messages are not on this branch yet, so the resident's mail
 checked here is the survey invitation of the demo's resolved report with an e-mail contact
@@ -61,10 +62,11 @@ def console_session(stack) -> tuple[str, str]:
     return cookies, re.search(r'name="csrf" value="([^"]+)"', account.text).group(1)
 
 
-def test_the_banner_says_where_mail_and_texts_arrive_and_what_is_not_real_yet(stack):
+def test_the_banner_says_where_mail_and_texts_arrive_and_that_staff_sign_in_through_accounts(stack):
     out = stack.output
     assert "Profile           cn:" in out and "cn-northwest-1" in out
-    assert "NOT YET" in out and "Cognito" in out  # identity is still moto's Cognito, and it says so
+    assert "NOT YET" not in out and "own accounts" in out and "user pool" not in out
+    assert "token key arn:aws-cn:kms:cn-northwest-1:" in stack.value("AWS (moto)")
     smtp = address(stack, "Mail (SMTP)")
     assert re.fullmatch(r"127\.0\.0\.1:\d+", smtp)
     assert "arn:aws-cn:secretsmanager:cn-northwest-1:" in stack.value("Mail (SMTP)")
@@ -79,12 +81,53 @@ def test_the_banner_says_where_mail_and_texts_arrive_and_what_is_not_real_yet(st
         assert code == 250
 
 
-def test_staff_still_sign_in_through_moto_cognito_in_the_china_region(stack):
+def token_key(stack):
+    """The KMS key's public half, read from moto's KMS as anyone with the ARN could."""
+    import boto3
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+    arn = stack.value("AWS (moto)").split("token key ")[1].rstrip(")")
+    kms = boto3.client("kms", region_name="cn-northwest-1", endpoint_url=address(stack, "AWS (moto)"),
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    meta = kms.describe_key(KeyId=arn)["KeyMetadata"]
+    assert meta["KeySpec"] == "ECC_NIST_P256" and meta["KeyUsage"] == "SIGN_VERIFY"
+    return load_der_public_key(kms.get_public_key(KeyId=arn)["PublicKey"])
+
+
+def test_staff_sign_in_through_accounts_with_tokens_the_kms_key_signed(stack):
     import jwt
     answer = requests.post(f"{stack.api}/auth/signin", json=ADMIN, timeout=10)
     assert answer.status_code == 200, answer.text
-    claims = jwt.decode(answer.json()["tokens"]["IdToken"], options={"verify_signature": False})
-    assert claims["iss"].startswith("https://cognito-idp.cn-northwest-1.amazonaws.com/")
+    token = answer.json()["tokens"]["IdToken"]
+    assert jwt.get_unverified_header(token)["alg"] == "ES256"
+    claims = jwt.decode(token, token_key(stack), algorithms=["ES256"], audience="propdesk")
+    assert claims["iss"] == "propdesk-accounts" and claims["custom:role"] == "admin"
+    assert requests.get(f"{stack.api}/api/tickets", timeout=10,
+                        headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    wrong = requests.post(f"{stack.api}/auth/signin", json={**ADMIN, "password": "Not-the-pass-1"}, timeout=10)
+    assert wrong.status_code == 401
+    cookies, _ = console_session(stack)  # the console signs in through the same accounts
+    queue = requests.get(f"{stack.api}/console/queue", timeout=10, headers={"Cookie": cookies}, allow_redirects=False)
+    assert queue.status_code == 200
+
+
+def test_a_new_firm_signs_up_and_its_admin_gets_a_code_in_the_local_mailbox(stack):
+    import uuid
+    first = requests.get(f"{stack.api}/console/signup", timeout=10, headers={"Accept-Language": "en"})
+    pre = first.headers["Set-Cookie"].split(";")[0]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', first.text).group(1)
+    slug = f"cn-{uuid.uuid4().hex[:8]}"
+    email = f"founder@{slug}.example.com"
+    done = requests.post(f"{stack.api}/console/signup", timeout=20, headers={"Cookie": pre, "Origin": stack.api},
+                         data={"csrf": csrf, "name": "Plum Court", "slug": slug, "time_zone": "Asia/Shanghai",
+                               "locale": "zh-CN", "admin_email": email, "admin_name": "Li",
+                               "template": "prc-residential"})
+    assert done.status_code == 201, done.text[:500]
+    mails = [m for m in received(address(stack, "Mailbox")) if m["to"] == [email]]
+    assert len(mails) == 1 and "一次性登录码" in mails[0]["text"], mails
+    code = re.search(r"\b(\d{8})\b", mails[0]["text"]).group(1)
+    challenged = requests.post(f"{stack.api}/auth/signin", json={"email": email, "password": code}, timeout=10)
+    assert challenged.status_code == 200 and challenged.json()["challenge"] == "NEW_PASSWORD_REQUIRED"
+    assert code not in stack.output and email not in stack.output  # neither printed nor logged
 
 
 def test_the_consoles_send_test_arrives_in_the_local_smtp_server_and_at_the_sms_stand_in(stack):

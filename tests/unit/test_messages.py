@@ -23,9 +23,13 @@ def data(**overrides):
         "time_zone": "Asia/Shanghai",
         "firm": {"en": "Green Court", "zh-CN": "绿苑物业"},
         "link": "https://console.propdesk.example/tickets/01J",
+        "code": "40712358", "minutes": 15,  # sign-in codes (account_invite, password_reset)
     }
     base.update(overrides)
     return base
+
+
+SIGN_IN_CODES = ("account_invite", "password_reset")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -38,7 +42,9 @@ def test_every_kind_renders_in_both_locales(kind, locale):
     assert message.kind == kind and message.locale == locale
     name = "绿苑物业" if locale == "zh-CN" else "Green Court"
     assert name in message.subject
-    if kind != "test_message":
+    if kind in SIGN_IN_CODES:  # about a person's login, not a ticket
+        assert "40712358" in message.text
+    elif kind != "test_message":
         assert "1042" in message.text
         assert ("维修" if locale == "zh-CN" else "Repairs") in message.text
     assert message.text.endswith("https://console.propdesk.example/tickets/01J")
@@ -151,3 +157,15 @@ def test_test_message_needs_nothing_but_can_name_the_firm():
     assert "绿苑物业" in render("test_message", "zh-CN", {"firm": "绿苑物业"}).text
     assert messages.format_time(INSTANT, "Asia/Shanghai", "zh-CN") == "11月24日 14:30"
     assert messages.format_time(INSTANT, "Europe/London", "en") == "24 Nov 06:30"
+
+
+@pytest.mark.parametrize("locale, lifetime", [("zh-CN", "15 分钟内有效"), ("en", "works for 15 minutes")])
+def test_a_reset_code_message_says_the_code_and_how_long_it_lasts(locale, lifetime):
+    message = render("password_reset", locale, {"code": "093117", "minutes": 15})
+    assert "093117" not in message.subject  # subjects are printed (the local stack's mailbox) and logged
+    assert "093117" in message.text and lifetime in message.text
+
+
+def test_an_invitation_says_its_lifetime_in_hours():
+    assert "72 小时内有效" in render("account_invite", "zh-CN", {"code": "40712358", "minutes": 72 * 60}).text
+    assert "valid for 72 hours" in render("account_invite", "en", {"code": "40712358", "minutes": 72 * 60}).text

@@ -48,7 +48,7 @@ from .delivery import ConfigurationError, Delivery, phone, timeout_s
 
 PROVIDERS = ("aliyun", "tencent")
 DEFAULT_TEMPLATES = Path(__file__).with_name("sms_templates.json")
-VARIABLES = ("ticket", "category", "unit", "link", "promise", "due", "visit_at")
+VARIABLES = ("ticket", "category", "unit", "link", "promise", "due", "visit_at", "code")  # code: sign-in codes
 CODE_SHAPES = {"aliyun": re.compile(r"SMS_\d+"), "tencent": re.compile(r"\d+")}
 DEFAULT_ENDPOINTS = {"aliyun": "dysmsapi.aliyuncs.com", "tencent": "sms.tencentcloudapi.com"}
 DEFAULT_REGIONS = {"aliyun": "cn-hangzhou", "tencent": "ap-guangzhou"}

@@ -16,7 +16,8 @@ from .port import CodeSent, SignIn
 
 __all__ = ["Claims", "CodeSent", "SignIn", "adapter", "verify_token", "create_user", "set_password", "set_role",
            "set_active", "delete_user", "sign_in", "complete_new_password", "send_invitation", "refresh",
-           "forgot_password", "confirm_forgot_password", "sign_out"]
+           "forgot_password", "confirm_forgot_password", "sign_out", "invites_by_code", "complete_totp",
+           "totp_available", "totp_enabled", "start_totp", "confirm_totp", "disable_totp"]
 
 ADAPTERS = ("cognito", "accounts")
 
@@ -83,3 +84,36 @@ def confirm_forgot_password(email: str, code: str, new_password: str) -> None:
 
 def sign_out(email: str) -> None:
     adapter().sign_out(email)
+
+
+def invites_by_code() -> bool:
+    """True when the adapter delivers invitations itself through our channels (``accounts``:
+    a one-time code by e-mail or SMS, which also reaches the local stack's mailbox), so no
+    temporary password need be shown, even locally. Cognito mails its own (not under moto)."""
+    return settings().identity == "accounts"
+
+
+def complete_totp(email: str, session: str, code: str) -> SignIn:
+    """The second step of a sign-in that answered ``SOFTWARE_TOKEN_MFA``."""
+    return adapter().complete_totp(email, session, code)
+
+
+def totp_available() -> bool:
+    """Whether admins can set up a TOTP second factor with this adapter (``accounts`` only)."""
+    return hasattr(adapter(), "start_totp")
+
+
+def totp_enabled(email: str) -> bool:
+    return totp_available() and adapter().totp_enabled(email)
+
+
+def start_totp(email: str) -> dict:
+    return adapter().start_totp(email)
+
+
+def confirm_totp(email: str, code: str) -> None:
+    adapter().confirm_totp(email, code)
+
+
+def disable_totp(email: str, code: str) -> None:
+    adapter().disable_totp(email, code)

@@ -10,6 +10,7 @@ service or the network failing → 503 (``IdentityUnavailable``). Nothing escape
 
 from __future__ import annotations
 
+import json
 import re
 from contextlib import contextmanager
 from functools import lru_cache
@@ -113,25 +114,60 @@ def _pool() -> dict:
 
 # --- tokens ------------------------------------------------------------------------------
 
-@lru_cache(maxsize=4)
-def _jwks_client(url: str) -> Any:
-    from jwt import PyJWKClient  # lazily: only token checks need jwt + cryptography
-    return PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=5)
+JWKS_SECONDS = 3600  # the pool's keys are read again after this long ...
+JWKS_RETRY_SECONDS = 60  # ... or when a token names a key we lack, at most this often
+_jwks_cache: dict[str, tuple[float, dict[str, Any]]] = {}  # url -> (read at, {kid: public key})
+
+
+def _fetch_jwks(url: str) -> dict:
+    import urllib.request  # lazily: only the first token check of a process reads the keys
+    with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - our configured https URL
+        return json.loads(answer.read())
+
+
+def _rsa_keys(jwks: Any) -> dict[str, Any]:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from . import jws
+    keys = {}
+    for jwk in (jwks.get("keys") if isinstance(jwks, dict) else None) or []:
+        if (isinstance(jwk, dict) and jwk.get("kty") == "RSA" and jwk.get("alg", "RS256") == "RS256"
+                and jwk.get("use", "sig") == "sig" and isinstance(jwk.get("kid"), str)):
+            try:
+                keys[jwk["kid"]] = rsa.RSAPublicNumbers(jws.b64_int(jwk["e"]), jws.b64_int(jwk["n"])).public_key()
+            except (KeyError, ValueError, TypeError):
+                continue
+    return keys
+
+
+def _signing_key(url: str, kid: Any) -> Any:
+    """The pool's public key ``kid``, from the JWKS read once an hour (sooner for a new kid)."""
+    import time
+    if not isinstance(kid, str):
+        raise TokenRejected("token not valid: no key id")
+    now = time.monotonic()
+    read_at, keys = _jwks_cache.get(url, (None, {}))
+    stale = read_at is None or now - read_at > JWKS_SECONDS
+    if stale or (kid not in keys and now - read_at > JWKS_RETRY_SECONDS):
+        try:
+            keys = _rsa_keys(_fetch_jwks(url))
+        except Exception:  # noqa: BLE001 - unreachable or unreadable keys: no token can be checked
+            raise TokenRejected("token keys not available") from None
+        _jwks_cache[url] = (now, keys)
+    if kid not in keys:
+        raise TokenRejected("token not valid: no such key")
+    return keys[kid]
 
 
 def verify_token(token: str) -> Claims:
     """The claims of an ID token this pool signed for this app client, or TokenRejected
     (bad signature, wrong algorithm, expired, another pool or app client, not an ID token,
-    no tenant or role)."""
-    import jwt
+    no tenant or role). RS256 only, checked by ``jws`` (cryptography alone, no PyJWT)."""
+    from . import jws
 
     conf = settings()
-    try:
-        key = _jwks_client(conf.jwks_url).get_signing_key_from_jwt(token)
-        claims = jwt.decode(token, key.key, algorithms=["RS256"], issuer=conf.issuer, audience=conf.client_id,
-                            options={"require": ["exp", "iat", "iss", "sub", "aud", "token_use"]}, leeway=30)
-    except jwt.PyJWTError as error:
-        raise TokenRejected(f"token not valid: {type(error).__name__}") from None
+    key = _signing_key(conf.jwks_url, jws.header(token).get("kid"))
+    claims = jws.decode(token, key, algorithm="RS256", issuer=conf.issuer, audience=conf.client_id)
     if claims.get("token_use") != "id":  # access tokens carry no tenant or role; refresh tokens are not JWTs
         raise TokenRejected("not an ID token")
     tenant_id, role = claims.get("custom:tenant_id"), claims.get("custom:role")

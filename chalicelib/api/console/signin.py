@@ -100,6 +100,8 @@ def sign_in(page: Page) -> Response:
         return _signed_in(page, result.tokens, target, data["email"])
     if result.challenge == "NEW_PASSWORD_REQUIRED":
         return _new_password_form(page, data["email"], result.session or "", {}, target)
+    if result.challenge == "SOFTWARE_TOKEN_MFA":
+        return _totp_form(page, data["email"], result.session or "", {}, target)
     return _signin_form(page, values, {"password": page.t("This account needs a step the console cannot do yet")},
                         target, status=401)
 
@@ -131,9 +133,41 @@ def new_password(page: Page) -> Response:
     except Unauthorized:
         return _signin_form(page, {"email": email}, {"password": page.t("That took too long. Sign in again with the temporary password")},
                             target, status=401)
+    if result.challenge == "SOFTWARE_TOKEN_MFA":
+        return _totp_form(page, email, result.session or "", {}, target)
     if not result.tokens:
         return _signin_form(page, {"email": email}, {"password": page.t("Sign in again")}, target, status=401)
     return _signed_in(page, result.tokens, target, email)
+
+
+# --- the second step: a code from the authenticator app (admins who set it up) ----------------
+
+TOTP_STEP = Shape(fields={"email": Email(), "session": Text(max_len=4096), "code": Text(max_len=20)})
+
+
+def _totp_form(page: Page, email: str, session: str, errors: dict, target: str | None, status: int = 200) -> Response:
+    return page.render("console/totp.html", status, title=page.t("Enter the code from your app"), email=email,
+                       session=session, errors=errors, next=safe_next(target))
+
+
+@console_page(bp, "/console/totp", ("POST",), signed_in=False)
+def totp(page: Page) -> Response:
+    target = page.value("next")
+    email, session = page.value("email"), page.value("session")
+    try:
+        data = TOTP_STEP.parse_body({"email": email, "session": session, "code": page.value("code")})
+        result = directory.complete_totp(data["email"], data["session"], data["code"])
+    except InvalidInput as error:
+        errors = {"code": page.t("The code is not right; enter the one your app shows now")} if "code" in error.fields \
+            else field_errors(page, error, PASSWORD_MESSAGES)
+        return _totp_form(page, email, session, errors, target, 422)
+    except RateLimited:
+        return _signin_form(page, {"email": email}, {"password": page.t("Too many failed sign-ins; wait 15 minutes")},
+                            target, status=429)
+    except Unauthorized:
+        return _signin_form(page, {"email": email}, {"password": page.t("That took too long. Sign in again")},
+                            target, status=401)
+    return _signed_in(page, result.tokens or {}, target, email)
 
 
 # --- forgotten password --------------------------------------------------------------------
@@ -185,7 +219,7 @@ def sign_up(page: Page) -> Response:
     if page.call.raw.method == "GET":
         values.update(time_zone="Asia/Shanghai", locale=page.lang, template=names[0] if names else "")
         return _signup_form(page, values, {}, names)
-    local = settings().is_local
+    local = settings().is_local and not directory.invites_by_code()  # accounts: a code by e-mail, locally too
     temporary = signup_service.local_temporary_password() if local else None
     try:
         answer = signup_service.sign_up({k: v for k, v in values.items() if v != "" or k in ("name", "slug",
@@ -199,7 +233,7 @@ def sign_up(page: Page) -> Response:
             errors["admin_email"] = page.t("This e-mail address already has a PropDesk account")
         return _signup_form(page, values, errors, names, status=error.status)
     return page.render("console/signed_up.html", 201, title=page.t("Your firm is signed up"), answer=answer,
-                       temporary=temporary, email=values["admin_email"])
+                       temporary=temporary, email=values["admin_email"], by_code=directory.invites_by_code())
 
 
 def _signup_form(page: Page, values: dict, errors: dict, names: list[str], *, status: int = 200) -> Response:
@@ -209,5 +243,50 @@ def _signup_form(page: Page, values: dict, errors: dict, names: list[str], *, st
 
 @console_page(bp, "/console/account", signed_in=True)
 def account(page: Page) -> Response:
-    """Who is signed in, and the way out. No table is read."""
-    return page.render("console/account.html", title=page.t("Your account"))
+    """Who is signed in, and the way out; for admins under our own accounts, the second factor
+    (one GetItem of the account, only then)."""
+    return _account_page(page)
+
+
+def _account_page(page: Page, *, status: int = 200, setup: dict | None = None, errors: dict | None = None,
+                  notice: str = "") -> Response:
+    totp = None
+    if page.who.role == "admin" and directory.totp_available():
+        totp = {"enabled": directory.totp_enabled(page.who.email)}
+    return page.render("console/account.html", status, title=page.t("Your account"), totp=totp, setup=setup,
+                       errors=errors or {}, notice=notice)
+
+
+def _qr_svg(uri: str) -> str:
+    """The otpauth URI as an inline SVG QR code (segno), for the authenticator app to scan."""
+    import io
+
+    import segno
+    out = io.BytesIO()
+    segno.make(uri, error="m").save(out, kind="svg", scale=4, xmldecl=False, svgns=True, title="otpauth QR")
+    return out.getvalue().decode()
+
+
+@console_page(bp, "/console/account/totp", ("POST",), signed_in=True, admin=True)
+def account_totp(page: Page) -> Response:
+    """Set up (``start`` → scan → ``confirm`` with a first code) or turn off the authenticator
+    code. The secret is shown on the ``start`` answer only; it is never logged."""
+    if not directory.totp_available():
+        return _account_page(page, status=404)
+    action, email = page.value("action"), page.who.email
+    try:
+        if action == "start":
+            from markupsafe import Markup
+            setup = directory.start_totp(email)
+            return _account_page(page, setup={**setup, "qr": Markup(_qr_svg(setup["uri"]))})
+        if action == "confirm":
+            directory.confirm_totp(email, page.value("code"))
+            return _account_page(page, notice=page.t("Two-step sign-in is on. Next time you will be asked for a code."))
+        if action == "disable":
+            directory.disable_totp(email, page.value("code"))
+            return _account_page(page, notice=page.t("Two-step sign-in is off."))
+    except InvalidInput:
+        return _account_page(page, status=422,
+                             errors={"code": page.t("The code is not right; enter the one your app shows now")},
+                             setup={"confirming": True} if action == "confirm" else None)
+    return page.redirect("/console/account")
