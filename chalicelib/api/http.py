@@ -218,7 +218,7 @@ def to_response(error: DomainError) -> Response:
 # Gateway answers that 404 before the Lambda, so we do too). In the Lambda and locally alike.
 CHALICE_ERRORS = {
     "UnsupportedMediaType": (415, "unsupported_media_type", "This route does not take that content type."),
-    "MethodNotAllowedError": (404, "not_found", "Not found"),
+    "MethodNotAllowedError": (404, "not_found", "No such route."),
     "BadRequest": (400, "bad_request", "The request cannot be answered as asked."),
     "InternalServerError": (500, "internal", "Something went wrong on our side. Try again."),
 }

@@ -24,11 +24,11 @@ from chalicelib.api.http import SECURITY_HEADERS
 #: API Gateway response type → (status, code, message); the same as infra/stack.py's
 #: GATEWAY_RESPONSES (tests/api/test_gateway.py compares the two).
 GATEWAY_RESPONSES: dict[str, tuple[int, str, str]] = {
-    "UNAUTHORIZED": (401, "unauthorized", "Authentication required"),
+    "UNAUTHORIZED": (401, "unauthorized", "Sign in first: send Authorization: Bearer <ID token>."),
     "ACCESS_DENIED": (403, "forbidden", "Forbidden"),
-    "MISSING_AUTHENTICATION_TOKEN": (404, "not_found", "Not found"),
+    "MISSING_AUTHENTICATION_TOKEN": (404, "not_found", "No such route."),
     "REQUEST_TOO_LARGE": (413, "payload_too_large", "Request too large"),
-    "THROTTLED": (429, "throttled", "Too many requests"),
+    "THROTTLED": (429, "rate_limited", "Too many requests"),
 }
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's REST API limit
 THROTTLED_RETRY_AFTER = "1"

@@ -50,7 +50,7 @@ def test_the_local_gateway_says_what_the_deployed_one_says():
 def test_unknown_routes_and_wrong_methods_answer_404_as_api_gateway_does(client, method, path):
     response = client.http.request(method, path, headers={"Content-Type": "application/json"}, body=b"{}")
     error = assert_our_shape(response, 404, "not_found")
-    assert error["message"] == "Not found"
+    assert error["message"] == "No such route."
 
 
 def test_a_wrong_method_with_a_token_is_still_404(firm):
@@ -61,7 +61,7 @@ def test_a_wrong_method_with_a_token_is_still_404(firm):
 def test_no_or_a_bad_token_answers_401_as_api_gateway_does(client, authorization):
     headers = {"Authorization": authorization} if authorization is not None else {}
     error = assert_our_shape(client.http.get("/api/tickets", headers=headers), 401, "unauthorized")
-    assert error["message"] == "Authentication required"
+    assert error["message"] == "Sign in first: send Authorization: Bearer <ID token>."
 
 
 @pytest.mark.parametrize("path,content_type", [("/signup", "text/plain"), ("/r/some-firm/tickets", "text/xml"),

@@ -62,13 +62,14 @@ def test_every_pattern_holds_for_the_whole_value(doc):
 def test_each_ticket_event_type_requires_only_its_own_fields(doc):
     schema = doc["paths"]["/api/tickets/{ticket_id}/events"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     variants = {v["properties"]["type"]["enum"][0]: v for v in schema["oneOf"]}
-    assert set(variants) == {"acknowledge", "assign", "comment", "wait", "schedule", "resolve", "reopen", "close",
-                             "follow_up"}
+    assert set(variants) == {"acknowledge", "assign", "comment", "wait", "schedule", "cancel_visit", "resolve",
+                             "reopen", "close", "follow_up"}
     assert set(variants["acknowledge"]["required"]) == {"type"}
     assert set(variants["assign"]["required"]) == {"type", "assignee"}
     assert set(variants["comment"]["required"]) == {"type", "body"}
     assert set(variants["wait"]["required"]) == {"type", "question"}
-    assert set(variants["schedule"]["required"]) == {"type", "at"}
+    assert set(variants["schedule"]["required"]) == {"type", "at"}  # "until" is optional
+    assert set(variants["cancel_visit"]["required"]) == {"type"}
     assert set(variants["reopen"]["required"]) == {"type", "reason"}
     assert "assignee" not in variants["comment"]["properties"]
 

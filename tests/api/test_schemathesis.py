@@ -56,10 +56,7 @@ def firm(client):
 
 # Operations with a 500 another area is fixing: left out of the main run, and run on their own
 # below as xfail(strict=False) naming the input, so they are guarded again once fixed.
-KNOWN = {
-    "post_auth_new_password": "identity (issue 13 §1): POST /auth/new-password with a session shorter than "
-                              "Cognito's minimum (e.g. session='0') answers 500 from the AWS client's parameter check",
-}
+KNOWN: dict[str, str] = {}  # all fixed: POST /auth/new-password maps the provider's errors (adapters/identity)
 
 
 def schemathesis(served: str, firm, tmp_path: Path, seconds: int, *options: str, seed: int = 20261204) -> dict:
@@ -115,11 +112,3 @@ def test_schemathesis_finds_no_server_error_in_2000_requests(served, firm, tmp_p
     assert run["requests"] >= MIN_REQUESTS, (run["requests"], run["phases"], run["failures"])
     unexpected = [failure for failure in run["failures"] if failure.split()[0] not in ACCEPTED]
     assert unexpected == [], unexpected
-
-
-@pytest.mark.parametrize("operation_id", [pytest.param(op, marks=pytest.mark.xfail(reason=reason, strict=False))
-                                          for op, reason in KNOWN.items()])
-def test_known_server_errors_are_fixed(served, firm, tmp_path, operation_id):
-    run = schemathesis(served, firm, tmp_path, 15, "--include-operation-id", operation_id,
-                       "--checks", "not_a_server_error")
-    assert run["server_errors"] == [], run["server_errors"][:5]
