@@ -391,8 +391,9 @@ def render_resident(locale: str, data: dict[str, Any]) -> Message:
             label = ("回复/退订：" if zh else " Answer/stop: ") if "waiting" in kinds else (
                 "详情/退订：" if zh else " Details/stop: ")
             text += label + links["track"]
+        # facts: what an approved SMS template (cn profile) is filled with instead of this text
         return Message(subject="", text=text, kind=RESIDENT_KIND, locale=loc,
-                       facts={"ticket": n, "steps": kinds})
+                       facts={"ticket": n, "steps": kinds, "update": body, "link": links["track"]})
     firm = _one_line(_localised(data.get("firm"), loc))
     subject = (f"【{firm}】" if zh and firm else f"[{firm}] " if firm else "") + (
         f"您的报事 {n}：" if zh else f"Your report {n}: ") + _subject_words(kinds[-1], loc)

@@ -205,3 +205,24 @@ def test_a_visit_booked_and_cancelled_within_the_hold_sends_nothing_and_fails_no
     act(firm, tid, {"type": "cancel_visit"}, DAY + timedelta(minutes=40))
     cancelled = to(sweep(DAY + timedelta(minutes=43)), number)
     assert len(cancelled) == 1 and "cancelled" in cancelled[0] and "09:00" in cancelled[0]
+
+
+def test_the_received_message_reaches_the_residents_phone_under_each_profile(client, firm, messaging_profile):
+    """Through the real senders: SNS (moto) under global; under cn the Alibaba Cloud stand-in,
+    as the approved resident_update template whose variables carry the step in words and the link."""
+    from chalicelib.services import escalation
+    number = phone()
+    when = DAY + timedelta(days=30)
+    _, token, ticket_number = report(firm, when, number)
+    escalation.sweep(when + timedelta(minutes=3))
+    escalation.deliver(when + timedelta(minutes=3))
+    texts = [t for t in messaging_profile.texts() if digits(t["to"]).endswith(digits(number)[-11:])]
+    assert len(texts) == 1
+    (text,) = texts
+    if messaging_profile.profile == "cn":
+        assert text["template"] == "SMS_490000018"  # resident_update, en (sms_templates.json)
+        variables = text["variables"]
+        assert variables["ticket"] == str(ticket_number) and "/m/" in variables["link"]
+        assert str(ticket_number) in variables["update"] and "received" in variables["update"]
+    else:
+        assert str(ticket_number) in text["text"] and "/m/" in text["text"]

@@ -509,18 +509,18 @@ def test_the_global_profile_still_texts_through_sns(cn, provider, local_stack):
 def test_the_shipped_mapping_covers_every_kind_in_every_locale(provider_name):
     mapping = sms_cn.load_templates()
     assert sms_cn.check_templates(mapping, provider_name) == []
-    assert set(mapping[provider_name]) == set(messages.KINDS)
+    assert set(mapping[provider_name]) == set(sms_cn.SMS_KINDS)
 
 
 def test_a_new_message_kind_without_a_template_is_named_at_start():
     mapping = sms_cn.load_templates()
-    problems = sms_cn.check_templates(mapping, "tencent", kinds=messages.KINDS + ("resident_received",))
+    problems = sms_cn.check_templates(mapping, "tencent", kinds=sms_cn.SMS_KINDS + ("resident_received",))
     assert problems == ["missing tencent SMS template mapping for: resident_received (zh-CN), resident_received (en)"]
 
 
 def test_malformed_entries_are_named():
     entry = {"code": "SMS_1", "params": ["ticket", "due"], "text": "工单${ticket}须在${due}前完成"}
-    table = {kind: {"zh-CN": dict(entry), "en": dict(entry)} for kind in messages.KINDS}
+    table = {kind: {"zh-CN": dict(entry), "en": dict(entry)} for kind in sms_cn.SMS_KINDS}
     table["sla_warning"]["en"] = {"code": "12345", "params": ["ticket", "phone"], "text": "Ticket ${ticket}"}
     del table["test_message"]["en"]
     problems = sms_cn.check_templates({"aliyun": table}, "aliyun")
@@ -530,7 +530,7 @@ def test_malformed_entries_are_named():
     assert "sla_warning (en): unknown variables phone" in text
     assert "sla_warning (en): text has variables ['ticket'] but params are ['phone', 'ticket']" in text
     tencent_entry = {"code": "123", "params": ["ticket", "due"], "text": "工单{1}须在{3}前完成"}
-    tencent_table = {kind: {"zh-CN": tencent_entry, "en": tencent_entry} for kind in messages.KINDS}
+    tencent_table = {kind: {"zh-CN": tencent_entry, "en": tencent_entry} for kind in sms_cn.SMS_KINDS}
     assert "text has placeholders [1, 3] but params name 2 variables" in \
         "\n".join(sms_cn.check_templates({"tencent": tencent_table}, "tencent"))
     assert sms_cn.check_templates({}, "twilio") == ["PROPDESK_SMS_PROVIDER must be one of aliyun, tencent, not 'twilio'"]

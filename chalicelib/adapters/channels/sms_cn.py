@@ -48,7 +48,9 @@ from .delivery import ConfigurationError, Delivery, phone, timeout_s
 
 PROVIDERS = ("aliyun", "tencent")
 DEFAULT_TEMPLATES = Path(__file__).with_name("sms_templates.json")
-VARIABLES = ("ticket", "category", "unit", "link", "promise", "due", "visit_at", "code")  # code: sign-in codes
+VARIABLES = ("ticket", "category", "unit", "link", "promise", "due", "visit_at", "code",  # code: sign-in codes
+             "update")  # a resident's message: its steps in words (domain/messages.py, RESIDENT_KIND)
+SMS_KINDS = messages.KINDS + (messages.RESIDENT_KIND,)  # every kind that can go by SMS
 CODE_SHAPES = {"aliyun": re.compile(r"SMS_\d+"), "tencent": re.compile(r"\d+")}
 DEFAULT_ENDPOINTS = {"aliyun": "dysmsapi.aliyuncs.com", "tencent": "sms.tencentcloudapi.com"}
 DEFAULT_REGIONS = {"aliyun": "cn-hangzhou", "tencent": "ap-guangzhou"}
@@ -79,7 +81,7 @@ def load_templates(path: str | Path | None = None) -> dict[str, Any]:
     return data
 
 
-def check_templates(mapping: dict[str, Any], provider: str, kinds: tuple[str, ...] = messages.KINDS,
+def check_templates(mapping: dict[str, Any], provider: str, kinds: tuple[str, ...] = SMS_KINDS,
                     locales: tuple[str, ...] = messages.LOCALES) -> list[str]:
     """Every problem with ``mapping`` for ``provider`` (``[]`` when it can send every kind in
     every locale): missing (kind, locale) pairs first, listed together, then malformed entries."""
