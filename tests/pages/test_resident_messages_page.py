@@ -19,7 +19,7 @@ import pytest
 from tests.pages.conftest import WAIT_MS, shot
 from tests.support import Firm, body, unique
 
-TRACKING = re.compile(r".*/t/[A-Za-z0-9_\-]{64}(\?lang=(en|zh-CN))?(#.*)?$")
+TRACKING = re.compile(r".*/t/[A-Za-z0-9_\-]{64}(\?(lang=(en|zh-CN)|new=1)(&(lang=(en|zh-CN)|new=1))*)?(#.*)?$")  # ?new=1: the confirmation
 
 
 def sweep(client, when: datetime) -> None:
