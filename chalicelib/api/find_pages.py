@@ -55,7 +55,8 @@ def _profile(slug: str):
 
 
 @endpoint(bp, "/r/{slug}/mine", "GET", auth=False, summary="Find my reports: enter the phone or e-mail used (HTML)",
-          tags=["residents"], responses={200: "the form", 404: "no such firm (a page)"})
+          tags=["residents"], responses={200: "the form", 404: "no such firm (a page)"},
+          produces=["text/html"])
 def find_form(call: Call, slug: str) -> Response:
     try:
         profile = _profile(slug)
@@ -80,7 +81,8 @@ def _categories(tenant_id: str) -> dict:
           summary="Find my reports: ask for a 6-digit code (sent only to a contact with reports; same page either way)",
           tags=["residents"], content_types=["application/x-www-form-urlencoded"],
           responses={200: "the code form", 404: "no such firm", 422: "not a phone number or e-mail address",
-                     429: "too many codes asked for (per contact and per address)"})
+                     429: "too many codes asked for (per contact and per address)"},
+          produces=["text/html"])
 def ask_code(call: Call, slug: str) -> Response:
     data = call.form_or_json()
     data = data if isinstance(data, dict) else {}
@@ -109,7 +111,8 @@ def ask_code(call: Call, slug: str) -> Response:
           tags=["residents"], content_types=["application/x-www-form-urlencoded"],
           responses={200: "the reports, each with its tracking link", 404: "no such firm",
                      410: "no live code: expired or used", 422: "wrong code (tries left said)",
-                     429: "locked after 5 wrong codes"})
+                     429: "locked after 5 wrong codes"},
+          produces=["text/html"])
 def check_code(call: Call, slug: str) -> Response:
     data = call.form_or_json()
     data = data if isinstance(data, dict) else {}

@@ -36,20 +36,23 @@ def _open(call: Call, short: str, jump: str) -> Response:
 
 
 @endpoint(bp, "/m/{short}", "GET", auth=False, summary="A message's short link: 303 to the report's tracking page",
-          tags=["residents"], responses={303: "to the tracking page", 404: "unknown link (a page)"})
+          tags=["residents"], responses={303: "to the tracking page", 404: "unknown link (a page)"},
+          produces=["text/html"])
 def open_report(call: Call, short: str) -> Response:
     return _open(call, short, "")
 
 
 @endpoint(bp, "/m/{short}/survey", "GET", auth=False, summary="A message's link to the survey on the tracking page",
-          tags=["residents"], responses={303: "to the tracking page's survey", 404: "unknown link (a page)"})
+          tags=["residents"], responses={303: "to the tracking page's survey", 404: "unknown link (a page)"},
+          produces=["text/html"])
 def open_survey(call: Call, short: str) -> Response:
     return _open(call, short, "survey")
 
 
 @endpoint(bp, "/m/{short}/not-fixed", "GET", auth=False,
           summary="A message's link to say a resolved report is not fixed (on the tracking page)",
-          tags=["residents"], responses={303: "to the tracking page's 'not fixed' form", 404: "unknown link (a page)"})
+          tags=["residents"], responses={303: "to the tracking page's 'not fixed' form", 404: "unknown link (a page)"},
+          produces=["text/html"])
 def open_not_fixed(call: Call, short: str) -> Response:
     return _open(call, short, "not-fixed")
 
@@ -65,7 +68,8 @@ def _stop_page(call: Call, short: str, state: str, lang: str | None, status: int
 
 @endpoint(bp, "/m/{short}/stop", "GET", auth=False,
           summary="Stop messages about a report: a page with a button (nothing is recorded by a GET)",
-          tags=["residents"], responses={200: "the confirm page", 404: "unknown link (a page)"})
+          tags=["residents"], responses={200: "the confirm page", 404: "unknown link (a page)"},
+          produces=["text/html"])
 def stop_confirm(call: Call, short: str) -> Response:
     try:
         notice_service.open_link(short)
@@ -93,7 +97,8 @@ def _set(call: Call, short: str, on: bool) -> Response:
           summary="Stop messages about a report (recorded on its timeline, honoured at once)", tags=["residents"],
           content_types=["application/x-www-form-urlencoded", "application/json"],
           responses={200: "stopped (a page)", 303: "back to the tracking page when sent from it",
-                     404: "unknown link (a page)"})
+                     404: "unknown link (a page)"},
+          produces=["text/html"])
 def stop(call: Call, short: str) -> Response:
     return _set(call, short, False)
 
@@ -102,6 +107,7 @@ def stop(call: Call, short: str) -> Response:
           summary="Turn messages about a report back on (from its tracking page)", tags=["residents"],
           content_types=["application/x-www-form-urlencoded", "application/json"],
           responses={303: "back to the tracking page", 404: "unknown link (a page)",
-                     409: "the report is closed (a page)"})
+                     409: "the report is closed (a page)"},
+          produces=["text/html"])
 def resume(call: Call, short: str) -> Response:
     return _set(call, short, True)

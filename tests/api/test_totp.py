@@ -156,3 +156,19 @@ def test_staff_cannot_set_up_totp(firm):
     session = Session(firm.client, email)
     assert session.post("/console/account/totp", {"action": "start"}).status_code == 403
     assert "两步登录验证" not in session.get("/console/account").body.decode()
+
+
+def test_a_totp_step_where_the_identity_provider_has_none_is_a_401_not_a_500(client, monkeypatch):
+    """Under Cognito no sign-in ever answers SOFTWARE_TOKEN_MFA, so a session sent to
+    /auth/totp is not ours (schemathesis found this one answering 500)."""
+    monkeypatch.setenv("PROPDESK_IDENTITY", "cognito")
+    from chalicelib.settings import settings
+    settings.cache_clear()
+    try:
+        answer = client.http.post("/auth/totp", headers={"Content-Type": "application/json"},
+                                  body=json.dumps({"email": "a@example.com", "session": "x" * 40, "code": "123456"}))
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
+    assert answer.status_code == 401
+    assert json.loads(answer.body)["error"]["fields"] == {"session": "is not a sign-in step"}

@@ -94,7 +94,11 @@ def invites_by_code() -> bool:
 
 
 def complete_totp(email: str, session: str, code: str) -> SignIn:
-    """The second step of a sign-in that answered ``SOFTWARE_TOKEN_MFA``."""
+    """The second step of a sign-in that answered ``SOFTWARE_TOKEN_MFA``. An adapter without
+    our TOTP (Cognito) never asks for it, so any session sent here is not one of ours: 401."""
+    if not totp_available():
+        from ...domain.errors import Unauthorized
+        raise Unauthorized("This sign-in has no second step: sign in again.", {"session": "is not a sign-in step"})
     return adapter().complete_totp(email, session, code)
 
 
