@@ -36,7 +36,9 @@ def watch_for(ticket: rules.Ticket, escalation: dict, firm: dict, survey: dict |
     recipients["visit"] = chain.resident_channels(ticket.contact) if ticket.visit_at else []
     if any(step.kind == "survey" for step in steps):
         recipients["survey"] = chain.resident_channels(ticket.contact)
-    info = {"number": ticket.number, "category": ticket.category, "unit": ticket.unit,
+    # the category by its names (messages show names, never keys); the key only when none is known
+    names = (firm.get("category_names") or {}).get(ticket.category)
+    info = {"number": ticket.number, "category": names or ticket.category, "unit": ticket.unit,
             "firm": firm.get("name", ""), "locale": firm.get("locale", "en"), "time_zone": firm.get("time_zone", "UTC"),
             "service_phone": _service_phone(firm, ticket)}
     return watch_store.watch_item(ticket.tenant_id, ticket, steps, recipients, info)
@@ -51,7 +53,8 @@ def _service_phone(firm: dict, ticket: rules.Ticket) -> str:
 def watch_after(ticket: rules.Ticket, context):
     """The escalation watch for a changed ticket, from the standards and firm read with it."""
     from ..domain.standards import survey_settings
-    return watch_for(ticket, context.standards.get("escalation") or {}, context.firm,
+    names = {c["key"]: c.get("name") or {} for c in context.standards.get("categories") or []}
+    return watch_for(ticket, context.standards.get("escalation") or {}, {**context.firm, "category_names": names},
                      survey_settings(context.standards))
 
 
@@ -99,7 +102,7 @@ def submit_report(slug: str, body: object, *, idempotency_key: str | None = None
     claim = store.IdempotencyClaim(key_digest=hashlib.sha256(key.encode()).hexdigest(), fingerprint=fingerprint,
                                    response=answer, expires_at=now + window)
     firm = {"name": profile.name, "locale": profile.locale, "time_zone": profile.time_zone,
-            "resident_page": profile.resident_page}
+            "resident_page": profile.resident_page, "category_names": profile.category_names}
     received = rules.received_event(ticket, tokens.new_id())
     from . import notices
     ticket, link, notice = notices.first(ticket, token.token, received, firm, profile.messages, locale)
@@ -190,7 +193,7 @@ def create_by_staff(who: Identity, body: object, *, now: datetime | None = None)
     received = rules.Event(id=tokens.new_id(), type="received", at=now, actor=who.actor, public=True,
                            data={"number": ticket.number, "source": ticket.source})
     firm = {"name": profile.name, "locale": profile.locale, "time_zone": profile.time_zone,
-            "resident_page": profile.resident_page}
+            "resident_page": profile.resident_page, "category_names": profile.category_names}
     from . import notices
     ticket, link, notice = notices.first(ticket, token.token, received, firm, profile.messages, None)
     watch = watch_for(ticket, profile.escalation, firm)

@@ -81,6 +81,7 @@ class SlugItem(Item, discriminator="slug"):
     scorecard = MapAttribute(null=True)  # the latest finalised month and quarter (services/rollups.py)
     resident_page = MapAttribute(null=True)  # service phone, privacy notice (domain/resident_page.py)
     messages = MapAttribute(default=dict)  # residents' messages: quiet hours, SMS signature
+    category_names = MapAttribute(default=dict)  # key → {"zh-CN", "en"}: messages name a category, never key it
 
 
 class TenantItem(Item, discriminator="tenant"):

@@ -47,6 +47,7 @@ class IntakeProfile:
     ticket_number: int | None = None
     resident_page: dict = field(default_factory=dict)  # service phone, notice (domain/resident_page.py)
     messages: dict = field(default_factory=dict)  # quiet hours, SMS signature (domain/notices.py)
+    category_names: dict = field(default_factory=dict)  # key → {"zh-CN", "en"}
 
     def standards(self):
         """Enough of the standards for intake: category and priority keys and the targets."""
@@ -73,6 +74,7 @@ def public_summary(standards: dict) -> dict:
     """The parts of a standards document the slug profile carries for one-read intake."""
     return {
         "categories": [c["key"] for c in standards["categories"]],
+        "category_names": {c["key"]: c.get("name") or {} for c in standards["categories"]},
         "priorities": [p["key"] for p in standards["priorities"]],
         "emergency_categories": [c["key"] for c in standards["categories"] if c.get("emergency")],
         "targets": standards["targets"],
@@ -155,7 +157,7 @@ def intake_profile(slug: str, *, take_ticket_number: bool) -> IntakeProfile:
     return IntakeProfile(item.tenant_id, item.name, item.locale, item.time_zone, list(item.categories or []),
                          list(item.priorities or []), list(item.emergency_categories or []), _plain(item.targets), _plain(item.calendar), _plain(item.escalation),
                          int(item.ticket_seq) if take_ticket_number else None, resident_page=_plain(item.resident_page),
-                         messages=_plain(item.messages))
+                         messages=_plain(item.messages), category_names=_plain(item.category_names))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
@@ -393,3 +394,28 @@ def test_a_survey_step_cancelled_by_conflicts_is_sent_by_the_next_sweep_once(cli
     assert len(sent()) == 1
 
 
+
+
+def test_the_chains_messages_name_the_category_in_the_firms_language_never_its_key(client, messaging_profile):
+    """A zh-CN firm's duty phone reads 漏水 (the name its standards give), not water_leak, both for a
+    report a resident made and after staff touched it (the two ways a ticket's watch is built)."""
+    from chalicelib.domain.identity import Identity
+    from chalicelib.services import escalation
+    from chalicelib.services import tickets as service
+    from tests.support import Firm
+    firm = Firm.sign_up(client, locale="zh-CN")
+    with_chain(firm, [{"channel": "email", "to": "duty@firm.example"}])
+    t0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=407)
+    reported = report_at(firm, t0, category="water_leak", urgency="urgent")
+    touched = report_at(firm, t0 + timedelta(seconds=1), category="water_leak", urgency="urgent")
+    staff = Identity(firm.tenant_id, firm.admin_sub, "admin", "Ada Admin")
+    service.record_event(staff, touched, {"type": "comment", "body": "on it", "visibility": "internal"}, '"1"',
+                         now=t0 + timedelta(minutes=1))
+    escalation.sweep(t0 + timedelta(minutes=25))  # the 30-minute first response: its warning
+    escalation.deliver(t0 + timedelta(minutes=25))
+    mails = [m for m in messaging_profile.mails() if m["to"] == ["duty@firm.example"]]
+    assert len(mails) == 2
+    for mail in mails:
+        assert "漏水" in mail["text"]
+        assert "water_leak" not in mail["text"] + mail["subject"]
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b", mail["text"] + mail["subject"])
