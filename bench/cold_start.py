@@ -31,7 +31,7 @@ SUBJECTS: dict[str, tuple[str, str]] = {
         "cryptography's RSA; no PyJWT since issue 15); see first_request_* for the verify itself"),
     "app_first_request_ready": (
         "import app, chalicelib.adapters.identity.jws; from cryptography.hazmat.primitives.asymmetric import "
-        "padding, rsa; from chalicelib.store.tickets import connection; connection().client",
+        "padding, rsa; from chalicelib.store.items import connection; connection().client",
         "the line above + PynamoDB's botocore session and DynamoDB client built (no call made)"),
 }
 

@@ -104,7 +104,7 @@ def _ticket(tenant_id: str, n: int, rng: random.Random, properties: list[tuple[s
 def _populate(tenant_id: str, count: int, seed: int) -> int:
     """Write ``count`` ticket heads and the counters they add up to; returns score items."""
     from chalicelib.domain import scores
-    from chalicelib.store import tickets as ticket_store
+    from chalicelib.store import items as store_items
     from chalicelib.store.scores import PREFIX, score_sk, scores_pk
     from chalicelib.store.tickets import _answers
     rng = random.Random(seed)
@@ -113,13 +113,13 @@ def _populate(tenant_id: str, count: int, seed: int) -> int:
     backend = _moto_backend()
     for n in range(1, count + 1):
         ticket = _ticket(tenant_id, n, rng, properties)
-        item = ticket_store._to_item(tenant_id, ticket)
+        item = store_items.ticket_item(tenant_id, ticket)
         backend.put_item(os.environ["PROPDESK_TABLE"], item.serialize())
         for key, counters in scores.ticket_contributions(ticket, "Asia/Shanghai", responses=_answers(ticket)).items():
             into = totals.setdefault(key, {})
             for name, value in counters.items():
                 into[name] = into.get(name, 0) + value
-    client = ticket_store.connection().client
+    client = store_items.connection().client
     table = os.environ["PROPDESK_TABLE"]
     requests = [{"PutRequest": {"Item": {"pk": {"S": scores_pk(tenant_id)}, "sk": {"S": score_sk(*key)},
                                          "kind": {"S": "score"},

@@ -168,7 +168,7 @@ def _check_rollback() -> None:
     from pynamodb.transactions import TransactWrite
 
     from chalicelib.store.models import Item, MarkItem
-    from chalicelib.store.tickets import connection
+    from chalicelib.store.items import connection
 
     pk = f"TENANT#bench-rollback-{uuid.uuid4().hex[:8]}"
     MarkItem(pk, "EXISTS", step="x", at=NOW).save()
@@ -294,7 +294,7 @@ def _run(scale_name: str, scale: dict[str, int], counter: ResponseCounter, recor
     from chalicelib.services.escalation import sweep
     from chalicelib.store import schema
     from chalicelib.store.models import Item
-    from chalicelib.store.tickets import _iso
+    from chalicelib.store.items import iso_utc as _iso
 
     if Item.Meta.table_name != os.environ["PROPDESK_TABLE"]:
         raise RuntimeError("chalicelib.store.models was imported before the bench set PROPDESK_TABLE")

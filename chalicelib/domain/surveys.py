@@ -17,9 +17,8 @@ from typing import Any
 from .errors import InvalidInput, TransitionRefused
 from .fields import clean_text, whole_number
 from .scores import DIMENSIONS, SurveyResponse
-from .tickets import Actor, Event, Ticket
+from .tickets import ANSWER_WITHIN, Actor, Event, Ticket, open_until  # noqa: F401 (both part of this module's API)
 
-ANSWER_WITHIN = timedelta(days=28)  # a survey link (and the tracking page's form) works this long
 ASK_AT_MOST_EVERY = timedelta(days=30)  # a resident (by contact) is sent at most one survey in this time
 SCALE = (1, 5)
 COMMENT_MAX = 2000
@@ -79,15 +78,6 @@ def parse_answer(form: dict, questions: Questions) -> dict:
     if problems:
         raise InvalidInput("Some answers need attention.", problems)
     return answer
-
-
-def open_until(ticket: Ticket) -> datetime | None:
-    """Until when the ticket's survey may be answered (None: not now, or never)."""
-    if ticket.first_resolved_at is None or ticket.survey or ticket.status not in ("resolved", "closed"):
-        return None
-    if ticket.status == "closed" and ticket.resolved_at is None:  # closed as duplicate, spam... unresolved
-        return None
-    return ticket.first_resolved_at + ANSWER_WITHIN
 
 
 def refused_state(error: TransitionRefused) -> str:

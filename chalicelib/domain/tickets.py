@@ -550,8 +550,21 @@ def not_fixed_until(ticket: Ticket) -> datetime | None:
     return ticket.resolved_at + NOT_FIXED_WITHIN
 
 
+# The after-resolution survey's window belongs to the ticket's resolution (like "not fixed?"
+# above); domain/surveys.py builds on it, so this module never imports surveys.
+ANSWER_WITHIN = timedelta(days=28)  # a survey link (and the tracking page's form) works this long
+
+
+def open_until(ticket: Ticket) -> datetime | None:
+    """Until when the ticket's survey may be answered (None: not now, or never)."""
+    if ticket.first_resolved_at is None or ticket.survey or ticket.status not in ("resolved", "closed"):
+        return None
+    if ticket.status == "closed" and ticket.resolved_at is None:  # closed as duplicate, spam... unresolved
+        return None
+    return ticket.first_resolved_at + ANSWER_WITHIN
+
+
 def _survey_until(ticket: Ticket) -> datetime | None:
-    from .surveys import open_until  # surveys builds on this module
     return open_until(ticket)
 
 

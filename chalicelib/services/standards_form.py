@@ -449,13 +449,13 @@ class Pasted:
     error_line: int = 1
 
     def line_of(self, path: str) -> int:
-        from ..cli import Loaded
+        from .standards_file import Loaded
         return Loaded("", self.document, self.lines).line_of(path)
 
 
 def from_yaml(text: str) -> Pasted:
     """Pasted YAML read the way the CLI reads a file (``cli.read_standards_text``): one
     document, a line for every path, and the line of what could not be read."""
-    from ..cli import read_standards_text
+    from .standards_file import read_standards_text
     loaded = read_standards_text(text.lstrip("\ufeff"), "")
     return Pasted(loaded.document, loaded.lines, loaded.problem, loaded.error_line or 1)

@@ -10,7 +10,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import Conflict
 from .models import AccountItem, Item, RefreshFamilyItem, SignInAddressItem
-from .tickets import connection
+from .items import connection
 
 
 def account_pk(email: str) -> str:

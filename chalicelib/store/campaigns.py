@@ -18,7 +18,7 @@ from ..domain.campaigns import Campaign
 from ..domain.errors import Conflict, NotFound
 from . import scores
 from .models import CampaignAnswerItem, CampaignItem, tenant_pk
-from .tickets import _reasons, connection
+from .items import cancel_reasons, connection
 
 
 def campaign_sk(campaign_id: str) -> str:
@@ -60,7 +60,7 @@ def answer(tenant_id: str, campaign: Campaign, unit_key: str, counters: dict, no
                     condition=CampaignAnswerItem.pk.does_not_exist())
             scores.add_to(tenant_id, tx, counters)
     except TransactWriteError as error:
-        if _reasons(error)[:1] == ["ConditionalCheckFailed"]:
+        if cancel_reasons(error)[:1] == ["ConditionalCheckFailed"]:
             raise Conflict("Your home has already answered this survey. Thank you!",
                            {"unit": "has already answered this survey"}) from error
         raise

@@ -19,7 +19,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from ..domain import contacts as rules
 from .models import ContactCodeItem, ContactRefItem, Item, TicketItem, tenant_pk
-from .tickets import _iso, ticket_sk
+from .items import iso_utc, ticket_sk
 
 
 def contact_prefix(digest: str) -> str:
@@ -34,7 +34,7 @@ def reference_items(tenant_id: str, ticket_id: str, number: int, created_at: dat
                     sealed_by_digest: dict[str, str]) -> list[ContactRefItem]:
     """The ticket's contact references, to save in its creation transaction."""
     expires = int((created_at + rules.REFERENCE_KEPT).timestamp())
-    return [ContactRefItem(tenant_pk(tenant_id), f"{contact_prefix(d)}{_iso(created_at)}#{ticket_id}",
+    return [ContactRefItem(tenant_pk(tenant_id), f"{contact_prefix(d)}{iso_utc(created_at)}#{ticket_id}",
                            ticket_id=ticket_id, number=number, created_at=created_at, sealed=sealed,
                            expires_at=expires)
             for d, sealed in sealed_by_digest.items()]
@@ -51,7 +51,7 @@ class Reference:
 def references(tenant_id: str, digest: str, since: datetime, limit: int | None = None) -> list[Reference]:
     """The contact's reports since ``since``, newest first: one Query on the key range."""
     prefix = contact_prefix(digest)
-    items = ContactRefItem.query(tenant_pk(tenant_id), ContactRefItem.sk.between(prefix + _iso(since), prefix + "~"),
+    items = ContactRefItem.query(tenant_pk(tenant_id), ContactRefItem.sk.between(prefix + iso_utc(since), prefix + "~"),
                                  scan_index_forward=False, limit=limit, consistent_read=True)
     return [Reference(i.ticket_id, int(i.number), i.created_at, i.sealed) for i in items]
 

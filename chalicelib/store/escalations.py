@@ -20,13 +20,8 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.escalation import Step
 from ..domain.tickets import Event, Ticket
-from . import schema
 from .models import Item, MarkItem, OutboxItem, WatchItem, tenant_pk
-from .tickets import _iso, _plain, _plain_list, _reasons, _to_event_item, connection, ticket_sk
-
-
-def shard_of(key: str) -> int:
-    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % schema.WORK_SHARDS
+from .items import cancel_reasons, connection, event_item, iso_utc, plain, plain_list, shard_of, ticket_sk
 
 
 def watch_sk(ticket_id: str) -> str:
@@ -39,7 +34,7 @@ def watch_item(tenant_id: str, ticket: Ticket, steps: list[Step], recipients: di
                      steps=[s.as_dict() for s in steps], recipients=recipients, info=info)
     if steps:
         item.work_pk = f"SLA#{shard_of(ticket.id)}"
-        item.work_sk = f"{_iso(steps[0].at)}#{tenant_id}#{ticket.id}"
+        item.work_sk = f"{iso_utc(steps[0].at)}#{tenant_id}#{ticket.id}"
     return item
 
 
@@ -54,13 +49,13 @@ class Watch:
 
 
 def _watch(item: WatchItem) -> Watch:
-    return Watch(item.tenant_id, item.ticket_id, [Step.from_dict(d) for d in _plain_list(item.steps)],
-                 _plain(item.recipients), _plain(item.info), item.work_sk or "")
+    return Watch(item.tenant_id, item.ticket_id, [Step.from_dict(d) for d in plain_list(item.steps)],
+                 plain(item.recipients), plain(item.info), item.work_sk or "")
 
 
 def _due(prefix: str, shard: int, now: datetime) -> Iterator[Item]:
     """Everything in one shard of the work index whose time has come: a key-range Query."""
-    return Item.work.query(f"{prefix}#{shard}", Item.work_sk <= f"{_iso(now)}#~")
+    return Item.work.query(f"{prefix}#{shard}", Item.work_sk <= f"{iso_utc(now)}#~")
 
 
 def due_watches(shard: int, now: datetime) -> Iterator[Watch]:
@@ -90,7 +85,7 @@ def fire(watch: Watch, step: Step, outbox: list["OutboxEntry"], event: Event, no
             _write_step(watch, step, outbox, event, now)
             return FIRED
         except TransactWriteError as error:
-            reasons = _reasons(error)
+            reasons = cancel_reasons(error)
             if "ConditionalCheckFailed" in reasons:
                 return ALREADY
             if "TransactionConflict" not in reasons:
@@ -107,7 +102,7 @@ def _write_step(watch: Watch, step: Step, outbox: list["OutboxEntry"], event: Ev
                 condition=MarkItem.pk.does_not_exist())
         for entry in outbox:
             tx.save(entry.item(now), condition=OutboxItem.pk.does_not_exist())
-        tx.save(_to_event_item(watch.tenant_id, watch.ticket_id, event), condition=Item.pk.does_not_exist())
+        tx.save(event_item(watch.tenant_id, watch.ticket_id, event), condition=Item.pk.does_not_exist())
 
 
 def mark_stored(tenant_id: str, ticket_id: str, step_key: str) -> bool:
@@ -124,7 +119,7 @@ def advance(watch: Watch, remaining: list[Step]) -> None:
     item = WatchItem(tenant_pk(watch.tenant_id), watch_sk(watch.ticket_id))
     actions = [WatchItem.steps.set([s.as_dict() for s in remaining])]
     if remaining:
-        actions.append(WatchItem.work_sk.set(f"{_iso(remaining[0].at)}#{watch.tenant_id}#{watch.ticket_id}"))
+        actions.append(WatchItem.work_sk.set(f"{iso_utc(remaining[0].at)}#{watch.tenant_id}#{watch.ticket_id}"))
     else:
         actions += [WatchItem.work_pk.remove(), WatchItem.work_sk.remove()]
     try:
@@ -161,7 +156,7 @@ class OutboxEntry:
         return OutboxItem(tenant_pk(self.tenant_id), f"OUTBOX#{oid}", outbox_id=oid, tenant_id=self.tenant_id,
                           ticket_id=self.ticket_id, step=self.step, channel=self.channel, message_kind=self.kind,
                           locale=self.locale, data=self.data, status="pending", attempts=0, created_at=now,
-                          updated_at=now, work_pk=f"OUT#{shard_of(oid)}", work_sk=f"{_iso(now)}#{self.tenant_id}#{oid}")
+                          updated_at=now, work_pk=f"OUT#{shard_of(oid)}", work_sk=f"{iso_utc(now)}#{self.tenant_id}#{oid}")
 
 
 @dataclass(frozen=True)
@@ -180,10 +175,10 @@ class Delivery:
 def due_deliveries(shard: int, now: datetime) -> Iterator[Delivery]:
     for item in _due("OUT", shard, now):
         if isinstance(item, OutboxItem):
-            data = _plain(item.data)
+            data = plain(item.data)
             if item.notice_steps is not None:
-                data["steps"] = _plain_list(item.notice_steps)
-            yield Delivery(item.tenant_id, item.outbox_id, _plain(item.channel), item.message_kind, item.locale,
+                data["steps"] = plain_list(item.notice_steps)
+            yield Delivery(item.tenant_id, item.outbox_id, plain(item.channel), item.message_kind, item.locale,
                            data, int(item.attempts or 0), item.work_sk or "",
                            int(item.rev) if item.rev is not None else None)
 
@@ -195,7 +190,7 @@ def _outbox(d: Delivery) -> OutboxItem:
 def claim(d: Delivery, now: datetime) -> bool:
     """Take a delivery for one attempt. The lease moves it out of reach of other workers
     until it runs out (then a crashed attempt is retried)."""
-    lease_sk = f"{_iso(now + LEASE)}#{d.tenant_id}#{d.outbox_id}"
+    lease_sk = f"{iso_utc(now + LEASE)}#{d.tenant_id}#{d.outbox_id}"
     try:
         _outbox(d).update(actions=[OutboxItem.status.set("sending"), OutboxItem.attempts.set(d.attempts + 1),
                                    OutboxItem.work_sk.set(lease_sk), OutboxItem.updated_at.set(now)],
@@ -220,7 +215,7 @@ def delivered(d: Delivery, now: datetime) -> None:
 
 def retry_later(d: Delivery, now: datetime, at: datetime, error: str) -> None:
     _outbox(d).update(actions=[OutboxItem.status.set("pending"), OutboxItem.updated_at.set(now),
-                               OutboxItem.work_sk.set(f"{_iso(at)}#{d.tenant_id}#{d.outbox_id}"),
+                               OutboxItem.work_sk.set(f"{iso_utc(at)}#{d.tenant_id}#{d.outbox_id}"),
                                OutboxItem.last_error.set(error[:500])])
 
 
@@ -234,7 +229,7 @@ def notifications(tenant_id: str, status: str | None = None, limit: int = 100) -
     """A tenant's notifications (newest activity first is not kept by key: sorted here)."""
     condition = (OutboxItem.status == status) if status else None
     found = [{"id": i.outbox_id, "ticket_id": i.ticket_id, "step": i.step, "channel": i.channel.as_dict()
-              if hasattr(i.channel, "as_dict") else _plain(i.channel), "kind": i.message_kind, "status": i.status,
+              if hasattr(i.channel, "as_dict") else plain(i.channel), "kind": i.message_kind, "status": i.status,
               "attempts": int(i.attempts or 0), "last_error": i.last_error,
               "updated_at": i.updated_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")}
              for i in OutboxItem.query(tenant_pk(tenant_id), OutboxItem.sk.startswith("OUTBOX#"),

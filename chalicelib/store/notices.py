@@ -64,15 +64,15 @@ class MessageTaken(Exception):
     """The held message was claimed by the sweep before this step could join it."""
 
 
-def _iso(moment: datetime) -> str:
-    from .tickets import _iso as iso
+def iso_utc(moment: datetime) -> str:
+    from .items import iso_utc as iso
     return iso(moment)
 
 
 def add_to(tx, write, now: datetime) -> str:
     """Put a message write into an open transaction. Returns "put" or "update" (PynamoDB
     sends puts before updates: callers place cancellation reasons by it)."""
-    from .escalations import shard_of
+    from .items import shard_of
     pk = tenant_pk(write.tenant_id)
     oid = outbox_id(write.ticket_id, write.seq)
     if isinstance(write, NewMessage):
@@ -80,7 +80,7 @@ def add_to(tx, write, now: datetime) -> str:
                            step=f"notice:{write.seq}", channel=write.channel, message_kind="resident_update",
                            locale=write.locale, data=write.data, status="pending", attempts=0, created_at=now,
                            updated_at=now, notice_steps=[write.step], rev=1, work_pk=f"OUT#{shard_of(oid)}",
-                           work_sk=f"{_iso(write.deliver_at)}#{write.tenant_id}#{oid}"),
+                           work_sk=f"{iso_utc(write.deliver_at)}#{write.tenant_id}#{oid}"),
                 condition=OutboxItem.pk.does_not_exist())
         return "put"
     if isinstance(write, JoinMessage):

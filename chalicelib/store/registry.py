@@ -11,7 +11,8 @@ from pynamodb.transactions import TransactWrite
 from ..domain.errors import Conflict, NotFound
 from ..domain.registry import unit_key
 from .models import BuildingItem, PropertyItem, UnitItem, tenant_pk
-from .tickets import _reasons, building_sk, connection, property_sk, unit_sk
+from .tickets import building_sk, property_sk, unit_sk
+from .items import cancel_reasons, connection
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def add_building(tenant_id: str, building: Building) -> None:
                                  name=building.name, name_key=building.name.lower(), has_units=False),
                     condition=BuildingItem.pk.does_not_exist())
     except TransactWriteError as error:
-        if _reasons(error)[:1] == ["ConditionalCheckFailed"]:
+        if cancel_reasons(error)[:1] == ["ConditionalCheckFailed"]:
             raise NotFound("No such property.") from error
         raise
 
@@ -126,7 +127,7 @@ def add_unit(tenant_id: str, unit: Unit) -> None:
                              property_id=unit.property_id, building_id=unit.building_id, code=unit.code,
                              floor=unit.floor), condition=UnitItem.pk.does_not_exist())
     except TransactWriteError as error:
-        reasons = _reasons(error)  # item 0: the unit (a put), item 1: the building (an update)
+        reasons = cancel_reasons(error)  # item 0: the unit (a put), item 1: the building (an update)
         if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
             raise NotFound("No such building.") from error
         if reasons[:1] == ["ConditionalCheckFailed"]:

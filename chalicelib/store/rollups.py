@@ -18,10 +18,10 @@ from typing import Iterator
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from .escalations import shard_of
+from .items import shard_of
 from .models import Item, ReportItem, RollupItem, SlugItem, tenant_pk
 from .scores import scores_pk
-from .tickets import _iso, _plain, _reasons, connection
+from .items import cancel_reasons, connection, iso_utc, plain
 
 ROLLUP_SK = "ROLLUP"
 
@@ -36,7 +36,7 @@ def slot_item(tenant_id: str, slug: str, time_zone: str, next_at: datetime, befo
     first review and scorecard are of a period it was there for, never an empty one."""
     return RollupItem(tenant_pk(tenant_id), ROLLUP_SK, tenant_id=tenant_id, slug=slug, time_zone=time_zone,
                       finalised=before, work_pk=f"ROLL#{shard_of(tenant_id)}",
-                      work_sk=f"{_iso(next_at)}#{tenant_id}")
+                      work_sk=f"{iso_utc(next_at)}#{tenant_id}")
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,9 @@ class Slot:
 
 
 def due_slots(shard: int, now: datetime) -> Iterator[Slot]:
-    for item in Item.work.query(f"ROLL#{shard}", Item.work_sk <= f"{_iso(now)}#~"):
+    for item in Item.work.query(f"ROLL#{shard}", Item.work_sk <= f"{iso_utc(now)}#~"):
         if isinstance(item, RollupItem):
-            yield Slot(item.tenant_id, item.slug, item.time_zone, _plain(item.finalised), item.work_sk or "")
+            yield Slot(item.tenant_id, item.slug, item.time_zone, plain(item.finalised), item.work_sk or "")
 
 
 def finalise(slot: Slot, reports: dict[str, dict], scorecard: dict | None, finalised: dict, next_at: datetime,
@@ -68,10 +68,10 @@ def finalise(slot: Slot, reports: dict[str, dict], scorecard: dict | None, final
                           condition=SlugItem.tenant_id == slot.tenant_id)
             tx.update(RollupItem(tenant_pk(slot.tenant_id), ROLLUP_SK), actions=[
                 RollupItem.finalised.set(finalised),
-                RollupItem.work_sk.set(f"{_iso(next_at)}#{slot.tenant_id}")],
+                RollupItem.work_sk.set(f"{iso_utc(next_at)}#{slot.tenant_id}")],
                 condition=RollupItem.work_sk == slot.work_sk)
     except TransactWriteError as error:
-        if "ConditionalCheckFailed" in _reasons(error) or "TransactionConflict" in _reasons(error):
+        if "ConditionalCheckFailed" in cancel_reasons(error) or "TransactionConflict" in cancel_reasons(error):
             return False
         raise
     return True
@@ -81,6 +81,6 @@ def report(tenant_id: str, period: str) -> dict | None:
     """A finalised review (one GetItem), or None if that period is not finalised."""
     from pynamodb.exceptions import DoesNotExist
     try:
-        return _plain(ReportItem.get(scores_pk(tenant_id), report_sk(period)).report)
+        return plain(ReportItem.get(scores_pk(tenant_id), report_sk(period)).report)
     except DoesNotExist:
         return None

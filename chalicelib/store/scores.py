@@ -21,7 +21,7 @@ from pynamodb.expressions.operand import Path
 
 from ..settings import settings
 from .models import ScoreItem, tenant_pk
-from .tickets import connection
+from .items import connection
 
 PREFIX = "c_"
 Key = tuple[str, str, str]  # (period, by, value)

@@ -22,7 +22,7 @@ from ..domain.escalation import Step
 from ..domain.tickets import Event, Ticket
 from .escalations import OutboxEntry, Watch
 from .models import AskedItem, Item, MarkItem, OutboxItem, StandardsItem, SurveyItem, TenantItem, TicketItem, tenant_pk
-from .tickets import _plain, _reasons, _to_event_item, _to_ticket, connection, ticket_sk
+from .items import cancel_reasons, connection, event_item, plain, ticket_from_item, ticket_sk
 
 __all__ = ["Invitation", "SurveyContext", "asked_sk", "survey_sk", "send", "context"]
 
@@ -58,13 +58,13 @@ def send(watch: Watch, step: Step, outbox: list[OutboxEntry], event: Event, dige
                     condition=SurveyItem.pk.does_not_exist())
             for entry in outbox:
                 tx.save(entry.item(now), condition=OutboxItem.pk.does_not_exist())
-            tx.save(_to_event_item(watch.tenant_id, watch.ticket_id, event), condition=Item.pk.does_not_exist())
+            tx.save(event_item(watch.tenant_id, watch.ticket_id, event), condition=Item.pk.does_not_exist())
             tx.update(AskedItem(pk, asked_sk(contact)), actions=[AskedItem.last_at.set(now)],
                       condition=AskedItem.last_at.does_not_exist() | (AskedItem.last_at <= now - ask_every))
     except TransactWriteError as error:
         # Items in PynamoDB's order: the puts (mark, invitation, outbox..., event), then the
         # update of ASKED#: only that last one failing means "asked in the last 30 days".
-        reasons = _reasons(error)
+        reasons = cancel_reasons(error)
         failed = [i for i, r in enumerate(reasons) if r == "ConditionalCheckFailed"]
         if failed != [len(reasons) - 1]:
             if failed:
@@ -78,7 +78,7 @@ def send(watch: Watch, step: Step, outbox: list[OutboxEntry], event: Event, dige
         try:
             with TransactWrite(connection=connection()) as tx:
                 tx.save(mark, condition=MarkItem.pk.does_not_exist())
-                tx.save(_to_event_item(watch.tenant_id, watch.ticket_id, skipped),
+                tx.save(event_item(watch.tenant_id, watch.ticket_id, skipped),
                         condition=Item.pk.does_not_exist())
         except TransactWriteError:
             return "done"
@@ -106,9 +106,9 @@ def context(tenant_id: str, ticket_id: str) -> SurveyContext:
         elif isinstance(item, SurveyItem):
             invitation = Invitation(item.digest, item.sent_at)
         elif isinstance(item, StandardsItem):
-            standards = _plain(item.document)
+            standards = plain(item.document)
         elif isinstance(item, TenantItem):
             firm = {"name": item.name, "locale": item.locale, "time_zone": item.time_zone, "slug": item.slug}
     if head is None:
         raise NotFound("No such ticket.")
-    return SurveyContext(_to_ticket(tenant_id, head), invitation, standards, firm)
+    return SurveyContext(ticket_from_item(tenant_id, head), invitation, standards, firm)

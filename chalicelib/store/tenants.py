@@ -11,7 +11,7 @@ from pynamodb.transactions import TransactWrite
 from ..domain.errors import Conflict, NotFound
 from ..domain.identity import Standing
 from .models import SlugItem, StandardsItem, StandardsVersionItem, TenantItem, UserItem, tenant_pk
-from .tickets import _plain, _reasons, connection
+from .items import User, cancel_reasons, connection, plain, user_from_item
 
 
 def slug_pk(slug: str) -> str:
@@ -60,16 +60,6 @@ class IntakeProfile:
         })
 
 
-@dataclass(frozen=True)
-class User:
-    sub: str
-    email: str
-    name: str
-    role: str
-    active: bool
-    version: int
-
-
 def public_summary(standards: dict) -> dict:
     """The parts of a standards document the slug profile carries for one-read intake."""
     return {
@@ -113,7 +103,7 @@ def create_tenant(tenant: Tenant, standards: dict, admin: User) -> None:
                               next_finalisation(tenant.created_at, tenant.time_zone),
                               last_closed(tenant.created_at, tenant.time_zone)))
     except TransactWriteError as error:
-        if _reasons(error)[:1] == ["ConditionalCheckFailed"]:
+        if cancel_reasons(error)[:1] == ["ConditionalCheckFailed"]:
             raise Conflict("That short name is taken.", {"slug": "is already in use by another firm"}) from error
         raise
 
@@ -138,7 +128,7 @@ def get_tenant(tenant_id: str) -> Tenant:
     except DoesNotExist:
         raise NotFound("No such firm.") from None
     return Tenant(item.tenant_id, item.name, item.slug, item.locale, item.time_zone, item.template, item.created_at,
-                  _plain(item.resident_page))
+                  plain(item.resident_page))
 
 
 def intake_profile(slug: str, *, take_ticket_number: bool) -> IntakeProfile:
@@ -155,9 +145,9 @@ def intake_profile(slug: str, *, take_ticket_number: bool) -> IntakeProfile:
             raise
         raise NotFound("No such firm.") from None
     return IntakeProfile(item.tenant_id, item.name, item.locale, item.time_zone, list(item.categories or []),
-                         list(item.priorities or []), list(item.emergency_categories or []), _plain(item.targets), _plain(item.calendar), _plain(item.escalation),
-                         int(item.ticket_seq) if take_ticket_number else None, resident_page=_plain(item.resident_page),
-                         messages=_plain(item.messages), category_names=_plain(item.category_names))
+                         list(item.priorities or []), list(item.emergency_categories or []), plain(item.targets), plain(item.calendar), plain(item.escalation),
+                         int(item.ticket_seq) if take_ticket_number else None, resident_page=plain(item.resident_page),
+                         messages=plain(item.messages), category_names=plain(item.category_names))
 
 
 @dataclass(frozen=True)
@@ -175,7 +165,7 @@ def public_scorecard(slug: str) -> PublicScorecard:
         item = SlugItem.get(slug_pk(slug), "PUBLIC")
     except DoesNotExist:
         raise NotFound("No such firm.") from None
-    return PublicScorecard(item.name, item.locale, item.time_zone, _plain(item.survey), _plain(item.scorecard))
+    return PublicScorecard(item.name, item.locale, item.time_zone, plain(item.survey), plain(item.scorecard))
 
 
 def take_ticket_number(tenant_id: str) -> IntakeProfile:
@@ -196,9 +186,9 @@ def get_tenant_and_standards(tenant_id: str) -> tuple[Tenant, dict, int]:
     for item in Item.batch_get([(pk, "META"), (pk, "STANDARDS")], consistent_read=True):
         if isinstance(item, TenantItem):
             tenant = Tenant(item.tenant_id, item.name, item.slug, item.locale, item.time_zone, item.template,
-                            item.created_at, _plain(item.resident_page))
+                            item.created_at, plain(item.resident_page))
         elif isinstance(item, StandardsItem):
-            document, version = _plain(item.document), int(item.version)
+            document, version = plain(item.document), int(item.version)
     if tenant is None:
         raise NotFound("No such firm.")
     return tenant, document, version
@@ -206,7 +196,7 @@ def get_tenant_and_standards(tenant_id: str) -> tuple[Tenant, dict, int]:
 
 def standards_document(item: StandardsItem) -> dict:
     """A standards item read elsewhere (e.g. in a batch with other items) as a plain dict."""
-    return _plain(item.document)
+    return plain(item.document)
 
 
 def get_standards(tenant_id: str) -> tuple[dict, int]:
@@ -214,7 +204,7 @@ def get_standards(tenant_id: str) -> tuple[dict, int]:
         item = StandardsItem.get(tenant_pk(tenant_id), "STANDARDS")
     except DoesNotExist:
         raise NotFound("No standards yet.") from None
-    return _plain(item.document), int(item.version)
+    return plain(item.document), int(item.version)
 
 
 # --- people ------------------------------------------------------------------------------
@@ -222,10 +212,6 @@ def get_standards(tenant_id: str) -> tuple[dict, int]:
 def _user_item(tenant_id: str, user: User, now: datetime) -> UserItem:
     return UserItem(tenant_pk(tenant_id), f"USER#{user.sub}", sub=user.sub, email=user.email, name=user.name,
                     role=user.role, active=user.active, created_at=now, version=user.version)
-
-
-def _user(item: UserItem) -> User:
-    return User(item.sub, item.email, item.name, item.role, bool(item.active), int(item.version))
 
 
 def add_user(tenant_id: str, user: User, now: datetime) -> None:
@@ -237,13 +223,13 @@ def add_user(tenant_id: str, user: User, now: datetime) -> None:
 
 def get_user(tenant_id: str, sub: str) -> User:
     try:
-        return _user(UserItem.get(tenant_pk(tenant_id), f"USER#{sub}", consistent_read=True))
+        return user_from_item(UserItem.get(tenant_pk(tenant_id), f"USER#{sub}", consistent_read=True))
     except DoesNotExist:
         raise NotFound("No such staff member.") from None
 
 
 def list_users(tenant_id: str) -> list[User]:
-    return [_user(item) for item in UserItem.query(tenant_pk(tenant_id), UserItem.sk.startswith("USER#"))]
+    return [user_from_item(item) for item in UserItem.query(tenant_pk(tenant_id), UserItem.sk.startswith("USER#"))]
 
 
 def update_user(tenant_id: str, before: User, after: User, *, valid_after: int | None = None) -> None:
@@ -327,7 +313,7 @@ def put_standards(tenant_id: str, slug: str, document: dict, public: dict, *, ex
                 getattr(SlugItem, name).set(value) for name, value in public.items()],
                 condition=SlugItem.tenant_id == tenant_id)
     except TransactWriteError as error:
-        if "ConditionalCheckFailed" in _reasons(error) or "TransactionConflict" in _reasons(error):
+        if "ConditionalCheckFailed" in cancel_reasons(error) or "TransactionConflict" in cancel_reasons(error):
             raise Conflict("Someone else changed the standards first. Reload them and try again.",
                            {"If-Match": f"version {expected_version} is no longer current"}) from error
         raise
@@ -359,9 +345,9 @@ def tenant_standards_and_property(tenant_id: str, property_id: str) -> tuple[Ten
     for item in Item.batch_get([(pk, "META"), (pk, "STANDARDS"), (pk, f"PROPERTY#{property_id}")]):
         if isinstance(item, TenantItem):
             tenant = Tenant(item.tenant_id, item.name, item.slug, item.locale, item.time_zone, item.template,
-                            item.created_at, _plain(item.resident_page))
+                            item.created_at, plain(item.resident_page))
         elif isinstance(item, StandardsItem):
-            document = _plain(item.document)
+            document = plain(item.document)
         elif isinstance(item, PropertyItem):
             prop = {"name": item.name, "service_phone": item.service_phone}
     if tenant is None:

@@ -11,120 +11,24 @@ import base64
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Iterable
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import Conflict, InvalidInput, MalformedRequest, NotFound, RateLimited
-from ..domain.tickets import DONE_STATES, OPEN_STATES, Actor, Event, Ticket
+from ..domain.tickets import DONE_STATES, OPEN_STATES, Event, Ticket
+from .items import (cancel_reasons, connection, event_from_item, event_item, iso_utc, plain, ticket_from_item,
+                    ticket_item, ticket_sk)
 from .models import (BuildingItem, CounterItem, EventItem, IdempotencyItem, Item, PropertyItem, RecentItem, TicketItem,
                      UnitItem, UserItem, tenant_pk)
-
-_connection: Connection | None = None
-
-
-def connection() -> Connection:
-    global _connection
-    if _connection is None:
-        _connection = Connection()
-    return _connection
-
-
-def ticket_sk(ticket_id: str) -> str:
-    return f"TICKET#{ticket_id}"
-
-
-def event_sk(ticket_id: str, event_id: str) -> str:
-    return f"TICKET#{ticket_id}#EV#{event_id}"
-
 
 def idempotency_sk(key_digest: str) -> str:
     return f"IDEM#{key_digest}"
 
 
-def _iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def queue_keys(tenant_id: str, ticket: Ticket) -> tuple[str, str]:
-    """Open tickets sort by the next promise due; done ones by when they were finished."""
-    if ticket.is_open:
-        due = ticket.due_at or datetime.max.replace(tzinfo=timezone.utc)
-        return f"{tenant_pk(tenant_id)}#QUEUE#open", f"{_iso(due)}#{ticket.id}"
-    done_at = ticket.closed_at or ticket.resolved_at or ticket.updated_at
-    return f"{tenant_pk(tenant_id)}#QUEUE#done", f"{_iso(done_at)}#{ticket.id}"
-
-
 # --- mapping ---------------------------------------------------------------------------
-
-_TICKET_FIELDS = ("number", "status", "category", "urgency", "property_id", "building_id", "unit", "description",
-                  "source", "assignee", "assignee_name", "created_at", "updated_at", "first_response_at",
-                  "resolved_at", "closed_at", "first_response_due", "resolution_due", "reopen_count",
-                  "tracking_digest", "version", "last_public_update_at", "next_update_due", "visit_at",
-                  "visits", "first_resolved_at", "followed_up_at", "repeat")
-
-
-def _to_item(tenant_id: str, ticket: Ticket) -> TicketItem:
-    queue_pk, queue_sk = queue_keys(tenant_id, ticket)
-    item = TicketItem(tenant_pk(tenant_id), ticket_sk(ticket.id), ticket_id=ticket.id,
-                      contact=ticket.contact, entry=ticket.entry, queue_pk=queue_pk, queue_sk=queue_sk,
-                      targets=ticket.targets, calendar=ticket.calendar, stops=ticket.stops, photos=ticket.photos,
-                      survey=ticket.survey, notice=ticket.notice or None)
-    for name in _TICKET_FIELDS:
-        setattr(item, name, getattr(ticket, name))
-    return item
-
-
-def _to_ticket(tenant_id: str, item: TicketItem) -> Ticket:
-    values = {name: getattr(item, name) for name in _TICKET_FIELDS}
-    values["number"] = int(values["number"])
-    values["version"] = int(values["version"])
-    values["reopen_count"] = int(values["reopen_count"] or 0)
-    values["visits"] = int(values["visits"] or 0)
-    values["repeat"] = bool(values["repeat"])
-    return Ticket(id=item.ticket_id, tenant_id=tenant_id, contact=_plain(item.contact),
-                  entry=_plain(item.entry), targets=_plain(item.targets), calendar=_plain(item.calendar),
-                  stops=_plain_list(item.stops), photos=_plain_list(item.photos),
-                  survey=_plain(item.survey) or None, notice=_plain(item.notice), **values)
-
-
-def _to_event_item(tenant_id: str, ticket_id: str, event: Event) -> EventItem:
-    return EventItem(tenant_pk(tenant_id), event_sk(ticket_id, event.id), event_id=event.id, type=event.type,
-                     at=event.at, actor=event.actor.as_dict(), public=event.public, data=event.data)
-
-
-def _to_event(item: EventItem) -> Event:
-    actor = _plain(item.actor)
-    return Event(id=item.event_id, type=item.type, at=item.at, public=bool(item.public),
-                 actor=Actor(actor.get("kind", "system"), actor.get("sub", ""), actor.get("name", "")),
-                 data=_plain(item.data))
-
-
-def _plain(value):
-    """PynamoDB raw maps → plain Python (Decimals from numbers become ints where whole)."""
-    if value is None:
-        return {}
-    if hasattr(value, "as_dict"):
-        value = value.as_dict()
-    return json.loads(json.dumps(value, default=_number))
-
-
-def _plain_list(value) -> list:
-    return json.loads(json.dumps(list(value or []), default=_number))
-
-
-def _number(value):
-    return int(value) if value == int(value) else float(value)
-
-
-def _reasons(error: TransactWriteError) -> list[str | None]:
-    """Cancellation reason codes by item. Note PynamoDB's order of items in a transaction:
-    condition checks, then deletes, then puts, then updates — whatever order they were added."""
-    return [r.code if r else None for r in (error.cancellation_reasons or [])]
-
 
 def score_change(before: Ticket | None, after: Ticket) -> dict:
     """The score counters to ADD for this change of a ticket (its survey answer included,
@@ -230,8 +134,8 @@ def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: Idempotenc
             else:
                 tx.condition_check(BuildingItem, pk, building_sk(ticket.property_id, ticket.building_id),
                                    condition=BuildingItem.pk.exists() & (BuildingItem.has_units == False))  # noqa: E712
-            tx.save(_to_item(tenant_id, ticket), condition=TicketItem.pk.does_not_exist())
-            tx.save(_to_event_item(tenant_id, ticket.id, received), condition=EventItem.pk.does_not_exist())
+            tx.save(ticket_item(tenant_id, ticket), condition=TicketItem.pk.does_not_exist())
+            tx.save(event_item(tenant_id, ticket.id, received), condition=EventItem.pk.does_not_exist())
             if claim:
                 record = IdempotencyItem(pk, idempotency_sk(claim.key_digest), fingerprint=claim.fingerprint,
                                          response=claim.response, created_at=ticket.created_at,
@@ -258,7 +162,7 @@ def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: Idempotenc
                                                                 | (RecentItem.last_at < repeat.cutoff)))
             scores.add_to(tenant_id, tx, score_change(None, ticket))
     except TransactWriteError as error:
-        reasons = _reasons(error)
+        reasons = cancel_reasons(error)
         first_limit = 3 + (1 if claim else 0) + (1 if watch is not None else 0) + len(also) + (link is not None) \
             + (notice is not None)
         marker_at = first_limit + len(limits)
@@ -292,7 +196,7 @@ def find_replay(tenant_id: str, claim: IdempotencyClaim) -> Replay | None:
     if record.fingerprint != claim.fingerprint:
         raise InvalidInput("This submission key was already used for a different report.",
                            {"idempotency_key": "was already used for a different report; send a new key"})
-    return Replay(_plain(record.response))
+    return Replay(plain(record.response))
 
 
 def unit_sk(property_id: str, building_id: str, unit_code: str) -> str:
@@ -330,7 +234,7 @@ def get(tenant_id: str, ticket_id: str, *, with_events: bool = True) -> tuple[Ti
     pk = tenant_pk(tenant_id)
     if not with_events:
         try:
-            return _to_ticket(tenant_id, TicketItem.get(pk, ticket_sk(ticket_id), consistent_read=True)), []
+            return ticket_from_item(tenant_id, TicketItem.get(pk, ticket_sk(ticket_id), consistent_read=True)), []
         except DoesNotExist:
             raise NotFound("No such ticket.") from None
     head: TicketItem | None = None
@@ -341,11 +245,11 @@ def get(tenant_id: str, ticket_id: str, *, with_events: bool = True) -> tuple[Ti
         if isinstance(item, TicketItem) and item.ticket_id == ticket_id:
             head = item
         elif isinstance(item, EventItem) and item.sk.startswith(ticket_sk(ticket_id) + "#"):
-            events.append(_to_event(item))
+            events.append(event_from_item(item))
     if head is None:
         raise NotFound("No such ticket.")
     events.sort(key=lambda e: (e.at, e.id))
-    return _to_ticket(tenant_id, head), events
+    return ticket_from_item(tenant_id, head), events
 
 
 # --- change ------------------------------------------------------------------------------
@@ -359,9 +263,9 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
     pk = tenant_pk(tenant_id)
     try:
         with TransactWrite(connection=connection()) as tx:
-            tx.save(_to_item(tenant_id, after),
+            tx.save(ticket_item(tenant_id, after),
                     condition=TicketItem.pk.exists() & (TicketItem.version == before.version))
-            tx.save(_to_event_item(tenant_id, after.id, event), condition=EventItem.pk.does_not_exist())
+            tx.save(event_item(tenant_id, after.id, event), condition=EventItem.pk.does_not_exist())
             if watch is not None:
                 tx.save(watch)
             if assignee_must_be_active:
@@ -376,7 +280,7 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
     except TransactWriteError as error:
         # PynamoDB sends condition checks first, then puts: with an assignee check the
         # ticket is item 1, otherwise item 0.
-        reasons = _reasons(error)
+        reasons = cancel_reasons(error)
         ticket_at = 1 if assignee_must_be_active else 0
         if assignee_must_be_active and reasons[:1] == ["ConditionalCheckFailed"]:
             raise InvalidInput("That person cannot be assigned.",
@@ -442,7 +346,7 @@ def queue(tenant_id: str, flt: QueueFilter, *, limit: int = 25, cursor: str | No
     results = Item.queue.query(queue_pk, filter_condition=condition, page_size=limit, last_evaluated_key=start,
                                scan_index_forward=(group == "open"))
     page = next(results.page_iter)
-    tickets = [_to_ticket(tenant_id, Item.from_raw_data(raw)) for raw in page.get("Items", [])]
+    tickets = [ticket_from_item(tenant_id, Item.from_raw_data(raw)) for raw in page.get("Items", [])]
     last = results.page_iter.last_evaluated_key
     return tickets, (encode_cursor(group, last) if last else None)
 
@@ -452,10 +356,10 @@ def export(tenant_id: str, done_since: datetime, done_before: datetime) -> list[
     Queries on the sparse queue index (more pages only past 1 MB each)."""
     found: list[Ticket] = []
     for item in Item.queue.query(f"{tenant_pk(tenant_id)}#QUEUE#open"):
-        found.append(_to_ticket(tenant_id, item))
+        found.append(ticket_from_item(tenant_id, item))
     done = Item.queue.query(f"{tenant_pk(tenant_id)}#QUEUE#done",
-                            Item.queue_sk.between(_iso(done_since), _iso(done_before)))
-    found.extend(_to_ticket(tenant_id, item) for item in done)
+                            Item.queue_sk.between(iso_utc(done_since), iso_utc(done_before)))
+    found.extend(ticket_from_item(tenant_id, item) for item in done)
     return sorted(found, key=lambda t: t.number)
 
 
@@ -488,7 +392,7 @@ class ChangeContext:
 
 def get_for_change(tenant_id: str, ticket_id: str, assignee_sub: str | None) -> ChangeContext:
     from .models import StandardsItem, TenantItem
-    from .tenants import _user  # local: tenants imports this module
+    from .items import user_from_item
     pk = tenant_pk(tenant_id)
     keys = [(pk, ticket_sk(ticket_id)), (pk, "STANDARDS"), (pk, "META")]
     keys += [(pk, f"USER#{assignee_sub}")] if assignee_sub else []
@@ -497,15 +401,15 @@ def get_for_change(tenant_id: str, ticket_id: str, assignee_sub: str | None) -> 
         if isinstance(item, TicketItem):
             head = item
         elif isinstance(item, UserItem):
-            user = _user(item)
+            user = user_from_item(item)
         elif isinstance(item, StandardsItem):
-            standards = _plain(item.document)
+            standards = plain(item.document)
         elif isinstance(item, TenantItem):
             firm = {"name": item.name, "locale": item.locale, "time_zone": item.time_zone, "slug": item.slug,
-                    "resident_page": _plain(item.resident_page)}  # its service phones (domain/resident_page.py)
+                    "resident_page": plain(item.resident_page)}  # its service phones (domain/resident_page.py)
     if head is None:
         raise NotFound("No such ticket.")
-    return ChangeContext(_to_ticket(tenant_id, head), user, standards, firm)
+    return ChangeContext(ticket_from_item(tenant_id, head), user, standards, firm)
 
 
 

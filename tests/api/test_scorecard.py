@@ -132,7 +132,7 @@ def test_a_firm_publishes_nothing_from_before_it_joined(client):
     from chalicelib.services import firm as firm_service
     from chalicelib.services import rollups, signup
     from chalicelib.store import rollups as rollup_store
-    from chalicelib.store.escalations import shard_of
+    from chalicelib.store.items import shard_of
     joined_local = NIGHT_AFTER.astimezone(SHANGHAI).replace(day=15, hour=9)
     joined = joined_local.astimezone(timezone.utc)
     next_first = (joined_local.replace(day=28) + timedelta(days=4)).replace(day=1, hour=1, minute=5)

@@ -39,7 +39,7 @@ def freeze_last_month(firm, now: datetime) -> list[str]:
     from chalicelib.domain import scores as rules
     from chalicelib.services import rollups
     from chalicelib.store import rollups as rollup_store
-    from chalicelib.store.escalations import shard_of
+    from chalicelib.store.items import shard_of
     night = rules.next_finalisation(now, ZONE) + timedelta(minutes=5)  # the new firm's slot is due by then
     slot = next(s for s in rollup_store.due_slots(shard_of(firm.tenant_id), night) if s.tenant_id == firm.tenant_id)
     month_start = rules.period_bounds(rules.period_keys(now, ZONE)["month"], ZONE)[0]

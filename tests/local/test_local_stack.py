@@ -265,7 +265,7 @@ def test_an_admin_applies_a_yaml_file_with_the_cli_and_new_tickets_follow_it(sta
     path = tmp_path / "demo.yaml"
     path.write_text(changed, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COGNITO_", "PROPDESK_"))}
-    result = subprocess.run([sys.executable, "-m", "chalicelib.cli", "standards", "apply", "--tenant", "demo",
+    result = subprocess.run([sys.executable, "-m", "cli", "standards", "apply", "--tenant", "demo",
                              str(path), "--api", stack.api, "--email", "admin@demo.propdesk.local",
                              "--password", "Demo-pass-2026"], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=60)
@@ -274,7 +274,7 @@ def test_an_admin_applies_a_yaml_file_with_the_cli_and_new_tickets_follow_it(sta
     history = requests.get(f"{stack.api}/api/standards/history", headers={"Authorization": f"Bearer {admin_token}"},
                            timeout=10).json()["versions"]
     assert "targets.*.*.first_response: 24h → 12h" in history[0]["changes"]
-    wrong = subprocess.run([sys.executable, "-m", "chalicelib.cli", "standards", "apply", "--tenant", "not-demo",
+    wrong = subprocess.run([sys.executable, "-m", "cli", "standards", "apply", "--tenant", "not-demo",
                             str(path), "--api", stack.api, "--email", "admin@demo.propdesk.local",
                             "--password", "Demo-pass-2026"], cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=60)

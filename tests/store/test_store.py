@@ -64,6 +64,35 @@ def test_every_store_function_takes_the_tenant_first():
     assert offenders == []
 
 
+def test_store_modules_share_conversions_through_items_not_each_others_private_helpers():
+    """Arrows inside the store run one way: a module imports shared conversions from
+    store/items.py, never a name starting with '_' from a sibling module."""
+    offenders = []
+    for path in (ROOT / "chalicelib" / "store").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module not in (None, "models", "schema"):
+                offenders += [f"{path.name}: from .{node.module} import {a.name}" for a in node.names
+                              if a.name.startswith("_")]
+    assert offenders == []
+
+
+def test_the_domain_imports_in_one_direction():
+    """No import circle among the domain's modules (lazy imports inside functions included)."""
+    domain = ROOT / "chalicelib" / "domain"
+    edges: dict[str, set[str]] = {}
+    for path in domain.glob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names |= {node.module} if node.module else {a.name for a in node.names}
+        edges[path.stem] = {n for n in names if (domain / f"{n}.py").exists()}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in edges.get(start, ()))
+
+    assert [m for m in edges if reaches(m, m, {m})] == []
+
+
 def test_no_scan_anywhere_in_the_app():
     """Reads are queries on keys or sparse indexes: no Scan in request or job paths."""
     for path in [ROOT / "app.py", *(ROOT / "chalicelib").rglob("*.py")]:

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from chalicelib import cli
+import cli
 from chalicelib.domain import standards as rules
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.services import templates

@@ -439,7 +439,7 @@ def test_text_without_hidden_characters_is_kept_as_typed(text):
 
 
 def test_the_cli_names_an_absurd_duration_and_a_non_iana_zone_at_their_lines(tmp_path, capsys):
-    from chalicelib import cli
+    import cli
     text = (cli_template_text().replace("time_zone: Asia/Shanghai", "time_zone: localtime")
             .replace("first_response: 24h", "first_response: 999999999d", 1))
     path = tmp_path / "absurd.yaml"

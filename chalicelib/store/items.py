@@ -1,0 +1,140 @@
+"""Item conversions every store module shares: the connection, the keys of a ticket and its
+events, ticket and event items to domain objects and back, PynamoDB's raw maps to plain
+Python, a transaction's cancellation reasons, and the work index's shard of a key.
+
+The store modules import these from here, never from each other's private helpers, so the
+arrows inside the layer run one way: items ← tickets, escalations, tenants, ... .
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+
+from ..domain.tickets import Actor, Event, Ticket
+from . import schema
+from .models import EventItem, TicketItem, UserItem, tenant_pk
+
+_connection: Connection | None = None
+
+
+def connection() -> Connection:
+    global _connection
+    if _connection is None:
+        _connection = Connection()
+    return _connection
+
+
+def ticket_sk(ticket_id: str) -> str:
+    return f"TICKET#{ticket_id}"
+
+
+def event_sk(ticket_id: str, event_id: str) -> str:
+    return f"TICKET#{ticket_id}#EV#{event_id}"
+
+
+def iso_utc(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def queue_keys(tenant_id: str, ticket: Ticket) -> tuple[str, str]:
+    """Open tickets sort by the next promise due; done ones by when they were finished."""
+    if ticket.is_open:
+        due = ticket.due_at or datetime.max.replace(tzinfo=timezone.utc)
+        return f"{tenant_pk(tenant_id)}#QUEUE#open", f"{iso_utc(due)}#{ticket.id}"
+    done_at = ticket.closed_at or ticket.resolved_at or ticket.updated_at
+    return f"{tenant_pk(tenant_id)}#QUEUE#done", f"{iso_utc(done_at)}#{ticket.id}"
+
+
+# --- mapping ---------------------------------------------------------------------------
+
+_TICKET_FIELDS = ("number", "status", "category", "urgency", "property_id", "building_id", "unit", "description",
+                  "source", "assignee", "assignee_name", "created_at", "updated_at", "first_response_at",
+                  "resolved_at", "closed_at", "first_response_due", "resolution_due", "reopen_count",
+                  "tracking_digest", "version", "last_public_update_at", "next_update_due", "visit_at",
+                  "visits", "first_resolved_at", "followed_up_at", "repeat")
+
+
+def ticket_item(tenant_id: str, ticket: Ticket) -> TicketItem:
+    queue_pk, queue_sk = queue_keys(tenant_id, ticket)
+    item = TicketItem(tenant_pk(tenant_id), ticket_sk(ticket.id), ticket_id=ticket.id,
+                      contact=ticket.contact, entry=ticket.entry, queue_pk=queue_pk, queue_sk=queue_sk,
+                      targets=ticket.targets, calendar=ticket.calendar, stops=ticket.stops, photos=ticket.photos,
+                      survey=ticket.survey, notice=ticket.notice or None)
+    for name in _TICKET_FIELDS:
+        setattr(item, name, getattr(ticket, name))
+    return item
+
+
+def ticket_from_item(tenant_id: str, item: TicketItem) -> Ticket:
+    values = {name: getattr(item, name) for name in _TICKET_FIELDS}
+    values["number"] = int(values["number"])
+    values["version"] = int(values["version"])
+    values["reopen_count"] = int(values["reopen_count"] or 0)
+    values["visits"] = int(values["visits"] or 0)
+    values["repeat"] = bool(values["repeat"])
+    return Ticket(id=item.ticket_id, tenant_id=tenant_id, contact=plain(item.contact),
+                  entry=plain(item.entry), targets=plain(item.targets), calendar=plain(item.calendar),
+                  stops=plain_list(item.stops), photos=plain_list(item.photos),
+                  survey=plain(item.survey) or None, notice=plain(item.notice), **values)
+
+
+def event_item(tenant_id: str, ticket_id: str, event: Event) -> EventItem:
+    return EventItem(tenant_pk(tenant_id), event_sk(ticket_id, event.id), event_id=event.id, type=event.type,
+                     at=event.at, actor=event.actor.as_dict(), public=event.public, data=event.data)
+
+
+def event_from_item(item: EventItem) -> Event:
+    actor = plain(item.actor)
+    return Event(id=item.event_id, type=item.type, at=item.at, public=bool(item.public),
+                 actor=Actor(actor.get("kind", "system"), actor.get("sub", ""), actor.get("name", "")),
+                 data=plain(item.data))
+
+
+def plain(value):
+    """PynamoDB raw maps → plain Python (Decimals from numbers become ints where whole)."""
+    if value is None:
+        return {}
+    if hasattr(value, "as_dict"):
+        value = value.as_dict()
+    return json.loads(json.dumps(value, default=_number))
+
+
+def plain_list(value) -> list:
+    return json.loads(json.dumps(list(value or []), default=_number))
+
+
+def _number(value):
+    return int(value) if value == int(value) else float(value)
+
+
+def cancel_reasons(error: TransactWriteError) -> list[str | None]:
+    """Cancellation reason codes by item. Note PynamoDB's order of items in a transaction:
+    condition checks, then deletes, then puts, then updates — whatever order they were added."""
+    return [r.code if r else None for r in (error.cancellation_reasons or [])]
+
+
+def shard_of(key: str) -> int:
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % schema.WORK_SHARDS
+
+
+
+@dataclass(frozen=True)
+class User:
+    sub: str
+    email: str
+    name: str
+    role: str
+    active: bool
+    version: int
+
+
+def user_from_item(item: UserItem) -> User:
+    return User(item.sub, item.email, item.name, item.role, bool(item.active), int(item.version))
+
+
