@@ -159,9 +159,9 @@ def messaging_profile(request, local_stack, monkeypatch):
                 "PROPDESK_SMTP_TLS": "none", "PROPDESK_SMTP_SECRET_ARN": arns["smtp"],
                 "PROPDESK_SMS_PROVIDER": "aliyun", "PROPDESK_SMS_SECRET_ARN": arns["sms"],
                 "PROPDESK_SMS_ENDPOINT": sms.url, "PROPDESK_SMS_SIGN_NAME": "PropDesk",
-                # The module's firms signed up through Cognito; identity under cn is tested on its own
-                # (tests/api/test_authentication.py, test_isolation_accounts.py, test_accounts.py).
-                "PROPDESK_IDENTITY": "cognito"}.items():
+                # A module whose firms signed up through Cognito keeps it (cn would default to our own
+                # accounts); modules that choose an adapter (tests/api/identity_adapters.py) keep theirs.
+                "PROPDESK_IDENTITY": os.environ.get("PROPDESK_IDENTITY") or "cognito"}.items():
             monkeypatch.setenv(name, value)
     settings.cache_clear()
     channels.reset_clients()

@@ -113,8 +113,7 @@ def invite_staff(call: Call):
 
 @endpoint(bp, "/api/staff/{staff_id}", "PATCH", admin=True, summary="Change role, name, or deactivate",
           tags=["staff"], request=STAFF_CHANGE, headers=["If-Match?"],
-          responses={200: "changed", 404: "no such person", 409: "stale version (when If-Match is sent)",
-                     428: "If-Match sent without a version"})
+          responses={200: "changed", 404: "no such person", 409: "stale version (when If-Match is sent)"})
 def change_staff(call: Call, staff_id: str) -> dict:
     return staff.change(call.who, staff_id, call.json(), call.header("if-match"))
 

@@ -59,7 +59,8 @@ def change(who: Identity, sub: str, body: object, if_match: str | None) -> dict:
     data = STAFF_CHANGE.parse_body(body)
     before = store.get_user(who.tenant_id, sub)  # another tenant's person → 404 before Cognito is touched
     from .tickets import parse_version  # the one If-Match reader: strong tags only
-    if if_match is not None and parse_version(if_match) != before.version:
+    # If-Match is optional here: an empty header is no header (a sent version must be exact)
+    if if_match is not None and if_match.strip() and parse_version(if_match) != before.version:
         from ..domain.errors import Conflict
         raise Conflict("Someone else changed this staff member first.",
                        {"If-Match": f"version {if_match} is no longer current"})

@@ -96,6 +96,23 @@ ACCEPTED = {
 }
 
 
+# CPython 3.11.7 (this machine's) can raise "SystemError: AST constructor recursion depth
+# mismatch" when two threads compile at once (python/cpython#106905, fixed in later 3.11
+# releases); hypothesis hits it describing a strategy in schemathesis's worker threads. It is
+# an error of the interpreter running the tool, not an answer of our API: only it is let pass.
+INTERPRETER_BUG = "AST constructor recursion depth mismatch"
+
+
+def tool_errors(run: dict) -> list:
+    """The run's own errors (not findings), less those the interpreter bug above explains."""
+    errors = list(run["errors"])
+    explained = run["output"].count(INTERPRETER_BUG)
+    if explained and all(e.get("title") == "Runtime Error" for e in errors) \
+            and sum(e.get("count", 1) for e in errors) <= explained:
+        return []
+    return errors
+
+
 def test_schemathesis_finds_no_server_error_in_2000_requests(served, firm, tmp_path):
     excluded = [option for operation_id in KNOWN for option in ("--exclude-operation-id", operation_id)]
     run = schemathesis(served, firm, tmp_path, MAX_SECONDS, *excluded)
@@ -107,7 +124,7 @@ def test_schemathesis_finds_no_server_error_in_2000_requests(served, firm, tmp_p
                "errors": run["errors"] + more["errors"], "phases": [run["phases"], more["phases"]],
                "output": run["output"] + more["output"]}
     print(run["output"][-8000:])
-    assert run["errors"] == [], run["output"][-6000:]
+    assert tool_errors(run) == [], run["output"][-6000:]
     assert run["server_errors"] == [], run["server_errors"][:20]
     assert run["requests"] >= MIN_REQUESTS, (run["requests"], run["phases"], run["failures"])
     unexpected = [failure for failure in run["failures"] if failure.split()[0] not in ACCEPTED]
