@@ -196,6 +196,13 @@ class PropDeskStack(Stack):
                 raise ValueError(f"sms_provider must be one of {', '.join(SMS_PROVIDERS)}, not {sms_provider!r}")
             self.token_key = self._token_key()
             self.secrets = self._provider_secrets(sms_provider)
+        # Keys residents' contact digests and sealed links (domain/contacts.py): generated here, never
+        # in the template; it reaches the functions as a Secrets Manager reference resolved at deploy.
+        self.contact_pepper = secretsmanager.Secret(
+            self, "ContactPepper", description="PropDesk: the key of residents' contact digests (do not rotate: "
+            "a new one makes earlier reports unfindable by contact)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True),
+            removal_policy=RemovalPolicy.RETAIN)
         self.alarm_topic = sns.Topic(self, "AlarmTopic", display_name="PropDesk alarms",
                                      enforce_ssl=True)
 
@@ -241,6 +248,7 @@ class PropDeskStack(Stack):
                 schema.TABLE_ENV_VAR: self.table.table_name,
                 "PROPDESK_PHOTO_BUCKET": self.photos.bucket_name,
                 "PROPDESK_PROFILE": profile,
+                "PROPDESK_CONTACT_PEPPER": self.contact_pepper.secret_value.unsafe_unwrap(),
                 **(self._identity_environment() if profile == "global" else
                    self._china_environment(sms_provider, smtp_host or DEFAULT_SMTP_HOST,
                                            int(smtp_port or DEFAULT_SMTP_PORT))),
