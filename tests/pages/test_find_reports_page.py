@@ -187,6 +187,8 @@ VISIBLE_TEXT = """() => { const m = document.querySelector('main').cloneNode(tru
 
 
 def english_words(page, firm: Firm) -> list[str]:
+    page.wait_for_load_state()  # a click's navigation may still be under way on a busy machine
+    page.wait_for_selector("main")
     text = page.evaluate(VISIBLE_TEXT).replace(f"Firm {firm.slug}", "")
     for name in ("Garden Court", "Block 3"):  # the firm's own names for its places (tests/support.py)
         text = text.replace(name, "")
