@@ -179,11 +179,16 @@ def measure_first_request(runs: int = 9) -> dict:
     first authorized request of a fresh process ÷ the median ``import boto3``, interleaved."""
     env = child_env()
     inputs = _first_request_inputs()
-    samples: dict[str, list[float]] = {"boto3": [], **{label: [] for label in FIRST_REQUEST}}
+    samples: dict[str, list[float]] = {"boto3": [], "app_global": [], "app_cn": [],
+                                       **{label: [] for label in FIRST_REQUEST}}
     for round_no in range(runs + 1):  # round 0 warms the bytecode cache
         out, _ = _run(CHILD.format(statement=SUBJECTS["boto3"][0]), env)
         if round_no:
             samples["boto3"].append(float(out.splitlines()[-1]))
+        for label, profile in (("app_global", "global"), ("app_cn", "cn")):  # import app under each profile
+            out, _ = _run(CHILD.format(statement=SUBJECTS["app"][0]), {**env, "PROPDESK_PROFILE": profile})
+            if round_no:
+                samples[label].append(float(out.splitlines()[-1]))
         for label, (statement, _) in FIRST_REQUEST.items():
             token, key, extra = inputs[label]
             code = _FIRST_REQUEST_SETUP.format(token=token, key=key) + statement + \
@@ -196,6 +201,9 @@ def measure_first_request(runs: int = 9) -> dict:
     return {
         "first_request_ratio": round(statistics.median(samples["first_request_cognito"]) / boto3, 3),
         "first_request_ratio_cn": round(statistics.median(samples["first_request_accounts"]) / boto3, 3),
+        # import app ÷ import boto3 under each profile, in the same interleaved runs (issue 15)
+        "import_ratio_global": round(statistics.median(samples["app_global"]) / boto3, 3),
+        "import_ratio_cn": round(statistics.median(samples["app_cn"]) / boto3, 3),
         # Less sensitive to other load on the machine than the medians; informational, not the target.
         "first_request_ratio_of_minimums": round(min(samples["first_request_cognito"]) / min(samples["boto3"]), 3),
         "first_request_ratio_cn_of_minimums": round(min(samples["first_request_accounts"]) / min(samples["boto3"]), 3),

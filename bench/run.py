@@ -182,7 +182,7 @@ def merge_identity(results: dict, first: dict | None, signin: dict | None) -> li
     checked = []
     if first:
         results.update(first)
-        for name in ("first_request_ratio", "first_request_ratio_cn"):
+        for name in ("first_request_ratio", "first_request_ratio_cn", "import_ratio_cn"):
             targets[name] = {"target": f"≤ {FIRST_REQUEST_RATIO_TARGET}", "value": first[name],
                              "ok": first[name] <= FIRST_REQUEST_RATIO_TARGET}
             checked.append(name)
@@ -199,7 +199,9 @@ def identity_markdown(first: dict | None, signin: dict | None) -> str:
              "| measure | value | target |", "|---|---:|---|"]
     if first:
         lines += [f"| first_request_ratio (Cognito, JWKS cached) | {first['first_request_ratio']} | ≤ 1.5 |",
-                  f"| first_request_ratio_cn (accounts, KMS key cached) | {first['first_request_ratio_cn']} | ≤ 1.5 |"]
+                  f"| first_request_ratio_cn (accounts, KMS key cached) | {first['first_request_ratio_cn']} | ≤ 1.5 |",
+                  f"| import_ratio_cn (import app under the cn profile) | {first['import_ratio_cn']} | ≤ 1.5 |",
+                  f"| import_ratio_global (the same runs, global) | {first['import_ratio_global']} | ≤ 1.5 |"]
     if signin:
         lines += [f"| signin_round_trips_cn (DynamoDB) | {signin['signin_round_trips_cn']} | ≤ 2 |",
                   f"| sign-in KMS calls (cn) | {signin['signin_kms_calls_cn']} | ≤ 1 |",
