@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 
 from chalicelib.domain.messages import RESIDENT_KIND, SMS_TEXT_MAX, render
-from chalicelib.domain.notices import STEP_KINDS, segments
+from chalicelib.domain.notices import STEP_KINDS
+from chalicelib.domain.sms import sms_segments as segments
 
 SHORT = "AbCdEfGhIjKlMnOpQrStUv"  # a short link's 22 characters
 SIGNATURE = {"zh-CN": "绿苑花园物业服务中心", "en": "GreenCourt"}  # 10 characters each

@@ -30,7 +30,8 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-KINDS = ("sla_warning", "sla_breach_level1", "sla_breach_level2", "visit_reminder", "survey_invite", "test_message")
+KINDS = ("sla_warning", "sla_breach_level1", "sla_breach_level2", "visit_reminder", "survey_invite", "test_message",
+         "account_invite", "password_reset")  # the last two: sign-in codes of the accounts adapter
 LOCALES = ("zh-CN", "en")
 PROMISES = ("first_response", "resolution", "update", "attend")
 
@@ -41,6 +42,12 @@ _PROMISE_NAMES = {
            "attend": "visit on site"},
     "zh-CN": {"first_response": "首次响应", "resolution": "处理完成", "update": "进度更新", "attend": "上门处理"},
 }
+
+
+
+def promise_name(promise: str, locale: str) -> str:
+    """A promise as people call it (``first_response`` → 首次响应 / first response); "" if unknown."""
+    return _PROMISE_NAMES[normalise_locale(locale)].get(promise, "")
 
 
 @dataclass(frozen=True)
@@ -257,6 +264,41 @@ def _test_message(c: _Context) -> tuple[str, str]:
             f"{c.tag}This is a test message from PropDesk{name}. If you can read it, this channel works.")
 
 
+# --- staff sign-in codes (the ``accounts`` identity adapter: AWS China has no Cognito to send
+# them). ``data``: ``code`` (required), ``minutes`` it lives, ``firm``, ``link`` (the console's
+# sign-in).
+
+
+def _lifetime(c: _Context) -> str:
+    minutes = int(c.data.get("minutes") or 0)
+    if minutes >= 120 and minutes % 60 == 0:
+        return f"{minutes // 60} 小时" if c.zh else f"{minutes // 60} hours"
+    return f"{minutes} 分钟" if c.zh else f"{minutes} minutes"
+
+
+def _account_invite(c: _Context) -> tuple[str, str]:
+    c.require("code")
+    code, lifetime = _one_line(str(c.data["code"])), _lifetime(c)
+    if c.zh:
+        return (f"{c.tag}PropDesk 邀请：您的一次性登录码",
+                f"{c.tag}您受邀使用 PropDesk 工作台。您的一次性登录码是 {code}（{lifetime}内有效）："
+                f"请用您的电子邮箱和此登录码登录，然后设置您自己的密码。")
+    return (f"{c.tag}Your PropDesk invitation code",
+            f"{c.tag}You are invited to the PropDesk console. Your one-time sign-in code is {code} "
+            f"(valid for {lifetime}): sign in with your e-mail address and this code, then choose your own password.")
+
+
+def _password_reset(c: _Context) -> tuple[str, str]:
+    c.require("code")
+    code, lifetime = _one_line(str(c.data["code"])), _lifetime(c)
+    if c.zh:
+        return (f"{c.tag}PropDesk 重置密码验证码",  # not the code: subjects get printed and logged
+                f"{c.tag}您的 PropDesk 重置密码验证码是 {code}，{lifetime}内有效。如非本人操作，请忽略此消息。")
+    return (f"{c.tag}Your PropDesk password reset code",
+            f"{c.tag}Your PropDesk password reset code is {code}. It works for {lifetime}. "
+            f"If you did not ask for it, ignore this message.")
+
+
 _TEMPLATES = {
     "sla_warning": _sla_warning,
     "sla_breach_level1": _sla_breach_level1,
@@ -264,6 +306,8 @@ _TEMPLATES = {
     "visit_reminder": _visit_reminder,
     "survey_invite": _survey_invite,
     "test_message": _test_message,
+    "account_invite": _account_invite,
+    "password_reset": _password_reset,
 }
 
 
@@ -419,41 +463,3 @@ def _subject_words(kind: str, loc: str) -> str:
                "reopened": "open again", "closed": "closed"},
     }
     return words[loc][kind]
-# --- staff sign-in codes (the ``accounts`` identity adapter: AWS China has no Cognito to send
-# them). ``data``: ``code`` (required), ``minutes`` it lives, ``firm``, ``link`` (the console's
-# sign-in). Kept at the end, apart from the other kinds, so each addition stays its own hunk.
-
-KINDS = KINDS + ("account_invite", "password_reset")
-
-
-def _lifetime(c: _Context) -> str:
-    minutes = int(c.data.get("minutes") or 0)
-    if minutes >= 120 and minutes % 60 == 0:
-        return f"{minutes // 60} 小时" if c.zh else f"{minutes // 60} hours"
-    return f"{minutes} 分钟" if c.zh else f"{minutes} minutes"
-
-
-def _account_invite(c: _Context) -> tuple[str, str]:
-    c.require("code")
-    code, lifetime = _one_line(str(c.data["code"])), _lifetime(c)
-    if c.zh:
-        return (f"{c.tag}PropDesk 邀请：您的一次性登录码",
-                f"{c.tag}您受邀使用 PropDesk 工作台。您的一次性登录码是 {code}（{lifetime}内有效）："
-                f"请用您的电子邮箱和此登录码登录，然后设置您自己的密码。")
-    return (f"{c.tag}Your PropDesk invitation code",
-            f"{c.tag}You are invited to the PropDesk console. Your one-time sign-in code is {code} "
-            f"(valid for {lifetime}): sign in with your e-mail address and this code, then choose your own password.")
-
-
-def _password_reset(c: _Context) -> tuple[str, str]:
-    c.require("code")
-    code, lifetime = _one_line(str(c.data["code"])), _lifetime(c)
-    if c.zh:
-        return (f"{c.tag}PropDesk 重置密码验证码",  # not the code: subjects get printed and logged
-                f"{c.tag}您的 PropDesk 重置密码验证码是 {code}，{lifetime}内有效。如非本人操作，请忽略此消息。")
-    return (f"{c.tag}Your PropDesk password reset code",
-            f"{c.tag}Your PropDesk password reset code is {code}. It works for {lifetime}. "
-            f"If you did not ask for it, ignore this message.")
-
-
-_TEMPLATES.update({"account_invite": _account_invite, "password_reset": _password_reset})

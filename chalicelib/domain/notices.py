@@ -22,7 +22,6 @@ Pure rules, no AWS, no clock. The texts themselves are in ``messages.py`` (kind
 from __future__ import annotations
 
 import dataclasses
-import math
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -231,23 +230,3 @@ def with_stopped(notice: dict | None, value: bool) -> dict:
     found = dict(notice or {})
     found["stopped"] = value
     return found
-
-
-# --- SMS length --------------------------------------------------------------------------------
-
-_GSM_BASIC = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                 "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
-_GSM_EXTENDED = set("^{}\\[~]|€\f")
-
-
-def segments(text: str) -> int:
-    """How many SMS parts ``text`` takes: GSM-7 when every character is in its alphabet
-    (160 in one part, 153 per part beyond; extension characters count twice), else UCS-2
-    (70 in one part, 67 per part; counted in UTF-16 units)."""
-    if not text:
-        return 1
-    if all(ch in _GSM_BASIC or ch in _GSM_EXTENDED for ch in text):
-        septets = sum(2 if ch in _GSM_EXTENDED else 1 for ch in text)
-        return 1 if septets <= 160 else math.ceil(septets / 153)
-    units = len(text.encode("utf-16-le")) // 2
-    return 1 if units <= 70 else math.ceil(units / 67)

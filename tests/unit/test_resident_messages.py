@@ -10,7 +10,8 @@ import pytest
 
 from chalicelib.domain import notices, tokens
 from chalicelib.domain.messages import RESIDENT_KIND, render, visit_words
-from chalicelib.domain.notices import STEP_KINDS, deliver_at, merge, quiet_end, segments
+from chalicelib.domain.notices import STEP_KINDS, deliver_at, merge, quiet_end
+from chalicelib.domain.sms import sms_segments as segments
 
 UTC = timezone.utc
 BASE = "https://desk.example.com"

@@ -169,8 +169,7 @@ def variables(message: Message, params: list[str]) -> dict[str, str]:
             moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
             values[name] = messages.format_time(moment, zone, locale)
         elif name == "promise":
-            # messages.py keeps the promise names; read them rather than keeping a second copy.
-            values[name] = messages._PROMISE_NAMES[locale].get(str(value), "")  # noqa: SLF001
+            values[name] = messages.promise_name(str(value), locale)  # the names live in messages.py
             if not values[name]:
                 missing.append(name)
         else:
