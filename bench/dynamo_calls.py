@@ -33,6 +33,26 @@ TMP = ROOT / "bench" / ".tmp"
 
 # --- counting on the client side ---------------------------------------------------------
 
+@contextmanager
+def aws_calls(*, params: bool = False) -> Iterator[list[tuple]]:
+    """Every AWS call made while the block runs, by any client (PynamoDB's, Powertools', boto3's):
+    ``(service, operation)``, or ``(service, operation, params)`` with ``params``."""
+    from botocore.client import BaseClient
+    seen: list[tuple] = []
+    original = BaseClient._make_api_call
+
+    def counting(client, operation_name, api_params):
+        call = (client.meta.service_model.service_name, operation_name)
+        seen.append(call + (api_params,) if params else call)
+        return original(client, operation_name, api_params)
+
+    BaseClient._make_api_call = counting
+    try:
+        yield seen
+    finally:
+        BaseClient._make_api_call = original
+
+
 @dataclass
 class Window:
     label: str

@@ -16,28 +16,11 @@ import os
 import subprocess
 import sys
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+
+from .dynamo_calls import aws_calls
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@contextmanager
-def aws_calls() -> Iterator[list]:
-    from botocore.client import BaseClient
-    seen: list = []
-    original = BaseClient._make_api_call
-
-    def counting(client, operation_name, api_params):
-        seen.append((client.meta.service_model.service_name, operation_name))
-        return original(client, operation_name, api_params)
-
-    BaseClient._make_api_call = counting
-    try:
-        yield seen
-    finally:
-        BaseClient._make_api_call = original
 
 
 def _measure_here() -> dict:

@@ -4,11 +4,9 @@ authorizer tests (tests/api/test_authentication.py runs those against it too).""
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
-from typing import Iterator
-
 import pytest
 
+from bench.dynamo_calls import aws_calls
 from chalicelib.adapters.identity import accounts
 from chalicelib.domain.errors import Unauthorized
 from tests.api.identity_adapters import adapter_fixture
@@ -35,23 +33,6 @@ def new_person(firm) -> str:
     assert firm.call("POST", "/api/staff", {"email": email, "name": "Qian Yu", "role": "staff"}).status_code == 201
     set_password(email)
     return email
-
-
-@contextmanager
-def aws_calls() -> Iterator[list]:
-    from botocore.client import BaseClient
-    seen: list = []
-    original = BaseClient._make_api_call
-
-    def counting(client, operation_name, api_params):
-        seen.append((client.meta.service_model.service_name, operation_name))
-        return original(client, operation_name, api_params)
-
-    BaseClient._make_api_call = counting
-    try:
-        yield seen
-    finally:
-        BaseClient._make_api_call = original
 
 
 def test_passwords_are_stored_as_argon2id_with_the_stated_parameters(firm):

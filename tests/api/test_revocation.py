@@ -223,21 +223,12 @@ def test_a_role_change_elsewhere_does_not_lock_out_the_new_token(scene, clock, m
 
 @contextmanager
 def dynamodb_calls() -> Iterator[list]:
-    """Every DynamoDB operation (name, params) made while the block runs (this thread)."""
-    from botocore.client import BaseClient
-    seen: list = []
-    original = BaseClient._make_api_call
-
-    def counting(client, operation_name, api_params):
-        if client.meta.service_model.service_name == "dynamodb":
-            seen.append((operation_name, api_params))
-        return original(client, operation_name, api_params)
-
-    BaseClient._make_api_call = counting
-    try:
-        yield seen
-    finally:
-        BaseClient._make_api_call = original
+    """Every DynamoDB operation (name, params) made while the block runs."""
+    from bench.dynamo_calls import aws_calls
+    found: list = []
+    with aws_calls(params=True) as seen:
+        yield found
+    found.extend((operation, params) for service, operation, params in seen if service == "dynamodb")
 
 
 def standing_reads(calls: list, sub: str) -> int:
