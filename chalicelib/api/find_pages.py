@@ -11,6 +11,9 @@ contact travels in the form's body (never in a URL); the answers are never cache
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from typing import Any
+
 from chalice import Response
 
 from ..domain import contacts as contact_rules
@@ -49,27 +52,49 @@ def _render(call: Call, slug: str, lang: str, firm: str, state: str, *, status: 
     return pages.page(status, html, **NO_STORE)
 
 
-def _profile(slug: str):
+@dataclass(frozen=True)
+class _Firm:
+    """The firm a find-my-reports page is for, in the reader's language (one GetItem: the slug)."""
+    profile: Any
+    lang: str
+    phone: str  # the firm's service phone
+
+
+def _open(call: Call, slug: str, form_lang: str | None = None) -> _Firm | Response:
+    """The firm behind ``slug`` with the page's language, or the not-found page."""
     from ..store import tenants as tenant_store
-    return tenant_store.intake_profile(slug.lower(), take_ticket_number=False)
+    try:
+        profile = tenant_store.intake_profile(slug.lower(), take_ticket_number=False)
+    except NotFound:
+        return pages.not_found_page(call, pages.language(call, None, form_lang))
+    return _Firm(profile, pages.language(call, profile.locale, form_lang),
+                 (profile.resident_page or {}).get("service_phone", ""))
+
+
+def _form(call: Call) -> tuple[dict, str, str | None]:
+    """The posted form: its fields, the contact typed and the form's language."""
+    data = call.form_or_json()
+    data = data if isinstance(data, dict) else {}
+    return data, pages._one(data.get("contact")).strip()[:254], pages._one(data.get("lang")) or None
 
 
 @endpoint(bp, "/r/{slug}/mine", "GET", auth=False, summary="Find my reports: enter the phone or e-mail used (HTML)",
           tags=["residents"], responses={200: "the form", 404: "no such firm (a page)"},
           produces=["text/html"])
 def find_form(call: Call, slug: str) -> Response:
-    try:
-        profile = _profile(slug)
-    except NotFound:
-        return pages.not_found_page(call)
-    lang = pages.language(call, profile.locale)
-    return _render(call, slug, lang, profile.name, "ask",
-                   service_phone=(profile.resident_page or {}).get("service_phone", ""))
+    firm = _open(call, slug)
+    if isinstance(firm, Response):
+        return firm
+    return _render(call, slug, firm.lang, firm.profile.name, "ask", service_phone=firm.phone)
 
 
-def _categories(tenant_id: str) -> dict:
-    """Category names from the firm's standards (one GetItem)."""
+def _categories(profile) -> dict:
+    """Category names: the slug carries them (read already); a slug written before it did,
+    from the firm's standards (one GetItem)."""
+    if profile.category_names:
+        return profile.category_names
     from ..store import tenants as tenant_store
+    tenant_id = profile.tenant_id
     try:
         standards, _ = tenant_store.get_standards(tenant_id)
     except NotFound:
@@ -84,16 +109,11 @@ def _categories(tenant_id: str) -> dict:
                      429: "too many codes asked for (per contact and per address)"},
           produces=["text/html"])
 def ask_code(call: Call, slug: str) -> Response:
-    data = call.form_or_json()
-    data = data if isinstance(data, dict) else {}
-    text, form_lang = pages._one(data.get("contact")).strip()[:254], pages._one(data.get("lang")) or None
-    try:
-        profile = _profile(slug)
-    except NotFound:
-        return pages.not_found_page(call, pages.language(call, None, form_lang))
-    lang = pages.language(call, profile.locale, form_lang)
-    web = pages._web()
-    phone = (profile.resident_page or {}).get("service_phone", "")
+    _, text, form_lang = _form(call)
+    firm = _open(call, slug, form_lang)
+    if isinstance(firm, Response):
+        return firm
+    profile, lang, phone, web = firm.profile, firm.lang, firm.phone, pages._web()
     try:
         asked = finder.request_code(slug.lower(), text, source_ip=call.source_ip, locale=lang)
     except InvalidInput:
@@ -114,17 +134,12 @@ def ask_code(call: Call, slug: str) -> Response:
                      429: "locked after 5 wrong codes"},
           produces=["text/html"])
 def check_code(call: Call, slug: str) -> Response:
-    data = call.form_or_json()
-    data = data if isinstance(data, dict) else {}
-    text, form_lang = pages._one(data.get("contact")).strip()[:254], pages._one(data.get("lang")) or None
+    data, text, form_lang = _form(call)
     code = pages._one(data.get("code")).strip()[:16]
-    try:
-        profile = _profile(slug)
-    except NotFound:
-        return pages.not_found_page(call, pages.language(call, None, form_lang))
-    lang = pages.language(call, profile.locale, form_lang)
-    web = pages._web()
-    phone = (profile.resident_page or {}).get("service_phone", "")
+    firm = _open(call, slug, form_lang)
+    if isinstance(firm, Response):
+        return firm
+    profile, lang, phone, web = firm.profile, firm.lang, firm.phone, pages._web()
     try:
         masked = contact_rules.parse(text, profile.time_zone).masked
     except contact_rules.NotAContact:
@@ -142,7 +157,6 @@ def check_code(call: Call, slug: str) -> Response:
     except finder.CodeExpired:
         return _render(call, slug, lang, profile.name, "again", status=410,
                        errors={"code": web.gettext(lang, MESSAGES["expired"])}, **again)
-    from dataclasses import replace
-    names = _categories(profile.tenant_id)
+    names = _categories(profile)
     rows = [replace(r, category=web.localized(names.get(r.category), lang, r.category)) for r in found.reports]
     return _render(call, slug, lang, profile.name, "found", reports=rows, time_zone=found.time_zone, **again)
