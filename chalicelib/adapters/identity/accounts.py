@@ -46,7 +46,6 @@ from typing import Any
 
 from ...domain.errors import DomainError, InvalidInput, RateLimited, Unauthorized
 from ...domain.identity import Claims, IdentityUnavailable, TokenRejected
-from ...domain.tenants import ROLES
 from ...settings import settings
 from .port import CodeSent, SignIn
 
@@ -196,18 +195,8 @@ def verify_token(token: str) -> Claims:
         key = public_key(_key_id())
     except Exception:  # no key configured or KMS unreachable: nobody can be verified
         raise TokenRejected("token key not available") from None
-    claims = decode_es256(token, key)
-    if claims.get("token_use") != "id":
-        raise TokenRejected("not an ID token")
-    tenant_id, role, issued_at = claims.get("custom:tenant_id"), claims.get("custom:role"), claims.get("iat")
-    if not isinstance(tenant_id, str) or not tenant_id or role not in ROLES:
-        raise TokenRejected("token has no tenant or role")
-    if not isinstance(issued_at, int) or isinstance(issued_at, bool):
-        raise TokenRejected("token has no issue time")
-    auth_time = claims.get("auth_time")
-    return Claims(tenant_id=tenant_id, sub=str(claims["sub"]), role=role, issued_at=issued_at,
-                  name=str(claims.get("name", "")), email=str(claims.get("email", "")),
-                  signed_in_at=auth_time if isinstance(auth_time, int) and not isinstance(auth_time, bool) else None)
+    from .jws import identity_claims
+    return identity_claims(decode_es256(token, key))
 
 
 # --- people ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import re
 import time
 from typing import Any
 
-from ...domain.identity import TokenRejected
+from ...domain.identity import Claims, TokenRejected
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_\-]*")
 LEEWAY_SECONDS = 30
@@ -111,3 +111,24 @@ def decode(token: str, key: Any, *, algorithm: str, issuer: str, audience: str, 
     if claims["iat"] > moment + LEEWAY_SECONDS or claims.get("nbf", 0) > moment + LEEWAY_SECONDS:
         raise TokenRejected("token not valid: ImmatureSignatureError")
     return claims
+
+
+def identity_claims(claims: dict) -> Claims:
+    """What a verified ID token says of its person, the same for both adapters: an ID token
+    (not an access token), with a tenant, a known role and an integer issue time."""
+    from ...domain.tenants import ROLES
+    if claims.get("token_use") != "id":  # access tokens carry no tenant or role; refresh tokens are not JWTs
+        raise TokenRejected("not an ID token")
+    tenant_id, role, issued_at = claims.get("custom:tenant_id"), claims.get("custom:role"), claims.get("iat")
+    if not isinstance(tenant_id, str) or not tenant_id or role not in ROLES:
+        raise TokenRejected("token has no tenant or role")
+    if not _whole(issued_at):
+        raise TokenRejected("token has no issue time")
+    auth_time = claims.get("auth_time")
+    return Claims(tenant_id=tenant_id, sub=str(claims["sub"]), role=role, issued_at=issued_at,
+                  name=str(claims.get("name", "")), email=str(claims.get("email", "")),
+                  signed_in_at=auth_time if _whole(auth_time) else None)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
