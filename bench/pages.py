@@ -19,7 +19,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,20 +74,12 @@ def served(app: Any) -> Iterator[str]:
     """The app over real HTTP on a free port (as infra/local/serve.py serves it): its base URL."""
     from chalice.config import Config
 
-    from infra.local.aws import free_port
-    from infra.local.serve import create_server
+    from infra.local.serve import served_in_thread
 
     config = Config.create(chalice_stage="test", app_name="propdesk", project_dir=str(ROOT), chalice_app=app,
                            config_from_disk=json.loads((ROOT / ".chalice" / "config.json").read_text()))
-    port = free_port()
-    http = create_server(app, config, "127.0.0.1", port)
-    thread = threading.Thread(target=http.server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        http.shutdown()
-        http.server.server_close()
+    with served_in_thread(app, config) as url:
+        yield url
 
 
 def _measure() -> dict[str, Any]:

@@ -564,10 +564,6 @@ def open_until(ticket: Ticket) -> datetime | None:
     return ticket.first_resolved_at + ANSWER_WITHIN
 
 
-def _survey_until(ticket: Ticket) -> datetime | None:
-    return open_until(ticket)
-
-
 def public_view(ticket: Ticket, events: list[Event]) -> dict:
     """What the resident's tracking link shows: no internal notes, no staff surnames, no ids."""
     timeline = []
@@ -596,7 +592,7 @@ def public_view(ticket: Ticket, events: list[Event]) -> dict:
         if ticket.status == "waiting" else None,
         "not_fixed_until": _iso(not_fixed_until(ticket)),
         # the after-resolution survey: open until (None: not open), or already answered
-        "survey_until": _iso(_survey_until(ticket)),
+        "survey_until": _iso(open_until(ticket)),
         "survey_answered": bool(ticket.survey),
         "timeline": timeline,
         **_status_card(ticket, timeline),

@@ -26,9 +26,10 @@ import os
 import signal
 import sys
 import threading
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
 
@@ -85,6 +86,21 @@ def create_server(app: Any, config: Any, host: str, port: int) -> LocalDevServer
         CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
         app.__class__ = CustomLocalChalice
     return LocalDevServer(app, config, host, port, handler_cls=PropDeskRequestHandler, server_cls=PropDeskHTTPServer)
+
+
+@contextmanager
+def served_in_thread(app: Any, config: Any, port: int = 0) -> Iterator[str]:
+    """The app served on 127.0.0.1 (``port`` 0: a free one) from a thread of this process, for
+    tests and the bench: its base URL while the block runs."""
+    server = create_server(app, config, "127.0.0.1", port)
+    thread = threading.Thread(target=server.server.serve_forever, name="propdesk-http", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server.server_close()
+        thread.join(5)
 
 
 def main(argv: list[str] | None = None) -> int:

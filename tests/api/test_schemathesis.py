@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -30,14 +29,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def served(app, client):
-    from infra.local.serve import create_server
-    server = create_server(app, client.http._config, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server.server_address[1]}"
-    server.shutdown()
-    server.server.server_close()
-    thread.join(5)
+    from infra.local.serve import served_in_thread
+    with served_in_thread(app, client.http._config) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

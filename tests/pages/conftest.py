@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -24,19 +23,12 @@ def base_url(app, client):
     """The app over HTTP (chalice local's server with our gateway) in a thread."""
     from chalice.config import Config
 
-    from infra.local.aws import free_port
-    from infra.local.serve import create_server
+    from infra.local.serve import served_in_thread
 
     config = Config.create(chalice_stage="test", app_name="propdesk", project_dir=str(ROOT), chalice_app=app,
                            config_from_disk=json.loads((ROOT / ".chalice" / "config.json").read_text()))
-    port = free_port()
-    server = create_server(app, config, "127.0.0.1", port)
-    thread = threading.Thread(target=server.server.serve_forever, name="pages-http", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    server.server.server_close()
-    thread.join(5)
+    with served_in_thread(app, config) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
