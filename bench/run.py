@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -209,6 +210,20 @@ def identity_markdown(first: dict | None, signin: dict | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def merge_only(merge: Callable[[dict], list[str]], text: str, strict: bool) -> int:
+    """Merge one measure into the existing results.json, leaving the others as they were."""
+    try:
+        results = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        results = {}
+    checked = merge(results)
+    RESULTS_JSON.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(text)
+    failed = [name for name in checked if results["targets"][name].get("ok") is False]
+    print(f"merged into {RESULTS_JSON.relative_to(ROOT)}" + (f"; FAIL: {'; '.join(failed)}" if failed else ""))
+    return 1 if (failed and strict) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9, help="fresh processes per cold-start measure (default 9)")
@@ -227,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the first authorized request per adapter and the accounts sign-in count")
     parser.add_argument("--only-identity", action="store_true",
                         help="measure only those (~30 s) and merge them into results.json")
+    parser.add_argument("--skip-lambda-package", action="store_true",
+                        help="skip the cold start of the deployed Lambda package (builds it twice, ~1.5 min)")
+    parser.add_argument("--only-lambda-package", action="store_true",
+                        help="measure only the Lambda package and merge it into results.json")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any target fails")
     args = parser.parse_args(argv)
 
@@ -234,22 +253,22 @@ def main(argv: list[str] | None = None) -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
 
+    package = None
+    if not (args.skip_lambda_package or args.only_identity):  # fresh `python -B -S` processes on the unzipped package
+        from . import lambda_package as package_bench
+        package = package_bench.measure(runs=args.runs)
+    if args.only_lambda_package:
+        return merge_only(lambda results: package_bench.merge(results, package), package_bench.markdown(package),
+                          args.strict)
+
     first = signin = None
     if not args.skip_identity:  # fresh child processes, and a child with its own moto in cn-northwest-1
         from . import cold_start, signin as signin_bench
         first = cold_start.measure_first_request(runs=args.runs)
         signin = signin_bench.measure()
     if args.only_identity:
-        try:
-            results = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            results = {}
-        checked = merge_identity(results, first, signin)
-        RESULTS_JSON.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(identity_markdown(first, signin))
-        failed = [name for name in checked if results["targets"][name].get("ok") is False]
-        print(f"merged into {RESULTS_JSON.relative_to(ROOT)}" + (f"; FAIL: {'; '.join(failed)}" if failed else ""))
-        return 1 if (failed and args.strict) else 0
+        return merge_only(lambda results: merge_identity(results, first, signin), identity_markdown(first, signin),
+                          args.strict)
 
     cold = dynamo = sweep = None
     if not args.skip_cold_start:  # first, while this process has touched no AWS settings
@@ -309,9 +328,13 @@ def main(argv: list[str] | None = None) -> int:
         text += "\n" + cost_model.markdown(cost)
     if first or signin:
         text += identity_markdown(first, signin)
+    if package:
+        text += package_bench.markdown(package)
     print(text)
     results, checked = merge_results(dynamo, cold, machine, sweep)
     checked += merge_identity(results, first, signin)
+    if package:
+        checked += package_bench.merge(results, package)
     if cost:
         results["cost_per_tenant_month_usd"] = cost["cost_per_tenant_month_usd"]
         results["cost_model"] = cost

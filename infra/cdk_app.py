@@ -30,7 +30,7 @@ if str(INFRA_DIR) not in sys.path:
 
 import aws_cdk as cdk  # noqa: E402
 
-from stack import REPO_ROOT, PropDeskStack  # noqa: E402
+from stack import REPO_ROOT, SMS_PROVIDERS, PropDeskStack  # noqa: E402
 
 DEFAULT_STACK_NAME = "PropDesk"
 DEFAULT_PROFILE = "global"
@@ -76,17 +76,21 @@ def isolated_build() -> Iterator[None]:
 BUNDLED_TEMPLATES = Path("chalicelib") / "_bundled" / "templates"
 
 
-def stage_source(into: Path) -> Path:
+def stage_source(into: Path, profile: str = DEFAULT_PROFILE, sms_provider: str | None = None) -> Path:
     """Copy what the Lambda package needs into ``into``: app.py, chalicelib/, .chalice/config.json,
-    requirements.txt — and the standards templates from tenants/templates, which Chalice would
-    not package (it takes app.py, chalicelib/ and vendor/ only). The app looks for them under
-    chalicelib/_bundled/templates first."""
+    requirements.txt as the profile needs it (``lambda_package.requirements_for``) — and the
+    standards templates from tenants/templates, which Chalice would not package (it takes app.py,
+    chalicelib/ and vendor/ only). The app looks for them under chalicelib/_bundled/templates first."""
     import shutil
+
+    from infra.lambda_package import requirements_for
 
     into.mkdir(parents=True, exist_ok=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "_bundled")
     shutil.copy2(REPO_ROOT / "app.py", into / "app.py")
-    shutil.copy2(REPO_ROOT / "requirements.txt", into / "requirements.txt")
+    (into / "requirements.txt").write_text(
+        requirements_for((REPO_ROOT / "requirements.txt").read_text(encoding="utf-8"), profile, sms_provider),
+        encoding="utf-8")
     shutil.copytree(REPO_ROOT / "chalicelib", into / "chalicelib", ignore=ignore)
     (into / ".chalice").mkdir(exist_ok=True)
     shutil.copy2(REPO_ROOT / ".chalice" / "config.json", into / ".chalice" / "config.json")
@@ -107,13 +111,16 @@ def build_app(outdir: str | Path | None = None, stack_name: str | None = None,
     app = cdk.App(outdir=str(Path(outdir).resolve()), **kwargs) if outdir else cdk.App(**kwargs)
     stack_name = stack_name or app.node.try_get_context("stack_name") or DEFAULT_STACK_NAME
     profile = app.node.try_get_context("profile") or DEFAULT_PROFILE
+    sms_provider = app.node.try_get_context("sms_provider")
+    if profile == "cn":
+        sms_provider = sms_provider or SMS_PROVIDERS[0]
     PropDeskStack(
         app, stack_name,
-        source_dir=stage_source(Path(os.getcwd()) / "source"),
+        source_dir=stage_source(Path(os.getcwd()) / "source", profile, sms_provider),
         domain_name=app.node.try_get_context("domain_name"),
         certificate_arn=app.node.try_get_context("certificate_arn"),
         profile=profile,
-        sms_provider=app.node.try_get_context("sms_provider"),
+        sms_provider=sms_provider,
         smtp_host=app.node.try_get_context("smtp_host"),
         smtp_port=app.node.try_get_context("smtp_port"),
         description=DESCRIPTIONS.get(profile, DESCRIPTIONS[DEFAULT_PROFILE]),

@@ -57,10 +57,11 @@ if str(REPO_ROOT) not in sys.path:
 
 from chalicelib.settings import PROFILES, SMS_PROVIDERS  # noqa: E402
 from chalicelib.store import schema  # noqa: E402  (needs REPO_ROOT on sys.path)
+from infra import lambda_package  # noqa: E402
 from infra.profiles import CHINA_REGIONS, DEFAULT_SMTP_HOST, DEFAULT_SMTP_PORT, check_certificate  # noqa: E402
 
 #: The Chalice stage of ``.chalice/config.json`` that is deployed (see ``ChaliceApp``).
-CHALICE_STAGE = "dev"
+CHALICE_STAGE = lambda_package.STAGE
 
 #: The API function role may do exactly this on the table and its indexes. No Scan, ever.
 #: (Transactions need no actions of their own: TransactWriteItems/TransactGetItems are
@@ -166,6 +167,8 @@ class ChaliceApp(Chalice):
     def _package_app(self) -> None:
         self.stage_name = CHALICE_STAGE
         super()._package_app()
+        # Trimmed and byte-compiled before it becomes the asset (infra/lambda_package.py).
+        lambda_package.finish(Path(self._sam_package_dir) / "deployment.zip")
 
 
 class PropDeskStack(Stack):
