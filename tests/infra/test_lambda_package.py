@@ -19,8 +19,8 @@ from infra.lambda_package import pyc_name, requirements_for
 REQUIREMENTS = """pynamodb>=6.0,<7
 # a comment line
 jinja2>=3.1,<4
-alibabacloud-dysmsapi20170525>=4.0,<5  # only: cn aliyun
-tencentcloud-sdk-python-sms>=3.0.1000,<4  # only: cn tencent
+aliyun-thing>=1  # only: cn aliyun
+tencent-thing>=1  # only: cn tencent
 argon2-cffi>=23.1,<26  # only: cn
 """
 
@@ -28,9 +28,9 @@ argon2-cffi>=23.1,<26  # only: cn
 def test_each_profile_packages_only_what_it_uses():
     assert requirements_for(REQUIREMENTS, "global").split() == ["pynamodb>=6.0,<7", "jinja2>=3.1,<4"]
     assert requirements_for(REQUIREMENTS, "cn", "aliyun").split() == [
-        "pynamodb>=6.0,<7", "jinja2>=3.1,<4", "alibabacloud-dysmsapi20170525>=4.0,<5", "argon2-cffi>=23.1,<26"]
+        "pynamodb>=6.0,<7", "jinja2>=3.1,<4", "aliyun-thing>=1", "argon2-cffi>=23.1,<26"]
     assert requirements_for(REQUIREMENTS, "cn", "tencent").split() == [
-        "pynamodb>=6.0,<7", "jinja2>=3.1,<4", "tencentcloud-sdk-python-sms>=3.0.1000,<4", "argon2-cffi>=23.1,<26"]
+        "pynamodb>=6.0,<7", "jinja2>=3.1,<4", "tencent-thing>=1", "argon2-cffi>=23.1,<26"]
 
 
 def test_what_is_trimmed_and_what_is_kept():

@@ -1,5 +1,7 @@
 """The ``cn`` profile's SMS: Alibaba Cloud SMS (``SendSms``, 2017-05-25) or Tencent Cloud SMS
-(``SendSms``, 2021-01-11), through each provider's official SDK, imported on first send.
+(``SendSms``, 2021-01-11): one signed HTTPS POST each, signed here with the provider's documented
+algorithm (ACS3-HMAC-SHA256, TC3-HMAC-SHA256). The official SDKs did the same but brought 17 MB
+(aiohttp and its kin, a scheduler) into every Lambda package for one request.
 
 Chinese providers send only templates they approved beforehand, under a signature they
 approved (shown as 【签名】). So a message is not sent as its text: its kind and locale pick a
@@ -24,17 +26,20 @@ visit_at    the visit's time, written the same way
 Alibaba gets the variables as a JSON object (``TemplateParam``), Tencent as a list in the
 template's order (``TemplateParamSet``). Credentials come from the Secrets Manager secret
 ``PROPDESK_SMS_SECRET``. ``PROPDESK_SMS_ENDPOINT`` (e.g. ``http://127.0.0.1:8026``) points the
-SDK at a local stand-in through the SDK's own endpoint setting. Delivered = the provider
+sender at a local stand-in. Delivered = the provider
 accepted the message (Alibaba ``Code == "OK"``, Tencent ``SendStatus.Code == "Ok"``); the
 detail says how many segments the rendered text (signature included) costs.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
+import secrets
 import urllib.parse
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -249,101 +254,143 @@ def _aliyun_phone(number: str) -> str:
     return digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
 
 
+def _rfc3986(value: str) -> str:
+    return urllib.parse.quote(value, safe="-_.~")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def acs3_request(host: str, query: dict[str, str], *, action: str, version: str, key_id: str, key_secret: str,
+                 now: datetime, nonce: str) -> tuple[str, dict[str, str]]:
+    """Alibaba Cloud's V3 signature (ACS3-HMAC-SHA256) of a POST with its parameters in the query
+    and an empty body: (path with query, headers). CanonicalRequest = method, path, the query
+    sorted and RFC 3986-encoded, each signed header as ``name:value``, their names, the body's
+    SHA-256; the signature is HMAC-SHA256 over ``ACS3-HMAC-SHA256\n`` + SHA-256 of it."""
+    query_text = "&".join(f"{_rfc3986(k)}={_rfc3986(v)}" for k, v in sorted(query.items(), key=lambda kv: _rfc3986(kv[0])))
+    headers = {"host": host, "x-acs-action": action, "x-acs-version": version,
+               "x-acs-date": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "x-acs-signature-nonce": nonce,
+               "x-acs-content-sha256": _sha256(b"")}
+    signed = sorted(headers)
+    canonical = "\n".join(["POST", "/", query_text, "".join(f"{name}:{headers[name]}\n" for name in signed),
+                           ";".join(signed), headers["x-acs-content-sha256"]])
+    signature = hmac.new(key_secret.encode(), f"ACS3-HMAC-SHA256\n{_sha256(canonical.encode())}".encode(),
+                         hashlib.sha256).hexdigest()
+    headers["authorization"] = (f"ACS3-HMAC-SHA256 Credential={key_id},SignedHeaders={';'.join(signed)},"
+                                f"Signature={signature}")
+    return f"/?{query_text}", headers
+
+
+def tc3_request(host: str, payload: bytes, *, action: str, version: str, region: str, secret_id: str,
+                secret_key: str, now: datetime, service: str = "sms") -> dict[str, str]:
+    """Tencent Cloud's signature v3 (TC3-HMAC-SHA256) of a JSON POST to ``/``: the headers.
+    The key is the HMAC chain "TC3"+secret → UTC date → service → "tc3_request"."""
+    timestamp = int(now.timestamp())
+    date = datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d")
+    content_type = "application/json; charset=utf-8"
+    canonical = "\n".join(["POST", "/", "", f"content-type:{content_type}\nhost:{host.lower()}\n",
+                           "content-type;host", _sha256(payload)])
+    scope = f"{date}/{service}/tc3_request"
+    to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{_sha256(canonical.encode())}"
+
+    def mac(key: bytes, text: str) -> bytes:
+        return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+    key = mac(mac(mac(f"TC3{secret_key}".encode(), date), service), "tc3_request")
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return {"content-type": content_type, "host": host, "x-tc-action": action, "x-tc-version": version,
+            "x-tc-timestamp": str(timestamp), "x-tc-region": region,
+            "authorization": f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, "
+                             f"Signature={signature}"}
+
+
+class Unreachable(Exception):
+    """The provider could not be reached, or did not answer in HTTP."""
+
+
+def _post(endpoint: tuple[str, str], path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+    """One POST to the provider: (HTTP status, its JSON answer or {}). Unreachable otherwise."""
+    import http.client
+    import ssl
+
+    scheme, host = endpoint
+    try:
+        if scheme == "https":
+            connection = http.client.HTTPSConnection(host, timeout=timeout_s(), context=ssl.create_default_context())
+        else:
+            connection = http.client.HTTPConnection(host, timeout=timeout_s())
+        try:
+            connection.request("POST", path, body=body, headers=headers)
+            answer = connection.getresponse()
+            status, raw = answer.status, answer.read()
+        finally:
+            connection.close()
+    except (OSError, http.client.HTTPException) as exc:
+        raise Unreachable(type(exc).__name__) from None
+    try:
+        payload = json.loads(raw or b"{}")
+    except ValueError:
+        payload = {}
+    return status, payload if isinstance(payload, dict) else {}
+
+
 def _send_aliyun(config: Messaging, endpoint: tuple[str, str], secret: dict, number: str, entry: dict,
                  values: dict[str, str], key: str) -> Delivery:
-    from alibabacloud_dysmsapi20170525 import models as sms_models  # lazily: the SDK is heavy
-
-    client = _aliyun_client(endpoint, config.sms_region or DEFAULT_REGIONS["aliyun"],
-                            secret.get("access_key_id", ""), secret.get("access_key_secret", ""))
-    request = sms_models.SendSmsRequest(
-        phone_numbers=_aliyun_phone(number), sign_name=config.sms_sign_name, template_code=entry["code"],
-        template_param=json.dumps(values, ensure_ascii=False, separators=(",", ":")), out_id=key[:256])
+    query = {"PhoneNumbers": _aliyun_phone(number), "SignName": config.sms_sign_name, "TemplateCode": entry["code"],
+             "TemplateParam": json.dumps(values, ensure_ascii=False, separators=(",", ":")), "OutId": key[:256]}
+    path, headers = acs3_request(endpoint[1], query, action="SendSms", version="2017-05-25",
+                                 key_id=secret.get("access_key_id", ""), key_secret=secret.get("access_key_secret", ""),
+                                 now=datetime.now(timezone.utc), nonce=secrets.token_hex(16))
     try:
-        body = client.send_sms(request).body
-    except Exception as exc:  # noqa: BLE001 - classified below
-        return _aliyun_failure(exc)
-    if body.code == "OK":
-        return Delivery(True, f"accepted, BizId {body.biz_id}", reference=body.biz_id)
-    retryable = body.code in RETRYABLE_ALIYUN
+        status, body = _post(endpoint, path, headers, b"")
+    except Unreachable as exc:
+        return Delivery(False, f"could not reach the provider: {exc}", retryable=True)
+    code = str(body.get("Code") or "")
+    if status == 200 and code == "OK":
+        return Delivery(True, f"accepted, BizId {body.get('BizId')}", reference=body.get("BizId"))
+    if status != 200:
+        retryable = status >= 500 or status == 429 or code in RETRYABLE_ALIYUN
+        return Delivery(False, f"answered {status}: {code}", retryable=retryable)
+    retryable = code in RETRYABLE_ALIYUN
     why = "busy or rate-limited, try later" if retryable else "refused"
-    return Delivery(False, f"{why}: {body.code} {str(body.message or '')[:200]}".rstrip(), retryable=retryable)
-
-
-@lru_cache(maxsize=4)
-def _aliyun_client(endpoint: tuple[str, str], region: str, key_id: str, key_secret: str) -> Any:
-    from alibabacloud_dysmsapi20170525.client import Client
-    from alibabacloud_tea_openapi.utils_models import Config
-
-    wait_ms = int(timeout_s() * 1000)
-    scheme, host = endpoint
-    return Client(Config(access_key_id=key_id, access_key_secret=key_secret, endpoint=host, protocol=scheme,
-                         region_id=region, connect_timeout=wait_ms, read_timeout=wait_ms))
-
-
-def _aliyun_failure(exc: Exception) -> Delivery:
-    from darabonba.exceptions import ResponseException, UnretryableException
-
-    if isinstance(exc, ResponseException):
-        status = int(exc.status_code or 0)
-        retryable = status >= 500 or status == 429 or str(exc.code) in RETRYABLE_ALIYUN
-        return Delivery(False, f"answered {status}: {exc.code}", retryable=retryable)
-    if isinstance(exc, UnretryableException):  # the SDK's wrapper of network errors
-        inner = getattr(exc, "inner_exception", None)
-        return Delivery(False, f"could not reach the provider: {type(inner).__name__}", retryable=True)
-    if isinstance(exc, OSError):
-        return Delivery(False, f"could not reach the provider: {type(exc).__name__}", retryable=True)
-    raise exc
+    return Delivery(False, f"{why}: {code} {str(body.get('Message') or '')[:200]}".rstrip(), retryable=retryable)
 
 
 def _send_tencent(config: Messaging, endpoint: tuple[str, str], secret: dict, number: str, entry: dict,
                   values: dict[str, str], key: str) -> Delivery:
-    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-    from tencentcloud.sms.v20210111 import models as sms_models  # lazily: the SDK is not free to import
-
     if not config.sms_app_id:
         return Delivery(False, "not configured: PROPDESK_SMS_APP_ID (Tencent's SmsSdkAppId) is empty")
-    client = _tencent_client(endpoint, config.sms_region or DEFAULT_REGIONS["tencent"],
-                             secret.get("secret_id", ""), secret.get("secret_key", ""))
-    request = sms_models.SendSmsRequest()
-    request.PhoneNumberSet = [number]
-    request.SmsSdkAppId = config.sms_app_id
-    request.SignName = config.sms_sign_name
-    request.TemplateId = entry["code"]
-    request.TemplateParamSet = [values[name] for name in entry["params"]]
-    request.SessionContext = key[:512]
+    payload = json.dumps({"PhoneNumberSet": [number], "SmsSdkAppId": config.sms_app_id,
+                          "SignName": config.sms_sign_name, "TemplateId": entry["code"],
+                          "TemplateParamSet": [values[name] for name in entry["params"]],
+                          "SessionContext": key[:512]}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    headers = tc3_request(endpoint[1], payload, action="SendSms", version="2021-01-11",
+                          region=config.sms_region or DEFAULT_REGIONS["tencent"], secret_id=secret.get("secret_id", ""),
+                          secret_key=secret.get("secret_key", ""), now=datetime.now(timezone.utc))
     try:
-        answer = client.SendSms(request)
-    except TencentCloudSDKException as exc:
-        code = str(exc.get_code() or "")
+        status, body = _post(endpoint, "/", headers, payload)
+    except Unreachable as exc:
+        return Delivery(False, f"could not reach the provider: {exc}", retryable=True)
+    answer = body.get("Response") if isinstance(body.get("Response"), dict) else {}
+    error = answer.get("Error") if isinstance(answer.get("Error"), dict) else None
+    if status != 200 and not error:
+        return Delivery(False, f"answered {status}", retryable=status >= 500 or status == 429)
+    if error:
+        code = str(error.get("Code") or "")
         retryable = code in RETRYABLE_TENCENT or code.startswith("InternalError")
-        why = "could not reach the provider" if code.endswith("NetworkError") else "refused"
-        return Delivery(False, f"{why}: {code} {str(exc.get_message() or '')[:200]}".rstrip(), retryable=retryable)
-    status = (answer.SendStatusSet or [None])[0]
-    if status is None:
+        return Delivery(False, f"refused: {code} {str(error.get('Message') or '')[:200]}".rstrip(), retryable=retryable)
+    sent = answer.get("SendStatusSet") or [None]
+    status_entry = sent[0] if isinstance(sent[0], dict) else None
+    if status_entry is None:
         return Delivery(False, "answered without a send status", retryable=True)
-    if status.Code == "Ok":
-        return Delivery(True, f"accepted, SerialNo {status.SerialNo}", reference=status.SerialNo)
-    code = str(status.Code)
+    code = str(status_entry.get("Code") or "")
+    if code == "Ok":
+        return Delivery(True, f"accepted, SerialNo {status_entry.get('SerialNo')}", reference=status_entry.get("SerialNo"))
     retryable = code in RETRYABLE_TENCENT
     why = "busy or rate-limited, try later" if retryable else "refused"
-    return Delivery(False, f"{why}: {code} {str(status.Message or '')[:200]}".rstrip(), retryable=retryable)
-
-
-@lru_cache(maxsize=4)
-def _tencent_client(endpoint: tuple[str, str], region: str, secret_id: str, secret_key: str) -> Any:
-    from tencentcloud.common.credential import Credential
-    from tencentcloud.common.profile.client_profile import ClientProfile
-    from tencentcloud.common.profile.http_profile import HttpProfile
-    from tencentcloud.sms.v20210111.sms_client import SmsClient
-
-    scheme, host = endpoint
-    http = HttpProfile(protocol=scheme, endpoint=host, reqTimeout=timeout_s())
-    # No region breaker: it would switch to another (real) endpoint after failures.
-    profile = ClientProfile(httpProfile=http, disable_region_breaker=True)
-    return SmsClient(Credential(secret_id, secret_key), region, profile)
+    return Delivery(False, f"{why}: {code} {str(status_entry.get('Message') or '')[:200]}".rstrip(), retryable=retryable)
 
 
 def reset() -> None:
     _checked.cache_clear()
-    _aliyun_client.cache_clear()
-    _tencent_client.cache_clear()
