@@ -38,7 +38,7 @@ STAGE = "dev"
 #: shadow the runtime's, pairing the runtime's boto3 with a botocore it was not released with.
 #: Taking both from the runtime keeps them one released pair and drops 25 MB (README: "What the
 #: Lambda package carries").
-RUNTIME_PROVIDED = ("botocore", "boto3", "s3transfer")
+RUNTIME_PROVIDED = ("botocore", "boto3", "s3transfer", "urllib3")
 
 #: Kept even where a pattern of ``TRIM`` matches: PropDesk's own files; Babel's data for ``en`` and
 #: ``zh_Hans_CN`` with their parents (``chalicelib.web.BABEL_LOCALE``); the Powertools utilities its
