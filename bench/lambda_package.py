@@ -13,6 +13,8 @@ byte-compiled as pip installs them; see ``RUNTIME``). Subjects, interleaved roun
 * ``first_request``: import app, verify one Cognito ID token (RS256; the JWKS handed over as the
   adapter caches it: the one network read not timed) and build the DynamoDB client (no call);
   ``first_request_cn`` the same with the cn package and its accounts adapter (ES256, KMS key cached);
+* ``authorizer``: what the deployed authorizer function loads (its handler is
+  ``chalicelib.api.auth.cognito``: no ``import app``), the verify and the DynamoDB client;
 * ``resident_page``: import app and render the report form page (zh-CN) for a firm read before
   (the register and standards read is the one DynamoDB call not made);
 * ``sweep``: import app and what the minute sweep imports, with the DynamoDB client built.
@@ -66,6 +68,14 @@ SUBJECTS: dict[str, tuple[str, str]] = {
         "cognito._fetch_jwks = lambda url: json.loads(KEY)\n"
         "assert cognito.verify_token(TOKEN).tenant_id == 'bench-tenant'\n" + _CONNECTION,
         "import app + Cognito's verify of one ID token (JWKS cached) + the DynamoDB client built"),
+    "authorizer": (
+        "import chalicelib.api.auth, json\n"
+        "import chalicelib.services.access, chalicelib.store.tenants\n"
+        "from chalicelib.adapters.identity import cognito\n"
+        "cognito._fetch_jwks = lambda url: json.loads(KEY)\n"
+        "assert cognito.verify_token(TOKEN).tenant_id == 'bench-tenant'\n" + _CONNECTION,
+        "the authorizer function as deployed (handler chalicelib.api.auth.cognito, no import app): "
+        "its module + the verify + the DynamoDB client"),
     "resident_page": (
         "import app\n"
         "from chalicelib.api import pages\n"
@@ -213,6 +223,7 @@ def measure(runs: int = 9) -> dict[str, Any]:
         "lambda_import_ratio": ratio("app"),
         "lambda_first_request_ratio": ratio("first_request"),
         "lambda_first_request_ratio_cn": ratio("first_request_cn"),
+        "lambda_authorizer_ratio": ratio("authorizer"),
         "lambda_resident_page_ratio": ratio("resident_page"),
         "lambda_sweep_ratio": ratio("sweep"),
         "lambda_zip_mb": round(report.zip_bytes / 1e6, 1),
@@ -264,6 +275,8 @@ def markdown(measured: dict) -> str:
              f"| {measured['lambda_first_request_ratio']} | ≤ 1.5 |",
              f"| first authorized request, cn package (accounts verify + DynamoDB client) | {ms['first_request_cn']} "
              f"| {measured['lambda_first_request_ratio_cn']} | |",
+             f"| the authorizer function as deployed (its module, verify, DynamoDB client) | {ms['authorizer']} "
+             f"| {measured['lambda_authorizer_ratio']} | |",
              f"| first resident form page (zh-CN) | {ms['resident_page']} | {measured['lambda_resident_page_ratio']} | |",
              f"| minute sweep's imports + DynamoDB client | {ms['sweep']} | {measured['lambda_sweep_ratio']} | |",
              "", "| package | zip MB | unzipped MB | .py | .pyc |", "|---|---:|---:|---:|---:|",

@@ -19,6 +19,7 @@ into a folder, for the bench and the tests.
 from __future__ import annotations
 
 import compileall
+import contextlib
 import fnmatch
 import importlib.util
 import os
@@ -175,7 +176,8 @@ def build(output_dir: Path, profile: str = "global", sms_provider: str | None = 
     output_dir = Path(output_dir)
     source = stage_source(output_dir / "source", profile, sms_provider)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # chalice package asks botocore for a region
-    api.package_app(project_dir=str(source), output_dir=str(output_dir / "package"), stage=STAGE,
-                    chalice_config=None)
+    with contextlib.redirect_stdout(sys.stderr):  # chalice's progress lines, kept out of the bench's JSON
+        api.package_app(project_dir=str(source), output_dir=str(output_dir / "package"), stage=STAGE,
+                        chalice_config=None)
     zip_path = output_dir / "package" / "deployment.zip"
     return zip_path, output_dir / "package" / "sam.json", finish(zip_path)
