@@ -15,8 +15,8 @@ byte-compiled as pip installs them; see ``RUNTIME``). Subjects, interleaved roun
   ``first_request_cn`` the same with the cn package and its accounts adapter (ES256, KMS key cached);
 * ``authorizer``: what the deployed authorizer function loads (its handler is
   ``chalicelib.api.auth.cognito``: no ``import app``), the verify and the DynamoDB client;
-* ``resident_page``: import app and render the report form page (zh-CN) for a firm read before
-  (the register and standards read is the one DynamoDB call not made);
+* ``resident_page``: import app, render the report form page (zh-CN) for a firm read before
+  and build the DynamoDB client (the register and standards read is the one call not made);
 * ``sweep``: import app and what the minute sweep imports, with the DynamoDB client built.
 
 ``python -X importtime`` of the first request lists what it imports beyond ``import app``.
@@ -80,8 +80,8 @@ SUBJECTS: dict[str, tuple[str, str]] = {
         "import app\n"
         "from chalicelib.api import pages\n"
         "html = pages.render_form('bench', 'zh-CN', CONTEXT, pages.flat_values({}))\n"
-        "assert CONTEXT['name'] in html\n",
-        "import app + the report form page rendered in zh-CN (the firm's read not made)"),
+        "assert CONTEXT['name'] in html\n" + _CONNECTION,
+        "import app + the report form page rendered in zh-CN + the DynamoDB client (the firm's read not made)"),
     "sweep": (
         "import app\n"
         "import chalicelib.jobs, chalicelib.observability\n"

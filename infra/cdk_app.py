@@ -86,7 +86,7 @@ def stage_source(into: Path, profile: str = DEFAULT_PROFILE, sms_provider: str |
     from infra.lambda_package import requirements_for
 
     into.mkdir(parents=True, exist_ok=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "_bundled")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "_bundled", "_compiled")
     shutil.copy2(REPO_ROOT / "app.py", into / "app.py")
     (into / "requirements.txt").write_text(
         requirements_for((REPO_ROOT / "requirements.txt").read_text(encoding="utf-8"), profile, sms_provider),

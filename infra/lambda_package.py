@@ -25,6 +25,7 @@ import importlib.util
 import os
 import py_compile
 import shutil
+import subprocess
 import sys
 import tempfile
 import zipfile
@@ -86,6 +87,7 @@ class Report:
     pyc_files: int = 0
     unzipped_bytes: int = 0
     zip_bytes: int = 0
+    templates_compiled: int = 0
 
 
 def requirements_for(text: str, profile: str, sms_provider: str | None = None) -> str:
@@ -122,6 +124,21 @@ def pyc_name(source: str) -> str:
     return importlib.util.cache_from_source(source)
 
 
+def _compile_pages(root: Path) -> int:
+    """The pages' templates compiled to Python modules and their catalogues to JSON
+    (``chalicelib.web.compile_pages``), by the packaged Jinja2 and Babel themselves, so the
+    first page a resident opens neither parses a template nor a ``.po`` file."""
+    if not (root / "chalicelib" / "web" / "__init__.py").is_file():
+        return 0
+    code = ("import sys; sys.path.insert(0, %r)\nfrom chalicelib.web import compile_pages\nprint(compile_pages())"
+            % str(root))
+    done = subprocess.run([sys.executable, "-B", "-S", "-c", code], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+    if done.returncode != 0:
+        raise RuntimeError(f"compiling the pages for the package failed:\n{done.stderr[-3000:]}")
+    return int(done.stdout.split()[-1])
+
+
 def finish(zip_path: Path) -> Report:
     """Trim and byte-compile the package at ``zip_path``, in place."""
     zip_path = Path(zip_path)
@@ -142,6 +159,7 @@ def finish(zip_path: Path) -> Report:
                     os.chmod(root / info.filename, mode & 0o777 or 0o644)
         for stale in root.rglob("__pycache__"):  # bytecode from elsewhere would be for another Python
             shutil.rmtree(stale)
+        report.templates_compiled = _compile_pages(root)
         # The path recorded in each pyc is where Lambda puts the package, so tracebacks name it.
         ok = compileall.compile_dir(root, ddir="/var/task", quiet=2, workers=1, legacy=False,
                                     invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)

@@ -5,6 +5,11 @@ jinja2 and babel stay out of the cold start of JSON routes.
 Catalogues are the ``.po`` files under ``i18n/``; they are read with Babel at first use
 (no compiled ``.mo`` to keep in step). English is the source language: its msgids are
 the English text, so ``en`` needs no catalogue.
+
+The Lambda package carries both already compiled (``compile_pages``, run by
+infra/lambda_package.py with the packaged Jinja2 and Babel): templates as Python modules for
+Jinja's ``ModuleLoader`` and catalogues as JSON, under ``_compiled/``. A checkout has no
+``_compiled/`` and reads the sources, so there is nothing to keep in step by hand.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
+COMPILED = HERE / "_compiled"  # only in the Lambda package (compile_pages)
 LANGS = ("zh-CN", "en")
 BABEL_LOCALE = {"zh-CN": "zh_Hans_CN", "en": "en"}
 
@@ -29,6 +35,10 @@ def catalogue(lang: str, console: bool = False) -> dict[str, str]:
     so a resident's first page parses only its own catalogue."""
     if lang == "en":
         return {}
+    compiled = COMPILED / f"catalogue-{lang}{'-console' if console else ''}.json"
+    if compiled.is_file():
+        import json
+        return json.loads(compiled.read_text(encoding="utf-8"))
     from babel.messages.pofile import read_po
     folder = HERE / "i18n" / lang.replace("-", "_") / "LC_MESSAGES"
     messages: dict[str, str] = {}
@@ -152,20 +162,46 @@ def console_stylesheet_version() -> str:
 
 # --- rendering ---------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
-def environment(lang: str, console: bool = False):
+def _environment(loader):
     import jinja2
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        loader=loader,
         autoescape=True,  # every template is HTML: all user text is escaped
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True, lstrip_blocks=True,
     )
+    env.newstyle_gettext = True  # type: ignore[attr-defined] - how {% trans %} compiles, in both languages
+    return env
+
+
+@lru_cache(maxsize=None)
+def environment(lang: str, console: bool = False):
+    import jinja2
+    source = jinja2.FileSystemLoader(str(HERE / "templates"))
+    env = _environment(jinja2.ModuleLoader(str(COMPILED)) if COMPILED.is_dir() else source)
     env.install_gettext_translations(Translations(lang, console), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(lang=lang, css_version=stylesheet_version(), localized=localized)
     if console:
         env.globals["console_css_version"] = console_stylesheet_version()
     return env
+
+
+def compile_pages(target: Path = COMPILED) -> int:
+    """Compile every template into a Python module (Jinja's ``ModuleLoader`` layout) and every
+    catalogue into JSON, under ``target``; returns the number of templates. For the package."""
+    import json
+
+    import jinja2
+
+    target.mkdir(parents=True, exist_ok=True)
+    env = _environment(jinja2.FileSystemLoader(str(HERE / "templates")))
+    env.compile_templates(str(target), extensions=["html"], zip=None, ignore_errors=False)
+    for lang in LANGS:
+        for console in (False, True):
+            if lang != "en":
+                (target / f"catalogue-{lang}{'-console' if console else ''}.json").write_text(
+                    json.dumps(catalogue(lang, console), ensure_ascii=False), encoding="utf-8")
+    return len(env.list_templates(extensions=["html"]))
 
 
 def render(template: str, lang: str, **context: Any) -> str:

@@ -1,6 +1,7 @@
 """The Lambda package as deployed (issue 19): built as the CDK app builds it, it carries bytecode
 for every module, compiled for the runtime's Python, and it runs the way Lambda runs it — from a
-read-only folder, with no site-packages and nothing written — with boto3 taken from the runtime."""
+read-only folder, with no site-packages and nothing written — with boto3 taken from the runtime.
+Its pages come from precompiled templates and catalogues and read exactly as the sources do."""
 
 from __future__ import annotations
 
@@ -120,6 +121,13 @@ print(yaml.safe_load("a: [1, 2]"))
 loaded = sorted({{m.split(".")[0] for m in sys.modules if getattr(sys.modules[m], "__file__", None)
                  and sys.modules[m].__file__.startswith({task!r})}})
 print(",".join(loaded))
+import json
+from chalicelib import web
+context = json.loads({context!r})
+print(json.dumps({{"loader": type(web.environment("zh-CN").loader).__name__,
+                  "pages": {{lang: pages.render_form("bench", lang, context, pages.flat_values({{}}))
+                            for lang in ("zh-CN", "en")}},
+                  "catalogue": web.catalogue("zh-CN", True)}}))
 """
 
 
@@ -133,11 +141,17 @@ def test_the_package_runs_as_lambda_runs_it(task, tmp_path):
     site = Path(boto3.__file__).resolve().parents[1]
     for name in ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py"):
         (runtime / name).symlink_to(site / name)
-    done = subprocess.run([sys.executable, "-B", "-S", "-c", RUN_AS_LAMBDA.format(task=str(task), runtime=str(runtime))],
+    from bench.lambda_package import form_context
+    from chalicelib import web
+    from chalicelib.api import pages
+
+    context = form_context()
+    code = RUN_AS_LAMBDA.format(task=str(task), runtime=str(runtime), context=json.dumps(context))
+    done = subprocess.run([sys.executable, "-B", "-S", "-c", code],
                           cwd=task, capture_output=True, text=True, timeout=120,
                           env={"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr[-3000:]
-    zh, en, days, parsed, loaded = done.stdout.strip().splitlines()
+    zh, en, days, parsed, loaded, compiled = done.stdout.strip().splitlines()
     # CLDR's medium date-time in each language (the narrow no-break space before AM is CLDR's)
     assert zh == "2026年2月17日 10:30:00" and en == "Feb 17, 2026, 2:30:00\u202fAM"
     # The State Council's 2026 schedule: 元旦 3 + 春节 9 + 清明 3 + 劳动节 5 + 端午 3 + 中秋 3 + 国庆 7
@@ -146,6 +160,14 @@ def test_the_package_runs_as_lambda_runs_it(task, tmp_path):
     assert parsed == "{'a': [1, 2]}"
     assert {"app", "chalicelib", "babel", "holidays", "yaml"} <= set(loaded.split(","))
     assert not list(task.rglob("__pycache__/*.pyc.*"))  # nothing written beside the package's bytecode
+    # The package's pages come from templates and catalogues compiled at packaging; they must
+    # read exactly as the sources render them here.
+    compiled = json.loads(compiled)
+    assert compiled["loader"] == "ModuleLoader"
+    assert compiled["catalogue"] == web.catalogue("zh-CN", True)
+    for lang in ("zh-CN", "en"):
+        assert compiled["pages"][lang] == pages.render_form("bench", lang, context, pages.flat_values({}))
+    assert "绿苑物业" in compiled["pages"]["zh-CN"] and "Report a problem" in compiled["pages"]["en"]
 
 
 def test_the_bytecode_is_used_without_reading_the_source(task, tmp_path):
