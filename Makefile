@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 $(CHECKOV_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
-	  $$($(PYTHON) -c 'import tomllib; print(" ".join(repr(r) for r in tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["scan"]))')
+	  $$($(PYTHON) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["scan"]))')
 	@touch $@
 
 ## dev: run PropDesk locally — moto as AWS, the API, scheduled jobs, a demo firm (Ctrl-C stops it)
