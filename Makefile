@@ -4,6 +4,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
+# checkov in a virtualenv of its own (its pins would downgrade boto3/botocore in .venv): the
+# [project.optional-dependencies] scan list of pyproject.toml; bench/checkov.py reads CHECKOV.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+export CHECKOV ?= $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 export PATH := $(BIN):$(PATH)
 export AWS_DEFAULT_REGION ?= us-east-1
 
@@ -16,12 +21,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,infra]"
 	@touch $@
 
+$(CHECKOV_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  $$($(PYTHON) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["scan"]))')
+	@touch $@
+
 ## dev: run PropDesk locally — moto as AWS, the API, scheduled jobs, a demo firm (Ctrl-C stops it)
 dev: $(STAMP)
 	$(BIN)/python -m infra.local $(ARGS)
 
-## test: the whole suite — unit, store (moto), routes, pages and console in Chromium, the local stack, CDK + cfn-lint (2 workers, one file per worker at a time)
-test: $(STAMP) chromium
+## test: the whole suite — unit, store (moto), routes, pages and console in Chromium, the local stack, CDK + cfn-lint + checkov (2 workers, one file per worker at a time)
+test: $(STAMP) $(CHECKOV_STAMP) chromium
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
 
 # The residents' pages are tested in Debian's chromium (tests/pages, Playwright without its own browser download).
@@ -32,7 +43,7 @@ chromium:
 	fi
 
 ## bench: DynamoDB calls per route, cold start, the escalation sweep at 50,000 tickets; writes bench/results.json
-bench: $(STAMP)
+bench: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/python -m bench.run $(ARGS)
 
 ## synth: the CloudFormation template for AWS (infra/cdk.out/)
@@ -40,4 +51,4 @@ synth: $(STAMP)
 	$(BIN)/python infra/synth.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) infra/cdk.out .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) infra/cdk.out .pytest_cache

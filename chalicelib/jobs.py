@@ -14,11 +14,15 @@ def event_time(event: dict) -> datetime:
 
 
 def run_sla_sweep(event: dict) -> dict:
-    from .observability import metrics
+    from .observability import metrics, subsegment
     from .services import escalation
     now = event_time(event)
-    swept = escalation.sweep(now)
-    delivered = escalation.deliver(now)
+    with subsegment("sweep"):
+        swept = escalation.sweep(now)
+    # written on every run: its absence (no sweep) alarms as well as its size (infra: SweepLagAlarm)
+    metrics.seconds("SweepLagSeconds", swept.lag_seconds(now))
+    with subsegment("deliver"):
+        delivered = escalation.deliver(now)
     metrics.flush_if_any()
     return {"now": now.isoformat(), "watches_read": swept.watches_read, "steps_fired": swept.steps_fired,
             "already_done": swept.steps_already_done, "sent": delivered.sent, "retried": delivered.retried,
@@ -26,9 +30,10 @@ def run_sla_sweep(event: dict) -> dict:
 
 
 def run_scores_rollup(event: dict) -> dict:
-    from .observability import metrics
+    from .observability import metrics, subsegment
     from .services import rollups
     now = event_time(event)
-    done = rollups.run(now)
+    with subsegment("rollup"):
+        done = rollups.run(now)
     metrics.flush_if_any()
     return {"now": now.isoformat(), "firms_read": done.firms_read, "finalised": done.periods_finalised}

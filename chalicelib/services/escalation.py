@@ -32,6 +32,11 @@ class SweepReport:
     notifications_queued: int = 0
     surveys_sent: int = 0
     fired: list[str] = field(default_factory=list)
+    oldest_due: datetime | None = None  # the earliest time of a step found due: the sweep's lag
+
+    def lag_seconds(self, now: datetime) -> float:
+        """How long the oldest due step had waited when the sweep found it (0: nothing due)."""
+        return max(0.0, (now - self.oldest_due).total_seconds()) if self.oldest_due else 0.0
 
 
 def sweep(now: datetime) -> SweepReport:
@@ -41,6 +46,9 @@ def sweep(now: datetime) -> SweepReport:
         for watch in store.due_watches(shard, now):
             report.watches_read += 1
             due = [s for s in watch.steps if s.at <= now]
+            if due:
+                first = min(s.at for s in due)
+                report.oldest_due = first if report.oldest_due is None else min(report.oldest_due, first)
             unfired: set[str] = set()
             for step in due:
                 if step.promise == "survey":  # the after-resolution survey rides the same sweep
@@ -134,6 +142,7 @@ def deliver(now: datetime, send: Callable | None = None) -> DeliveryReport:
             except ValueError as exc:  # a recipient or message that can never be sent
                 store.failed(delivery, now, f"not sendable: {exc}")
                 report.failed += 1
+                metrics.count("NotificationFailed")
                 continue
             attempt = delivery.attempts + 1
             if outcome.ok:

@@ -124,9 +124,12 @@ def send(channel: dict, message: Message, *, idempotency_key: str) -> Delivery:
     problems = validate_channel(channel)
     if problems:
         raise ValueError("malformed channel entry: " + "; ".join(f"{k} {v}" for k, v in problems.items()))
+    from ...observability import subsegment  # Powertools (and botocore with it) only once sending
+
     kind = channel["channel"]
     try:
-        return _sender(kind)(channel, message, idempotency_key)
+        with subsegment(f"channel {kind}", channel=kind):  # the provider's call, timed in the trace
+            return _sender(kind)(channel, message, idempotency_key)
     except Exception as exc:  # a bug of ours, not a delivery outcome: report it, do not loop on it
         log.exception("channel %s: unexpected error", kind)
         return Delivery(False, f"{kind}: internal error {type(exc).__name__}", retryable=False)
