@@ -644,3 +644,69 @@ def test_a_survey_answer_that_is_not_a_whole_number_is_refused(field, value):
     with pytest.raises(InvalidInput) as refused:
         scores.SurveyResponse(at=START, **{field: value})
     assert field in refused.value.fields
+
+
+# --- the nightly rollup's choice of period, by hand, around month, quarter and year ends -------
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("now,zone,month,quarter", [
+    (utc(2026, 11, 15, 12), "UTC", "M2026-10", "Q2026-3"),  # mid-quarter
+    (utc(2026, 1, 15, 12), "UTC", "M2025-12", "Q2025-4"),  # back across the year
+    (utc(2026, 12, 31, 16, 30), "Asia/Shanghai", "M2026-12", "Q2026-4"),  # 00:30 on 1 January there
+    (utc(2026, 12, 31, 16, 30), "UTC", "M2026-11", "Q2026-3"),  # still 31 December
+    (utc(2026, 12, 31, 16, 30), "America/New_York", "M2026-11", "Q2026-3"),
+    (utc(2026, 3, 31, 23, 30), "Europe/London", "M2026-03", "Q2026-1"),  # 00:30 BST on 1 April
+    (utc(2026, 3, 31, 23, 30), "UTC", "M2026-02", "Q2025-4"),
+    (utc(2026, 7, 1, 3, 0), "America/Los_Angeles", "M2026-05", "Q2026-1"),  # 20:00 on 30 June there
+    (utc(2026, 7, 1, 3, 0), "Asia/Shanghai", "M2026-06", "Q2026-2"),
+    (utc(2026, 10, 1, 0, 0), "UTC", "M2026-09", "Q2026-3"),  # the first instant of a quarter
+])
+def test_the_rollup_freezes_the_latest_month_and_quarter_ended_in_the_firms_zone(now, zone, month, quarter):
+    assert scores.last_closed(now, zone) == {"month": month, "quarter": quarter}
+
+
+@pytest.mark.parametrize("now,zone,expected", [
+    (utc(2026, 11, 2, 0, 59), "UTC", utc(2026, 11, 2, 1)),
+    (utc(2026, 11, 2, 1, 0), "UTC", utc(2026, 11, 3, 1)),  # strictly after: not the 01:00 it is
+    (utc(2026, 11, 2, 1, 0, 1), "UTC", utc(2026, 11, 3, 1)),
+    (utc(2026, 12, 31, 16, 30), "Asia/Shanghai", utc(2026, 12, 31, 17)),  # 01:00 on 1 January, +08:00
+    (utc(2026, 12, 31, 17, 0), "Asia/Shanghai", utc(2027, 1, 1, 17)),
+    (utc(2026, 12, 31, 23, 0), "America/New_York", utc(2027, 1, 1, 6)),  # 18:00 EST -> 01:00 EST
+    (utc(2026, 2, 28, 23, 30), "UTC", utc(2026, 3, 1, 1)),  # across the month end
+    (utc(2026, 10, 24, 23, 30), "Europe/London", utc(2026, 10, 25, 0)),  # the first (BST) 01:00 of 25 October
+    (utc(2026, 3, 29, 0, 30), "Europe/London", utc(2026, 3, 29, 1)),  # 01:00 GMT is skipped: 02:00 BST
+])
+def test_the_next_finalisation_is_the_next_0100_in_the_firms_zone(now, zone, expected):
+    assert scores.next_finalisation(now, zone) == expected
+
+
+def test_previous_periods_of_none_one_and_a_negative_count():
+    assert scores.previous_periods("M2026-01", 0) == []
+    assert scores.previous_periods("M2026-01", 1) == ["M2026-01"]
+    assert scores.previous_periods("Q2026-1", 3) == ["Q2025-3", "Q2025-4", "Q2026-1"]
+    assert scores.previous_periods("W2026-01", 2) == ["W2025-52", "W2026-01"]  # 2025 has 52 ISO weeks
+    with pytest.raises(ValueError):
+        scores.previous_periods("M2026-01", -1)
+
+
+def test_exactly_the_minimum_n_is_enough():
+    assert scores.scores({"csat_n": 5, "csat_pos": 4}, min_n=5)["csat"].too_few is False
+    assert scores.scores({"csat_n": 4, "csat_pos": 4}, min_n=5)["csat"].too_few is True
+
+
+def test_identical_answers_have_a_mean_with_an_interval_of_no_width():
+    counters = {"sq.tangibles.p_n": 3, "sq.tangibles.p_sum": 15, "sq.tangibles.p_sq": 75}  # 5, 5, 5
+    result = scores.scores(counters, min_n=1)["servqual.tangibles.p"]
+    assert (result.value, result.low, result.high, result.n) == (5, 5, 5, 3)
+
+
+def test_a_dimension_of_several_items_is_the_mean_item_score_with_its_t_interval():
+    # three answers to a two-item dimension, each stored as the sum of its items: 7, 9, 11 -> 3.5, 4.5, 5.5
+    counters = {"sq.tangibles.p_n": 3, "sq.tangibles.p_sum": 27, "sq.tangibles.p_sq": 49 + 81 + 121}
+    result = scores.scores(counters, min_n=1, items={"tangibles": 2})["servqual.tangibles.p"]
+    half = stats.t.ppf(0.975, 2) * 1 / math.sqrt(3)  # the item means 3.5, 4.5, 5.5 have s = 1
+    assert result.value == pytest.approx(4.5)
+    assert (result.low, result.high) == pytest.approx((4.5 - half, 4.5 + half))
