@@ -710,3 +710,90 @@ def test_a_dimension_of_several_items_is_the_mean_item_score_with_its_t_interval
     half = stats.t.ppf(0.975, 2) * 1 / math.sqrt(3)  # the item means 3.5, 4.5, 5.5 have s = 1
     assert result.value == pytest.approx(4.5)
     assert (result.low, result.high) == pytest.approx((4.5 - half, 4.5 + half))
+
+
+UNITS = {"csat": "%", "nps": "points", "satisfaction_index": "points", "sla_first_response": "%",
+         "sla_resolution": "%", "first_response_p50": "minutes", "first_response_p90": "minutes",
+         "resolution_p50": "minutes", "resolution_p90": "minutes", "first_time_fix_ops": "%",
+         "first_time_fix_said": "%", "reopen_rate": "%", "repeat_rate": "%", "follow_up_rate": "%",
+         "volume": "tickets", "share": "%", "servqual.weighted_gap": "points"} | {
+    f"servqual.{d}.{part}": "points" for d in scores.DIMENSIONS for part in ("p", "e", "gap")}
+
+
+def test_every_score_keeps_its_unit_with_no_answers_and_with_one():
+    assert {name: s.unit for name, s in scores.scores({}, total_tickets=0).items()} == UNITS
+    one = {"idx_n": 1, "idx_sum": 7500, "idx_sq": 7500 ** 2}
+    for d in scores.DIMENSIONS:
+        one |= {f"sq.{d}.{part}_{m}": v for part in ("p", "e", "g") for m, v in (("n", 1), ("sum", 3), ("sq", 9))}
+    result = scores.scores(one, min_n=1)
+    assert {name: result[name].unit for name in UNITS if name != "share"} == {n: u for n, u in UNITS.items()
+                                                                              if n != "share"}
+    # one answer: its value, n = 1, no interval, too few whatever the minimum
+    assert (result["satisfaction_index"].value, result["satisfaction_index"].n) == (75, 1)
+    for name in [f"servqual.{d}.{part}" for d in scores.DIMENSIONS for part in ("p", "e", "gap")]:
+        assert (result[name].value, result[name].n, result[name].low, result[name].high, result[name].too_few) == \
+            (3, 1, None, None, True), name
+
+
+def test_two_answers_have_a_t_interval_and_are_enough_at_a_minimum_of_two():
+    counters = {"sq.empathy.p_n": 2, "sq.empathy.p_sum": 10, "sq.empathy.p_sq": 16 + 36}  # 4 and 6: s = sqrt(2)
+    half = stats.t.ppf(0.975, 1) * math.sqrt(2) / math.sqrt(2)
+    result = scores.scores(counters, min_n=2)["servqual.empathy.p"]
+    assert (result.value, result.n, result.too_few) == (5, 2, False)
+    assert (result.low, result.high) == pytest.approx((5 - half, 5 + half))
+    assert scores.scores(counters, min_n=3)["servqual.empathy.p"].too_few is True
+
+
+def test_a_multi_item_dimension_answered_once_is_its_mean_item_score():
+    counters = {"sq.reliability.p_n": 1, "sq.reliability.p_sum": 9, "sq.reliability.p_sq": 81}  # 4 + 5
+    assert scores.scores(counters, items={"reliability": 2})["servqual.reliability.p"].value == 4.5
+
+
+def bucket_value_by_hand(minutes: float) -> float:
+    """The value standing for ``minutes``' bucket: 2·1.1^b / 2.1, b = floor(ln m / ln 1.1) + 1."""
+    b = math.floor(math.log(minutes) / math.log(1.1)) + 1
+    return 2 * 1.1 ** b / 2.1
+
+
+def test_two_response_times_give_a_median_interval_spanning_both():
+    # 10 minutes is bucket 25 (packed in fr_hp.4, 6th digit group 1), 100 minutes bucket 49 (fr_hp.8, group 1)
+    counters = {"fr_n": 2, "fr_hp.4": 10 ** 6, "fr_hp.8": 10 ** 6}
+    result = scores.scores(counters, min_n=2)["first_response_p50"]
+    # n·q ∓ z·sqrt(n·q·(1-q)) = 1 ∓ 1.39: ranks 1 and 2 (kept within 1..n)
+    assert (result.value, result.low, result.high) == pytest.approx(
+        (bucket_value_by_hand(10), bucket_value_by_hand(10), bucket_value_by_hand(100)))
+    assert result.high / result.low > 9  # an interval, not a point
+    assert result.too_few is False and scores.scores(counters, min_n=3)["first_response_p50"].too_few is True
+
+
+def gap_counters(**values: list[int]) -> dict:
+    out = {}
+    for dimension, gaps in values.items():
+        out |= {f"sq.{dimension}.g_n": len(gaps), f"sq.{dimension}.g_sum": sum(gaps),
+                f"sq.{dimension}.g_sq": sum(g * g for g in gaps)}
+    return out
+
+
+def test_the_weighted_gap_leaves_out_dimensions_the_firm_gives_no_weight():
+    counters = gap_counters(tangibles=[1, 3], reliability=[-1, -3], empathy=[5])
+    result = scores.scores(counters, weights={"tangibles": 100, "empathy": 0})["servqual.weighted_gap"]
+    half = stats.t.ppf(0.975, 1) * 1.0  # gaps 1 and 3: s = sqrt(2), standard error 1
+    assert (result.value, result.n) == (2, 2)  # only tangibles; empathy's single answer does not set n
+    assert (result.low, result.high) == pytest.approx((2 - half, 2 + half))
+
+
+def test_the_weighted_gap_of_a_multi_item_dimension_is_per_item():
+    counters = gap_counters(tangibles=[2, 4])  # two items each: item-mean gaps 1 and 2
+    result = scores.scores(counters, items={"tangibles": 2})["servqual.weighted_gap"]
+    half = stats.t.ppf(0.975, 1) * math.sqrt(0.5) / math.sqrt(2)
+    assert result.value == 1.5 and (result.low, result.high) == pytest.approx((1.5 - half, 1.5 + half))
+
+
+def test_a_dimension_answered_once_counts_in_the_weighted_gap_and_leaves_it_without_interval():
+    result = scores.scores(gap_counters(tangibles=[2], reliability=[0, 1, 2]), min_n=1)["servqual.weighted_gap"]
+    assert (result.value, result.n, result.low, result.high, result.too_few) == (1.5, 1, None, None, True)
+
+
+def test_a_negative_trend_length_is_refused_with_a_reason():
+    with pytest.raises(ValueError, match="^n must not be negative$"):
+        scores.previous_periods("M2026-01", -1)
