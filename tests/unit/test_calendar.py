@@ -397,12 +397,22 @@ def test_hours_are_read_as_people_write_them():
     assert parse_hours(None) == () and parse_hours([]) == ()
 
 
+def test_the_last_minute_of_an_hour_and_of_the_day_are_times_people_write():
+    assert parse_hours(["09:00-17:59"]) == ((time(9), time(17, 59)),)
+    assert parse_hours(["00:59-01:00", "23:59-24:00"]) == ((time(0, 59), time(1)), (time(23, 59), time(0)))
+    assert parse_hours(["00:00-24:00"]) == ((time(0), time(0)),)
+
+
 @pytest.mark.parametrize("ranges,message", [
     (["9-17"], "'9-17' is not a time range like 08:30-12:00"),
     (["08:30-12:00", 9], "'9' is not a time range"),
     (["25:00-26:00"], "25:00 is not a time of day"),
     (["09:60-10:00"], "09:60 is not a time of day"),
     (["24:00-24:00"], "starts at 24:00"),
+    (["18:00-24:30"], "24:30 is not a time of day"),
+    (["18:00-24:01"], "24:01 is not a time of day"),
+    (["24:00-24:30"], "24:30 is not a time of day"),
+    (["09:00-17:60"], "17:60 is not a time of day"),
     (["12:00-08:30"], "12:00-08:30 ends before it starts"),
     (["09:00-09:00"], "09:00-09:00 is empty"),
     (["08:30-12:00", "11:00-13:00"], "08:30-12:00 overlaps 11:00-13:00"),
