@@ -609,6 +609,7 @@ def test_one_bucket_counters_of_the_older_format_are_not_read_as_packed():
 @pytest.mark.parametrize("name,counters", [
     ("csat", {"csat_n": 3}), ("sla_first_response", {"fr_n": 4}), ("sla_resolution", {"resolved": 2}),
     ("first_time_fix_said", {"ftf_said_n": 1}), ("repeat_rate", {"tickets": 7}),
+    ("first_time_fix_ops", {"resolved": 3}), ("reopen_rate", {"resolved": 3}), ("follow_up_rate", {"resolved": 3}),
 ])
 def test_a_period_with_no_successes_scores_zero_with_its_wilson_interval(name, counters):
     # zero counters are dropped when stored, so an absent success counter must read as 0
@@ -790,10 +791,32 @@ def test_the_weighted_gap_of_a_multi_item_dimension_is_per_item():
 
 
 def test_a_dimension_answered_once_counts_in_the_weighted_gap_and_leaves_it_without_interval():
-    result = scores.scores(gap_counters(tangibles=[2], reliability=[0, 1, 2]), min_n=1)["servqual.weighted_gap"]
+    # tangibles: one answer, a gap of 4 over its two items (2 per item); reliability: 0, 1, 2
+    result = scores.scores(gap_counters(tangibles=[4], reliability=[0, 1, 2]), min_n=1,
+                           items={"tangibles": 2})["servqual.weighted_gap"]
     assert (result.value, result.n, result.low, result.high, result.too_few) == (1.5, 1, None, None, True)
 
 
 def test_a_negative_trend_length_is_refused_with_a_reason():
     with pytest.raises(ValueError, match="^n must not be negative$"):
         scores.previous_periods("M2026-01", -1)
+
+
+def test_no_nps_promoters_or_detractors_score_zero_and_the_firms_minimum_applies():
+    result = scores.scores({"nps_n": 3}, min_n=3)["nps"]
+    assert (result.value, result.n, result.too_few) == (0, 3, False)
+    # adjusted Wald by hand: n' = 6, p' = d' = 0.75/6 = 0.125, half = z·sqrt(0.25/6)
+    half = 100 * stats.norm.ppf(0.975) * math.sqrt(0.25 / 6)
+    assert (result.low, result.high) == pytest.approx((-half, half))
+
+
+def test_the_satisfaction_index_interval_is_clipped_to_0_and_100():
+    counters = {"idx_n": 2, "idx_sum": 10000, "idx_sq": 10000 ** 2}  # answers of 0 and 100
+    result = scores.scores(counters)["satisfaction_index"]
+    assert (result.value, result.low, result.high) == (50, 0, 100)
+
+
+def test_timing_buckets_without_their_count_are_not_read():
+    counters = {"fr_hp.4": 10 ** 6, "res_hp.4": 10 ** 6}  # one bucket each, but no fr_n / resolved recorded
+    result = scores.scores(counters)
+    assert result["first_response_p50"].value is None and result["resolution_p90"].value is None
