@@ -820,3 +820,47 @@ def test_timing_buckets_without_their_count_are_not_read():
     counters = {"fr_hp.4": 10 ** 6, "res_hp.4": 10 ** 6}  # one bucket each, but no fr_n / resolved recorded
     result = scores.scores(counters)
     assert result["first_response_p50"].value is None and result["resolution_p90"].value is None
+
+
+def test_one_rating_adds_exactly_the_counters_of_the_table():
+    answer = scores.SurveyResponse(at=START, rating=4)
+    counters = scores.response_contributions(answer, ALL, "UTC")[QUARTER]
+    # index of a 4 on 1-5: 75.00 points, kept in hundredths
+    assert counters == {"csat_n": 1, "csat_pos": 1, "rating_sum": 4, "rating_sq": 16,
+                        "idx_n": 1, "idx_sum": 7500, "idx_sq": 7500 ** 2}
+
+
+def test_the_index_leaves_out_answered_dimensions_the_firm_gives_no_weight():
+    answer = scores.SurveyResponse(at=START, servqual={"tangibles": {"p": 5}, "empathy": {"p": 1}},
+                                   weights={"tangibles": 100})
+    assert answer.index() == 100
+
+
+def test_a_deleted_ticket_takes_back_everything_it_added():
+    ticket = a_ticket(first_response_at=START + timedelta(hours=1))
+    change = scores.ticket_change(ticket, None, "UTC")
+    assert change[QUARTER] == {"tickets": -1, "fr_n": -1, "fr_met": -1, "fr_hp.7": -10 ** 6}  # 60 min: bucket 43 = 7·6 + 1
+
+
+def test_a_response_in_under_a_minute_stands_for_half_a_minute():
+    assert scores.scores({"fr_n": 1, "fr_hp.0": 1})["first_response_p50"].value == 0.5
+
+
+@pytest.mark.parametrize("text,message,reason", [
+    ("M2026-1", "That is not a period.",
+     "must be a week like W2026-47, a month like M2026-11 or a quarter like Q2026-4"),
+    ("MABCD-01", "That is not a period.",
+     "must be a week like W2026-47, a month like M2026-11 or a quarter like Q2026-4"),
+    ("M1969-12", "That period is out of range.", "year must be 1970-9998"),
+    ("M9999-01", "That period is out of range.", "year must be 1970-9998"),
+    ("M2026-13", "That period does not exist.", "month must be 1-12 in 2026"),
+])
+def test_a_period_that_cannot_be_read_is_refused_saying_why(text, message, reason):
+    with pytest.raises(InvalidInput) as refused:
+        scores.parse_period(text)
+    assert (str(refused.value), refused.value.fields) == (message, {"period": reason})
+
+
+def test_the_first_and_last_years_of_the_range_are_periods():
+    assert scores.parse_period("M1970-01") == scores.Period("month", 1970, 1)
+    assert scores.parse_period("Q9998-4") == scores.Period("quarter", 9998, 4)
