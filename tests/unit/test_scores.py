@@ -864,3 +864,34 @@ def test_a_period_that_cannot_be_read_is_refused_saying_why(text, message, reaso
 def test_the_first_and_last_years_of_the_range_are_periods():
     assert scores.parse_period("M1970-01") == scores.Period("month", 1970, 1)
     assert scores.parse_period("Q9998-4") == scores.Period("quarter", 9998, 4)
+
+
+@pytest.mark.parametrize("answers,fields", [
+    ({"scale": (5, 5)}, {"scale": "must be two whole numbers, the lower first"}),
+    ({"scale": (7, 1)}, {"scale": "must be two whole numbers, the lower first"}),
+    ({"scale": (1.5, 5)}, {"scale": "must be two whole numbers, the lower first"}),
+    ({"scale": (1, 5.5)}, {"scale": "must be two whole numbers, the lower first"}),
+    ({"scale": [1, 5]}, {"scale": "must be two whole numbers, the lower first"}),
+    ({"scale": (1, 3, 5)}, {"scale": "must be two whole numbers, the lower first"}),
+    ({"rating": 6}, {"rating": "must be a whole number 1-5"}),
+    ({"rating": 0}, {"rating": "must be a whole number 1-5"}),
+    ({"rating": 3.0}, {"rating": "must be a whole number 1-5"}),
+    ({"nps": 11}, {"nps": "must be a whole number 0-10"}),
+    ({"nps": -1}, {"nps": "must be a whole number 0-10"}),
+    ({"fixed_first_visit": 1}, {"fixed_first_visit": "must be true or false"}),
+    ({"servqual": {"tangibles": {"p": 8}}, "scale": (1, 7)}, {"servqual.tangibles.p": "must be a whole number 1-7"}),
+    ({"servqual": {"tangibles": {"p": 3, "e": 0}}}, {"servqual.tangibles.e": "must be a whole number 1-5"}),
+    ({"weights": {"tangibles": 60, "empathy": 30}}, {"weights": "must add up to 100"}),
+    ({"weights": {"tangibles": 100.0}}, {"weights": "must give whole, non-negative points to known dimensions"}),
+])
+def test_each_invalid_survey_answer_is_refused_naming_its_field_and_reason(answers, fields):
+    with pytest.raises(InvalidInput) as refused:
+        scores.SurveyResponse(at=START, **answers)
+    assert refused.value.fields == fields
+
+
+@pytest.mark.parametrize("answers", [{"rating": 1}, {"rating": 5}, {"nps": 0}, {"nps": 10}, {"scale": (0, 1)},
+                                     {"servqual": {"empathy": {"p": 1, "e": None}}}, {"fixed_first_visit": False},
+                                     {"weights": {"tangibles": 0, "empathy": 100}}])
+def test_the_ends_of_every_survey_scale_are_accepted(answers):
+    scores.SurveyResponse(at=START, **answers)
