@@ -338,3 +338,11 @@ def test_the_staff_view_shows_paused_late_and_judged_states():
     view = rules.sla_view(done, START + timedelta(days=31))
     assert view["resolution"]["state"] == "met_late" and view["first_resolution"]["state"] == "met_late"
     assert view["resolution"]["due"] == view["first_resolution"]["due"] == "2026-09-30T01:00:00Z"  # Wed 09:00 Shanghai
+
+
+def test_an_emergencys_wait_moves_its_due_by_the_whole_time_stood_still_even_out_of_hours():
+    targets = Targets.from_dict(PLAIN_TARGETS.as_dict() | {"emergency": True})
+    # 16 h around the clock: due Tue 01:00; a wait Mon 18:00 -> Tue 08:00 (no open hour in it) gives back 14 h
+    stops = [clock.Stop(MON + 9 * HOUR, MON + 23 * HOUR, "waiting")]
+    assert clock.resolution_due_now(created_at=MON, targets=targets, calendar=PLAIN, stops=stops) == \
+        datetime(2026, 11, 3, 15, 0, tzinfo=timezone.utc)
