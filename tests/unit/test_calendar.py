@@ -468,3 +468,54 @@ def test_country_days_are_looked_up_once_per_country_and_years():
     assert business.country_days("cn", (2026, 2025)) is business.country_days("CN", [2025, 2026, 2026])
     scotland, _ = business.country_days("GB-SCT", [2026])
     assert date(2026, 11, 30) in scotland and date(2026, 4, 6) not in scotland  # St Andrew's Day, no Easter Monday
+
+
+# --- what the mutation run of calendar.py found unguarded --------------------------------------
+
+DAILY = {d: ["09:00-17:00"] for d in business.WEEKDAYS}
+
+
+def test_intervals_given_as_times_are_named_to_the_second_and_24_00_in_the_reasons():
+    with pytest.raises(ValueError, match=r"^09:00:30-09:00:30 is empty$"):
+        BusinessCalendar("UTC", {"mon": [(time(9, 0, 30), time(9, 0, 30))]})
+    with pytest.raises(ValueError, match=r"^09:00:00-08:00 ends before it starts$"):
+        BusinessCalendar("UTC", {"mon": [(time(9, 0, 0, 500000), time(8))]})
+    with pytest.raises(ValueError, match=r"^20:00-24:00 overlaps 22:00-23:00$"):
+        BusinessCalendar("UTC", {"mon": [(time(20), time(0)), (time(22), time(23))]})
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda cal, t: business.is_open(cal, t), "t must be timezone-aware"),
+    (lambda cal, t: business.between(cal, t, datetime(2026, 1, 2, tzinfo=UTC)), "a must be timezone-aware"),
+    (lambda cal, t: business.between(cal, datetime(2026, 1, 1, tzinfo=UTC), t), "b must be timezone-aware"),
+    (lambda cal, t: business.add_working_days(cal, t, 1), "start must be timezone-aware"),
+])
+def test_a_naive_instant_is_refused_naming_the_argument(call, message):
+    with pytest.raises(ValueError, match=f"^{message}, got naive 2026-01-01T12:00:00$"):
+        call(BusinessCalendar("UTC", DAILY), datetime(2026, 1, 1, 12))
+
+
+def test_a_number_of_working_days_must_be_whole_and_within_a_century():
+    always = BusinessCalendar("UTC", always_open=True)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for days in (True, 1.0, -1):
+        with pytest.raises(ValueError, match="^the number of working days must be a whole number, zero or more$"):
+            business.add_working_days(always, start, days)
+    assert business.add_working_days(always, start, business.MAX_WALK_DAYS) == \
+        start + timedelta(days=business.MAX_WALK_DAYS)
+    with pytest.raises(ValueError, match="^that is more than 100 years of working days away$"):
+        business.add_working_days(always, start, business.MAX_WALK_DAYS + 1)
+
+
+def test_working_days_may_be_exactly_three_years_apart_but_not_more():
+    start = datetime(2026, 1, 1, 10, tzinfo=UTC)
+    gap = business.MAX_CLOSED_DAYS  # closed days in a row after 2 January
+    closed = frozenset(date(2026, 1, 3) + timedelta(days=i) for i in range(gap))
+    cal = BusinessCalendar("UTC", DAILY, holidays=closed)
+    after_the_gap = date(2026, 1, 3) + timedelta(days=gap)
+    assert business.add_working_days(cal, start, 2) == datetime(after_the_gap.year, after_the_gap.month,
+                                                                 after_the_gap.day, 10, tzinfo=UTC)
+    longer = BusinessCalendar("UTC", DAILY, holidays=closed | {after_the_gap})
+    with pytest.raises(ValueError, match="^the calendar has no working day in the three years after 2026-01-02; "
+                                         "check its hours and holidays$"):
+        business.add_working_days(longer, start, 2)
