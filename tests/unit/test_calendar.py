@@ -519,3 +519,22 @@ def test_working_days_may_be_exactly_three_years_apart_but_not_more():
     with pytest.raises(ValueError, match="^the calendar has no working day in the three years after 2026-01-02; "
                                          "check its hours and holidays$"):
         business.add_working_days(longer, start, 2)
+
+
+@pytest.mark.parametrize("doc,message", [
+    (["09:00-17:00"], "the calendar must be a mapping with time_zone and hours"),
+    ({"hours": {}}, "the calendar needs a time_zone, e.g. Asia/Shanghai"),
+    ({"time_zone": "UTC", "hours": ["09:00-17:00"]}, "hours must map weekdays to ranges, e.g. mon: ['09:00-17:30']"),
+    ({"time_zone": "UTC", "holidays": "2026-10-01"}, "holidays must be a list of dates like 2026-10-01"),
+])
+def test_a_calendar_document_it_cannot_use_is_refused_saying_what_to_write(doc, message):
+    with pytest.raises(ValueError) as refused:
+        calendar_from_document(doc, [2026])
+    assert str(refused.value) == message
+
+
+def test_holidays_given_as_instants_close_their_whole_date():
+    cal = calendar_from_document({"time_zone": "UTC", "hours": DAILY,
+                                  "holidays": [datetime(2026, 10, 1, 15, tzinfo=UTC)]}, [2026])
+    assert cal.holidays == {date(2026, 10, 1)}
+    assert business.open_intervals(cal, date(2026, 10, 1)) == []
