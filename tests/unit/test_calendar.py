@@ -538,3 +538,79 @@ def test_holidays_given_as_instants_close_their_whole_date():
                                   "holidays": [datetime(2026, 10, 1, 15, tzinfo=UTC)]}, [2026])
     assert cal.holidays == {date(2026, 10, 1)}
     assert business.open_intervals(cal, date(2026, 10, 1)) == []
+
+
+@pytest.mark.parametrize("build,message", [
+    (lambda: BusinessCalendar("UTC", ["09:00-17:00"]), "hours must map weekdays (mon..sun) to intervals"),
+    (lambda: BusinessCalendar("UTC", {"monday": []}), "'monday' is not a weekday (use mon, tue, wed, thu, fri, sat, sun)"),
+    (lambda: BusinessCalendar("UTC", {}, makeup_hours_from="1"),
+     "makeup_hours_from must be a weekday (mon, tue, wed, thu, fri, sat, sun)"),
+    (lambda: BusinessCalendar("UTC", {"mon": [(time(9), time(10), time(11))]}),
+     f"{(time(9), time(10), time(11))!r} is not an interval (start, end) of naive times"),
+    (lambda: BusinessCalendar("UTC", {"mon": [[time(9), "10:00"]]}),
+     f"{[time(9), '10:00']!r} is not an interval (start, end) of naive times"),
+    (lambda: BusinessCalendar("UTC", {"mon": [(time(9, tzinfo=UTC), time(10))]}),
+     f"{(time(9, tzinfo=UTC), time(10))!r} is not an interval (start, end) of naive times"),
+    (lambda: BusinessCalendar("UTC", {"mon": [(time(9), time(12, 0, 30)), (time(12), time(13))]}),
+     "09:00-12:00:30 overlaps 12:00-13:00"),
+    (lambda: BusinessCalendar("UTC", {"mon": [(time(9), time(12, 0, 0, 1)), (time(12), time(13))]}),
+     "09:00-12:00:00 overlaps 12:00-13:00"),
+    (lambda: parse_hours({"mon": "09:00-17:00"}), "hours must be a list like ['08:30-12:00', '13:30-18:00']"),
+])
+def test_hours_it_cannot_use_are_refused_with_the_exact_reason(build, message):
+    with pytest.raises(ValueError) as refused:
+        build()
+    assert str(refused.value) == message
+
+
+def test_a_day_given_as_none_is_closed_and_one_string_is_one_range():
+    cal = BusinessCalendar("UTC", {"mon": None, "tue": "09:00-17:00"}, holidays=[date(2026, 12, 25)])
+    assert cal.hours == {"tue": ((time(9), time(17)),)}
+    assert cal.holidays == frozenset({date(2026, 12, 25)}) and hash(cal) == hash(cal)
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda cal, t: business.add(cal, t, -H), "the amount of open time to add must not be negative"),
+    (lambda cal, t: business.add(cal, t, timedelta(days=business.MAX_WALK_DAYS, seconds=1)),
+     "that is more than 100 years of open time away"),
+    (lambda cal, t: business.add(cal, datetime(9800, 1, 1, tzinfo=UTC), H),
+     "9800-01-01 is too far in the future to count open time from"),
+    (lambda cal, t: business.add(cal, t.replace(tzinfo=None), H), "start must be timezone-aware, got naive 2026-01-01T12:00:00"),
+])
+def test_open_time_that_cannot_be_counted_is_refused_saying_why(call, message):
+    with pytest.raises(ValueError) as refused:
+        call(BusinessCalendar("UTC", DAILY), datetime(2026, 1, 1, 12, tzinfo=UTC))
+    assert str(refused.value) == message
+
+
+def test_a_century_of_open_time_is_the_most_that_is_counted():
+    always = BusinessCalendar("UTC", always_open=True)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    assert business.add(always, start, timedelta(days=business.MAX_WALK_DAYS)) == \
+        start + timedelta(days=business.MAX_WALK_DAYS)
+
+
+def test_open_time_may_resume_after_exactly_three_years_closed_but_not_more():
+    # the walk starts the day before the start: 31 December 2025 is the first of the closed days
+    first = date(2025, 12, 31)
+    closed = frozenset(first + timedelta(days=i) for i in range(business.MAX_CLOSED_DAYS))
+    reopens = first + timedelta(days=business.MAX_CLOSED_DAYS)
+    start = datetime(2026, 1, 1, 10, tzinfo=UTC)
+    assert business.add(BusinessCalendar("UTC", DAILY, holidays=closed), start, H) == \
+        datetime(reopens.year, reopens.month, reopens.day, 10, tzinfo=UTC)
+    with pytest.raises(ValueError) as refused:
+        business.add(BusinessCalendar("UTC", DAILY, holidays=closed | {reopens}), start, H)
+    assert str(refused.value) == ("the calendar has no open hours in the three years after 2026-01-01 10:00; "
+                                  "check its hours and holidays")
+    # after an open day, the count of closed days starts again from nothing
+    later = frozenset(d + timedelta(days=2) for d in closed)  # open 31 Dec and 1 Jan, then closed
+    back = reopens + timedelta(days=2)
+    assert business.add(BusinessCalendar("UTC", DAILY, holidays=later), datetime(2026, 1, 1, 16, tzinfo=UTC), 2 * H) == \
+        datetime(back.year, back.month, back.day, 10, tzinfo=UTC)
+
+
+def test_a_calendar_with_no_hours_names_the_local_start_when_it_gives_up():
+    with pytest.raises(ValueError) as refused:
+        business.add(BusinessCalendar("Asia/Shanghai", {}), datetime(2026, 1, 1, 20, tzinfo=UTC), H)
+    assert str(refused.value) == ("the calendar has no open hours in the three years after 2026-01-02 04:00; "
+                                  "check its hours and holidays")
