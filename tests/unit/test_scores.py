@@ -895,3 +895,47 @@ def test_each_invalid_survey_answer_is_refused_naming_its_field_and_reason(answe
                                      {"weights": {"tangibles": 0, "empathy": 100}}])
 def test_the_ends_of_every_survey_scale_are_accepted(answers):
     scores.SurveyResponse(at=START, **answers)
+
+
+def test_refusals_of_a_period_and_of_survey_answers_carry_their_message():
+    with pytest.raises(InvalidInput) as refused:
+        scores.parse_period("X2026-01")
+    assert str(refused.value) == "That is not a period."
+    with pytest.raises(InvalidInput) as refused:
+        scores.SurveyResponse(at=START, rating=9)
+    assert str(refused.value) == "Some survey answers need attention."
+    with pytest.raises(ValueError, match="^period_keys needs an aware datetime$"):
+        scores.period_keys(datetime(2026, 1, 1), "UTC")
+
+
+def test_unknown_dimensions_are_each_refused_and_a_bad_scale_is_reported_alone():
+    reason = "must be {'p': ..., 'e': ...} for one of: tangibles, reliability, responsiveness, assurance, empathy"
+    with pytest.raises(InvalidInput) as refused:
+        scores.SurveyResponse(at=START, servqual={"speed": {"p": 3}, "price": {"p": 3}})
+    assert refused.value.fields == {"servqual.speed": reason, "servqual.price": reason}
+    with pytest.raises(InvalidInput) as refused:
+        scores.SurveyResponse(at=START, scale=(5, 5), servqual={"tangibles": {"p": 3}})
+    assert refused.value.fields == {"scale": "must be two whole numbers, the lower first"}
+
+
+def test_the_index_falls_back_to_the_rating_only_when_the_answered_dimensions_weigh_nothing():
+    one_dimension = scores.SurveyResponse(at=START, rating=1, servqual={"tangibles": {"p": 5}})
+    assert one_dimension.index() == 100
+    unweighted = scores.SurveyResponse(at=START, rating=5, servqual={"tangibles": {"p": 1}}, weights={"empathy": 100})
+    assert unweighted.index() == 100
+
+
+def test_a_follow_up_at_the_moment_of_resolution_counts_and_a_sub_minute_response_is_bucket_0():
+    resolved = START + timedelta(hours=2)
+    ticket = a_ticket(status="resolved", first_response_at=START + timedelta(seconds=30), first_resolved_at=resolved,
+                      resolved_at=resolved, followed_up_at=resolved)
+    counters = scores.ticket_contributions(ticket, "UTC")[QUARTER]
+    assert counters["followed_up"] == 1 and counters["fr_hp.0"] == 1
+
+
+def test_volume_and_share_of_a_slice_without_tickets():
+    result = scores.scores({"csat_n": 1}, total_tickets=10, min_n=1)
+    assert (result["volume"].value, result["volume"].n) == (0, 0)
+    assert (result["share"].value, result["share"].n) == (0, 10)
+    gap = scores.scores(gap_counters(tangibles=[1, 3]))["servqual.weighted_gap"]
+    assert gap.unit == "points" and gap.low is not None
