@@ -614,3 +614,35 @@ def test_a_calendar_with_no_hours_names_the_local_start_when_it_gives_up():
         business.add(BusinessCalendar("Asia/Shanghai", {}), datetime(2026, 1, 1, 20, tzinfo=UTC), H)
     assert str(refused.value) == ("the calendar has no open hours in the three years after 2026-01-02 04:00; "
                                   "check its hours and holidays")
+
+
+def test_a_document_gives_every_setting_to_the_calendar():
+    doc = {"time_zone": "Asia/Shanghai", "hours": {"mon": ["09:00-17:00"], "sat": ["09:00-12:00"]},
+           "holidays": ["2026-10-01"], "workdays": ["2026-10-11"], "makeup_hours_from": "sat", "always_open": True}
+    assert calendar_from_document(doc, [2026]) == BusinessCalendar(
+        "Asia/Shanghai", {"mon": ["09:00-17:00"], "sat": ["09:00-12:00"]}, holidays={date(2026, 10, 1)},
+        workdays={date(2026, 10, 11)}, makeup_hours_from="sat", always_open=True)
+    plain = calendar_from_document({"time_zone": "UTC"}, [2026])
+    assert (plain.always_open, plain.makeup_hours_from, plain.workdays) == (False, "mon", frozenset())
+    with pytest.raises(ValueError) as refused:
+        calendar_from_document({"time_zone": "UTC", "workdays": ["someday"]}, [2026])
+    assert str(refused.value).startswith("'someday' in workdays is not a date like 2026-10-01")
+
+
+def test_a_make_up_day_takes_the_hours_of_its_day_even_when_that_day_is_closed():
+    sunday_hours = BusinessCalendar("UTC", {"mon": ["09:00-17:00"]}, workdays=[date(2026, 10, 10)],
+                                    makeup_hours_from="sun")
+    assert sunday_hours.workdays == frozenset({date(2026, 10, 10)})
+    assert not sunday_hours.is_working_day(date(2026, 10, 10))
+
+
+def test_an_always_open_day_runs_from_local_midnight_to_midnight():
+    cal = BusinessCalendar("Asia/Shanghai", always_open=True)
+    assert business.open_intervals(cal, date(2026, 10, 10)) == [(datetime(2026, 10, 9, 16, tzinfo=UTC),
+                                                                  datetime(2026, 10, 10, 16, tzinfo=UTC))]
+
+
+def test_hours_starting_in_the_skipped_hour_open_at_the_second_the_clocks_jump():
+    cal = BusinessCalendar("Europe/London", {"sun": ["01:30-03:00"]})
+    assert business.open_intervals(cal, date(2026, 3, 29)) == [(datetime(2026, 3, 29, 1, tzinfo=UTC),
+                                                                 datetime(2026, 3, 29, 2, tzinfo=UTC))]
