@@ -646,3 +646,9 @@ def test_hours_starting_in_the_skipped_hour_open_at_the_second_the_clocks_jump()
     cal = BusinessCalendar("Europe/London", {"sun": ["01:30-03:00"]})
     assert business.open_intervals(cal, date(2026, 3, 29)) == [(datetime(2026, 3, 29, 1, tzinfo=UTC),
                                                                  datetime(2026, 3, 29, 2, tzinfo=UTC))]
+
+
+def test_a_range_from_midnight_is_named_from_00_00():
+    with pytest.raises(ValueError) as refused:
+        parse_hours(["00:00-01:00", "00:30-02:00"])
+    assert str(refused.value) == "00:00-01:00 overlaps 00:30-02:00"

@@ -939,3 +939,8 @@ def test_volume_and_share_of_a_slice_without_tickets():
     assert (result["share"].value, result["share"].n) == (0, 10)
     gap = scores.scores(gap_counters(tangibles=[1, 3]))["servqual.weighted_gap"]
     assert gap.unit == "points" and gap.low is not None
+
+
+def test_five_answers_are_enough_by_default():
+    assert scores.nps(5, 0, 5).too_few is False and scores.nps(4, 0, 4).too_few is True
+    assert scores.scores({"csat_n": 5, "csat_pos": 5})["csat"].too_few is False
