@@ -12,7 +12,7 @@ export CHECKOV ?= $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 export PATH := $(BIN):$(PATH)
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: dev test chromium bench synth lint clean
+.PHONY: dev test chromium bench mutation synth lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "PropDesk needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -45,6 +45,11 @@ chromium:
 ## bench: DynamoDB calls per route, cold start, the escalation sweep at 50,000 tickets; writes bench/results.json
 bench: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/python -m bench.run $(ARGS)
+
+## mutation: mutmut over chalicelib/domain/ against tests/unit/, one module at a time; prints killed % per module, writes bench/mutation.json (slow: hours for all; ARGS="clock scores" for some)
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[mutation]"
+	nice $(BIN)/python -m bench.mutation $(ARGS)
 
 ## synth: the CloudFormation template for AWS (infra/cdk.out/)
 synth: $(STAMP)

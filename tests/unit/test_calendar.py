@@ -397,12 +397,22 @@ def test_hours_are_read_as_people_write_them():
     assert parse_hours(None) == () and parse_hours([]) == ()
 
 
+def test_the_last_minute_of_an_hour_and_of_the_day_are_times_people_write():
+    assert parse_hours(["09:00-17:59"]) == ((time(9), time(17, 59)),)
+    assert parse_hours(["00:59-01:00", "23:59-24:00"]) == ((time(0, 59), time(1)), (time(23, 59), time(0)))
+    assert parse_hours(["00:00-24:00"]) == ((time(0), time(0)),)
+
+
 @pytest.mark.parametrize("ranges,message", [
     (["9-17"], "'9-17' is not a time range like 08:30-12:00"),
     (["08:30-12:00", 9], "'9' is not a time range"),
     (["25:00-26:00"], "25:00 is not a time of day"),
     (["09:60-10:00"], "09:60 is not a time of day"),
     (["24:00-24:00"], "starts at 24:00"),
+    (["18:00-24:30"], "24:30 is not a time of day"),
+    (["18:00-24:01"], "24:01 is not a time of day"),
+    (["24:00-24:30"], "24:30 is not a time of day"),
+    (["09:00-17:60"], "17:60 is not a time of day"),
     (["12:00-08:30"], "12:00-08:30 ends before it starts"),
     (["09:00-09:00"], "09:00-09:00 is empty"),
     (["08:30-12:00", "11:00-13:00"], "08:30-12:00 overlaps 11:00-13:00"),
@@ -458,3 +468,187 @@ def test_country_days_are_looked_up_once_per_country_and_years():
     assert business.country_days("cn", (2026, 2025)) is business.country_days("CN", [2025, 2026, 2026])
     scotland, _ = business.country_days("GB-SCT", [2026])
     assert date(2026, 11, 30) in scotland and date(2026, 4, 6) not in scotland  # St Andrew's Day, no Easter Monday
+
+
+# --- what the mutation run of calendar.py found unguarded --------------------------------------
+
+DAILY = {d: ["09:00-17:00"] for d in business.WEEKDAYS}
+
+
+def test_intervals_given_as_times_are_named_to_the_second_and_24_00_in_the_reasons():
+    with pytest.raises(ValueError, match=r"^09:00:30-09:00:30 is empty$"):
+        BusinessCalendar("UTC", {"mon": [(time(9, 0, 30), time(9, 0, 30))]})
+    with pytest.raises(ValueError, match=r"^09:00:00-08:00 ends before it starts$"):
+        BusinessCalendar("UTC", {"mon": [(time(9, 0, 0, 500000), time(8))]})
+    with pytest.raises(ValueError, match=r"^20:00-24:00 overlaps 22:00-23:00$"):
+        BusinessCalendar("UTC", {"mon": [(time(20), time(0)), (time(22), time(23))]})
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda cal, t: business.is_open(cal, t), "t must be timezone-aware"),
+    (lambda cal, t: business.between(cal, t, datetime(2026, 1, 2, tzinfo=UTC)), "a must be timezone-aware"),
+    (lambda cal, t: business.between(cal, datetime(2026, 1, 1, tzinfo=UTC), t), "b must be timezone-aware"),
+    (lambda cal, t: business.add_working_days(cal, t, 1), "start must be timezone-aware"),
+])
+def test_a_naive_instant_is_refused_naming_the_argument(call, message):
+    with pytest.raises(ValueError, match=f"^{message}, got naive 2026-01-01T12:00:00$"):
+        call(BusinessCalendar("UTC", DAILY), datetime(2026, 1, 1, 12))
+
+
+def test_a_number_of_working_days_must_be_whole_and_within_a_century():
+    always = BusinessCalendar("UTC", always_open=True)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for days in (True, 1.0, -1):
+        with pytest.raises(ValueError, match="^the number of working days must be a whole number, zero or more$"):
+            business.add_working_days(always, start, days)
+    assert business.add_working_days(always, start, business.MAX_WALK_DAYS) == \
+        start + timedelta(days=business.MAX_WALK_DAYS)
+    with pytest.raises(ValueError, match="^that is more than 100 years of working days away$"):
+        business.add_working_days(always, start, business.MAX_WALK_DAYS + 1)
+
+
+def test_working_days_may_be_exactly_three_years_apart_but_not_more():
+    start = datetime(2026, 1, 1, 10, tzinfo=UTC)
+    gap = business.MAX_CLOSED_DAYS  # closed days in a row after 2 January
+    closed = frozenset(date(2026, 1, 3) + timedelta(days=i) for i in range(gap))
+    cal = BusinessCalendar("UTC", DAILY, holidays=closed)
+    after_the_gap = date(2026, 1, 3) + timedelta(days=gap)
+    assert business.add_working_days(cal, start, 2) == datetime(after_the_gap.year, after_the_gap.month,
+                                                                 after_the_gap.day, 10, tzinfo=UTC)
+    longer = BusinessCalendar("UTC", DAILY, holidays=closed | {after_the_gap})
+    with pytest.raises(ValueError, match="^the calendar has no working day in the three years after 2026-01-02; "
+                                         "check its hours and holidays$"):
+        business.add_working_days(longer, start, 2)
+
+
+@pytest.mark.parametrize("doc,message", [
+    (["09:00-17:00"], "the calendar must be a mapping with time_zone and hours"),
+    ({"hours": {}}, "the calendar needs a time_zone, e.g. Asia/Shanghai"),
+    ({"time_zone": "UTC", "hours": ["09:00-17:00"]}, "hours must map weekdays to ranges, e.g. mon: ['09:00-17:30']"),
+    ({"time_zone": "UTC", "holidays": "2026-10-01"}, "holidays must be a list of dates like 2026-10-01"),
+])
+def test_a_calendar_document_it_cannot_use_is_refused_saying_what_to_write(doc, message):
+    with pytest.raises(ValueError) as refused:
+        calendar_from_document(doc, [2026])
+    assert str(refused.value) == message
+
+
+def test_holidays_given_as_instants_close_their_whole_date():
+    cal = calendar_from_document({"time_zone": "UTC", "hours": DAILY,
+                                  "holidays": [datetime(2026, 10, 1, 15, tzinfo=UTC)]}, [2026])
+    assert cal.holidays == {date(2026, 10, 1)}
+    assert business.open_intervals(cal, date(2026, 10, 1)) == []
+
+
+@pytest.mark.parametrize("build,message", [
+    (lambda: BusinessCalendar("UTC", ["09:00-17:00"]), "hours must map weekdays (mon..sun) to intervals"),
+    (lambda: BusinessCalendar("UTC", {"monday": []}), "'monday' is not a weekday (use mon, tue, wed, thu, fri, sat, sun)"),
+    (lambda: BusinessCalendar("UTC", {}, makeup_hours_from="1"),
+     "makeup_hours_from must be a weekday (mon, tue, wed, thu, fri, sat, sun)"),
+    (lambda: BusinessCalendar("UTC", {"mon": [(time(9), time(10), time(11))]}),
+     f"{(time(9), time(10), time(11))!r} is not an interval (start, end) of naive times"),
+    (lambda: BusinessCalendar("UTC", {"mon": [[time(9), "10:00"]]}),
+     f"{[time(9), '10:00']!r} is not an interval (start, end) of naive times"),
+    (lambda: BusinessCalendar("UTC", {"mon": [(time(9, tzinfo=UTC), time(10))]}),
+     f"{(time(9, tzinfo=UTC), time(10))!r} is not an interval (start, end) of naive times"),
+    (lambda: BusinessCalendar("UTC", {"mon": [(time(9), time(12, 0, 30)), (time(12), time(13))]}),
+     "09:00-12:00:30 overlaps 12:00-13:00"),
+    (lambda: BusinessCalendar("UTC", {"mon": [(time(9), time(12, 0, 0, 1)), (time(12), time(13))]}),
+     "09:00-12:00:00 overlaps 12:00-13:00"),
+    (lambda: parse_hours({"mon": "09:00-17:00"}), "hours must be a list like ['08:30-12:00', '13:30-18:00']"),
+])
+def test_hours_it_cannot_use_are_refused_with_the_exact_reason(build, message):
+    with pytest.raises(ValueError) as refused:
+        build()
+    assert str(refused.value) == message
+
+
+def test_a_day_given_as_none_is_closed_and_one_string_is_one_range():
+    cal = BusinessCalendar("UTC", {"mon": None, "tue": "09:00-17:00"}, holidays=[date(2026, 12, 25)])
+    assert cal.hours == {"tue": ((time(9), time(17)),)}
+    assert cal.holidays == frozenset({date(2026, 12, 25)}) and hash(cal) == hash(cal)
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda cal, t: business.add(cal, t, -H), "the amount of open time to add must not be negative"),
+    (lambda cal, t: business.add(cal, t, timedelta(days=business.MAX_WALK_DAYS, seconds=1)),
+     "that is more than 100 years of open time away"),
+    (lambda cal, t: business.add(cal, datetime(9800, 1, 1, tzinfo=UTC), H),
+     "9800-01-01 is too far in the future to count open time from"),
+    (lambda cal, t: business.add(cal, t.replace(tzinfo=None), H), "start must be timezone-aware, got naive 2026-01-01T12:00:00"),
+])
+def test_open_time_that_cannot_be_counted_is_refused_saying_why(call, message):
+    with pytest.raises(ValueError) as refused:
+        call(BusinessCalendar("UTC", DAILY), datetime(2026, 1, 1, 12, tzinfo=UTC))
+    assert str(refused.value) == message
+
+
+def test_a_century_of_open_time_is_the_most_that_is_counted():
+    always = BusinessCalendar("UTC", always_open=True)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    assert business.add(always, start, timedelta(days=business.MAX_WALK_DAYS)) == \
+        start + timedelta(days=business.MAX_WALK_DAYS)
+
+
+def test_open_time_may_resume_after_exactly_three_years_closed_but_not_more():
+    # the walk starts the day before the start: 31 December 2025 is the first of the closed days
+    first = date(2025, 12, 31)
+    closed = frozenset(first + timedelta(days=i) for i in range(business.MAX_CLOSED_DAYS))
+    reopens = first + timedelta(days=business.MAX_CLOSED_DAYS)
+    start = datetime(2026, 1, 1, 10, tzinfo=UTC)
+    assert business.add(BusinessCalendar("UTC", DAILY, holidays=closed), start, H) == \
+        datetime(reopens.year, reopens.month, reopens.day, 10, tzinfo=UTC)
+    with pytest.raises(ValueError) as refused:
+        business.add(BusinessCalendar("UTC", DAILY, holidays=closed | {reopens}), start, H)
+    assert str(refused.value) == ("the calendar has no open hours in the three years after 2026-01-01 10:00; "
+                                  "check its hours and holidays")
+    # after an open day, the count of closed days starts again from nothing
+    later = frozenset(d + timedelta(days=2) for d in closed)  # open 31 Dec and 1 Jan, then closed
+    back = reopens + timedelta(days=2)
+    assert business.add(BusinessCalendar("UTC", DAILY, holidays=later), datetime(2026, 1, 1, 16, tzinfo=UTC), 2 * H) == \
+        datetime(back.year, back.month, back.day, 10, tzinfo=UTC)
+
+
+def test_a_calendar_with_no_hours_names_the_local_start_when_it_gives_up():
+    with pytest.raises(ValueError) as refused:
+        business.add(BusinessCalendar("Asia/Shanghai", {}), datetime(2026, 1, 1, 20, tzinfo=UTC), H)
+    assert str(refused.value) == ("the calendar has no open hours in the three years after 2026-01-02 04:00; "
+                                  "check its hours and holidays")
+
+
+def test_a_document_gives_every_setting_to_the_calendar():
+    doc = {"time_zone": "Asia/Shanghai", "hours": {"mon": ["09:00-17:00"], "sat": ["09:00-12:00"]},
+           "holidays": ["2026-10-01"], "workdays": ["2026-10-11"], "makeup_hours_from": "sat", "always_open": True}
+    assert calendar_from_document(doc, [2026]) == BusinessCalendar(
+        "Asia/Shanghai", {"mon": ["09:00-17:00"], "sat": ["09:00-12:00"]}, holidays={date(2026, 10, 1)},
+        workdays={date(2026, 10, 11)}, makeup_hours_from="sat", always_open=True)
+    plain = calendar_from_document({"time_zone": "UTC"}, [2026])
+    assert (plain.always_open, plain.makeup_hours_from, plain.workdays) == (False, "mon", frozenset())
+    with pytest.raises(ValueError) as refused:
+        calendar_from_document({"time_zone": "UTC", "workdays": ["someday"]}, [2026])
+    assert str(refused.value).startswith("'someday' in workdays is not a date like 2026-10-01")
+
+
+def test_a_make_up_day_takes_the_hours_of_its_day_even_when_that_day_is_closed():
+    sunday_hours = BusinessCalendar("UTC", {"mon": ["09:00-17:00"]}, workdays=[date(2026, 10, 10)],
+                                    makeup_hours_from="sun")
+    assert sunday_hours.workdays == frozenset({date(2026, 10, 10)})
+    assert not sunday_hours.is_working_day(date(2026, 10, 10))
+
+
+def test_an_always_open_day_runs_from_local_midnight_to_midnight():
+    cal = BusinessCalendar("Asia/Shanghai", always_open=True)
+    assert business.open_intervals(cal, date(2026, 10, 10)) == [(datetime(2026, 10, 9, 16, tzinfo=UTC),
+                                                                  datetime(2026, 10, 10, 16, tzinfo=UTC))]
+
+
+def test_hours_starting_in_the_skipped_hour_open_at_the_second_the_clocks_jump():
+    cal = BusinessCalendar("Europe/London", {"sun": ["01:30-03:00"]})
+    assert business.open_intervals(cal, date(2026, 3, 29)) == [(datetime(2026, 3, 29, 1, tzinfo=UTC),
+                                                                 datetime(2026, 3, 29, 2, tzinfo=UTC))]
+
+
+def test_a_range_from_midnight_is_named_from_00_00():
+    with pytest.raises(ValueError) as refused:
+        parse_hours(["00:00-01:00", "00:30-02:00"])
+    assert str(refused.value) == "00:00-01:00 overlaps 00:30-02:00"

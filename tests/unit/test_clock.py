@@ -190,3 +190,159 @@ def test_a_residents_not_fixed_resumes_the_clock_like_a_reopen():
     by_staff, _ = _act(ticket, "reopen", START + timedelta(days=1, hours=2), "E2")
     assert (by_resident.status, by_resident.stops, by_resident.resolution_due, by_resident.reopen_count) == \
         (by_staff.status, by_staff.stops, by_staff.resolution_due, by_staff.reopen_count)
+
+
+# --- the clock's own rules, on a plain 09:00-17:00 UTC week, every expected time by hand ------
+
+PLAIN = {"time_zone": "UTC", "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}}
+MON = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)  # a Monday, 09:00
+HOUR = timedelta(hours=1)
+PLAIN_TARGETS = Targets.from_dict({"first_response": "4 business hours", "resolution": "16 business hours",
+                                   "update_every": "8h", "pause_on_wait": True})
+RESIDENT = rules.Actor("resident", None, None)
+
+
+def event(kind: str, at: datetime, *, public: bool = True, actor: rules.Actor = STAFF, **data) -> rules.Event:
+    return rules.Event("E", kind, at, actor, public, data)
+
+
+def replayed(events, targets=PLAIN_TARGETS, **kw):
+    return clock.replay(created_at=MON, targets=targets, calendar=PLAIN, events=[event("received", MON, actor=RESIDENT)]
+                        + events, **kw)
+
+
+def test_the_next_update_is_due_after_the_last_public_update_not_the_first_response():
+    state, _, first, last = replayed([event("acknowledged", MON + HOUR), event("comment", MON + 3 * HOUR),
+                                      event("comment", MON + 4 * HOUR, public=False),
+                                      event("comment", MON + 5 * HOUR, actor=RESIDENT)])
+    assert (first, last) == (MON + HOUR, MON + 3 * HOUR)
+    assert state.next_update_due == MON + 11 * HOUR  # 12:00 + 8 calendar hours
+    assert state.first_response_due == MON + 4 * HOUR  # Mon 13:00
+    assert state.resolution_due == MON + timedelta(days=1, hours=8)  # Tue 17:00
+    assert state.running
+
+
+def test_no_next_update_before_the_first_response_or_once_resolved():
+    state, *_ = replayed([])
+    assert state.next_update_due is None and state.running
+    state, stops, *_ = replayed([event("acknowledged", MON + HOUR), event("resolved", MON + 2 * HOUR)])
+    assert state.next_update_due is None and not state.running
+    assert [s.as_list() for s in stops] == [["2026-11-02T11:00:00+00:00", None, "resolved", "2026-11-03T17:00:00+00:00"]]
+
+
+def test_a_wait_pauses_the_clock_until_the_residents_reply_and_moves_the_due_by_the_open_time_stood_still():
+    # waiting Mon 15:00 -> Tue 10:00 stands still 2 h (Mon 15-17) + 1 h (Tue 9-10): due Tue 17:00 -> Wed 12:00
+    events = [event("acknowledged", MON + HOUR), event("waiting", MON + 6 * HOUR),
+              event("assigned", MON + 7 * HOUR, assignee="s2")]
+    state, stops, *_ = replayed(events)
+    assert not state.running and stops[-1].until is None  # assigning does not end the wait
+    state, stops, *_ = replayed(events + [event("resident_replied", MON + timedelta(days=1, hours=1), actor=RESIDENT,
+                                                status_after="assigned")])
+    assert state.running and state.resolution_due == datetime(2026, 11, 4, 12, 0, tzinfo=timezone.utc)
+    assert [(s.since, s.until, s.why) for s in stops] == [(MON + 6 * HOUR, MON + timedelta(days=1, hours=1), "waiting")]
+
+
+def test_the_caller_may_override_the_standards_pause_on_wait():
+    state, stops, *_ = replayed([event("waiting", MON + HOUR)], pause_on_wait=False)
+    assert stops == [] and state.running
+    state, stops, *_ = replayed([event("waiting", MON + HOUR)], pause_on_wait=True,
+                                targets=Targets.from_dict(PLAIN_TARGETS.as_dict() | {"pause_on_wait": False}))
+    assert len(stops) == 1 and not state.running
+
+
+def test_a_reopen_ends_the_resolved_stop_and_a_closed_ticket_is_not_running():
+    events = [event("resolved", MON + HOUR), event("reopened", MON + 3 * HOUR, status_after="assigned")]
+    state, stops, *_ = replayed(events)
+    assert state.running and stops[0].until == MON + 3 * HOUR
+    assert state.resolution_due == datetime(2026, 11, 4, 11, 0, tzinfo=timezone.utc)  # 2 open hours stood still: Tue 17:00 -> Wed 11:00
+    state, *_ = replayed(events + [event("closed", MON + 4 * HOUR)])
+    assert not state.running
+
+
+def test_each_promise_state_at_its_edges():
+    due = MON + 4 * HOUR
+    state = clock.ClockState(due, due, None, True)
+    assert state.promise_state("first_response", due, due + HOUR) == "met"  # met on the minute it fell due
+    assert state.promise_state("first_response", due + timedelta(seconds=1), due) == "met_late"
+    assert state.promise_state("resolution", None, due) == "running"  # due now, not yet late
+    assert state.promise_state("resolution", None, due + timedelta(seconds=1)) == "breached"
+    assert state.promise_state("resolution", None, due + HOUR, stopped=True) == "paused"
+    other = clock.ClockState(due, due + HOUR, None, True)
+    assert other.promise_state("resolution", None, due + timedelta(minutes=30)) == "running"
+    assert other.promise_state("first_response", None, due + timedelta(minutes=30)) == "breached"
+
+
+def test_a_promise_kept_on_the_minute_is_kept():
+    assert clock.judge(MON, MON) is True
+    assert clock.judge(MON + timedelta(seconds=1), MON) is False
+    assert clock.judge(None, MON) is None and clock.judge(MON, None) is None
+
+
+def test_the_first_resolution_is_judged_against_the_due_recorded_on_its_stop():
+    recorded = MON + timedelta(days=3)
+    stops = [clock.Stop(MON + HOUR, MON + 2 * HOUR, "waiting"),
+             clock.Stop(MON + 3 * HOUR, MON + 4 * HOUR, "resolved", recorded),
+             clock.Stop(MON + 5 * HOUR, None, "resolved", MON)]
+    judged = clock.resolution_judged_against(created_at=MON, targets=PLAIN_TARGETS, calendar=PLAIN, stops=stops,
+                                             first_resolved_at=MON + 3 * HOUR)
+    assert judged == recorded
+
+
+def test_an_older_record_without_the_due_recomputes_it_from_the_stops_ended_by_the_first_resolve():
+    tue_10 = MON + timedelta(days=1, hours=1)
+    stops = [clock.Stop(MON + HOUR, tue_10, "waiting"),  # ended exactly at the resolve: counts (8 open hours)
+             clock.Stop(tue_10, MON + timedelta(days=2), "resolved"),
+             clock.Stop(MON + timedelta(days=2, hours=1), MON + timedelta(days=2, hours=2), "waiting")]  # after: not
+    judged = clock.resolution_judged_against(created_at=MON, targets=PLAIN_TARGETS, calendar=PLAIN, stops=stops,
+                                             first_resolved_at=tue_10)
+    assert judged == datetime(2026, 11, 4, 17, 0, tzinfo=timezone.utc)  # Tue 17:00 + 8 open hours
+    # a later resolve's stop is never taken for the first one's (here the first one's stop was lost)
+    later = [clock.Stop(MON + timedelta(days=2), None, "resolved", MON)]
+    assert clock.resolution_judged_against(created_at=MON, targets=PLAIN_TARGETS, calendar=PLAIN, stops=later,
+                                           first_resolved_at=tue_10) == MON + timedelta(days=1, hours=8)
+
+
+def test_no_judged_due_before_a_resolution_and_the_stored_one_without_targets():
+    assert clock.resolution_judged_against(created_at=MON, targets=PLAIN_TARGETS, calendar=PLAIN, stops=[],
+                                           first_resolved_at=None, fallback=MON) is None
+    assert clock.resolution_judged_against(created_at=MON, targets=None, calendar=PLAIN, stops=[],
+                                           first_resolved_at=MON + HOUR, fallback=MON + 2 * HOUR) == MON + 2 * HOUR
+
+
+def test_a_stop_that_begins_after_the_due_gives_no_time_back():
+    due = MON + timedelta(days=1, hours=8)  # Tue 17:00
+    stops = [clock.Stop(due, due + timedelta(days=1), "waiting")]
+    assert clock.resolution_due_now(created_at=MON, targets=PLAIN_TARGETS, calendar=PLAIN, stops=stops) == due
+    just_before = [clock.Stop(due - timedelta(minutes=1), due + timedelta(days=1), "waiting")]
+    assert clock.resolution_due_now(created_at=MON, targets=PLAIN_TARGETS, calendar=PLAIN, stops=just_before) == \
+        datetime(2026, 11, 5, 9, 1, tzinfo=timezone.utc)  # 1 open minute + a whole open day later: Wed 17:00 -> Thu 09:01
+
+
+def test_a_stored_stop_reads_back_as_it_was_written():
+    for stop in (clock.Stop(MON, None, "waiting"), clock.Stop(MON, MON + HOUR, "resolved", MON + 2 * HOUR)):
+        assert clock.Stop.from_list(stop.as_list()) == stop
+    assert clock.Stop.from_list(["2026-11-02T09:00:00+00:00", None, "resolved", None]).due is None
+
+
+def test_the_staff_view_shows_paused_late_and_judged_states():
+    ticket = new(standards("16 business hours"))
+    waiting, _ = rules.apply(ticket, "wait", {"question": "Which day?"}, STAFF, START + timedelta(hours=1), "E1")
+    view = rules.sla_view(waiting, START + timedelta(days=30))
+    assert view["paused"] and view["resolution"]["state"] == "paused" and view["seconds_left"] is None
+    assert view["first_response"]["state"] == "met"  # asking the resident is a response
+    # acknowledged a day late, resolved a month late: both shown as kept late, the resolution as judged
+    late, _ = rules.apply(ticket, "acknowledge", {}, STAFF, START + timedelta(days=1), "E1")
+    view = rules.sla_view(late, START + timedelta(days=1))
+    assert view["first_response"]["state"] == "met_late" and view["resolution"]["state"] == "running"
+    done, _ = rules.apply(late, "resolve", {}, STAFF, START + timedelta(days=30), "E2")
+    view = rules.sla_view(done, START + timedelta(days=31))
+    assert view["resolution"]["state"] == "met_late" and view["first_resolution"]["state"] == "met_late"
+    assert view["resolution"]["due"] == view["first_resolution"]["due"] == "2026-09-30T01:00:00Z"  # Wed 09:00 Shanghai
+
+
+def test_an_emergencys_wait_moves_its_due_by_the_whole_time_stood_still_even_out_of_hours():
+    targets = Targets.from_dict(PLAIN_TARGETS.as_dict() | {"emergency": True})
+    # 16 h around the clock: due Tue 01:00; a wait Mon 18:00 -> Tue 08:00 (no open hour in it) gives back 14 h
+    stops = [clock.Stop(MON + 9 * HOUR, MON + 23 * HOUR, "waiting")]
+    assert clock.resolution_due_now(created_at=MON, targets=targets, calendar=PLAIN, stops=stops) == \
+        datetime(2026, 11, 3, 15, 0, tzinfo=timezone.utc)

@@ -609,6 +609,7 @@ def test_one_bucket_counters_of_the_older_format_are_not_read_as_packed():
 @pytest.mark.parametrize("name,counters", [
     ("csat", {"csat_n": 3}), ("sla_first_response", {"fr_n": 4}), ("sla_resolution", {"resolved": 2}),
     ("first_time_fix_said", {"ftf_said_n": 1}), ("repeat_rate", {"tickets": 7}),
+    ("first_time_fix_ops", {"resolved": 3}), ("reopen_rate", {"resolved": 3}), ("follow_up_rate", {"resolved": 3}),
 ])
 def test_a_period_with_no_successes_scores_zero_with_its_wilson_interval(name, counters):
     # zero counters are dropped when stored, so an absent success counter must read as 0
@@ -644,3 +645,302 @@ def test_a_survey_answer_that_is_not_a_whole_number_is_refused(field, value):
     with pytest.raises(InvalidInput) as refused:
         scores.SurveyResponse(at=START, **{field: value})
     assert field in refused.value.fields
+
+
+# --- the nightly rollup's choice of period, by hand, around month, quarter and year ends -------
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("now,zone,month,quarter", [
+    (utc(2026, 11, 15, 12), "UTC", "M2026-10", "Q2026-3"),  # mid-quarter
+    (utc(2026, 1, 15, 12), "UTC", "M2025-12", "Q2025-4"),  # back across the year
+    (utc(2026, 12, 31, 16, 30), "Asia/Shanghai", "M2026-12", "Q2026-4"),  # 00:30 on 1 January there
+    (utc(2026, 12, 31, 16, 30), "UTC", "M2026-11", "Q2026-3"),  # still 31 December
+    (utc(2026, 12, 31, 16, 30), "America/New_York", "M2026-11", "Q2026-3"),
+    (utc(2026, 3, 31, 23, 30), "Europe/London", "M2026-03", "Q2026-1"),  # 00:30 BST on 1 April
+    (utc(2026, 3, 31, 23, 30), "UTC", "M2026-02", "Q2025-4"),
+    (utc(2026, 7, 1, 3, 0), "America/Los_Angeles", "M2026-05", "Q2026-1"),  # 20:00 on 30 June there
+    (utc(2026, 7, 1, 3, 0), "Asia/Shanghai", "M2026-06", "Q2026-2"),
+    (utc(2026, 10, 1, 0, 0), "UTC", "M2026-09", "Q2026-3"),  # the first instant of a quarter
+])
+def test_the_rollup_freezes_the_latest_month_and_quarter_ended_in_the_firms_zone(now, zone, month, quarter):
+    assert scores.last_closed(now, zone) == {"month": month, "quarter": quarter}
+
+
+@pytest.mark.parametrize("now,zone,expected", [
+    (utc(2026, 11, 2, 0, 59), "UTC", utc(2026, 11, 2, 1)),
+    (utc(2026, 11, 2, 1, 0), "UTC", utc(2026, 11, 3, 1)),  # strictly after: not the 01:00 it is
+    (utc(2026, 11, 2, 1, 0, 1), "UTC", utc(2026, 11, 3, 1)),
+    (utc(2026, 12, 31, 16, 30), "Asia/Shanghai", utc(2026, 12, 31, 17)),  # 01:00 on 1 January, +08:00
+    (utc(2026, 12, 31, 17, 0), "Asia/Shanghai", utc(2027, 1, 1, 17)),
+    (utc(2026, 12, 31, 23, 0), "America/New_York", utc(2027, 1, 1, 6)),  # 18:00 EST -> 01:00 EST
+    (utc(2026, 2, 28, 23, 30), "UTC", utc(2026, 3, 1, 1)),  # across the month end
+    (utc(2026, 10, 24, 23, 30), "Europe/London", utc(2026, 10, 25, 0)),  # the first (BST) 01:00 of 25 October
+    (utc(2026, 3, 29, 0, 30), "Europe/London", utc(2026, 3, 29, 1)),  # 01:00 GMT is skipped: 02:00 BST
+])
+def test_the_next_finalisation_is_the_next_0100_in_the_firms_zone(now, zone, expected):
+    assert scores.next_finalisation(now, zone) == expected
+
+
+def test_previous_periods_of_none_one_and_a_negative_count():
+    assert scores.previous_periods("M2026-01", 0) == []
+    assert scores.previous_periods("M2026-01", 1) == ["M2026-01"]
+    assert scores.previous_periods("Q2026-1", 3) == ["Q2025-3", "Q2025-4", "Q2026-1"]
+    assert scores.previous_periods("W2026-01", 2) == ["W2025-52", "W2026-01"]  # 2025 has 52 ISO weeks
+    with pytest.raises(ValueError):
+        scores.previous_periods("M2026-01", -1)
+
+
+def test_exactly_the_minimum_n_is_enough():
+    assert scores.scores({"csat_n": 5, "csat_pos": 4}, min_n=5)["csat"].too_few is False
+    assert scores.scores({"csat_n": 4, "csat_pos": 4}, min_n=5)["csat"].too_few is True
+
+
+def test_identical_answers_have_a_mean_with_an_interval_of_no_width():
+    counters = {"sq.tangibles.p_n": 3, "sq.tangibles.p_sum": 15, "sq.tangibles.p_sq": 75}  # 5, 5, 5
+    result = scores.scores(counters, min_n=1)["servqual.tangibles.p"]
+    assert (result.value, result.low, result.high, result.n) == (5, 5, 5, 3)
+
+
+def test_a_dimension_of_several_items_is_the_mean_item_score_with_its_t_interval():
+    # three answers to a two-item dimension, each stored as the sum of its items: 7, 9, 11 -> 3.5, 4.5, 5.5
+    counters = {"sq.tangibles.p_n": 3, "sq.tangibles.p_sum": 27, "sq.tangibles.p_sq": 49 + 81 + 121}
+    result = scores.scores(counters, min_n=1, items={"tangibles": 2})["servqual.tangibles.p"]
+    half = stats.t.ppf(0.975, 2) * 1 / math.sqrt(3)  # the item means 3.5, 4.5, 5.5 have s = 1
+    assert result.value == pytest.approx(4.5)
+    assert (result.low, result.high) == pytest.approx((4.5 - half, 4.5 + half))
+
+
+UNITS = {"csat": "%", "nps": "points", "satisfaction_index": "points", "sla_first_response": "%",
+         "sla_resolution": "%", "first_response_p50": "minutes", "first_response_p90": "minutes",
+         "resolution_p50": "minutes", "resolution_p90": "minutes", "first_time_fix_ops": "%",
+         "first_time_fix_said": "%", "reopen_rate": "%", "repeat_rate": "%", "follow_up_rate": "%",
+         "volume": "tickets", "share": "%", "servqual.weighted_gap": "points"} | {
+    f"servqual.{d}.{part}": "points" for d in scores.DIMENSIONS for part in ("p", "e", "gap")}
+
+
+def test_every_score_keeps_its_unit_with_no_answers_and_with_one():
+    assert {name: s.unit for name, s in scores.scores({}, total_tickets=0).items()} == UNITS
+    one = {"idx_n": 1, "idx_sum": 7500, "idx_sq": 7500 ** 2}
+    for d in scores.DIMENSIONS:
+        one |= {f"sq.{d}.{part}_{m}": v for part in ("p", "e", "g") for m, v in (("n", 1), ("sum", 3), ("sq", 9))}
+    result = scores.scores(one, min_n=1)
+    assert {name: result[name].unit for name in UNITS if name != "share"} == {n: u for n, u in UNITS.items()
+                                                                              if n != "share"}
+    # one answer: its value, n = 1, no interval, too few whatever the minimum
+    assert (result["satisfaction_index"].value, result["satisfaction_index"].n) == (75, 1)
+    for name in [f"servqual.{d}.{part}" for d in scores.DIMENSIONS for part in ("p", "e", "gap")]:
+        assert (result[name].value, result[name].n, result[name].low, result[name].high, result[name].too_few) == \
+            (3, 1, None, None, True), name
+
+
+def test_two_answers_have_a_t_interval_and_are_enough_at_a_minimum_of_two():
+    counters = {"sq.empathy.p_n": 2, "sq.empathy.p_sum": 10, "sq.empathy.p_sq": 16 + 36}  # 4 and 6: s = sqrt(2)
+    half = stats.t.ppf(0.975, 1) * math.sqrt(2) / math.sqrt(2)
+    result = scores.scores(counters, min_n=2)["servqual.empathy.p"]
+    assert (result.value, result.n, result.too_few) == (5, 2, False)
+    assert (result.low, result.high) == pytest.approx((5 - half, 5 + half))
+    assert scores.scores(counters, min_n=3)["servqual.empathy.p"].too_few is True
+
+
+def test_a_multi_item_dimension_answered_once_is_its_mean_item_score():
+    counters = {"sq.reliability.p_n": 1, "sq.reliability.p_sum": 9, "sq.reliability.p_sq": 81}  # 4 + 5
+    assert scores.scores(counters, items={"reliability": 2})["servqual.reliability.p"].value == 4.5
+
+
+def bucket_value_by_hand(minutes: float) -> float:
+    """The value standing for ``minutes``' bucket: 2·1.1^b / 2.1, b = floor(ln m / ln 1.1) + 1."""
+    b = math.floor(math.log(minutes) / math.log(1.1)) + 1
+    return 2 * 1.1 ** b / 2.1
+
+
+def test_two_response_times_give_a_median_interval_spanning_both():
+    # 10 minutes is bucket 25 (packed in fr_hp.4, 6th digit group 1), 100 minutes bucket 49 (fr_hp.8, group 1)
+    counters = {"fr_n": 2, "fr_hp.4": 10 ** 6, "fr_hp.8": 10 ** 6}
+    result = scores.scores(counters, min_n=2)["first_response_p50"]
+    # n·q ∓ z·sqrt(n·q·(1-q)) = 1 ∓ 1.39: ranks 1 and 2 (kept within 1..n)
+    assert (result.value, result.low, result.high) == pytest.approx(
+        (bucket_value_by_hand(10), bucket_value_by_hand(10), bucket_value_by_hand(100)))
+    assert result.high / result.low > 9  # an interval, not a point
+    assert result.too_few is False and scores.scores(counters, min_n=3)["first_response_p50"].too_few is True
+
+
+def gap_counters(**values: list[int]) -> dict:
+    out = {}
+    for dimension, gaps in values.items():
+        out |= {f"sq.{dimension}.g_n": len(gaps), f"sq.{dimension}.g_sum": sum(gaps),
+                f"sq.{dimension}.g_sq": sum(g * g for g in gaps)}
+    return out
+
+
+def test_the_weighted_gap_leaves_out_dimensions_the_firm_gives_no_weight():
+    counters = gap_counters(tangibles=[1, 3], reliability=[-1, -3], empathy=[5])
+    result = scores.scores(counters, weights={"tangibles": 100, "empathy": 0})["servqual.weighted_gap"]
+    half = stats.t.ppf(0.975, 1) * 1.0  # gaps 1 and 3: s = sqrt(2), standard error 1
+    assert (result.value, result.n) == (2, 2)  # only tangibles; empathy's single answer does not set n
+    assert (result.low, result.high) == pytest.approx((2 - half, 2 + half))
+
+
+def test_the_weighted_gap_of_a_multi_item_dimension_is_per_item():
+    counters = gap_counters(tangibles=[2, 4])  # two items each: item-mean gaps 1 and 2
+    result = scores.scores(counters, items={"tangibles": 2})["servqual.weighted_gap"]
+    half = stats.t.ppf(0.975, 1) * math.sqrt(0.5) / math.sqrt(2)
+    assert result.value == 1.5 and (result.low, result.high) == pytest.approx((1.5 - half, 1.5 + half))
+
+
+def test_a_dimension_answered_once_counts_in_the_weighted_gap_and_leaves_it_without_interval():
+    # tangibles: one answer, a gap of 4 over its two items (2 per item); reliability: 0, 1, 2
+    result = scores.scores(gap_counters(tangibles=[4], reliability=[0, 1, 2]), min_n=1,
+                           items={"tangibles": 2})["servqual.weighted_gap"]
+    assert (result.value, result.n, result.low, result.high, result.too_few) == (1.5, 1, None, None, True)
+
+
+def test_a_negative_trend_length_is_refused_with_a_reason():
+    with pytest.raises(ValueError, match="^n must not be negative$"):
+        scores.previous_periods("M2026-01", -1)
+
+
+def test_no_nps_promoters_or_detractors_score_zero_and_the_firms_minimum_applies():
+    result = scores.scores({"nps_n": 3}, min_n=3)["nps"]
+    assert (result.value, result.n, result.too_few) == (0, 3, False)
+    # adjusted Wald by hand: n' = 6, p' = d' = 0.75/6 = 0.125, half = z·sqrt(0.25/6)
+    half = 100 * stats.norm.ppf(0.975) * math.sqrt(0.25 / 6)
+    assert (result.low, result.high) == pytest.approx((-half, half))
+
+
+def test_the_satisfaction_index_interval_is_clipped_to_0_and_100():
+    counters = {"idx_n": 2, "idx_sum": 10000, "idx_sq": 10000 ** 2}  # answers of 0 and 100
+    result = scores.scores(counters)["satisfaction_index"]
+    assert (result.value, result.low, result.high) == (50, 0, 100)
+
+
+def test_timing_buckets_without_their_count_are_not_read():
+    counters = {"fr_hp.4": 10 ** 6, "res_hp.4": 10 ** 6}  # one bucket each, but no fr_n / resolved recorded
+    result = scores.scores(counters)
+    assert result["first_response_p50"].value is None and result["resolution_p90"].value is None
+
+
+def test_one_rating_adds_exactly_the_counters_of_the_table():
+    answer = scores.SurveyResponse(at=START, rating=4)
+    counters = scores.response_contributions(answer, ALL, "UTC")[QUARTER]
+    # index of a 4 on 1-5: 75.00 points, kept in hundredths
+    assert counters == {"csat_n": 1, "csat_pos": 1, "rating_sum": 4, "rating_sq": 16,
+                        "idx_n": 1, "idx_sum": 7500, "idx_sq": 7500 ** 2}
+
+
+def test_the_index_leaves_out_answered_dimensions_the_firm_gives_no_weight():
+    answer = scores.SurveyResponse(at=START, servqual={"tangibles": {"p": 5}, "empathy": {"p": 1}},
+                                   weights={"tangibles": 100})
+    assert answer.index() == 100
+
+
+def test_a_deleted_ticket_takes_back_everything_it_added():
+    ticket = a_ticket(first_response_at=START + timedelta(hours=1))
+    change = scores.ticket_change(ticket, None, "UTC")
+    assert change[QUARTER] == {"tickets": -1, "fr_n": -1, "fr_met": -1, "fr_hp.7": -10 ** 6}  # 60 min: bucket 43 = 7·6 + 1
+
+
+def test_a_response_in_under_a_minute_stands_for_half_a_minute():
+    assert scores.scores({"fr_n": 1, "fr_hp.0": 1})["first_response_p50"].value == 0.5
+
+
+@pytest.mark.parametrize("text,message,reason", [
+    ("M2026-1", "That is not a period.",
+     "must be a week like W2026-47, a month like M2026-11 or a quarter like Q2026-4"),
+    ("MABCD-01", "That is not a period.",
+     "must be a week like W2026-47, a month like M2026-11 or a quarter like Q2026-4"),
+    ("M1969-12", "That period is out of range.", "year must be 1970-9998"),
+    ("M9999-01", "That period is out of range.", "year must be 1970-9998"),
+    ("M2026-13", "That period does not exist.", "month must be 1-12 in 2026"),
+])
+def test_a_period_that_cannot_be_read_is_refused_saying_why(text, message, reason):
+    with pytest.raises(InvalidInput) as refused:
+        scores.parse_period(text)
+    assert (str(refused.value), refused.value.fields) == (message, {"period": reason})
+
+
+def test_the_first_and_last_years_of_the_range_are_periods():
+    assert scores.parse_period("M1970-01") == scores.Period("month", 1970, 1)
+    assert scores.parse_period("Q9998-4") == scores.Period("quarter", 9998, 4)
+
+
+@pytest.mark.parametrize("answers,fields", [
+    ({"scale": (5, 5)}, {"scale": "must be two whole numbers, the lower first"}),
+    ({"scale": (7, 1)}, {"scale": "must be two whole numbers, the lower first"}),
+    ({"scale": (1.5, 5)}, {"scale": "must be two whole numbers, the lower first"}),
+    ({"scale": (1, 5.5)}, {"scale": "must be two whole numbers, the lower first"}),
+    ({"scale": [1, 5]}, {"scale": "must be two whole numbers, the lower first"}),
+    ({"scale": (1, 3, 5)}, {"scale": "must be two whole numbers, the lower first"}),
+    ({"rating": 6}, {"rating": "must be a whole number 1-5"}),
+    ({"rating": 0}, {"rating": "must be a whole number 1-5"}),
+    ({"rating": 3.0}, {"rating": "must be a whole number 1-5"}),
+    ({"nps": 11}, {"nps": "must be a whole number 0-10"}),
+    ({"nps": -1}, {"nps": "must be a whole number 0-10"}),
+    ({"fixed_first_visit": 1}, {"fixed_first_visit": "must be true or false"}),
+    ({"servqual": {"tangibles": {"p": 8}}, "scale": (1, 7)}, {"servqual.tangibles.p": "must be a whole number 1-7"}),
+    ({"servqual": {"tangibles": {"p": 3, "e": 0}}}, {"servqual.tangibles.e": "must be a whole number 1-5"}),
+    ({"weights": {"tangibles": 60, "empathy": 30}}, {"weights": "must add up to 100"}),
+    ({"weights": {"tangibles": 100.0}}, {"weights": "must give whole, non-negative points to known dimensions"}),
+])
+def test_each_invalid_survey_answer_is_refused_naming_its_field_and_reason(answers, fields):
+    with pytest.raises(InvalidInput) as refused:
+        scores.SurveyResponse(at=START, **answers)
+    assert refused.value.fields == fields
+
+
+@pytest.mark.parametrize("answers", [{"rating": 1}, {"rating": 5}, {"nps": 0}, {"nps": 10}, {"scale": (0, 1)},
+                                     {"servqual": {"empathy": {"p": 1, "e": None}}}, {"fixed_first_visit": False},
+                                     {"weights": {"tangibles": 0, "empathy": 100}}])
+def test_the_ends_of_every_survey_scale_are_accepted(answers):
+    scores.SurveyResponse(at=START, **answers)
+
+
+def test_refusals_of_a_period_and_of_survey_answers_carry_their_message():
+    with pytest.raises(InvalidInput) as refused:
+        scores.parse_period("X2026-01")
+    assert str(refused.value) == "That is not a period."
+    with pytest.raises(InvalidInput) as refused:
+        scores.SurveyResponse(at=START, rating=9)
+    assert str(refused.value) == "Some survey answers need attention."
+    with pytest.raises(ValueError, match="^period_keys needs an aware datetime$"):
+        scores.period_keys(datetime(2026, 1, 1), "UTC")
+
+
+def test_unknown_dimensions_are_each_refused_and_a_bad_scale_is_reported_alone():
+    reason = "must be {'p': ..., 'e': ...} for one of: tangibles, reliability, responsiveness, assurance, empathy"
+    with pytest.raises(InvalidInput) as refused:
+        scores.SurveyResponse(at=START, servqual={"speed": {"p": 3}, "price": {"p": 3}})
+    assert refused.value.fields == {"servqual.speed": reason, "servqual.price": reason}
+    with pytest.raises(InvalidInput) as refused:
+        scores.SurveyResponse(at=START, scale=(5, 5), servqual={"tangibles": {"p": 3}})
+    assert refused.value.fields == {"scale": "must be two whole numbers, the lower first"}
+
+
+def test_the_index_falls_back_to_the_rating_only_when_the_answered_dimensions_weigh_nothing():
+    one_dimension = scores.SurveyResponse(at=START, rating=1, servqual={"tangibles": {"p": 5}})
+    assert one_dimension.index() == 100
+    unweighted = scores.SurveyResponse(at=START, rating=5, servqual={"tangibles": {"p": 1}}, weights={"empathy": 100})
+    assert unweighted.index() == 100
+
+
+def test_a_follow_up_at_the_moment_of_resolution_counts_and_a_sub_minute_response_is_bucket_0():
+    resolved = START + timedelta(hours=2)
+    ticket = a_ticket(status="resolved", first_response_at=START + timedelta(seconds=30), first_resolved_at=resolved,
+                      resolved_at=resolved, followed_up_at=resolved)
+    counters = scores.ticket_contributions(ticket, "UTC")[QUARTER]
+    assert counters["followed_up"] == 1 and counters["fr_hp.0"] == 1
+
+
+def test_volume_and_share_of_a_slice_without_tickets():
+    result = scores.scores({"csat_n": 1}, total_tickets=10, min_n=1)
+    assert (result["volume"].value, result["volume"].n) == (0, 0)
+    assert (result["share"].value, result["share"].n) == (0, 10)
+    gap = scores.scores(gap_counters(tangibles=[1, 3]))["servqual.weighted_gap"]
+    assert gap.unit == "points" and gap.low is not None
+
+
+def test_five_answers_are_enough_by_default():
+    assert scores.nps(5, 0, 5).too_few is False and scores.nps(4, 0, 4).too_few is True
+    assert scores.scores({"csat_n": 5, "csat_pos": 5})["csat"].too_few is False
