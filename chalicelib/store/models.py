@@ -187,6 +187,17 @@ class TicketItem(Item, discriminator="ticket"):
     notice = MapAttribute(null=True)  # messages to the resident (domain/notices.py): seq, open_until, stopped, link
 
 
+class CallItem(Item, discriminator="call"):
+    """A ticket's follow-up call owed after a low survey answer (store/follow_ups.py): in the
+    ``queue`` index (``…#QUEUE#calls``, by due) while the call is still to be made."""
+    ticket_id = UnicodeAttribute()
+    number = NumberAttribute()
+    unit = UnicodeAttribute()
+    rating = NumberAttribute(null=True)
+    due = UTCDateTimeAttribute()
+    done_at = UTCDateTimeAttribute(null=True)
+
+
 class EventItem(Item, discriminator="event"):
     event_id = UnicodeAttribute()
     type = UnicodeAttribute()

@@ -16,6 +16,7 @@ Key layout (every tenant-owned key starts with ``TENANT#<tenant id>``):
     TENANT#<tid>              UNIT#<pid>#<bid>#<unit code>        a unit of a building
     TENANT#<tid>              TICKET#<ticket id>                  a ticket (its head)
     TENANT#<tid>              TICKET#<ticket id>#EV#<event id>    one timeline event of that ticket
+    TENANT#<tid>              TICKET#<ticket id>#CALL             the follow-up call a low survey answer asks for
     TENANT#<tid>              IDEM#<sha256 of key>                idempotency record of a resident submission
 
     TENANT#<tid>              TICKET#<ticket id>#WATCH            the ticket's scheduled escalation steps
@@ -32,8 +33,9 @@ Key layout (every tenant-owned key starts with ``TENANT#<tenant id>``):
     TENANT#<tid>#SCORES       SCORE#<period>#<by>#<value>         score counters of a period (or C<campaign>) and slice
     TENANT#<tid>#SCORES       REPORT#<period>                     a finalised period's review
 
-GSI ``queue`` (sparse: only ticket heads carry it):
+GSI ``queue`` (sparse: only ticket heads and follow-up calls still to make carry it):
     queue_pk = TENANT#<tid>#QUEUE#<open|done>   queue_sk = <due at, ISO UTC>#<ticket id>
+    queue_pk = TENANT#<tid>#QUEUE#calls         queue_sk = <call due, ISO UTC>#<ticket id>
 
 GSI ``work`` (sparse: only what a scheduled job must look at, across all tenants,
 spread over a few shards so no partition is hot; jobs query ``work_sk <= now``):

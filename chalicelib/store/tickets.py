@@ -255,8 +255,9 @@ def get(tenant_id: str, ticket_id: str, *, with_events: bool = True) -> tuple[Ti
 # --- change ------------------------------------------------------------------------------
 
 def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
-                 assignee_must_be_active: str | None = None, watch=None, notice=None) -> None:
-    """Save the changed ticket and its event if nobody changed the ticket since ``before``.
+                 assignee_must_be_active: str | None = None, watch=None, notice=None, also: tuple = ()) -> None:
+    """Save the changed ticket and its event if nobody changed the ticket since ``before``,
+    with ``also`` (unconditional puts, e.g. the follow-up call's entry of store/follow_ups.py).
 
     Raises Conflict on a stale version; InvalidInput if the assignee is not an active
     member of this tenant's staff (checked in the same transaction)."""
@@ -268,6 +269,8 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
             tx.save(event_item(tenant_id, after.id, event), condition=EventItem.pk.does_not_exist())
             if watch is not None:
                 tx.save(watch)
+            for item in also:
+                tx.save(item)
             if assignee_must_be_active:
                 tx.condition_check(UserItem, pk, f"USER#{assignee_must_be_active}",
                                    condition=UserItem.pk.exists() & (UserItem.active == True))  # noqa: E712
@@ -286,7 +289,7 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
             raise InvalidInput("That person cannot be assigned.",
                                {"assignee": "is not an active staff member of this firm"}) from error
         if notice_as == "update":  # updates follow the checks and the puts (ticket, event, watch)
-            notice_at = ticket_at + 2 + (watch is not None)
+            notice_at = ticket_at + 2 + (watch is not None) + len(also)
             if len(reasons) > notice_at and reasons[notice_at] == "ConditionalCheckFailed" \
                     and reasons[ticket_at] in (None, "None"):
                 from .notices import MessageTaken
