@@ -148,6 +148,8 @@ def _create(tenant_id: str, ticket: rules.Ticket, received: rules.Event, claim: 
     """One transaction, or two when the unit reported the same category within 30 days
     (then the ticket is written again marked as a repeat complaint)."""
     check = store.RepeatCheck(store.repeat_sk(ticket), ticket.created_at - rules.REPEAT_WITHIN)
+    from ..store.search import number_item
+    also = (*also, number_item(tenant_id, ticket))  # staff find it by its number
     try:
         return store.create(tenant_id, ticket, received, claim=claim, unit_check=unit_check, watch=watch,
                             limits=limits, repeat=check, also=also, link=told[0], notice=told[1])

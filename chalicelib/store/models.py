@@ -33,6 +33,24 @@ class QueueIndex(GlobalSecondaryIndex):
     queue_sk = UnicodeAttribute(range_key=True, attr_name=schema.QUEUE_INDEX_RANGE_KEY)
 
 
+class UnitIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = schema.UNIT_INDEX
+        projection = AllProjection()
+
+    unit_pk = UnicodeAttribute(hash_key=True, attr_name=schema.UNIT_INDEX_HASH_KEY)
+    unit_sk = UnicodeAttribute(range_key=True, attr_name=schema.UNIT_INDEX_RANGE_KEY)
+
+
+class PhoneIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = schema.PHONE_INDEX
+        projection = AllProjection()
+
+    phone_pk = UnicodeAttribute(hash_key=True, attr_name=schema.PHONE_INDEX_HASH_KEY)
+    phone_sk = UnicodeAttribute(range_key=True, attr_name=schema.PHONE_INDEX_RANGE_KEY)
+
+
 class WorkIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = schema.WORK_INDEX
@@ -60,7 +78,14 @@ class Item(Model):
     work_pk = UnicodeAttribute(null=True, attr_name=schema.WORK_INDEX_HASH_KEY)
     work_sk = UnicodeAttribute(null=True, attr_name=schema.WORK_INDEX_RANGE_KEY)
 
+    unit_pk = UnicodeAttribute(null=True, attr_name=schema.UNIT_INDEX_HASH_KEY)
+    unit_sk = UnicodeAttribute(null=True, attr_name=schema.UNIT_INDEX_RANGE_KEY)
+    phone_pk = UnicodeAttribute(null=True, attr_name=schema.PHONE_INDEX_HASH_KEY)
+    phone_sk = UnicodeAttribute(null=True, attr_name=schema.PHONE_INDEX_RANGE_KEY)
+
     queue = QueueIndex()
+    by_unit = UnitIndex()
+    by_phone = PhoneIndex()
     work = WorkIndex()
 
 
@@ -196,6 +221,11 @@ class CallItem(Item, discriminator="call"):
     rating = NumberAttribute(null=True)
     due = UTCDateTimeAttribute()
     done_at = UTCDateTimeAttribute(null=True)
+
+
+class NumberItem(Item, discriminator="number"):
+    """A ticket number → its ticket (store/search.py); written with the ticket, never changed."""
+    ticket_id = UnicodeAttribute()
 
 
 class EventItem(Item, discriminator="event"):

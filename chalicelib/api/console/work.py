@@ -32,6 +32,7 @@ photos = lazy("chalicelib.services.photos")
 register_view = lazy("chalicelib.services.register_view")
 staff = lazy("chalicelib.services.staff")
 follow_ups = lazy("chalicelib.services.follow_ups")
+search = lazy("chalicelib.services.search")
 
 bp = Blueprint(__name__)
 
@@ -81,6 +82,8 @@ def queue(page: Page) -> Response:
     q = page.query
     if q.get("tab") == "followups":
         return _follow_ups(page)
+    if q.get("q"):
+        return _search(page)
     whose = q.get("whose") if q.get("whose") in ("mine", "unassigned") else ""
     status = q.get("status") if q.get("status") in rules.STATES else ""
     overdue = q.get("overdue") == "1"
@@ -97,20 +100,46 @@ def queue(page: Page) -> Response:
         if len(late) < len(found):
             next_cursor = None
         found = late
-    names = page_names(page, {(t["property_id"], t["building_id"]) for t in found}, with_properties=True)
-    rows = [_queue_row(page, t, names) for t in found]
     filters = {"whose": whose, "status": status, "overdue": "1" if overdue else "",
                "category": params["category"], "property_id": params["property_id"], "limit": params["limit"]}
     chosen = {k: v for k, v in filters.items() if v}
     first_link = "/console/queue" + ("?" + urlencode(chosen) if chosen else "")
     next_link = "/console/queue?" + urlencode({**chosen, "cursor": next_cursor}) if next_cursor else None
+    return _render_queue(page, found, filters=filters, next_link=next_link, first_link=first_link,
+                         tab="overdue" if overdue and not whose else whose or "all", paged=bool(params["cursor"]))
+
+
+def _render_queue(page: Page, found: list[dict], *, status: int = 200, tab: str = "", filters: dict | None = None,
+                  search: dict | None = None, **links: Any) -> Response:
+    names = page_names(page, {(t["property_id"], t["building_id"]) for t in found}, with_properties=True)
     return page.render(
-        "console/queue.html", title=page.t("Queue"), rows=rows, filters=filters, next_link=next_link,
-        first_link=first_link, tabs=_tabs(page, "overdue" if overdue and not whose else whose or "all"),
-        paged=bool(params["cursor"]),
+        "console/queue.html", status, title=page.t("Queue"), rows=[_queue_row(page, t, names) for t in found],
+        filters=filters or {}, tabs=_tabs(page, tab), search=search or {"by": "number", "q": ""},
+        search_ways=[(w, page.t(label)) for w, label in SEARCH_WAYS],
+        next_link=links.get("next_link"), first_link=links.get("first_link"), paged=links.get("paged", False),
         category_options=[(c["key"], c["name"]) for c in names["categories"]],
         property_options=[(p_id, name) for p_id, name in sorted(names["properties"].items(), key=lambda i: i[1])],
         status_options=[(s, page.t(STATUS_LABELS[s])) for s in rules.STATES])
+
+
+SEARCH_WAYS = (("number", "Ticket number"), ("unit", "Unit"), ("phone", "Last 4 digits of the phone"))
+SEARCH_ERRORS = {"number": "Type a ticket number, like 1024", "unit": "Type a unit code, like 1203",
+                 "phone": "Type the last 4 digits of the resident's phone"}
+
+
+def _search(page: Page) -> Response:
+    """Find by number (straight to the ticket), unit or phone's last 4 digits (newest first)."""
+    way, text = page.query.get("by", "number"), page.query.get("q", "")[:40]
+    typed = {"by": way if way in SEARCH_ERRORS else "number", "q": text}
+    try:
+        answer = search.find(page.who, way, text)
+    except InvalidInput:
+        typed["error"] = page.t(SEARCH_ERRORS.get(way, SEARCH_ERRORS["number"]))
+        return _render_queue(page, [], status=422, search=typed)
+    if answer.get("ticket_id"):
+        return page.redirect(f"/console/tickets/{answer['ticket_id']}")
+    typed["done"] = True
+    return _render_queue(page, answer.get("tickets") or [], search=typed)
 
 
 def _queue_row(page: Page, t: dict, names: dict) -> dict:
@@ -123,8 +152,17 @@ def _queue_row(page: Page, t: dict, names: dict) -> dict:
         "place": _place(names, t), "category": names["category"].get(t["category"], t["category"]),
         "urgency": names["urgency"].get(t["urgency"], t["urgency"]), "urgent": t["urgency"] == names["top_priority"],
         "assignee": _assignee(page, t), "left": left, "left_class": css, "repeat": t.get("repeat"),
-        "rating": (t.get("survey") or {}).get("rating"),
+        "rating": (t.get("survey") or {}).get("rating"), "snippet": snippet(t.get("description") or ""),
     }
+
+
+def snippet(text: str, length: int = 90) -> str:
+    """The start of the description on one line, cut at a word where there are words."""
+    line = " ".join(text.split())
+    if len(line) <= length:
+        return line
+    cut = line[:length]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[length // 2:] else cut) + "…"
 
 
 TABS = (("all", "All open", ""), ("mine", "Mine", "?whose=mine"), ("unassigned", "Unassigned", "?whose=unassigned"),
