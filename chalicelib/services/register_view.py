@@ -77,7 +77,8 @@ def ticket_names(tenant_id: str, places: set[tuple[str, str]], *, with_propertie
     """Display names for tickets: categories and urgencies (from the standards), buildings
     and properties, and the firm's time zone: one BatchGetItem (plus one Query for every
     property when a page offers them as a filter)."""
-    from ..store.models import Item, PropertyItem, StandardsItem, TenantItem
+    from ..store import state_counts
+    from ..store.models import Item, PropertyItem, StandardsItem, StateCountItem, TenantItem
     from ..store.tickets import building_sk, property_sk
     pk = tenant_pk(tenant_id)
     properties: dict[str, str] = {}
@@ -87,6 +88,9 @@ def ticket_names(tenant_id: str, places: set[tuple[str, str]], *, with_propertie
     keys |= {(pk, building_sk(p, b)) for p, b in places}
     if not with_properties:
         keys |= {(pk, property_sk(p)) for p, _ in places}
+    else:
+        keys.add((pk, state_counts.SK))  # the queue's counts per state
+    count_item = None
     standards: dict = {}
     buildings: dict[str, str] = {}
     zone = "UTC"
@@ -99,7 +103,10 @@ def ticket_names(tenant_id: str, places: set[tuple[str, str]], *, with_propertie
             buildings[item.building_id] = item.name
         elif isinstance(item, PropertyItem):
             properties[item.property_id] = item.name
+        elif isinstance(item, StateCountItem):
+            count_item = item
     zone = (standards.get("calendar") or {}).get("time_zone") or zone
     return {"categories": [{"key": c["key"], "name": c.get("name") or {}} for c in standards.get("categories") or []],
             "priorities": [{"key": p["key"], "name": p.get("name") or {}} for p in standards.get("priorities") or []],
-            "buildings": buildings, "properties": properties, "time_zone": zone}
+            "buildings": buildings, "properties": properties, "time_zone": zone,
+            "state_counts": state_counts.counts(count_item) if with_properties else {}}

@@ -228,6 +228,17 @@ class NumberItem(Item, discriminator="number"):
     ticket_id = UnicodeAttribute()
 
 
+class StateCountItem(Item, discriminator="state_count"):
+    """How many of a firm's tickets are in each state (store/state_counts.py), moved in the
+    transaction that moves a ticket."""
+    new = NumberAttribute(null=True)
+    acknowledged = NumberAttribute(null=True)
+    assigned = NumberAttribute(null=True)
+    waiting = NumberAttribute(null=True)
+    resolved = NumberAttribute(null=True)
+    closed = NumberAttribute(null=True)
+
+
 class EventItem(Item, discriminator="event"):
     event_id = UnicodeAttribute()
     type = UnicodeAttribute()

@@ -19,6 +19,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import Conflict, InvalidInput, MalformedRequest, NotFound, RateLimited
 from ..domain.tickets import DONE_STATES, OPEN_STATES, Event, Ticket
+from . import state_counts
 from .items import (cancel_reasons, connection, event_from_item, event_item, iso_utc, plain, ticket_from_item,
                     ticket_item, ticket_sk)
 from .models import (BuildingItem, CounterItem, EventItem, IdempotencyItem, Item, PropertyItem, RecentItem, TicketItem,
@@ -161,6 +162,7 @@ def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: Idempotenc
                           condition=None if ticket.repeat else (RecentItem.last_at.does_not_exist()
                                                                 | (RecentItem.last_at < repeat.cutoff)))
             scores.add_to(tenant_id, tx, score_change(None, ticket))
+            state_counts.add_to(tenant_id, tx, None, ticket.status)  # last: the reasons above keep their places
     except TransactWriteError as error:
         reasons = cancel_reasons(error)
         first_limit = 3 + (1 if claim else 0) + (1 if watch is not None else 0) + len(also) + (link is not None) \
@@ -280,6 +282,7 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
                 notice_as = notices.add_to(tx, notice, after.updated_at)
             from . import scores
             scores.add_to(tenant_id, tx, score_change(before, after))
+            state_counts.add_to(tenant_id, tx, before.status, after.status)
     except TransactWriteError as error:
         # PynamoDB sends condition checks first, then puts: with an assignee check the
         # ticket is item 1, otherwise item 0.

@@ -89,3 +89,24 @@ def test_the_queue_fills_a_desktop_and_turns_into_cards_on_a_phone(browser, base
             assert_no_blocking_violations(axe, page, f"queue search at {width} px")
         finally:
             context.close()
+
+
+def test_the_queue_counts_tickets_in_each_state_as_they_move(client, firm):
+    ours = Session(client, firm.admin_email)
+
+    def counts() -> dict:
+        html = ours.get("/console/queue?lang=en").body.decode()
+        return {k: int(n) for k, n in re.findall(r'id="count-(\w+)"><strong>(\d+)</strong>', html)}
+
+    assert counts() == {"new": 0, "acknowledged": 0, "assigned": 0, "waiting": 0, "resolved": 0}
+    first, _ = report(firm, "1203", "+86 138 0013 8000", "Tap drips.")
+    report(firm, "1204", "+86 139 5555 1234", "Door bell silent.")
+    assert counts() == {"new": 2, "acknowledged": 0, "assigned": 0, "waiting": 0, "resolved": 0}
+    assert firm.event(first, 1, {"type": "acknowledge"}).status_code == 201
+    assert firm.event(first, 2, {"type": "comment", "body": "internal note"}).status_code == 201  # no move
+    assert counts() == {"new": 1, "acknowledged": 1, "assigned": 0, "waiting": 0, "resolved": 0}
+    assert firm.event(first, 3, {"type": "resolve", "note": "New washer."}).status_code == 201
+    assert counts() == {"new": 1, "acknowledged": 0, "assigned": 0, "waiting": 0, "resolved": 1}
+    with dynamo_calls() as calls:
+        ours.get("/console/queue")
+    assert sum(calls.values()) <= 3, calls  # the counts come in the page's one BatchGetItem

@@ -115,6 +115,8 @@ def _render_queue(page: Page, found: list[dict], *, status: int = 200, tab: str 
     return page.render(
         "console/queue.html", status, title=page.t("Queue"), rows=[_queue_row(page, t, names) for t in found],
         filters=filters or {}, tabs=_tabs(page, tab), search=search or {"by": "number", "q": ""},
+        counts=[{"key": state, "label": page.t(STATUS_LABELS[state]), "n": names["state_counts"].get(state, 0)}
+                for state in (*rules.OPEN_STATES, "resolved")],
         search_ways=[(w, page.t(label)) for w, label in SEARCH_WAYS],
         next_link=links.get("next_link"), first_link=links.get("first_link"), paged=links.get("paged", False),
         category_options=[(c["key"], c["name"]) for c in names["categories"]],
