@@ -53,6 +53,7 @@ DONE_NOTICES = {
     "reopen": "Reopened.", "close": "Closed.", "follow_up": "Follow-up call logged.",
     "classify": "Category and urgency changed; the promised times were worked out again.",
     "cancel_visit": "Visit cancelled.",
+    "logged": "Report logged. Tell the resident its number; they get the tracking link on their channel.",
 }
 WEEKDAY_LABELS = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
 # Field (action.field) → what to say beside it when refused.
