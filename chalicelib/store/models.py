@@ -239,6 +239,12 @@ class StateCountItem(Item, discriminator="state_count"):
     closed = NumberAttribute(null=True)
 
 
+class RepliesItem(Item, discriminator="replies"):
+    """The firm's canned replies (store/replies.py, domain/replies.py)."""
+    replies = ListAttribute(default=list)
+    version = NumberAttribute(default=0)
+
+
 class EventItem(Item, discriminator="event"):
     event_id = UnicodeAttribute()
     type = UnicodeAttribute()

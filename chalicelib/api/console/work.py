@@ -222,8 +222,10 @@ def ticket_page(page: Page, ticket_id: str, *, status: int = 200, notice: str = 
     """The ticket as it is now. ``version``: the one the form keeps (a refused form keeps
     the version it was typed against, so a colleague's change still answers 409)."""
     view = tickets.read(page.who, ticket_id)
-    names = page_names(page, {(view["property_id"], view["building_id"])})
+    names = page_names(page, {(view["property_id"], view["building_id"])}, with_replies=True)
     allowed = allowed_actions(view)
+    if not open_action and page.query.get("use"):  # a canned reply chosen: its form, filled in
+        open_action, values = _chosen_reply(page, view, names)
     not_now = open_action if open_action and open_action not in allowed else ""
     if not_now:
         allowed.append(not_now)  # keep what was typed even if the action is not possible now
@@ -244,7 +246,7 @@ def ticket_page(page: Page, ticket_id: str, *, status: int = 200, notice: str = 
         "actions": [(a, page.t(ACTION_LABELS[a])) for a in allowed],
         "not_now": not_now,
         "open_action": open_action, "values": values or {}, "errors": errors or {},
-        "labels": _field_labels(page),
+        "labels": _field_labels(page), "replies": _reply_choices(page, view, names["replies"]),
         "staff": staff, "close_reasons": _close_reasons(page, view),
         "category_options": [(c["key"], c["name"]) for c in names["categories"]],
         "urgency_options": [(p["key"], p["name"]) for p in names["priorities"]],
@@ -301,7 +303,8 @@ def _promises(page: Page, view: dict, now: datetime, tz: str) -> list[dict]:
         found.append({"key": "next_update", "label": page.t("Next update to the resident"),
                       "due": timeline.format_time(page, due, tz), "state": text, "class": css})
     if view.get("visit_at") and view["status"] in rules.OPEN_STATES:
-        found.append({"key": "visit", "label": page.t("Visit booked"), "due": timeline.format_time(page, view["visit_at"], tz),
+        found.append({"key": "visit", "label": page.t("Visit booked"),
+                      "due": timeline.format_time(page, view["visit_at"], tz),
                       "state": "", "class": ""})
     return found
 
@@ -326,6 +329,42 @@ def _field_labels(page: Page) -> dict:
             "version": page.t("Ticket")}
 
 
+# --- canned replies in the comment, wait and resolve forms (domain/replies.py) ---------------
+
+REPLY_FIELDS = {"comment": "comment.body", "wait": "wait.question", "resolve": "resolve.note"}
+REPLY_LANGUAGES = (("zh-CN", "中文"), ("en", "English"))
+
+
+def _reply_choices(page: Page, view: dict, replies: list[dict]) -> dict:
+    """{step: [(label, link)]}: each reply for this ticket's category, in either language."""
+    from ...domain.replies import for_step
+    found: dict[str, list] = {}
+    for step in REPLY_FIELDS:
+        for reply in for_step(replies, view["category"], step):
+            for lang, name in REPLY_LANGUAGES:
+                line = " ".join(reply["text"][lang].split())
+                preview = line if len(line) <= 60 else line[:60] + "…"
+                link = f"/console/tickets/{view['id']}?" + urlencode({"use": reply["key"], "in": lang})
+                found.setdefault(step, []).append({"text": preview, "lang": lang, "language": name, "href": link})
+    return found
+
+
+def _chosen_reply(page: Page, view: dict, names: dict) -> tuple[str, dict]:
+    """The form a chosen reply belongs to, with its text filled in ("", {} if it is gone)."""
+    from ... import web
+    from ...domain.replies import fill
+    reply = next((r for r in names["replies"] if r["key"] == page.query.get("use")), None)
+    lang = page.query.get("in") if page.query.get("in") in dict(REPLY_LANGUAGES) else page.lang
+    if reply is None or reply["step"] not in REPLY_FIELDS:
+        return "", {}
+    text = fill(reply["text"][lang], lang, resident=(view.get("contact") or {}).get("name"),
+                visit_time=web.format_time(view["visit_at"], lang, names["time_zone"]) if view.get("visit_at") else None, technician=view.get("assignee_name"), number=view["number"])
+    values = {REPLY_FIELDS[reply["step"]]: text}
+    if reply["step"] == "comment":
+        values["comment.visibility"] = "public"  # a standard reply is words for the resident
+    return reply["step"], values
+
+
 # --- acting on the ticket ----------------------------------------------------------------------
 
 @console_page(bp, "/console/tickets/{ticket_id}/events", ("POST",))
@@ -336,6 +375,10 @@ def act(page: Page, ticket_id: str) -> Response:
         raise MalformedRequest("Unknown action.", {"type": "must be one of: " + ", ".join(rules.ACTIONS)})
     names = list(rules.EVENT_SHAPES[action].fields)
     values = {f"{action}.{name}": page.value(f"{action}.{name}") for name in names}
+    if action == "resolve" and not values["resolve.note"].strip():  # the resident reads what was done
+        return ticket_page(page, ticket_id, status=422, open_action=action, values=values,
+                           errors={"resolve.note": page.t("Say what was done: the resident reads it")},
+                           version=page.value("version"))
     body: dict[str, Any] = {"type": action, **{name: values[f"{action}.{name}"] for name in names}}
     if action == "schedule":
         values["schedule.zone"] = page.value("schedule.zone")
@@ -410,10 +453,12 @@ def with_zone(local: str, zone: str) -> str:
 
 # --- names and people for the pages (services/register_view.py, services/staff.py) ----------------
 
-def page_names(page: Page, places: set[tuple[str, str]], *, with_properties: bool = False) -> dict:
+def page_names(page: Page, places: set[tuple[str, str]], *, with_properties: bool = False,
+               with_replies: bool = False) -> dict:
     """``names_for`` in the page's language: {key: name} for categories and urgencies."""
     from ... import web
-    names = register_view.ticket_names(page.who.tenant_id, places, with_properties=with_properties)
+    names = register_view.ticket_names(page.who.tenant_id, places, with_properties=with_properties,
+                                       with_replies=with_replies)
     names["categories"] = [{"key": c["key"], "name": web.localized(c["name"], page.lang, c["key"])}
                            for c in names["categories"]]
     names["priorities"] = [{"key": p["key"], "name": web.localized(p["name"], page.lang, p["key"])}
