@@ -7,7 +7,7 @@ A reply::
     {"key": "r1", "category": "repairs" | "*", "step": "comment" | "wait" | "resolve",
      "text": {"zh-CN": "…{resident}…", "en": "…{resident}…"}}
 
-Placeholders: ``{resident}`` (the resident's name, else "resident" / "住户"), ``{visit_time}``
+Placeholders: ``{resident}`` (the resident's name, else "resident" / "住户"), ``{visit}``
 (the booked visit in the firm's zone, else "to be arranged" / "待定"), ``{technician}``
 (the assignee's name, else "our staff" / "工作人员"), ``{number}`` (the ticket number).
 Any other ``{…}`` is refused when saved, so a filled reply never shows a brace.
@@ -22,11 +22,11 @@ from .errors import InvalidInput
 
 STEPS = ("comment", "wait", "resolve")
 LANGUAGES = ("zh-CN", "en")
-PLACEHOLDERS = ("resident", "visit_time", "technician", "number")
+PLACEHOLDERS = ("resident", "visit", "technician", "number")
 MAX_REPLIES = 200
 MAX_TEXT = 2000
-FALLBACKS = {"zh-CN": {"resident": "住户", "visit_time": "待定", "technician": "工作人员"},
-             "en": {"resident": "resident", "visit_time": "to be arranged", "technician": "our staff"}}
+FALLBACKS = {"zh-CN": {"resident": "住户", "visit": "待定", "technician": "工作人员"},
+             "en": {"resident": "resident", "visit": "to be arranged", "technician": "our staff"}}
 _BRACES = re.compile(r"\{([^{}]*)\}")
 
 
@@ -79,7 +79,7 @@ def fill(text: str, lang: str, *, resident: str | None = None, visit_time: str |
          technician: str | None = None, number: int | None = None) -> str:
     """The reply with its placeholders filled in, in ``lang``'s words where a value is missing."""
     fallback = FALLBACKS.get(lang, FALLBACKS["en"])
-    values = {"resident": resident or fallback["resident"], "visit_time": visit_time or fallback["visit_time"],
+    values = {"resident": resident or fallback["resident"], "visit": visit_time or fallback["visit"],
               "technician": technician or fallback["technician"], "number": str(number) if number else ""}
     return _BRACES.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 

@@ -13,7 +13,7 @@ LIFT = {"key": "r1", "category": "repairs", "step": "resolve",
 ANY = {"key": "r2", "category": "*", "step": "resolve",
        "text": {"zh-CN": "已处理完毕。", "en": "All done."}}
 VISIT = {"key": "r3", "category": "*", "step": "wait",
-         "text": {"zh-CN": "我们将于 {visit_time} 上门，方便吗？", "en": "We will come at {visit_time}; is that all right?"}}
+         "text": {"zh-CN": "我们将于 {visit} 上门，方便吗？", "en": "We will come at {visit}; is that all right?"}}
 
 
 def test_a_step_offers_the_categorys_own_replies_first_then_those_for_every_category():
