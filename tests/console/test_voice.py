@@ -51,7 +51,8 @@ def test_a_low_answer_is_seen_by_staff_and_opens_a_follow_up_call_until_it_is_lo
 
     # The queue row carries the rating; the follow-ups tab lists the call owed.
     done = ours.get("/console/queue?status=resolved&lang=en").body.decode()
-    assert re.search(rf'id="ticket-{number}">.*?rated 2 of 5', done, re.S)
+    assert re.search(rf'id="ticket-{number}">.*?rated 2 of 5</span> <span class="pill low">follow-up call owed', done,
+                     re.S)
     due = ours.get("/console/queue?tab=followups&lang=en").body.decode()
     assert re.search(rf'id="call-{number}">.*?due in \d+ (day|days|h).*?1203.*?2 of 5', due, re.S)
     assert f'id="call-{number}"' not in Session(client, other_firm.admin_email).get(
@@ -63,6 +64,8 @@ def test_a_low_answer_is_seen_by_staff_and_opens_a_follow_up_call_until_it_is_lo
                                                            "follow_up.note": "Apologised; the plumber comes back"})
     assert logged.status_code == 303, logged.body
     assert f'id="call-{number}"' not in ours.get("/console/queue?tab=followups&lang=en").body.decode()
+    done = ours.get("/console/queue?status=resolved&lang=en").body.decode()
+    assert re.search(rf'id="ticket-{number}">.*?rated 2 of 5</span></td>', done, re.S)  # no call owed now
     page = ours.get(f"/console/tickets/{tid}?lang=en").body.decode()
     assert re.search(r'id="voice-call">.*call made in time', page)
     assert body(firm.call("GET", f"/api/tickets/{tid}"))["survey"]["call"]["on_time"] is True
@@ -72,6 +75,8 @@ def test_a_good_answer_opens_no_call(client, firm):
     tid, _, number = resolved_and_rated(client, firm, "The door bell is fixed.", "rating=5&fixed_first_visit=yes")
     ours = Session(client, firm.admin_email)
     assert f'id="call-{number}"' not in ours.get("/console/queue?tab=followups&lang=en").body.decode()
+    done = ours.get("/console/queue?status=resolved&lang=en").body.decode()
+    assert re.search(rf'id="ticket-{number}">.*?rated 2 of 5</span></td>', done, re.S)  # no call owed now
     page = ours.get(f"/console/tickets/{tid}?lang=en").body.decode()
     assert re.search(r'id="voice-rating">5 of 5<', page) and 'id="voice-call"' not in page
     assert body(firm.call("GET", f"/api/tickets/{tid}"))["survey"].get("call") is None

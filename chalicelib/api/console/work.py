@@ -156,6 +156,8 @@ def _queue_row(page: Page, t: dict, names: dict) -> dict:
         "urgency": names["urgency"].get(t["urgency"], t["urgency"]), "urgent": t["urgency"] == names["top_priority"],
         "assignee": _assignee(page, t), "left": left, "left_class": css, "repeat": t.get("repeat"),
         "rating": (t.get("survey") or {}).get("rating"), "snippet": snippet(t.get("description") or ""),
+        "call_owed": bool(((t.get("survey") or {}).get("call") or {}).get("due")
+                          and not t["survey"]["call"].get("done_at")),
     }
 
 
