@@ -9,7 +9,9 @@ from chalice import Chalice, Rate
 from chalicelib.api import admin, auth, campaigns, openapi, pages, posters, public, scorecard, scores, tickets
 from chalicelib.api import messages as resident_messages
 from chalicelib.api.console import dashboard as console_dashboard
+from chalicelib.api.console import intake as console_intake
 from chalicelib.api.console import manage as console_manage
+from chalicelib.api.console import replies as console_replies
 from chalicelib.api.console import signin as console_signin
 from chalicelib.api.console import standards as console_standards
 from chalicelib.api.console import work as console_work
@@ -38,6 +40,8 @@ app.register_blueprint(scorecard.bp)
 app.register_blueprint(campaigns.bp)
 app.register_blueprint(console_signin.bp)
 app.register_blueprint(console_work.bp)
+app.register_blueprint(console_intake.bp)
+app.register_blueprint(console_replies.bp)
 app.register_blueprint(console_manage.bp)
 app.register_blueprint(console_standards.bp)
 app.register_blueprint(console_dashboard.bp)

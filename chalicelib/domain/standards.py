@@ -467,8 +467,11 @@ def _check_survey(survey: Any, problems: dict[str, str]) -> None:
     min_n = survey.get("min_n")
     if min_n is not None and (isinstance(min_n, bool) or not isinstance(min_n, int) or not 1 <= min_n <= 1000):
         problems["survey.min_n"] = "must be a whole number from 1 to 1000"
+    days = survey.get("follow_up_days")
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 30):
+        problems["survey.follow_up_days"] = "must be a whole number of working days from 1 to 30"
     known = {"after_resolution", "min_n", "nps", "servqual", "fixed_question", "weights", "publish",
-             "publish_properties"}
+             "publish_properties", "follow_up_days"}
     for key in survey:
         if key not in known:
             problems[f"survey.{key}"] = "is not a survey setting (" + ", ".join(sorted(known)) + ")"

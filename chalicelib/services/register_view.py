@@ -73,11 +73,14 @@ def tracking_context(token: str) -> dict:
             "service_phone": service_phone(tenant.resident_page, prop.get("service_phone"))}
 
 
-def ticket_names(tenant_id: str, places: set[tuple[str, str]], *, with_properties: bool = False) -> dict:
+def ticket_names(tenant_id: str, places: set[tuple[str, str]], *, with_properties: bool = False,
+                 with_replies: bool = False) -> dict:
     """Display names for tickets: categories and urgencies (from the standards), buildings
     and properties, and the firm's time zone: one BatchGetItem (plus one Query for every
     property when a page offers them as a filter)."""
-    from ..store.models import Item, PropertyItem, StandardsItem, TenantItem
+    from ..store import replies as replies_store
+    from ..store import state_counts
+    from ..store.models import Item, PropertyItem, RepliesItem, StandardsItem, StateCountItem, TenantItem
     from ..store.tickets import building_sk, property_sk
     pk = tenant_pk(tenant_id)
     properties: dict[str, str] = {}
@@ -87,6 +90,11 @@ def ticket_names(tenant_id: str, places: set[tuple[str, str]], *, with_propertie
     keys |= {(pk, building_sk(p, b)) for p, b in places}
     if not with_properties:
         keys |= {(pk, property_sk(p)) for p, _ in places}
+    else:
+        keys.add((pk, state_counts.SK))  # the queue's counts per state
+    if with_replies:
+        keys.add((pk, replies_store.SK))  # the firm's canned replies, for a ticket's forms
+    count_item = replies_item = None
     standards: dict = {}
     buildings: dict[str, str] = {}
     zone = "UTC"
@@ -99,7 +107,13 @@ def ticket_names(tenant_id: str, places: set[tuple[str, str]], *, with_propertie
             buildings[item.building_id] = item.name
         elif isinstance(item, PropertyItem):
             properties[item.property_id] = item.name
+        elif isinstance(item, StateCountItem):
+            count_item = item
+        elif isinstance(item, RepliesItem):
+            replies_item = item
     zone = (standards.get("calendar") or {}).get("time_zone") or zone
     return {"categories": [{"key": c["key"], "name": c.get("name") or {}} for c in standards.get("categories") or []],
             "priorities": [{"key": p["key"], "name": p.get("name") or {}} for p in standards.get("priorities") or []],
-            "buildings": buildings, "properties": properties, "time_zone": zone}
+            "buildings": buildings, "properties": properties, "time_zone": zone,
+            "state_counts": state_counts.counts(count_item) if with_properties else {},
+            "replies": replies_store.from_item(replies_item)[0]}

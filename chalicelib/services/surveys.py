@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from ..domain import follow_ups
 from ..domain import surveys as rules
 from ..domain import tokens
 from ..domain.errors import Conflict, NotFound, TransitionRefused
@@ -22,6 +23,7 @@ from ..domain.standards import survey_settings
 from ..domain.tickets import Actor, Event, Ticket
 from ..settings import settings
 from ..store import escalations as escalation_store
+from ..store import follow_ups as follow_up_store
 from ..store import surveys as store
 from ..store import tickets as ticket_store
 
@@ -126,9 +128,11 @@ def _record(tenant_id: str, found: store.SurveyContext, body: object, now: datet
             raise TransitionRefused(REFUSALS[state][0], {"survey": REFUSALS[state][1]})
         answer = rules.parse_answer(body if isinstance(body, dict) else {}, questions)
         after, event = rules.record(ticket, answer, questions, now, tokens.new_id(), via, until)
+        after = follow_ups.opened(after, now, follow_ups.working_days_setting(settings_))  # a low answer: call back
         watch = watch_after(after, found)
+        call = follow_up_store.entry(tenant_id, after)
         try:
-            ticket_store.record_event(tenant_id, ticket, after, event, watch=watch)
+            ticket_store.record_event(tenant_id, ticket, after, event, watch=watch, also=(call,) if call else ())
             return Form("answered", questions, after, found.firm, until)
         except Conflict:
             if attempt:

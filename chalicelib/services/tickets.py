@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from ..domain import escalation as chain
+from ..domain import follow_ups
 from ..domain import tickets as rules
 from ..domain import tokens
 from ..domain.errors import Conflict, InvalidInput, NotFound, PreconditionRequired, TransitionRefused
@@ -147,6 +148,8 @@ def _create(tenant_id: str, ticket: rules.Ticket, received: rules.Event, claim: 
     """One transaction, or two when the unit reported the same category within 30 days
     (then the ticket is written again marked as a repeat complaint)."""
     check = store.RepeatCheck(store.repeat_sk(ticket), ticket.created_at - rules.REPEAT_WITHIN)
+    from ..store.search import number_item
+    also = (*also, number_item(tenant_id, ticket))  # staff find it by its number
     try:
         return store.create(tenant_id, ticket, received, claim=claim, unit_check=unit_check, watch=watch,
                             limits=limits, repeat=check, also=also, link=told[0], notice=told[1])
@@ -343,9 +346,14 @@ def record_event(who: Identity, ticket_id: str, body: object, if_match: str | No
         raise InvalidInput("That person cannot be assigned.", {"assignee": "is not an active staff member of this firm"})
     after, event = rules.apply(ticket, action, payload, who.actor, now, tokens.new_id(),
                                assignee_name=assignee.name if assignee else None)
+    also = ()
+    if action == "follow_up" and follow_ups.open_call(ticket):  # the call a low survey answer asked for
+        from ..store import follow_ups as follow_up_store
+        after = follow_ups.closed(after, now)
+        also = (follow_up_store.entry(who.tenant_id, after),)
     from . import notices
     after = notices.record(who.tenant_id, ticket, after, event, context, now, assignee_must_be_active=assignee_sub,
-                           watch=watch_after(after, context))
+                           watch=watch_after(after, context), also=also)
     return rules.staff_view(after, None) | {"event": {"id": event.id, "type": event.type}}
 
 

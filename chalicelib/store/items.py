@@ -68,7 +68,22 @@ def ticket_item(tenant_id: str, ticket: Ticket) -> TicketItem:
                       survey=ticket.survey, notice=ticket.notice or None)
     for name in _TICKET_FIELDS:
         setattr(item, name, getattr(ticket, name))
+    for name, value in search_keys(tenant_id, ticket).items():
+        setattr(item, name, value)
     return item
+
+
+def search_keys(tenant_id: str, ticket: Ticket) -> dict:
+    """The head's keys in the ``by_unit`` and ``by_phone`` indexes (none for a ticket
+    without a phone, so erasing the contact takes it out of the phone index)."""
+    from ..domain.registry import unit_key
+    from ..domain.search import phone_last4
+    order = f"{iso_utc(ticket.created_at)}#{ticket.id}"
+    keys = {"unit_pk": f"{tenant_pk(tenant_id)}#UNIT#{unit_key(ticket.unit)}", "unit_sk": order}
+    last4 = phone_last4((ticket.contact or {}).get("phone"))
+    if last4:
+        keys |= {"phone_pk": f"{tenant_pk(tenant_id)}#PHONE4#{last4}", "phone_sk": order}
+    return keys
 
 
 def ticket_from_item(tenant_id: str, item: TicketItem) -> Ticket:

@@ -33,6 +33,24 @@ class QueueIndex(GlobalSecondaryIndex):
     queue_sk = UnicodeAttribute(range_key=True, attr_name=schema.QUEUE_INDEX_RANGE_KEY)
 
 
+class UnitIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = schema.UNIT_INDEX
+        projection = AllProjection()
+
+    unit_pk = UnicodeAttribute(hash_key=True, attr_name=schema.UNIT_INDEX_HASH_KEY)
+    unit_sk = UnicodeAttribute(range_key=True, attr_name=schema.UNIT_INDEX_RANGE_KEY)
+
+
+class PhoneIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = schema.PHONE_INDEX
+        projection = AllProjection()
+
+    phone_pk = UnicodeAttribute(hash_key=True, attr_name=schema.PHONE_INDEX_HASH_KEY)
+    phone_sk = UnicodeAttribute(range_key=True, attr_name=schema.PHONE_INDEX_RANGE_KEY)
+
+
 class WorkIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = schema.WORK_INDEX
@@ -60,7 +78,14 @@ class Item(Model):
     work_pk = UnicodeAttribute(null=True, attr_name=schema.WORK_INDEX_HASH_KEY)
     work_sk = UnicodeAttribute(null=True, attr_name=schema.WORK_INDEX_RANGE_KEY)
 
+    unit_pk = UnicodeAttribute(null=True, attr_name=schema.UNIT_INDEX_HASH_KEY)
+    unit_sk = UnicodeAttribute(null=True, attr_name=schema.UNIT_INDEX_RANGE_KEY)
+    phone_pk = UnicodeAttribute(null=True, attr_name=schema.PHONE_INDEX_HASH_KEY)
+    phone_sk = UnicodeAttribute(null=True, attr_name=schema.PHONE_INDEX_RANGE_KEY)
+
     queue = QueueIndex()
+    by_unit = UnitIndex()
+    by_phone = PhoneIndex()
     work = WorkIndex()
 
 
@@ -185,6 +210,39 @@ class TicketItem(Item, discriminator="ticket"):
     photos = ListAttribute(default=list)
     survey = MapAttribute(null=True)
     notice = MapAttribute(null=True)  # messages to the resident (domain/notices.py): seq, open_until, stopped, link
+
+
+class CallItem(Item, discriminator="call"):
+    """A ticket's follow-up call owed after a low survey answer (store/follow_ups.py): in the
+    ``queue`` index (``…#QUEUE#calls``, by due) while the call is still to be made."""
+    ticket_id = UnicodeAttribute()
+    number = NumberAttribute()
+    unit = UnicodeAttribute()
+    rating = NumberAttribute(null=True)
+    due = UTCDateTimeAttribute()
+    done_at = UTCDateTimeAttribute(null=True)
+
+
+class NumberItem(Item, discriminator="number"):
+    """A ticket number → its ticket (store/search.py); written with the ticket, never changed."""
+    ticket_id = UnicodeAttribute()
+
+
+class StateCountItem(Item, discriminator="state_count"):
+    """How many of a firm's tickets are in each state (store/state_counts.py), moved in the
+    transaction that moves a ticket."""
+    new = NumberAttribute(null=True)
+    acknowledged = NumberAttribute(null=True)
+    assigned = NumberAttribute(null=True)
+    waiting = NumberAttribute(null=True)
+    resolved = NumberAttribute(null=True)
+    closed = NumberAttribute(null=True)
+
+
+class RepliesItem(Item, discriminator="replies"):
+    """The firm's canned replies (store/replies.py, domain/replies.py)."""
+    replies = ListAttribute(default=list)
+    version = NumberAttribute(default=0)
 
 
 class EventItem(Item, discriminator="event"):

@@ -16,6 +16,10 @@ Key layout (every tenant-owned key starts with ``TENANT#<tenant id>``):
     TENANT#<tid>              UNIT#<pid>#<bid>#<unit code>        a unit of a building
     TENANT#<tid>              TICKET#<ticket id>                  a ticket (its head)
     TENANT#<tid>              TICKET#<ticket id>#EV#<event id>    one timeline event of that ticket
+    TENANT#<tid>              TICKET#<ticket id>#CALL             the follow-up call a low survey answer asks for
+    TENANT#<tid>              REPLIES                             the firm's canned replies (标准话术), with a version
+    TENANT#<tid>              STATE_COUNTS                        how many tickets are in each state (the queue's counts)
+    TENANT#<tid>              NUMBER#<ticket number>              that number's ticket id (staff find a ticket by number)
     TENANT#<tid>              IDEM#<sha256 of key>                idempotency record of a resident submission
 
     TENANT#<tid>              TICKET#<ticket id>#WATCH            the ticket's scheduled escalation steps
@@ -32,8 +36,16 @@ Key layout (every tenant-owned key starts with ``TENANT#<tenant id>``):
     TENANT#<tid>#SCORES       SCORE#<period>#<by>#<value>         score counters of a period (or C<campaign>) and slice
     TENANT#<tid>#SCORES       REPORT#<period>                     a finalised period's review
 
-GSI ``queue`` (sparse: only ticket heads carry it):
+GSI ``queue`` (sparse: only ticket heads and follow-up calls still to make carry it):
     queue_pk = TENANT#<tid>#QUEUE#<open|done>   queue_sk = <due at, ISO UTC>#<ticket id>
+    queue_pk = TENANT#<tid>#QUEUE#calls         queue_sk = <call due, ISO UTC>#<ticket id>
+
+GSIs ``by_unit`` and ``by_phone`` (sparse: only ticket heads carry them; staff search,
+one key Query each, newest first; a ticket without a phone has no ``phone_pk``):
+    unit_pk  = TENANT#<tid>#UNIT#<unit code, no spaces, upper case>   unit_sk  = <created at, ISO UTC>#<ticket id>
+    phone_pk = TENANT#<tid>#PHONE4#<last 4 digits of the phone>        phone_sk = <created at, ISO UTC>#<ticket id>
+(``phone_pk`` derives from the contact: whatever erases the contact rewrites the head
+through ``store/items.ticket_item``, which drops it with the phone.)
 
 GSI ``work`` (sparse: only what a scheduled job must look at, across all tenants,
 spread over a few shards so no partition is hot; jobs query ``work_sk <= now``):
@@ -54,6 +66,14 @@ QUEUE_INDEX = "queue"
 QUEUE_INDEX_HASH_KEY = "queue_pk"
 QUEUE_INDEX_RANGE_KEY = "queue_sk"
 
+UNIT_INDEX = "by_unit"
+UNIT_INDEX_HASH_KEY = "unit_pk"
+UNIT_INDEX_RANGE_KEY = "unit_sk"
+
+PHONE_INDEX = "by_phone"
+PHONE_INDEX_HASH_KEY = "phone_pk"
+PHONE_INDEX_RANGE_KEY = "phone_sk"
+
 WORK_INDEX = "work"
 WORK_INDEX_HASH_KEY = "work_pk"
 WORK_INDEX_RANGE_KEY = "work_sk"
@@ -69,6 +89,18 @@ TABLE_SPEC: dict = {
             "name": QUEUE_INDEX,
             "hash_key": QUEUE_INDEX_HASH_KEY,
             "range_key": QUEUE_INDEX_RANGE_KEY,
+            "projection": "ALL",
+        },
+        {
+            "name": UNIT_INDEX,
+            "hash_key": UNIT_INDEX_HASH_KEY,
+            "range_key": UNIT_INDEX_RANGE_KEY,
+            "projection": "ALL",
+        },
+        {
+            "name": PHONE_INDEX,
+            "hash_key": PHONE_INDEX_HASH_KEY,
+            "range_key": PHONE_INDEX_RANGE_KEY,
             "projection": "ALL",
         },
         {

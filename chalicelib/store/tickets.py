@@ -19,6 +19,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import Conflict, InvalidInput, MalformedRequest, NotFound, RateLimited
 from ..domain.tickets import DONE_STATES, OPEN_STATES, Event, Ticket
+from . import state_counts
 from .items import (cancel_reasons, connection, event_from_item, event_item, iso_utc, plain, ticket_from_item,
                     ticket_item, ticket_sk)
 from .models import (BuildingItem, CounterItem, EventItem, IdempotencyItem, Item, PropertyItem, RecentItem, TicketItem,
@@ -161,6 +162,7 @@ def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: Idempotenc
                           condition=None if ticket.repeat else (RecentItem.last_at.does_not_exist()
                                                                 | (RecentItem.last_at < repeat.cutoff)))
             scores.add_to(tenant_id, tx, score_change(None, ticket))
+            state_counts.add_to(tenant_id, tx, None, ticket.status)  # last: the reasons above keep their places
     except TransactWriteError as error:
         reasons = cancel_reasons(error)
         first_limit = 3 + (1 if claim else 0) + (1 if watch is not None else 0) + len(also) + (link is not None) \
@@ -255,8 +257,9 @@ def get(tenant_id: str, ticket_id: str, *, with_events: bool = True) -> tuple[Ti
 # --- change ------------------------------------------------------------------------------
 
 def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
-                 assignee_must_be_active: str | None = None, watch=None, notice=None) -> None:
-    """Save the changed ticket and its event if nobody changed the ticket since ``before``.
+                 assignee_must_be_active: str | None = None, watch=None, notice=None, also: tuple = ()) -> None:
+    """Save the changed ticket and its event if nobody changed the ticket since ``before``,
+    with ``also`` (unconditional puts, e.g. the follow-up call's entry of store/follow_ups.py).
 
     Raises Conflict on a stale version; InvalidInput if the assignee is not an active
     member of this tenant's staff (checked in the same transaction)."""
@@ -268,6 +271,8 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
             tx.save(event_item(tenant_id, after.id, event), condition=EventItem.pk.does_not_exist())
             if watch is not None:
                 tx.save(watch)
+            for item in also:
+                tx.save(item)
             if assignee_must_be_active:
                 tx.condition_check(UserItem, pk, f"USER#{assignee_must_be_active}",
                                    condition=UserItem.pk.exists() & (UserItem.active == True))  # noqa: E712
@@ -277,6 +282,7 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
                 notice_as = notices.add_to(tx, notice, after.updated_at)
             from . import scores
             scores.add_to(tenant_id, tx, score_change(before, after))
+            state_counts.add_to(tenant_id, tx, before.status, after.status)
     except TransactWriteError as error:
         # PynamoDB sends condition checks first, then puts: with an assignee check the
         # ticket is item 1, otherwise item 0.
@@ -286,7 +292,7 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
             raise InvalidInput("That person cannot be assigned.",
                                {"assignee": "is not an active staff member of this firm"}) from error
         if notice_as == "update":  # updates follow the checks and the puts (ticket, event, watch)
-            notice_at = ticket_at + 2 + (watch is not None)
+            notice_at = ticket_at + 2 + (watch is not None) + len(also)
             if len(reasons) > notice_at and reasons[notice_at] == "ConditionalCheckFailed" \
                     and reasons[ticket_at] in (None, "None"):
                 from .notices import MessageTaken

@@ -14,7 +14,7 @@ list (only when the ticket can be assigned).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,32 +23,24 @@ from chalice import Blueprint, Response
 from ...domain import tickets as rules
 from ...domain.errors import Conflict, InvalidInput, MalformedRequest, NotFound, TransitionRefused
 from ..http import lazy
+from . import timeline
 from .session import CSP, Page, console_page
+from .timeline import CLOSE_REASONS, SOURCE_LABELS, now_utc as _now, seconds_to as _seconds_to, time_left
 
 tickets = lazy("chalicelib.services.tickets")
 photos = lazy("chalicelib.services.photos")
 register_view = lazy("chalicelib.services.register_view")
 staff = lazy("chalicelib.services.staff")
+follow_ups = lazy("chalicelib.services.follow_ups")
+search = lazy("chalicelib.services.search")
 
 bp = Blueprint(__name__)
 
 TICKET_ID = re.compile(rules.ID_PATTERN)
-DUE_SOON_SECONDS = 3600  # the queue marks what falls due within the hour
 
 # English msgids; zh-CN in chalicelib/web/i18n/zh_CN/LC_MESSAGES/console_work.po
 STATUS_LABELS = {"new": "New", "acknowledged": "Acknowledged", "assigned": "Assigned",
                  "waiting": "Waiting on the resident", "resolved": "Resolved", "closed": "Closed"}
-EVENT_LABELS = {
-    "received": "Received", "acknowledged": "Acknowledged", "assigned": "Assigned",
-    "waiting": "Asked the resident", "scheduled": "Visit booked", "comment": "Comment", "resolved": "Resolved",
-    "reopened": "Reopened", "closed": "Closed", "updated": "Re-classified", "resident_replied": "Resident replied",
-    "photo_added": "Photo added", "followed_up": "Follow-up call",
-    "messages_stopped": "Resident stopped messages", "messages_resumed": "Resident turned messages back on",
-    "visit_cancelled": "Visit cancelled",
-}
-SOURCE_LABELS = {"resident_form": "Resident's form", "phone": "Phone", "walk_in": "Walk-in", "staff": "Entered by staff"}
-CLOSE_REASONS = {"resolved": "Resolved", "duplicate": "Duplicate", "withdrawn": "Withdrawn by the resident",
-                 "spam": "Spam"}
 ACTION_LABELS = {
     "acknowledge": "Acknowledge", "assign": "Assign", "comment": "Comment", "wait": "Ask the resident and wait",
     "schedule": "Book a visit", "resolve": "Resolve", "reopen": "Reopen", "close": "Close",
@@ -61,6 +53,7 @@ DONE_NOTICES = {
     "reopen": "Reopened.", "close": "Closed.", "follow_up": "Follow-up call logged.",
     "classify": "Category and urgency changed; the promised times were worked out again.",
     "cancel_visit": "Visit cancelled.",
+    "logged": "Report logged. Tell the resident its number; they get the tracking link on their channel.",
 }
 WEEKDAY_LABELS = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
 # Field (action.field) → what to say beside it when refused.
@@ -83,52 +76,15 @@ CONFLICT_MESSAGE = ("Someone else changed this ticket while you were typing — 
                     "your text is kept below.")
 
 
-# --- plain words for time --------------------------------------------------------------------
-
-def span_words(page: Page, seconds: float) -> str:
-    """25 min, 1 h 20 min, 5 h, 2 days 3 h, 9 days (rounded; in the page's language)."""
-    minutes = round(abs(seconds) / 60)
-    if minutes < 1:
-        return page.t("less than 1 min")
-    if minutes < 60:
-        return page.t("%(n)s min") % {"n": minutes}
-    hours, rest = divmod(minutes, 60)
-    if hours < 24:
-        if hours < 10 and rest:
-            return page.t("%(h)s h %(m)s min") % {"h": hours, "m": rest}
-        return page.t("%(n)s h") % {"n": round(minutes / 60)}
-    days, hours = divmod(round(minutes / 60), 24)
-    if days < 3 and hours:
-        return page.t("%(d)s d %(h)s h") % {"d": days, "h": hours}
-    days = round(minutes / 1440)
-    return (page.t("%(n)s day") if days == 1 else page.t("%(n)s days")) % {"n": days}
-
-
-def time_left(page: Page, seconds: float | None) -> tuple[str, str]:
-    """("due in 25 min" | "overdue by 2 h", css class) for seconds to a deadline."""
-    if seconds is None:
-        return "", ""
-    if seconds < 0:
-        return page.t("overdue by %(span)s") % {"span": span_words(page, seconds)}, "overdue"
-    return (page.t("due in %(span)s") % {"span": span_words(page, seconds)},
-            "due-soon" if seconds < DUE_SOON_SECONDS else "")
-
-
-def _seconds_to(iso: str | None, now: datetime) -> float | None:
-    if not iso:
-        return None
-    return (datetime.fromisoformat(iso.replace("Z", "+00:00")) - now).total_seconds()
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 # --- the queue ---------------------------------------------------------------------------------
 
 @console_page(bp, "/console/queue")
 def queue(page: Page) -> Response:
     q = page.query
+    if q.get("tab") == "followups":
+        return _follow_ups(page)
+    if q.get("q"):
+        return _search(page)
     whose = q.get("whose") if q.get("whose") in ("mine", "unassigned") else ""
     status = q.get("status") if q.get("status") in rules.STATES else ""
     overdue = q.get("overdue") == "1"
@@ -145,20 +101,48 @@ def queue(page: Page) -> Response:
         if len(late) < len(found):
             next_cursor = None
         found = late
-    names = page_names(page, {(t["property_id"], t["building_id"]) for t in found}, with_properties=True)
-    rows = [_queue_row(page, t, names) for t in found]
     filters = {"whose": whose, "status": status, "overdue": "1" if overdue else "",
                "category": params["category"], "property_id": params["property_id"], "limit": params["limit"]}
     chosen = {k: v for k, v in filters.items() if v}
     first_link = "/console/queue" + ("?" + urlencode(chosen) if chosen else "")
     next_link = "/console/queue?" + urlencode({**chosen, "cursor": next_cursor}) if next_cursor else None
+    return _render_queue(page, found, filters=filters, next_link=next_link, first_link=first_link,
+                         tab="overdue" if overdue and not whose else whose or "all", paged=bool(params["cursor"]))
+
+
+def _render_queue(page: Page, found: list[dict], *, status: int = 200, tab: str = "", filters: dict | None = None,
+                  search: dict | None = None, **links: Any) -> Response:
+    names = page_names(page, {(t["property_id"], t["building_id"]) for t in found}, with_properties=True)
     return page.render(
-        "console/queue.html", title=page.t("Queue"), rows=rows, filters=filters, next_link=next_link,
-        first_link=first_link,
-        paged=bool(params["cursor"]),
+        "console/queue.html", status, title=page.t("Queue"), rows=[_queue_row(page, t, names) for t in found],
+        filters=filters or {}, tabs=_tabs(page, tab), search=search or {"by": "number", "q": ""},
+        counts=[{"key": state, "label": page.t(STATUS_LABELS[state]), "n": names["state_counts"].get(state, 0)}
+                for state in (*rules.OPEN_STATES, "resolved")],
+        search_ways=[(w, page.t(label)) for w, label in SEARCH_WAYS],
+        next_link=links.get("next_link"), first_link=links.get("first_link"), paged=links.get("paged", False),
         category_options=[(c["key"], c["name"]) for c in names["categories"]],
         property_options=[(p_id, name) for p_id, name in sorted(names["properties"].items(), key=lambda i: i[1])],
         status_options=[(s, page.t(STATUS_LABELS[s])) for s in rules.STATES])
+
+
+SEARCH_WAYS = (("number", "Ticket number"), ("unit", "Unit"), ("phone", "Last 4 digits of the phone"))
+SEARCH_ERRORS = {"number": "Type a ticket number, like 1024", "unit": "Type a unit code, like 1203",
+                 "phone": "Type the last 4 digits of the resident's phone"}
+
+
+def _search(page: Page) -> Response:
+    """Find by number (straight to the ticket), unit or phone's last 4 digits (newest first)."""
+    way, text = page.query.get("by", "number"), page.query.get("q", "")[:40]
+    typed = {"by": way if way in SEARCH_ERRORS else "number", "q": text}
+    try:
+        answer = search.find(page.who, way, text)
+    except InvalidInput:
+        typed["error"] = page.t(SEARCH_ERRORS.get(way, SEARCH_ERRORS["number"]))
+        return _render_queue(page, [], status=422, search=typed)
+    if answer.get("ticket_id"):
+        return page.redirect(f"/console/tickets/{answer['ticket_id']}")
+    typed["done"] = True
+    return _render_queue(page, answer.get("tickets") or [], search=typed)
 
 
 def _queue_row(page: Page, t: dict, names: dict) -> dict:
@@ -171,7 +155,40 @@ def _queue_row(page: Page, t: dict, names: dict) -> dict:
         "place": _place(names, t), "category": names["category"].get(t["category"], t["category"]),
         "urgency": names["urgency"].get(t["urgency"], t["urgency"]), "urgent": t["urgency"] == names["top_priority"],
         "assignee": _assignee(page, t), "left": left, "left_class": css, "repeat": t.get("repeat"),
+        "rating": (t.get("survey") or {}).get("rating"), "snippet": snippet(t.get("description") or ""),
+        "call_owed": bool(((t.get("survey") or {}).get("call") or {}).get("due")
+                          and not t["survey"]["call"].get("done_at")),
     }
+
+
+def snippet(text: str, length: int = 90) -> str:
+    """The start of the description on one line, cut at a word where there are words."""
+    line = " ".join(text.split())
+    if len(line) <= length:
+        return line
+    cut = line[:length]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[length // 2:] else cut) + "…"
+
+
+TABS = (("all", "All open", ""), ("mine", "Mine", "?whose=mine"), ("unassigned", "Unassigned", "?whose=unassigned"),
+        ("overdue", "Overdue", "?overdue=1"), ("followups", "Follow-ups due", "?tab=followups"))
+
+
+def _tabs(page: Page, current: str) -> list[dict]:
+    return [{"key": key, "label": page.t(label), "href": "/console/queue" + query, "current": key == current}
+            for key, label, query in TABS]
+
+
+def _follow_ups(page: Page) -> Response:
+    """The calls a low survey answer asked for, the earliest promise first (one Query)."""
+    now = _now()
+    rows = []
+    for call in follow_ups.due(page.who):
+        left, css = time_left(page, (call.due - now).total_seconds())
+        rows.append({"id": call.ticket_id, "number": call.number, "unit": call.unit, "rating": call.rating,
+                     "left": left, "left_class": css})
+    return page.render("console/follow_ups.html", title=page.t("Follow-ups due"), rows=rows,
+                       tabs=_tabs(page, "followups"))
 
 
 def _place(names: dict, t: dict) -> dict:
@@ -207,8 +224,10 @@ def ticket_page(page: Page, ticket_id: str, *, status: int = 200, notice: str = 
     """The ticket as it is now. ``version``: the one the form keeps (a refused form keeps
     the version it was typed against, so a colleague's change still answers 409)."""
     view = tickets.read(page.who, ticket_id)
-    names = page_names(page, {(view["property_id"], view["building_id"])})
+    names = page_names(page, {(view["property_id"], view["building_id"])}, with_replies=True)
     allowed = allowed_actions(view)
+    if not open_action and page.query.get("use"):  # a canned reply chosen: its form, filled in
+        open_action, values = _chosen_reply(page, view, names)
     not_now = open_action if open_action and open_action not in allowed else ""
     if not_now:
         allowed.append(not_now)  # keep what was typed even if the action is not possible now
@@ -221,14 +240,15 @@ def ticket_page(page: Page, ticket_id: str, *, status: int = 200, notice: str = 
         "category": names["category"].get(view["category"], view["category"]),
         "urgency": names["urgency"].get(view["urgency"], view["urgency"]),
         "place": _place(names, view), "source": page.t(SOURCE_LABELS.get(view["source"], view["source"])),
-        "created": _time(page, view["created_at"], tz), "assignee": _assignee(page, view),
+        "created": timeline.format_time(page, view["created_at"], tz), "assignee": _assignee(page, view),
         "entry": _entry(page, view.get("entry") or {}), "promises": _promises(page, view, now, tz),
-        "timeline": [_event(page, e, names, tz) for e in view.get("timeline") or []],
+        "timeline": [timeline.event(page, e, names, tz, view.get("survey")) for e in view.get("timeline") or []],
+        "voice": timeline.voice(page, view, tz, now),
         "photos": view.get("photos") or [], "time_zone": tz,
         "actions": [(a, page.t(ACTION_LABELS[a])) for a in allowed],
         "not_now": not_now,
         "open_action": open_action, "values": values or {}, "errors": errors or {},
-        "labels": _field_labels(page),
+        "labels": _field_labels(page), "replies": _reply_choices(page, view, names["replies"]),
         "staff": staff, "close_reasons": _close_reasons(page, view),
         "category_options": [(c["key"], c["name"]) for c in names["categories"]],
         "urgency_options": [(p["key"], p["name"]) for p in names["priorities"]],
@@ -254,11 +274,6 @@ def allowed_actions(view: dict) -> list[str]:
     return allowed
 
 
-def _time(page: Page, iso: str | None, tz: str) -> str:
-    from ... import web
-    return web.format_time(iso, page.lang, tz)
-
-
 def _entry(page: Page, entry: dict) -> dict:
     windows = []
     for w in entry.get("windows") or []:
@@ -282,42 +297,18 @@ def _promises(page: Page, view: dict, now: datetime, tz: str) -> list[dict]:
             text, css = page.t("clock paused while waiting on the resident") if state == "paused" else "", "muted"
         else:
             text, css = time_left(page, _seconds_to(promise["due"], now))
-        found.append({"key": key, "label": page.t(label), "due": _time(page, promise["due"], tz), "state": text,
+        found.append({"key": key, "label": page.t(label), "due": timeline.format_time(page, promise["due"], tz), "state": text,
                       "class": css})
     if view["status"] in rules.OPEN_STATES and (sla.get("next_update") or {}).get("due") and not sla.get("paused"):
         due = sla["next_update"]["due"]
         text, css = time_left(page, _seconds_to(due, now))
         found.append({"key": "next_update", "label": page.t("Next update to the resident"),
-                      "due": _time(page, due, tz), "state": text, "class": css})
+                      "due": timeline.format_time(page, due, tz), "state": text, "class": css})
     if view.get("visit_at") and view["status"] in rules.OPEN_STATES:
-        found.append({"key": "visit", "label": page.t("Visit booked"), "due": _time(page, view["visit_at"], tz),
+        found.append({"key": "visit", "label": page.t("Visit booked"),
+                      "due": timeline.format_time(page, view["visit_at"], tz),
                       "state": "", "class": ""})
     return found
-
-
-def _event(page: Page, e: dict, names: dict, tz: str) -> dict:
-    data, actor = e.get("data") or {}, e.get("actor") or {}
-    who = actor.get("name") or {"resident": page.t("Resident"), "system": page.t("PropDesk")}.get(
-        actor.get("kind", ""), "")
-    label = page.t(EVENT_LABELS.get(e["type"], e["type"]))
-    detail = ""
-    if e["type"] == "reopened" and data.get("by_resident"):
-        label = page.t("Resident said it is not fixed")
-    if e["type"] == "assigned":
-        detail = page.t("to %(name)s") % {"name": data.get("assignee_name") or ""}
-    elif e["type"] == "scheduled" and data.get("at"):
-        detail = _time(page, data["at"], tz)
-    elif e["type"] == "closed":
-        detail = page.t(CLOSE_REASONS.get(data.get("reason", ""), data.get("reason", "")))
-    elif e["type"] == "updated":
-        before, after = data.get("from") or {}, data.get("to") or {}
-        detail = " → ".join(
-            f"{names['category'].get(side.get('category'), side.get('category'))} · "
-            f"{names['urgency'].get(side.get('urgency'), side.get('urgency'))}" for side in (before, after))
-    text = data.get("note") or "" if e["type"] == "closed" else \
-        data.get("body") or data.get("question") or data.get("note") or data.get("reason") or ""
-    return {"label": label, "when": _time(page, e.get("at"), tz), "who": who, "detail": detail, "text": text,
-            "internal": not e.get("public", True)}
 
 
 def _close_reasons(page: Page, view: dict) -> list[tuple[str, str]]:
@@ -340,6 +331,42 @@ def _field_labels(page: Page) -> dict:
             "version": page.t("Ticket")}
 
 
+# --- canned replies in the comment, wait and resolve forms (domain/replies.py) ---------------
+
+REPLY_FIELDS = {"comment": "comment.body", "wait": "wait.question", "resolve": "resolve.note"}
+REPLY_LANGUAGES = (("zh-CN", "中文"), ("en", "English"))
+
+
+def _reply_choices(page: Page, view: dict, replies: list[dict]) -> dict:
+    """{step: [(label, link)]}: each reply for this ticket's category, in either language."""
+    from ...domain.replies import for_step
+    found: dict[str, list] = {}
+    for step in REPLY_FIELDS:
+        for reply in for_step(replies, view["category"], step):
+            for lang, name in REPLY_LANGUAGES:
+                line = " ".join(reply["text"][lang].split())
+                preview = line if len(line) <= 60 else line[:60] + "…"
+                link = f"/console/tickets/{view['id']}?" + urlencode({"use": reply["key"], "in": lang})
+                found.setdefault(step, []).append({"text": preview, "lang": lang, "language": name, "href": link})
+    return found
+
+
+def _chosen_reply(page: Page, view: dict, names: dict) -> tuple[str, dict]:
+    """The form a chosen reply belongs to, with its text filled in ("", {} if it is gone)."""
+    from ... import web
+    from ...domain.replies import fill
+    reply = next((r for r in names["replies"] if r["key"] == page.query.get("use")), None)
+    lang = page.query.get("in") if page.query.get("in") in dict(REPLY_LANGUAGES) else page.lang
+    if reply is None or reply["step"] not in REPLY_FIELDS:
+        return "", {}
+    text = fill(reply["text"][lang], lang, resident=(view.get("contact") or {}).get("name"),
+                visit_time=web.format_time(view["visit_at"], lang, names["time_zone"]) if view.get("visit_at") else None, technician=view.get("assignee_name"), number=view["number"])
+    values = {REPLY_FIELDS[reply["step"]]: text}
+    if reply["step"] == "comment":
+        values["comment.visibility"] = "public"  # a standard reply is words for the resident
+    return reply["step"], values
+
+
 # --- acting on the ticket ----------------------------------------------------------------------
 
 @console_page(bp, "/console/tickets/{ticket_id}/events", ("POST",))
@@ -350,6 +377,10 @@ def act(page: Page, ticket_id: str) -> Response:
         raise MalformedRequest("Unknown action.", {"type": "must be one of: " + ", ".join(rules.ACTIONS)})
     names = list(rules.EVENT_SHAPES[action].fields)
     values = {f"{action}.{name}": page.value(f"{action}.{name}") for name in names}
+    if action == "resolve" and not values["resolve.note"].strip():  # the resident reads what was done
+        return ticket_page(page, ticket_id, status=422, open_action=action, values=values,
+                           errors={"resolve.note": page.t("Say what was done: the resident reads it")},
+                           version=page.value("version"))
     body: dict[str, Any] = {"type": action, **{name: values[f"{action}.{name}"] for name in names}}
     if action == "schedule":
         values["schedule.zone"] = page.value("schedule.zone")
@@ -424,10 +455,12 @@ def with_zone(local: str, zone: str) -> str:
 
 # --- names and people for the pages (services/register_view.py, services/staff.py) ----------------
 
-def page_names(page: Page, places: set[tuple[str, str]], *, with_properties: bool = False) -> dict:
+def page_names(page: Page, places: set[tuple[str, str]], *, with_properties: bool = False,
+               with_replies: bool = False) -> dict:
     """``names_for`` in the page's language: {key: name} for categories and urgencies."""
     from ... import web
-    names = register_view.ticket_names(page.who.tenant_id, places, with_properties=with_properties)
+    names = register_view.ticket_names(page.who.tenant_id, places, with_properties=with_properties,
+                                       with_replies=with_replies)
     names["categories"] = [{"key": c["key"], "name": web.localized(c["name"], page.lang, c["key"])}
                            for c in names["categories"]]
     names["priorities"] = [{"key": p["key"], "name": web.localized(p["name"], page.lang, p["key"])}
