@@ -45,6 +45,8 @@ EVENT_LABELS = {
     "photo_added": "Photo added", "followed_up": "Follow-up call",
     "messages_stopped": "Resident stopped messages", "messages_resumed": "Resident turned messages back on",
     "visit_cancelled": "Visit cancelled",
+    "retention_contact_erased": "Contact details and entry notes removed under the retention policy",
+    "retention_photos_erased": "Photos removed under the retention policy",
 }
 SOURCE_LABELS = {"resident_form": "Resident's form", "phone": "Phone", "walk_in": "Walk-in", "staff": "Entered by staff"}
 CLOSE_REASONS = {"resolved": "Resolved", "duplicate": "Duplicate", "withdrawn": "Withdrawn by the resident",
