@@ -94,3 +94,12 @@ def erase(ticket: Ticket, what: str, now: datetime, event_id: str, actor: Actor 
     after = dataclasses.replace(after, version=ticket.version + 1, updated_at=max(now, ticket.updated_at))
     event = Event(id=event_id, type=event_type or EVENT_TYPES[what], at=now, actor=actor, public=False, data=data)
     return after, event
+
+
+def resident_message_steps(ticket: Ticket, events: list[Event]) -> list[str]:
+    """The step keys of the messages the sweep sent to the resident about this ticket, as
+    ``domain/escalation.plan`` named them: the survey invitation and each visit reminder."""
+    keys = [f"survey:{_iso(ticket.first_resolved_at)}"] if ticket.first_resolved_at else []
+    keys += [f"visit:{e.data['due']}:{e.data['step']}" for e in events
+             if e.type == "reminded" and e.data.get("promise") == "visit" and e.data.get("due")]
+    return keys

@@ -14,7 +14,7 @@ from ..domain import retention as rules
 from ..domain.errors import Conflict
 from ..domain.escalation import Step
 from ..domain.identity import Identity
-from ..domain.tickets import Actor, Ticket
+from ..domain.tickets import Actor, Event, Ticket
 from ..domain.tokens import new_id
 from ..settings import settings
 from ..store import retention as store
@@ -44,28 +44,33 @@ def apply(watch, step: Step, now: datetime) -> str:
     """The sweep's step: erase what the step names if the ticket still holds it and is still
     closed as it was when the step was planned. CONFLICT: the ticket changed meanwhile (the
     step stays for the next sweep)."""
-    ticket, _ = ticket_store.get(watch.tenant_id, watch.ticket_id, with_events=False)
+    ticket, events = ticket_store.get(watch.tenant_id, watch.ticket_id)
     if not rules.still_due(ticket, step):
         return SKIPPED
     try:
-        erase(ticket, step.kind, now, time_zone=watch.info.get("time_zone") or "UTC")
+        erase(ticket, events, step.kind, now, time_zone=watch.info.get("time_zone") or "UTC")
     except Conflict:
         return CONFLICT
     return ERASED
 
 
-def erase(ticket: Ticket, what: str, now: datetime, *, time_zone: str, actor: Actor = rules.SYSTEM,
-          event_type: str | None = None) -> Ticket:
-    """Erase ``what`` (contact and entry notes, or photos) from the ticket: photos' objects
-    first (deleting twice is harmless), then the ticket, its event and its references in one
-    transaction. Raises Conflict when the ticket changed since it was read."""
+def erase(ticket: Ticket, events: list[Event], what: str, now: datetime, *, time_zone: str,
+          actor: Actor = rules.SYSTEM, event_type: str | None = None) -> Ticket:
+    """Erase ``what`` (contact and entry notes, or photos) from the ticket (read with its
+    ``events``). First what may be done twice: the resident's address out of its messages
+    (a held one stopped), or the photos' objects; then the ticket, its event and its
+    references in one transaction. Raises Conflict when the ticket changed since it was read."""
     after, event = rules.erase(ticket, what, now, new_id(), actor, event_type)
     references: list[str] = []
     if what == rules.CONTACT:
+        from ..domain.escalation import resident_channels
         pepper = settings().contact_pepper
         digests = [contact_rules.digest(ticket.tenant_id, c, pepper)
                    for c in contact_rules.contacts_of(ticket.contact or {}, time_zone)]
         references = store.reference_sks(ticket, digests)
+        sent = store.resident_message_keys(ticket.tenant_id, ticket, rules.resident_message_steps(ticket, events),
+                                           resident_channels(ticket.contact or {}))
+        store.scrub_messages(ticket.tenant_id, ticket.id, sent, now)
     else:
         _delete_photos(ticket)
     store.erase(ticket.tenant_id, ticket, after, event, references)

@@ -58,6 +58,15 @@ def scores(firm, when: datetime) -> list:
     return [body(firm.call("GET", f"/api/scores?period={month}&by={by}")) for by in ("all", "category")]
 
 
+def personal_leftovers(firm) -> list[str]:
+    """The keys of the firm's items (one Query of its partition) that still hold the
+    resident's name or phone number in any form we were given or stored."""
+    from chalicelib.store.models import Item, tenant_pk
+    needles = ("Li Na", "13800138000", "0013 8000")
+    return [i.sk for i in Item.query(tenant_pk(firm.tenant_id), consistent_read=True)
+            if any(n in str(i.attribute_values) for n in needles)]
+
+
 def erasures(ticket: dict) -> list[tuple[str, dict]]:
     return [(e["type"], e["data"]) for e in ticket["timeline"] if e["type"].startswith("retention_")]
 
@@ -66,7 +75,10 @@ def test_contact_and_entry_go_at_180_days_photos_at_365_and_scores_stay(client, 
     tid, token = reported(firm)
     key = upload(firm, token, png(), name="tap.png")
     photo = body(confirm(firm, token, key))
-    resolve(firm, tid)
+    resolved = resolve(firm, tid)
+    resolved_at = datetime.fromisoformat(resolved["resolved_at"].replace("Z", "+00:00"))
+    run_sweep(client, resolved_at + timedelta(hours=25))  # the survey invitation goes to the phone
+    assert any(e["type"] == "survey_sent" for e in ticket_of(firm, tid)["timeline"])
     rated = client.http.post(f"/t/{token}/survey", headers=JSON, body='{"rating": 4}')
     assert rated.status_code == 201, rated.body
     closed_at = close_now(firm, tid)
@@ -74,6 +86,8 @@ def test_contact_and_entry_go_at_180_days_photos_at_365_and_scores_stay(client, 
     assert bucket_keys(local_stack, photo_key) == [photo_key]
     assert len(references(firm, "+86 138 0013 8000")) == 1
     before = ticket_of(firm, tid)
+    held = personal_leftovers(firm)
+    assert f"TICKET#{tid}" in held and any(k.startswith("OUTBOX#") for k in held)  # the messages sent
     scores_before = scores(firm, closed_at)
 
     # a day short of 180: nothing erased
@@ -91,6 +105,7 @@ def test_contact_and_entry_go_at_180_days_photos_at_365_and_scores_stay(client, 
     assert head.contact.as_dict() == {} and head.entry.as_dict() == {}
     assert "Li Na" not in str(head.attribute_values) and "13800138000" not in str(head.attribute_values)
     assert references(firm, "+86 138 0013 8000") == []  # find-my-reports no longer finds it
+    assert personal_leftovers(firm) == []  # nor any message, watch or event
     # the facts stand
     for name in ("number", "status", "category", "urgency", "unit", "description", "created_at", "resolved_at",
                  "closed_at", "first_response_at", "survey", "resolution_met"):
