@@ -1,0 +1,74 @@
+"""A resident's own data, from their tracking link (``/t/{token}/...``): erase their contact
+details. The GET only shows a button (link scanners and previews follow links); the POST,
+with ``confirm=yes``, erases and is recorded on the report's timeline for the firm. No script.
+"""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from ..domain.errors import InvalidInput, NotFound
+from ..domain.fields import Choice, Shape
+from . import pages
+from .http import Call, endpoint, lazy
+
+retention = lazy("chalicelib.services.retention")
+ticket_service = lazy("chalicelib.services.tickets")
+
+bp = Blueprint(__name__)
+ERASE = Shape(fields={
+    "confirm": Choice(options=("yes",), description="yes: erase my contact details and entry notes"),
+    "lang": Choice(options=("zh-CN", "en"), required=False, description="the page's language"),
+})
+CONFIRM_MISSING = "Confirm with the button to erase your contact details"
+
+
+def _page(call: Call, token: str, state: str, lang: str | None, status: int = 200, error: str = "") -> Response:
+    web = pages._web()
+    lang = lang or pages.language(call, None)
+    html = web.render("erase_contact.html", lang, token=token, state=state, firm=None,
+                      title=web.gettext(lang, "Erase my contact details"), error=web.gettext(lang, error) if error else "",
+                      other_lang="en" if lang == "zh-CN" else "zh-CN")
+    return pages.page(status, html, **{"Cache-Control": "no-store"})
+
+
+@endpoint(bp, "/t/{token}/erase-contact", "GET", auth=False,
+          summary="Erase my contact details: a page with a button (nothing is erased by a GET)",
+          tags=["residents"], responses={200: "the confirm page", 404: "unknown link (a page)"},
+          produces=["text/html"])
+def erase_confirm(call: Call, token: str) -> Response:
+    try:
+        ticket_service.track(token)
+    except NotFound:
+        return pages.not_found_page(call)
+    lang = call.query.get("lang")
+    return _page(call, token, "confirm", lang if lang in ("zh-CN", "en") else None)
+
+
+@endpoint(bp, "/t/{token}/erase-contact", "POST", auth=False,
+          summary="Erase my contact details and entry notes from this report (the report stays, anonymised; "
+                  "messages stop); recorded on its timeline",
+          tags=["residents"], request=ERASE, content_types=["application/x-www-form-urlencoded", "application/json"],
+          produces=["application/json", "text/html"],
+          responses={200: "erased (or nothing left to erase): a page, or {erased}", 404: "unknown link",
+                     422: "confirm missing"})
+def erase(call: Call, token: str):
+    raw = call.form_or_json()
+    form = pages.is_form(call)
+    if form and isinstance(raw, dict):
+        raw = {k: pages._one(v) for k, v in raw.items()}
+    chosen = raw.get("lang") if isinstance(raw, dict) else None
+    lang = chosen if chosen in ("zh-CN", "en") else None
+    try:
+        ERASE.parse_body(raw)
+    except InvalidInput:
+        if form:
+            return _page(call, token, "confirm", lang, 422, CONFIRM_MISSING)
+        raise
+    if not form:
+        return {"erased": retention.erase_for_resident(token)}
+    try:
+        erased = retention.erase_for_resident(token)
+    except NotFound:
+        return pages.not_found_page(call, lang)
+    return _page(call, token, "erased" if erased else "nothing", lang)
