@@ -1,5 +1,5 @@
-"""A resident's own data, from their tracking link (``/t/{token}/...``): erase their contact
-details. The GET only shows a button (link scanners and previews follow links); the POST,
+"""A resident's own data, from their tracking link (``/t/{token}/...``): download it as a ZIP,
+or erase their contact details. The erase GET only shows a button (link scanners and previews follow links); the POST,
 with ``confirm=yes``, erases and is recorded on the report's timeline for the firm. No script.
 """
 
@@ -12,7 +12,7 @@ from ..domain.fields import Choice, Shape
 from . import pages
 from .http import Call, endpoint, lazy
 
-retention = lazy("chalicelib.services.retention")
+resident_data = lazy("chalicelib.services.resident_data")
 ticket_service = lazy("chalicelib.services.tickets")
 
 bp = Blueprint(__name__)
@@ -66,9 +66,29 @@ def erase(call: Call, token: str):
             return _page(call, token, "confirm", lang, 422, CONFIRM_MISSING)
         raise
     if not form:
-        return {"erased": retention.erase_for_resident(token)}
+        return {"erased": resident_data.erase_contact(token)}
     try:
-        erased = retention.erase_for_resident(token)
+        erased = resident_data.erase_contact(token)
     except NotFound:
         return pages.not_found_page(call, lang)
     return _page(call, token, "erased" if erased else "nothing", lang)
+
+
+@endpoint(bp, "/t/{token}/my-data", "POST", auth=False,
+          summary="Download my data: a ZIP of the report, the messages sent to me and its photos (a short-lived "
+                  "link; recorded on the report's timeline)",
+          tags=["residents"], content_types=["application/x-www-form-urlencoded", "application/json"],
+          produces=["application/json", "text/html"],
+          responses={201: "{url, expires_in}", 303: "a browser's form: to the download", 404: "unknown link"})
+def download(call: Call, token: str):
+    form = pages.is_form(call)
+    try:
+        url = resident_data.download(token)
+    except NotFound:
+        if form:
+            return pages.not_found_page(call)
+        raise
+    if form:
+        return pages.page(303, "", Location=url, **{"Cache-Control": "no-store"})
+    from ..adapters.photo_storage import VIEW_SECONDS
+    return 201, {"url": url, "expires_in": VIEW_SECONDS}

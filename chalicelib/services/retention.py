@@ -11,7 +11,7 @@ from datetime import datetime
 
 from ..domain import contacts as contact_rules
 from ..domain import retention as rules
-from ..domain.errors import Conflict, NotFound
+from ..domain.errors import Conflict
 from ..domain.escalation import Step
 from ..domain.identity import Identity
 from ..domain.tickets import Actor, Event, Ticket
@@ -84,35 +84,3 @@ def _delete_photos(ticket: Ticket) -> None:
         photo_storage.delete(photo_storage.photo_key(ticket.tenant_id, ticket.id, photo["id"],
                                                      extension(photo["type"])))
 
-
-# --- a resident erases their own contact details ----------------------------------------
-
-RESIDENT_ERASED = "resident_erased_contact"
-
-
-def erase_for_resident(token: str, now: datetime | None = None) -> bool:
-    """The resident behind a tracking link erases their contact details and entry notes: the
-    report stays, anonymised; no more messages go to them. Recorded on the timeline for the
-    firm. False when there was nothing left to erase (asking twice changes nothing)."""
-    from datetime import timezone
-
-    from ..domain import tokens
-    from ..domain.tickets import RESIDENT
-    now = now or datetime.now(timezone.utc)
-    capability = tokens.read(token)
-    if capability is None:
-        raise NotFound("No such tracking link.")
-    for attempt in range(2):  # a staff change landing in between: read again, once
-        ticket, events = ticket_store.get(capability.tenant_id, capability.subject_id)
-        if not tokens.matches(capability, ticket.tracking_digest):
-            raise NotFound("No such tracking link.")
-        if not rules.holds_contact(ticket):
-            return False
-        zone = (ticket.calendar or {}).get("time_zone") or "UTC"
-        try:
-            erase(ticket, events, rules.CONTACT, now, time_zone=zone, actor=RESIDENT, event_type=RESIDENT_ERASED)
-            return True
-        except Conflict:
-            if attempt:
-                raise
-    return False

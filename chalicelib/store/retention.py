@@ -57,15 +57,23 @@ def resident_message_keys(tenant_id: str, ticket: Ticket, steps: list[str], reci
             for step in steps for r in recipients]
 
 
-def scrub_messages(tenant_id: str, ticket_id: str, computed_keys: list[str], now: datetime) -> int:
-    """Remove the resident's address from the ticket's messages and its watch. Returns how
-    many messages were touched."""
+def resident_messages(tenant_id: str, ticket_id: str, computed_keys: list[str]) -> list[OutboxItem]:
+    """The ticket's messages to its resident: its step messages (one key-range Query) and
+    those of ``computed_keys`` that exist (one BatchGetItem)."""
     pk = tenant_pk(tenant_id)
     prefix = f"OUTBOX#R#{ticket_id}#"  # store/notices.outbox_id: the step messages of this ticket
     found = list(OutboxItem.query(pk, OutboxItem.sk.startswith(prefix), consistent_read=True))
     if computed_keys:
         found += [i for i in Item.batch_get([(pk, sk) for sk in computed_keys], consistent_read=True)
                   if isinstance(i, OutboxItem)]
+    return found
+
+
+def scrub_messages(tenant_id: str, ticket_id: str, computed_keys: list[str], now: datetime) -> int:
+    """Remove the resident's address from the ticket's messages and its watch. Returns how
+    many messages were touched."""
+    pk = tenant_pk(tenant_id)
+    found = resident_messages(tenant_id, ticket_id, computed_keys)
     for item in found:
         actions = [OutboxItem.channel.set({"channel": plain(item.channel).get("channel") or ""}),
                    OutboxItem.updated_at.set(now)]
@@ -79,3 +87,8 @@ def scrub_messages(tenant_id: str, ticket_id: str, computed_keys: list[str], now
     except UpdateError:
         pass  # no watch: nothing to scrub
     return len(found)
+
+
+def log_event(tenant_id: str, ticket_id: str, event: Event) -> None:
+    """A timeline entry that changes nothing on the ticket (e.g. the resident downloaded their data)."""
+    event_item(tenant_id, ticket_id, event).save(condition=EventItem.pk.does_not_exist())

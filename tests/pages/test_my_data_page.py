@@ -46,3 +46,24 @@ def test_the_erase_page_has_no_blocking_accessibility_problem_in_either_language
     reader.click("#erase-contact")
     reader.wait_for_selector("#erased", timeout=WAIT_MS)
     assert_no_blocking_violations(axe, reader, "erase-contact done")
+
+
+def test_the_resident_downloads_their_data_from_the_tracking_page(browser, base_url, zh_firm):
+    import io
+    import json
+    import zipfile
+    tid, token, _ = reported(base_url, zh_firm, "电梯按钮失灵。")
+    context = browser.new_context(viewport={"width": 375, "height": 812}, java_script_enabled=False,
+                                  locale="zh-CN", accept_downloads=True,
+                                  extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/t/{token}")
+        assert page.locator("#download-data").inner_text() == "下载我的数据"
+        with page.expect_download(timeout=WAIT_MS) as downloading:
+            page.click("#download-data")
+        archive = zipfile.ZipFile(io.BytesIO(open(downloading.value.path(), "rb").read()))
+        assert json.loads(archive.read("report.json"))["description"] == "电梯按钮失灵。"
+    finally:
+        context.close()
+    assert body(zh_firm.call("GET", f"/api/tickets/{tid}"))["timeline"][-1]["type"] == "resident_downloaded_data"

@@ -48,6 +48,7 @@ EVENT_LABELS = {
     "retention_contact_erased": "Contact details and entry notes removed under the retention policy",
     "retention_photos_erased": "Photos removed under the retention policy",
     "resident_erased_contact": "Resident erased their contact details and entry notes",
+    "resident_downloaded_data": "Resident downloaded their data",
 }
 SOURCE_LABELS = {"resident_form": "Resident's form", "phone": "Phone", "walk_in": "Walk-in", "staff": "Entered by staff"}
 CLOSE_REASONS = {"resolved": "Resolved", "duplicate": "Duplicate", "withdrawn": "Withdrawn by the resident",
