@@ -111,9 +111,12 @@ def read(key: str) -> bytes:
     return _client().get_object(Bucket=settings().photo_bucket, Key=key)["Body"].read()
 
 
+DOWNLOAD_TAG = "kind=resident-download"  # a bucket lifecycle rule on this tag expires them after a day
+
+
 def put_download(key: str, data: bytes) -> None:
     _client().put_object(Bucket=settings().photo_bucket, Key=key, Body=data, ContentType="application/zip",
-                         CacheControl="private, no-store")
+                         CacheControl="private, no-store", Tagging=DOWNLOAD_TAG)
 
 
 def download_url(key: str, filename: str) -> str:
