@@ -168,3 +168,18 @@ def get_retention(call: Call) -> dict:
           responses={200: "saved: contact_days, photo_days", 422: "invalid fields"})
 def put_retention(call: Call) -> dict:
     return retention.change(call.who, call.json())
+
+
+# --- the audit log ---------------------------------------------------------------------------
+
+from ..domain import audit as audit_rules  # noqa: E402 - pure, cheap
+
+audit = lazy("chalicelib.services.audit")
+
+
+@endpoint(bp, "/api/audit", "GET", admin=True,
+          summary="The audit log: every admin change (who, when, which route and ids, answer, network), newest first",
+          tags=["tenant"], query=audit_rules.QUERY,
+          responses={200: "entries", 422: "invalid filter"})
+def list_audit(call: Call) -> dict:
+    return audit.entries(call.who, call.query)

@@ -56,6 +56,7 @@ VALID_BODIES = {
     ("PUT", "/api/properties/{property_id}/service-phone"): {"service_phone": "400-820-8820"},
     ("GET", "/api/tenant/retention"): None,
     ("PUT", "/api/tenant/retention"): {"contact_days": 90, "photo_days": 200},
+    ("GET", "/api/audit"): None,
 }
 
 
