@@ -8,6 +8,7 @@ from chalice import Chalice, Rate
 
 from chalicelib.api import admin, auth, campaigns, openapi, pages, posters, public, scorecard, scores, tickets
 from chalicelib.api import messages as resident_messages
+from chalicelib.api import my_data
 from chalicelib.api.console import dashboard as console_dashboard
 from chalicelib.api.console import intake as console_intake
 from chalicelib.api.console import manage as console_manage
@@ -34,6 +35,7 @@ app.register_blueprint(admin.bp)
 app.register_blueprint(openapi.bp)
 app.register_blueprint(pages.bp)
 app.register_blueprint(resident_messages.bp)
+app.register_blueprint(my_data.bp)
 app.register_blueprint(posters.bp)
 app.register_blueprint(scores.bp)
 app.register_blueprint(scorecard.bp)

@@ -104,3 +104,24 @@ def delete(key: str) -> None:
 def view_url(key: str) -> str:
     return _client().generate_presigned_url("get_object", Params={"Bucket": settings().photo_bucket, "Key": key},
                                             ExpiresIn=VIEW_SECONDS)
+
+
+def read(key: str) -> bytes:
+    """A stored object's bytes (a resident's download of their own photos)."""
+    return _client().get_object(Bucket=settings().photo_bucket, Key=key)["Body"].read()
+
+
+DOWNLOAD_TAG = "kind=resident-download"  # a bucket lifecycle rule on this tag expires them after a day
+
+
+def put_download(key: str, data: bytes) -> None:
+    _client().put_object(Bucket=settings().photo_bucket, Key=key, Body=data, ContentType="application/zip",
+                         CacheControl="private, no-store", Tagging=DOWNLOAD_TAG)
+
+
+def download_url(key: str, filename: str) -> str:
+    """A short-lived link that downloads ``key`` as ``filename``."""
+    return _client().generate_presigned_url(
+        "get_object", Params={"Bucket": settings().photo_bucket, "Key": key,
+                              "ResponseContentDisposition": f'attachment; filename="{filename}"'},
+        ExpiresIn=VIEW_SECONDS)

@@ -146,3 +146,40 @@ def put_resident_page(call: Call) -> dict:
           responses={200: "saved", 404: "no such property", 422: "invalid phone"})
 def put_property_phone(call: Call, property_id: str) -> dict:
     return resident_page.set_property_phone(call.who, property_id, call.json())
+
+
+# --- retention of residents' personal data -----------------------------------------------
+
+from ..domain import retention as retention_rules  # noqa: E402 - pure, cheap
+
+retention = lazy("chalicelib.services.retention")
+
+
+@endpoint(bp, "/api/tenant/retention", "GET", admin=True,
+          summary="How long residents' contact details, entry notes and photos are kept after a report closes",
+          tags=["tenant"], responses={200: "contact_days, photo_days"})
+def get_retention(call: Call) -> dict:
+    return retention.describe(call.who)
+
+
+@endpoint(bp, "/api/tenant/retention", "PUT", admin=True,
+          summary="Set the retention periods (for reports closed from now on; the residents' notice states them)",
+          tags=["tenant"], request=retention_rules.SETTINGS_SHAPE,
+          responses={200: "saved: contact_days, photo_days", 422: "invalid fields"})
+def put_retention(call: Call) -> dict:
+    return retention.change(call.who, call.json())
+
+
+# --- the audit log ---------------------------------------------------------------------------
+
+from ..domain import audit as audit_rules  # noqa: E402 - pure, cheap
+
+audit = lazy("chalicelib.services.audit")
+
+
+@endpoint(bp, "/api/audit", "GET", admin=True,
+          summary="The audit log: every admin change (who, when, which route and ids, answer, network), newest first",
+          tags=["tenant"], query=audit_rules.QUERY,
+          responses={200: "entries", 422: "invalid filter"})
+def list_audit(call: Call) -> dict:
+    return audit.entries(call.who, call.query)

@@ -309,8 +309,13 @@ def _handle(bp: Blueprint, fn: Callable, params: dict, auth: bool, admin: bool, 
             if len(request.raw_body or b"") > limit:
                 raise PayloadTooLarge(f"The request body is larger than {limit // 1024} kB.",
                                       {"body": f"must be at most {limit} bytes"})
-            result = fn(Call(request, identity), **params)
+            call = Call(request, identity)
+            result = fn(call, **params)
             response = _as_response(result)
+            if admin and request.method != "GET":  # the audit log: who changed what (never the body)
+                from ..services import audit
+                audit.record(identity, f"{request.method} {context.get('resourcePath', '')}", params,
+                             response.status_code, call.source_ip)
         except DomainError as error:
             logger.info("request refused", extra={"status": error.status, "code": error.code,
                                                   "fields": sorted(error.fields)})

@@ -86,6 +86,8 @@ def changed(before: dict | None, data: dict) -> dict:
                                          ("en", data.get("notice_en") or "")) if v.strip()}
     after: dict = {"service_phone": (data.get("service_phone") or "").strip(),
                    "property_phones": dict(before.get("property_phones") or {})}
+    if before.get("retention"):  # the retention periods (domain/retention.py) are set on their own
+        after["retention"] = before["retention"]
     version = int(before.get("notice_version") or 0)
     if notice != (before.get("notice") or {}):
         version += 1

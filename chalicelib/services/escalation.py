@@ -31,6 +31,7 @@ class SweepReport:
     steps_not_fired: int = 0  # met competing transactions and is not stored: left for the next sweep
     notifications_queued: int = 0
     surveys_sent: int = 0
+    erased: int = 0  # retention steps done (domain/retention.py)
     fired: list[str] = field(default_factory=list)
     oldest_due: datetime | None = None  # the earliest time of a step found due: the sweep's lag
 
@@ -65,6 +66,15 @@ def sweep(now: datetime) -> SweepReport:
                     report.steps_fired += outcome != "done"
                     report.steps_already_done += outcome == "done"
                     report.surveys_sent += outcome == "sent"
+                    continue
+                if step.promise == "retention":  # a closed ticket's personal data, erased when due
+                    from .retention import CONFLICT, ERASED, apply
+                    outcome = apply(watch, step, now)
+                    if outcome == CONFLICT:
+                        report.steps_not_fired += 1
+                        unfired.add(step.key)
+                    report.steps_fired += outcome == ERASED
+                    report.erased += outcome == ERASED
                     continue
                 who = watch.recipients.get("visit" if step.promise == "visit" else step.kind, [])
                 outbox = [store.OutboxEntry(watch.tenant_id, watch.ticket_id, step.key, recipient,

@@ -5,6 +5,7 @@ firm's name and contact filled in). Rules in domain/resident_page.py."""
 from __future__ import annotations
 
 from ..domain import resident_page as rules
+from ..domain import retention
 from ..domain.identity import Identity
 from ..store import registry as registry_store
 from ..store import tenants as store
@@ -29,8 +30,9 @@ def notice(lang: str, firm: str, firm_page: dict | None, property_phone: str | N
         return own
     from .. import web
     contact = rules.service_phone(firm_page, property_phone) or web.gettext(lang, NO_PHONE_CONTACT)
-    return web.gettext(lang, DEFAULT_NOTICE) % {"firm": firm, "days": rules.RETENTION_DAYS,
-                                                "photo_days": rules.PHOTO_RETENTION_DAYS, "contact": contact}
+    kept = retention.settings_of(firm_page)
+    return web.gettext(lang, DEFAULT_NOTICE) % {"firm": firm, "days": kept["contact_days"],
+                                                "photo_days": kept["photo_days"], "contact": contact}
 
 
 def describe(who: Identity) -> dict:

@@ -32,7 +32,10 @@ def _now() -> datetime:
 def watch_for(ticket: rules.Ticket, escalation: dict, firm: dict, survey: dict | None = None):
     """The ticket's escalation plan (and survey invitation, given the firm's ``survey``
     settings), with who each step tells as the chain stands now."""
-    steps = chain.plan(ticket, escalation or {}, survey)
+    from ..domain import retention
+    steps = sorted(chain.plan(ticket, escalation or {}, survey)
+                   + retention.steps(ticket, retention.settings_of(firm.get("resident_page"))),
+                   key=lambda s: (s.at, s.key))
     recipients = {kind: chain.recipients(escalation or {}, kind) for kind in chain.STEPS}
     recipients["visit"] = chain.resident_channels(ticket.contact) if ticket.visit_at else []
     if any(step.kind == "survey" for step in steps):

@@ -424,3 +424,14 @@ class ContactCodeItem(Item, discriminator="contact_code"):
     tries = NumberAttribute(default=0)
     used = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
+
+
+class AuditItem(Item, discriminator="audit"):
+    """One admin action (store/audit.py): ``AUDIT#<at ISO UTC>#<id>``, kept 2 years (TTL)."""
+    at = UTCDateTimeAttribute()
+    actor_sub = UnicodeAttribute()
+    actor_name = UnicodeAttribute(null=True)
+    action = UnicodeAttribute()  # the route: "PUT /api/standards"
+    target = MapAttribute(default=dict)  # the route's path parameters (ids only)
+    status = NumberAttribute()
+    network = UnicodeAttribute(null=True)  # where from: the address's /24 (IPv4) or /48 (IPv6)

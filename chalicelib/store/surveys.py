@@ -108,7 +108,8 @@ def context(tenant_id: str, ticket_id: str) -> SurveyContext:
         elif isinstance(item, StandardsItem):
             standards = plain(item.document)
         elif isinstance(item, TenantItem):
-            firm = {"name": item.name, "locale": item.locale, "time_zone": item.time_zone, "slug": item.slug}
+            firm = {"name": item.name, "locale": item.locale, "time_zone": item.time_zone, "slug": item.slug,
+                    "resident_page": plain(item.resident_page)}  # service phones, retention
     if head is None:
         raise NotFound("No such ticket.")
     return SurveyContext(ticket_from_item(tenant_id, head), invitation, standards, firm)

@@ -54,6 +54,9 @@ VALID_BODIES = {
     ("GET", "/api/tenant/resident-page"): None,
     ("PUT", "/api/tenant/resident-page"): {"service_phone": "400-820-8820"},
     ("PUT", "/api/properties/{property_id}/service-phone"): {"service_phone": "400-820-8820"},
+    ("GET", "/api/tenant/retention"): None,
+    ("PUT", "/api/tenant/retention"): {"contact_days": 90, "photo_days": 200},
+    ("GET", "/api/audit"): None,
 }
 
 

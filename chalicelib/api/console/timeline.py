@@ -21,6 +21,10 @@ EVENT_LABELS = {
     "visit_cancelled": "Visit cancelled", "survey_sent": "Survey sent to the resident",
     "survey_not_sent": "Survey not sent: this resident was asked in the last 30 days",
     "survey_answered": "Resident answered the survey",
+    "retention_contact_erased": "Contact details and entry notes removed under the retention policy",
+    "retention_photos_erased": "Photos removed under the retention policy",
+    "resident_erased_contact": "Resident erased their contact details and entry notes",
+    "resident_downloaded_data": "Resident downloaded their data",
 }
 SOURCE_LABELS = {"resident_form": "Resident's form", "phone": "Phone", "walk_in": "Walk-in", "staff": "Entered by staff"}
 CLOSE_REASONS = {"resolved": "Resolved", "duplicate": "Duplicate", "withdrawn": "Withdrawn by the resident",
