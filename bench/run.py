@@ -246,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the cold start of the deployed Lambda package (builds it twice, ~1.5 min)")
     parser.add_argument("--only-lambda-package", action="store_true",
                         help="measure only the Lambda package and merge it into results.json")
+    parser.add_argument("--skip-checkov", action="store_true", help="skip checkov on each profile's template (~1.5 min)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any target fails")
     args = parser.parse_args(argv)
 
@@ -330,11 +331,23 @@ def main(argv: list[str] | None = None) -> int:
         text += identity_markdown(first, signin)
     if package:
         text += package_bench.markdown(package)
+    scan = None
+    if not args.skip_checkov:  # synthesizes each profile in a child process
+        from . import checkov as checkov_bench
+        scan = checkov_bench.measure()
+        text += "\n" + checkov_bench.markdown(scan)
     print(text)
     results, checked = merge_results(dynamo, cold, machine, sweep)
     checked += merge_identity(results, first, signin)
     if package:
         checked += package_bench.merge(results, package)
+    if scan:
+        results.update(scan)
+        results["targets"]["checkov_failed"] = {"target": "= 0", "value": scan["checkov_failed"],
+                                                "ok": scan["checkov_failed"] == 0}
+        checked.append("checkov_failed")
+    from .mutation import mutation_score  # from the last `make mutation` (bench/mutation.json), not run here
+    results.update(mutation_score())
     if cost:
         results["cost_per_tenant_month_usd"] = cost["cost_per_tenant_month_usd"]
         results["cost_model"] = cost
