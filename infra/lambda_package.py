@@ -48,13 +48,17 @@ RUNTIME_PROVIDED = ("botocore", "boto3", "s3transfer", "urllib3")
 KEEP = ("app.py", "chalicelib/*",
         *(f"babel/locale-data/{name}.dat" for name in ("root", "en", "zh", "zh_Hans", "zh_Hans_CN")),
         "aws_lambda_powertools/utilities/__init__.py", "aws_lambda_powertools/utilities/jmespath_utils/*",
-        "aws_lambda_powertools/utilities/typing/*")
+        "aws_lambda_powertools/utilities/typing/*",
+        "aws_xray_sdk/ext/__init__.py", "aws_xray_sdk/ext/util.py", "aws_xray_sdk/ext/boto_utils.py",
+        "aws_xray_sdk/ext/botocore/*", "aws_xray_sdk/ext/resources/*")
 
 #: What the package does not need, as glob patterns on paths inside the zip, with the reason.
 TRIM: dict[str, str] = {
     "babel/locale-data/*.dat": "Babel's data for ~1,000 locales: PropDesk speaks en and zh-CN",
     "aws_lambda_powertools/utilities/*": "Powertools utilities PropDesk does not use (it uses Logger, Metrics, Tracer)",
     "aws_lambda_powertools/event_handler/*": "Powertools' API router and Swagger UI (PropDesk's router is Chalice)",
+    "holidays/financial/*": "stock-exchange calendars (PropDesk reads countries' public holidays)",
+    "aws_xray_sdk/ext/*": "X-Ray patches for libraries PropDesk does not use (the Tracer patches botocore only)",
     "yaml/_yaml.*": "the libyaml binding: PropDesk reads YAML with yaml.safe_load, which is pure Python",
     "_yaml/*": "the libyaml binding's shim",
     "*/tests/*": "dependencies' test suites",

@@ -118,6 +118,8 @@ closed, makeup = country_days("CN", [2026])
 print(len(closed), len(makeup))
 import yaml
 print(yaml.safe_load("a: [1, 2]"))
+from aws_xray_sdk.core import patch  # what the Tracer does in Lambda: patch botocore from the trimmed SDK
+patch(("botocore",))
 loaded = sorted({{m.split(".")[0] for m in sys.modules if getattr(sys.modules[m], "__file__", None)
                  and sys.modules[m].__file__.startswith({task!r})}})
 print(",".join(loaded))
