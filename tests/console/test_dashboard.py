@@ -156,6 +156,8 @@ def test_an_admin_reads_the_dashboard_changes_the_slice_opens_the_review_and_dow
     try:
         reader = plain.new_page()
         sign_in(reader, base_url, firm.admin_email, next_path=f"/console/dashboard?period={month}")
+        reader.wait_for_load_state("load")  # count() does not wait: the page must have arrived first
+        reader.locator("h1").first.wait_for()
         assert reader.locator("svg.chart").count() == 5
         assert reader.locator("#trend-volume").is_visible()
         assert "维修" in reader.locator("#hot-category desc").text_content()  # the problem type's Chinese name

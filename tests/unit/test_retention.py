@@ -92,7 +92,7 @@ def test_periods_must_be_whole_days_within_ten_years():
 
 def test_the_console_timeline_says_each_erasure_in_words_in_both_languages():
     from chalicelib import web
-    from chalicelib.api.console.work import EVENT_LABELS
+    from chalicelib.api.console.timeline import EVENT_LABELS
     assert EVENT_LABELS["retention_contact_erased"] == \
         "Contact details and entry notes removed under the retention policy"
     assert web.gettext("zh-CN", EVENT_LABELS["retention_contact_erased"], console=True) == "已按保存期限删除联系方式和入户说明"
