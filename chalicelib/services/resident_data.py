@@ -26,13 +26,8 @@ DOWNLOADED = "resident_downloaded_data"
 
 
 def _ticket_for(token: str) -> tuple[Ticket, list[Event]]:
-    capability = tokens.read(token)
-    if capability is None:
-        raise NotFound("No such tracking link.")
-    ticket, events = ticket_store.get(capability.tenant_id, capability.subject_id)
-    if not tokens.matches(capability, ticket.tracking_digest):
-        raise NotFound("No such tracking link.")
-    return ticket, events
+    from .tickets import ticket_by_link
+    return ticket_by_link(token)
 
 
 def _zone(ticket: Ticket) -> str:

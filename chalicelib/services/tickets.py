@@ -228,14 +228,20 @@ def track(token: str) -> dict:
     return track_ticket(token)[1]
 
 
-def track_ticket(token: str) -> tuple[rules.Ticket, dict]:
-    """The ticket behind a tracking link (for the page's own reads, e.g. its property) and its public view."""
+def ticket_by_link(token: str) -> tuple[rules.Ticket, list]:
+    """The ticket behind a live tracking link and its timeline; NotFound for anything else."""
     capability = tokens.read(token)
     if capability is None:
         raise NotFound("No such tracking link.")
     ticket, events = store.get(capability.tenant_id, capability.subject_id)
     if not tokens.matches(capability, ticket.tracking_digest):
         raise NotFound("No such tracking link.")
+    return ticket, events
+
+
+def track_ticket(token: str) -> tuple[rules.Ticket, dict]:
+    """The ticket behind a tracking link (for the page's own reads, e.g. its property) and its public view."""
+    ticket, events = ticket_by_link(token)
     return ticket, _with_photo_links(ticket, rules.public_view(ticket, events))
 
 
