@@ -13,12 +13,11 @@ from datetime import datetime, timezone
 
 from ..domain import retention as rules
 from ..domain import tokens
-from ..domain.errors import Conflict, NotFound
+from ..domain.errors import Conflict
 from ..domain.escalation import resident_channels
 from ..domain.tickets import RESIDENT, Event, Ticket, public_view
 from ..store import retention as store
 from ..store.items import plain, plain_list
-from ..store import tickets as ticket_store
 from .retention import erase
 
 ERASED = "resident_erased_contact"
