@@ -86,3 +86,52 @@ def test_a_token_renewed_from_a_session_begun_before_a_sign_out_is_refused():
     fresh = Claims(tenant_id="T1", sub="S1", role="staff", issued_at=T + 20, signed_in_at=T + 15)
     assert refusal(renewed, signed_out) is not None
     assert refusal(fresh, signed_out) is None
+
+
+def test_each_refusal_says_why_the_token_no_longer_speaks_for_its_person():
+    assert refusal(claims(), None) == "not on the firm's staff list"
+    assert refusal(claims(), Standing("staff", False, 0)) == "deactivated"
+    assert refusal(claims("staff"), Standing("admin", True, 0)) == "role changed since the token was issued"
+    assert refusal(claims(), Standing("staff", True, T + 1)) == "signed out or revoked since the token was issued"
+    assert refusal(claims(), Standing("staff", True)) is None  # no sign-out yet: every token of the person counts
+
+
+def test_a_session_begun_later_than_its_token_was_issued_still_counts_from_the_token():
+    """``auth_time`` after ``iat`` cannot make an older token newer than it is."""
+    late_session = Claims(tenant_id="T1", sub="S1", role="staff", issued_at=T, signed_in_at=T + 20)
+    assert refusal(late_session, Standing("staff", True, T + 10)) == "signed out or revoked since the token was issued"
+    assert refusal(late_session, Standing("staff", True, T)) is None
+
+
+def test_revocation_is_the_second_after_the_moment_it_happens():
+    assert revocation_time(T) == T + 1
+    assert revocation_time(T + 0.999) == T + 1
+
+
+def test_the_identity_of_verified_claims_carries_the_firm_person_role_and_name():
+    from chalicelib.domain.identity import Identity
+    said = Claims(tenant_id="T1", sub="S1", role="admin", issued_at=T, name="Li Wei", email="li@firm.example")
+    assert said.identity == Identity(tenant_id="T1", sub="S1", role="admin", name="Li Wei", email="li@firm.example")
+
+
+def test_staff_act_under_their_name_or_else_the_first_part_of_their_email():
+    from chalicelib.domain.identity import Identity
+    from chalicelib.domain.tickets import Actor
+    assert Identity("T1", "S1", "staff", name="Li Wei", email="li@firm.example").actor == Actor("staff", "S1", "Li Wei")
+    assert Identity("T1", "S1", "staff", email="li.wei@firm.example").actor == Actor("staff", "S1", "li.wei")
+    assert Identity("T1", "S1", "staff").actor == Actor("staff", "S1", "")
+
+
+def test_only_an_admin_passes_the_admin_check_and_others_are_told_why():
+    from chalicelib.domain.errors import Forbidden
+    from chalicelib.domain.identity import Identity
+    Identity("T1", "S1", "admin").require_admin()
+    with pytest.raises(Forbidden) as refused:
+        Identity("T1", "S1", "staff").require_admin()
+    assert refused.value.message == "Only the firm's admins can do this."
+    assert refused.value.status == 403
+
+
+def test_an_unreachable_identity_provider_is_answered_as_503():
+    from chalicelib.domain.identity import IdentityUnavailable
+    assert (IdentityUnavailable.status, IdentityUnavailable.code) == (503, "identity_unavailable")
