@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.domain import retention as rules
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.tickets import Ticket
+from chalicelib.domain.tickets import Actor, Event, Ticket
 
 CLOSED = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
 DEFAULTS = {"contact_days": 180, "photo_days": 365}
@@ -97,3 +97,65 @@ def test_the_console_timeline_says_each_erasure_in_words_in_both_languages():
         "Contact details and entry notes removed under the retention policy"
     assert web.gettext("zh-CN", EVENT_LABELS["retention_contact_erased"], console=True) == "已按保存期限删除联系方式和入户说明"
     assert web.gettext("zh-CN", EVENT_LABELS["retention_photos_erased"], console=True) == "已按保存期限删除照片"
+
+
+def test_each_step_is_keyed_by_the_close_and_what_it_erases_and_due_when_planned():
+    contact, photos = rules.steps(a_ticket(), DEFAULTS)
+    assert contact.as_dict() == {"key": "retention:2026-03-01T08:00:00Z:contact", "promise": "retention",
+                                 "kind": "contact", "at": "2026-08-28T08:00:00Z", "due": "2026-08-28T08:00:00Z"}
+    assert photos.key == "retention:2026-03-01T08:00:00Z:photos" and photos.due == photos.at
+
+
+def test_entry_notes_alone_are_still_contact_data_to_erase():
+    steps = rules.steps(a_ticket(contact={}, photos=[]), DEFAULTS)
+    assert [s.kind for s in steps] == ["contact"]
+    assert rules.still_due(a_ticket(contact={}, photos=[]), steps[0])
+    assert rules.holds_contact(a_ticket(entry={})) and not rules.holds_contact(a_ticket(contact={}, entry={}))
+
+
+def test_a_closed_ticket_without_its_close_time_plans_nothing():
+    assert rules.steps(a_ticket(closed_at=None), DEFAULTS) == []
+
+
+def test_a_step_no_longer_applies_once_reopened_or_when_it_is_not_a_retention_step():
+    contact_step, photo_step = rules.steps(a_ticket(), DEFAULTS)
+    assert rules.still_due(a_ticket(), photo_step)
+    assert not rules.still_due(a_ticket(photos=[]), photo_step)
+    assert not rules.still_due(a_ticket(status="resolved"), contact_step)
+    assert not rules.still_due(a_ticket(closed_at=None), contact_step)
+    assert not rules.still_due(a_ticket(), dataclasses.replace(contact_step, promise="resolution"))
+    assert not rules.still_due(a_ticket(), dataclasses.replace(contact_step, kind="photos"))
+
+
+def test_an_erasure_is_stamped_now_unless_the_ticket_moved_later_and_may_name_its_actor_and_type():
+    now = datetime(2026, 8, 28, 8, 1, tzinfo=timezone.utc)
+    after, event = rules.erase(a_ticket(), rules.CONTACT, now, "E1")
+    assert after.updated_at == now and (event.id, event.at, event.actor.name) == ("E1", now, "PropDesk")
+    later = datetime(2026, 9, 1, tzinfo=timezone.utc)
+    staff = Actor("staff", "S1", "Wang")
+    after, event = rules.erase(a_ticket(updated_at=later), rules.PHOTOS, now, "E3", staff, "resident_data_erased")
+    assert after.updated_at == later and after.version == 6
+    assert (event.type, event.actor) == ("resident_data_erased", staff)
+
+
+def test_erasing_an_unknown_kind_of_data_is_a_programming_error():
+    with pytest.raises(ValueError, match="unknown kind of data: notes"):
+        rules.erase(a_ticket(), "notes", CLOSED, "E")
+
+
+def test_a_firm_may_set_one_period_and_keep_the_default_of_the_other():
+    assert rules.settings_of({"retention": {"photo_days": 30}}) == {"contact_days": 180, "photo_days": 30}
+    assert rules.settings_of({"retention": {"contact_days": "45"}}) == {"contact_days": 45, "photo_days": 365}
+    assert rules.with_settings(None, {"contact_days": 10}) == {"retention": {"contact_days": 10, "photo_days": 365}}
+
+
+def test_the_resident_messages_of_a_ticket_are_its_survey_invitation_and_visit_reminders():
+    resolved = datetime(2026, 2, 25, tzinfo=timezone.utc)
+    events = [Event("E1", "reminded", CLOSED, Actor("system"), False,
+                    {"promise": "visit", "due": "2026-02-22T02:00:00Z", "step": "eve"}),
+              Event("E2", "reminded", CLOSED, Actor("system"), False, {"promise": "resolution", "due": "x", "step": "y"}),
+              Event("E3", "reminded", CLOSED, Actor("system"), False, {"promise": "visit", "step": "eve"}),
+              Event("E4", "note", CLOSED, Actor("system"), False, {"promise": "visit", "due": "d", "step": "s"})]
+    assert rules.resident_message_steps(a_ticket(first_resolved_at=resolved), events) == [
+        "survey:2026-02-25T00:00:00Z", "visit:2026-02-22T02:00:00Z:eve"]
+    assert rules.resident_message_steps(a_ticket(first_resolved_at=None), []) == []
