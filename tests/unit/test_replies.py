@@ -41,3 +41,59 @@ def test_a_reply_that_could_show_a_code_or_miss_a_language_is_refused_naming_its
     with pytest.raises(InvalidInput) as refused:
         replies.check([{**LIFT, **change}], CATEGORIES)
     assert field in refused.value.fields
+
+
+def refused(saved) -> tuple[str, dict]:
+    with pytest.raises(InvalidInput) as problem:
+        replies.check(saved, CATEGORIES)
+    return problem.value.message, problem.value.fields
+
+
+def test_replies_are_saved_trimmed_with_a_key_for_each_that_has_none():
+    saved = replies.check([{"category": "noise", "step": "comment", "text": {"zh-CN": " 收到 ", "en": " Noted \n"}},
+                           {**ANY, "key": 7}], CATEGORIES)
+    assert saved == [{"key": "r1", "category": "noise", "step": "comment", "text": {"zh-CN": "收到", "en": "Noted"}},
+                     {"key": "7", "category": "*", "step": "resolve", "text": {"zh-CN": "已处理完毕。", "en": "All done."}}]
+    assert replies.check([], CATEGORIES) == []
+
+
+def test_what_is_not_a_list_of_replies_is_refused():
+    assert refused({"replies": []}) == ("The replies must be a list.", {"replies": "must be a list"})
+    assert refused([ANY, "text"])[1] == {"replies[1]": "must be a mapping"}
+
+
+def test_at_most_200_replies_are_kept():
+    assert len(replies.check([ANY] * 200, CATEGORIES)) == 200
+    assert refused([ANY] * 201) == ("Too many replies.", {"replies": "must be at most 200"})
+
+
+def test_each_refusal_of_a_reply_gives_its_reason():
+    bad = {"key": "x", "category": "gas", "step": "close", "text": "hello"}
+    assert refused([bad]) == ("Some replies need attention; nothing was saved.", {
+        "replies[0].category": "must be one of the firm's categories, or * for every category",
+        "replies[0].step": "must be one of: comment, wait, resolve",
+        "replies[0].text.zh-CN": "write the reply in this language",
+        "replies[0].text.en": "write the reply in this language"})
+
+
+def test_a_reply_of_2000_characters_is_kept_and_2001_refused():
+    assert replies.check([{**ANY, "text": {"zh-CN": "好" * 2000, "en": "a"}}], CATEGORIES)[0]["text"]["zh-CN"] == "好" * 2000
+    assert refused([{**ANY, "text": {"zh-CN": "好", "en": "a" * 2001}}])[1] == {
+        "replies[0].text.en": "must be at most 2000 characters"}
+
+
+@pytest.mark.parametrize("words", ["Hi {name}", "Hi resident}", "{{resident}", "Hi {}"])
+def test_a_placeholder_we_do_not_fill_is_refused_listing_those_we_do(words):
+    assert refused([{**ANY, "text": {"zh-CN": "好", "en": words}}])[1] == {
+        "replies[0].text.en": "placeholders must be one of: {resident}, {visit}, {technician}, {number}"}
+
+
+def test_every_placeholder_we_fill_is_accepted():
+    words = "{resident} {visit} {technician} {number}"
+    assert replies.check([{**ANY, "text": {"zh-CN": words, "en": words}}], CATEGORIES)[0]["text"]["en"] == words
+
+
+def test_an_unknown_language_is_filled_with_english_words_and_a_missing_number_with_nothing():
+    assert replies.fill("{resident}/{visit}/{technician}/{number}", "fr") == "resident/to be arranged/our staff/"
+    assert replies.fill("{visit} {number}", "zh-CN", visit_time="周六 9:00", number=7) == "周六 9:00 7"
+    assert replies.fill("{other}", "en") == "{other}"
