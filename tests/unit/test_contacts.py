@@ -72,3 +72,120 @@ def test_the_code_message_fits_one_sms_segment(locale):
     subject, text = contacts.code_text(locale, "绿园物业" if locale == "zh-CN" else "Green Court Homes", "123456")
     assert "123456" in text
     assert len(text) <= (70 if locale == "zh-CN" else 160)
+
+
+# --- the rest of the rules, each value written out by hand or taken from the stated formula ---
+
+import hashlib  # noqa: E402
+import hmac  # noqa: E402
+
+PHONE = contacts.Contact("phone", "+8613800138000")
+
+
+def spec_hmac(key: bytes, message: str) -> str:
+    """HMAC-SHA256 as the module's docstring states it, computed here with the standard library."""
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def test_a_code_goes_by_sms_to_a_phone_and_by_email_to_an_address():
+    assert PHONE.channel == {"channel": "sms", "to": "+8613800138000"}
+    assert contacts.Contact("email", "li@example.com").channel == {"channel": "email", "to": "li@example.com"}
+    assert PHONE.masked == "138****8000"
+
+
+@pytest.mark.parametrize("typed, zone, expected", [
+    ("123456", "UTC", "123456"),                          # six digits: the shortest number taken
+    ("+" + "1" * 20, "UTC", "+" + "1" * 20),              # twenty: the longest
+    ("013800138000", "Asia/Shanghai", "+8613800138000"),  # a trunk 0 before a mobile number
+    ("86123456", "Asia/Shanghai", "+8686123456"),         # starts like the country code but too short for it
+    ("447700900123", "Europe/London", "+447700900123"),   # typed with the country code, without +
+    ("98765432", "Asia/Hong_Kong", "+85298765432"),
+    ("00 44 7700 900123", "Asia/Shanghai", "+447700900123"),
+    ("(0)20.7946-0000", "Europe/London", "+442079460000"),
+])
+def test_more_ways_phone_numbers_are_typed(typed, zone, expected):
+    assert contacts.normalise_phone(typed, zone) == expected
+
+
+@pytest.mark.parametrize("typed", ["12345", "1" * 21, "+", "138-0013-800x", "++8613800138000", None])
+def test_what_is_not_6_to_20_digits_is_not_a_phone_number(typed):
+    with pytest.raises(contacts.NotAContact, match="not a phone number"):
+        contacts.normalise_phone(typed, "Asia/Shanghai")
+
+
+def test_an_email_address_of_254_characters_is_taken_and_255_refused():
+    longest = "a" * 64 + "@" + "b" * 185 + ".com"
+    assert len(longest) == 254 and contacts.parse(longest) == contacts.Contact("email", longest)
+    with pytest.raises(contacts.NotAContact, match="not an e-mail address"):
+        contacts.parse("a" * 64 + "@" + "b" * 186 + ".com")
+    with pytest.raises(contacts.NotAContact, match="not an e-mail address"):
+        contacts.parse("a" * 65 + "@example.com")
+
+
+def test_a_tickets_findable_contacts_are_its_phone_and_email_when_they_read_as_such():
+    assert contacts.contacts_of({"phone": "138 0013 8000", "email": "Li@Example.com"}, "Asia/Shanghai") == [
+        PHONE, contacts.Contact("email", "li@example.com")]
+    assert contacts.contacts_of({"phone": "call me", "email": None}, "Asia/Shanghai") == []
+    assert contacts.contacts_of({}, "UTC") == []
+    assert contacts.try_parse(None, "UTC") is None
+    assert contacts.try_parse("13800138000", "Asia/Shanghai") == PHONE
+
+
+@pytest.mark.parametrize("value, masked", [
+    ("+85298765432", "987*5432"), ("+6591234567", "912*4567"), ("+8612345", "8612345"),
+    ("123456", "****56"), ("12345", "***45"), ("1234567", "1234567"), ("12345678", "123*5678"),
+    ("+353871234567", "871**4567"), ("x@example.com", "x***@example.com"),
+])
+def test_more_masks(value, masked):
+    assert contacts.mask(value) == masked
+
+
+def test_the_digest_is_the_stated_hmac_with_the_default_pepper_when_none_is_set():
+    expected = spec_hmac(b"pepper", "T1|+8613800138000")[:40]
+    assert contacts.digest("T1", PHONE, "pepper") == expected
+    assert contacts.digest("T1", PHONE, b"pepper") == expected
+    default = spec_hmac(b"propdesk-contacts-v1", "T1|+8613800138000")[:40]
+    assert contacts.digest("T1", PHONE) == default and contacts.digest("T1", PHONE, "") == default
+
+
+def test_a_sealed_link_is_the_token_xor_the_stated_hmac_stream():
+    token = "A" * 40
+    stream = (hmac.new(b"p", b"seal|T1|+8613800138000|K1|0", hashlib.sha256).digest()
+              + hmac.new(b"p", b"seal|T1|+8613800138000|K1|1", hashlib.sha256).digest())
+    expected = bytes(a ^ b for a, b in zip(token.encode(), stream)).hex()
+    assert contacts.seal(token, "T1", PHONE, "K1", "p") == expected
+    assert contacts.unseal(expected, "T1", PHONE, "K1", "p") == token
+    assert contacts.seal("", "T1", PHONE, "K1", "p") == ""
+
+
+def test_a_sealed_link_that_is_not_hex_or_not_text_opens_to_nothing():
+    assert contacts.unseal("not hex", "T1", PHONE, "K1", "p") is None
+    stream = hmac.new(b"p", b"seal|T1|+8613800138000|K1|0", hashlib.sha256).digest()
+    not_ascii = bytes(0x80 ^ b for b in stream[:4]).hex()  # unseals to four bytes of 0x80
+    assert contacts.unseal(not_ascii, "T1", PHONE, "K1", "p") is None
+
+
+def test_a_code_is_kept_as_the_stated_hmac_of_its_salt_and_digits():
+    assert contacts.code_hash("123456", "s1", "p") == spec_hmac(b"p", "s1|123456")
+    issued = contacts.new_code(datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc))
+    assert issued.code_hash == spec_hmac(b"propdesk-contacts-v1", f"{issued.salt}|{issued.code}")
+    assert len(issued.salt) == 32 and issued.expires_at == datetime(2026, 12, 4, 9, 10, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("typed", [None, "", "1234567", "12345a", "１２３４５６"])
+def test_a_typed_code_that_is_not_six_digits_never_matches(typed):
+    assert not contacts.code_matches(typed, "s1", spec_hmac(b"p", f"s1|{typed}"), "p")
+
+
+def test_a_typed_code_matches_its_stored_hash():
+    assert contacts.code_matches("123456", "s1", spec_hmac(b"p", "s1|123456"), "p")
+    assert contacts.code_matches("123456", "s1", spec_hmac(b"propdesk-contacts-v1", "s1|123456"))
+
+
+def test_the_code_message_in_each_language_word_for_word():
+    assert contacts.code_text("zh-CN", "绿园物业", "123456") == (
+        "绿园物业：查询报修的验证码", "【绿园物业】验证码 123456，用于查看您的报修记录，10分钟内有效。如非本人操作请忽略。")
+    assert contacts.code_text("en", "Green Court", "654321") == (
+        "Green Court: your code to find your reports",
+        "Green Court: your code is 654321. Use it within 10 minutes to see your reports. Not you? Ignore this message.")
+    assert contacts.code_text("fr", "X", "1")[0] == "X: your code to find your reports"
