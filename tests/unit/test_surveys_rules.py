@@ -207,3 +207,20 @@ def test_a_link_with_its_own_expiry_is_held_to_it():
         surveys.record(resolved_ticket(), {"rating": 3}, RATING_ONLY, until + timedelta(seconds=1), "e", "link",
                        until=until)
     assert problem.value.fields == {"survey": "expired"}
+
+
+def test_weights_that_do_not_add_up_to_100_are_refused_rather_than_kept():
+    weights = {"tangibles": 10, "reliability": 20, "responsiveness": 20, "assurance": 20, "empathy": 20}
+    questions = surveys.Questions(nps=False, servqual=True, fixed_question=False, weights=weights)
+    with pytest.raises(InvalidInput) as problem:
+        surveys.record(resolved_ticket(), {"rating": 3}, questions, T0 + timedelta(days=2), "e", "link")
+    assert problem.value.fields == {"weights": "must add up to 100"}
+
+
+def test_an_answers_ratings_are_checked_again_when_kept():
+    with pytest.raises(InvalidInput) as problem:
+        surveys.record(resolved_ticket(), {"rating": 3, "nps": 11, "fixed_first_visit": "yes",
+                                           "servqual": {"empathy": {"p": 6, "e": None}}},
+                       ALL, T0 + timedelta(days=2), "e", "link")
+    assert problem.value.fields == {"nps": "must be a whole number 0-10", "fixed_first_visit": "must be true or false",
+                                    "servqual.empathy.p": "must be a whole number 1-5"}
