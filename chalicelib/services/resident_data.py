@@ -19,14 +19,10 @@ from ..domain.tickets import RESIDENT, Event, Ticket, public_view
 from ..store import retention as store
 from ..store.items import plain, plain_list
 from .retention import erase
+from .tickets import ticket_by_link
 
 ERASED = "resident_erased_contact"
 DOWNLOADED = "resident_downloaded_data"
-
-
-def _ticket_for(token: str) -> tuple[Ticket, list[Event]]:
-    from .tickets import ticket_by_link
-    return ticket_by_link(token)
 
 
 def _zone(ticket: Ticket) -> str:
@@ -38,7 +34,7 @@ def erase_contact(token: str, now: datetime | None = None) -> bool:
     anonymised; no more messages go to them. False when nothing was left to erase."""
     now = now or datetime.now(timezone.utc)
     for attempt in range(2):  # a staff change landing in between: read again, once
-        ticket, events = _ticket_for(token)
+        ticket, events = ticket_by_link(token)
         if not rules.holds_contact(ticket):
             return False
         try:
@@ -56,7 +52,7 @@ def download(token: str, now: datetime | None = None) -> str:
     from ..adapters import photo_storage
     from ..domain.photos import extension
     now = now or datetime.now(timezone.utc)
-    ticket, events = _ticket_for(token)
+    ticket, events = ticket_by_link(token)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         report = public_view(ticket, events) | {"contact": ticket.contact, "entry": ticket.entry}
