@@ -6,7 +6,7 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib.api import admin, auth, campaigns, openapi, pages, posters, public, scorecard, scores, tickets
+from chalicelib.api import admin, auth, campaigns, inspections, openapi, pages, posters, public, scorecard, scores, tickets
 from chalicelib.api import messages as resident_messages
 from chalicelib.api import my_data
 from chalicelib.api.console import dashboard as console_dashboard
@@ -40,6 +40,7 @@ app.register_blueprint(posters.bp)
 app.register_blueprint(scores.bp)
 app.register_blueprint(scorecard.bp)
 app.register_blueprint(campaigns.bp)
+app.register_blueprint(inspections.bp)
 app.register_blueprint(console_signin.bp)
 app.register_blueprint(console_work.bp)
 app.register_blueprint(console_intake.bp)

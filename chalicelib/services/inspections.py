@@ -1,0 +1,216 @@
+"""Monthly quality inspections (月度品质检查, seed 004): admins keep a checklist per property,
+staff record each month's inspection, a failed item opens a ticket, and the results roll
+into the firm's score counters (domain/inspections.py has the rules, store/inspections.py
+the keys).
+
+What a reader of the scores gets needs no read of an inspection: the month's counters are
+in the score items the dashboard and the nightly review already read
+(``summary_from_counters``), and the published scorecard's line comes from the frozen
+review (``scorecard_line``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from ..domain import inspections as rules
+from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.identity import Identity
+from ..store import inspections as store
+from ..store import registry
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _version(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
+        raise InvalidInput("The version is not one we gave you.", {"version": "must be the whole number you read"})
+    return value
+
+
+def _property(who: Identity, property_id: str):
+    return registry.get_property(who.tenant_id, property_id)  # NotFound for another firm's
+
+
+def checklist(who: Identity, property_id: str) -> dict:
+    """The property's checklist and version; a property without one offers the starter
+    checklist (the seeds' four areas) at version 0."""
+    _property(who, property_id)
+    found, version = store.get_checklist(who.tenant_id, property_id)
+    return {"property_id": property_id, "checklist": found or rules.STARTER, "version": version,
+            "saved": found is not None}
+
+
+def save_checklist(who: Identity, property_id: str, body: Any) -> dict:
+    """Admins replace the property's checklist (``{"areas": [...], "version": n}``)."""
+    who.require_admin()
+    if not isinstance(body, dict):
+        raise InvalidInput("The checklist needs a list of areas.", {"areas": "must be a list"})
+    version = _version(body.get("version", 0))
+    checked = rules.check_checklist(body)
+    _property(who, property_id)
+    new_version = store.save_checklist(who.tenant_id, property_id, checked, version)
+    return {"property_id": property_id, "checklist": checked, "version": new_version, "saved": True}
+
+
+def _with_tallies(inspection: dict) -> dict:
+    areas = rules.by_area(inspection, inspection["results"])
+    total = rules.overall(areas)
+    return {**inspection, "passed": total.passed, "items": total.total,
+            "by_area": {key: {"passed": t.passed, "items": t.total} for key, t in areas.items()}}
+
+
+def inspection(who: Identity, property_id: str, month: str) -> dict:
+    """That month's inspection of the property with its tallies; NotFound if none yet."""
+    month = rules.check_month(month)
+    found = store.get_inspection(who.tenant_id, property_id, month)
+    if found is None:
+        _property(who, property_id)  # another firm's property and an empty month read alike
+        raise NotFound("No inspection of that property in that month yet.")
+    return _with_tallies(found)
+
+
+def inspections(who: Identity, property_id: str, month: str | None = None) -> dict:
+    """The property's inspections (one month when ``month`` is given), oldest first."""
+    _property(who, property_id)
+    if month:
+        found = store.get_inspection(who.tenant_id, property_id, rules.check_month(month))
+        listed = [found] if found else []
+    else:
+        listed = store.inspections_of(who.tenant_id, property_id)
+    return {"property_id": property_id, "inspections": [_with_tallies(i) for i in listed]}
+
+
+def record(who: Identity, property_id: str, month: str, body: Any, *, now: datetime | None = None) -> dict:
+    """Staff record (or correct) a month's inspection: ``{"results": {...}, "version": n}``
+    (0 for the month's first). Every item of the property's current checklist needs a
+    result, a failed one a note; the scores move in the same transaction."""
+    month = rules.check_month(month)
+    if not isinstance(body, dict):
+        raise InvalidInput("The inspection needs its results.", {"results": "must be a mapping of item to result"})
+    version = _version(body.get("version", 0))
+    _property(who, property_id)
+    current, _ = store.get_checklist(who.tenant_id, property_id)
+    if current is None:
+        raise InvalidInput("This property has no checklist yet; an admin sets one up first.",
+                           {"property_id": "has no inspection checklist yet"})
+    before = store.get_inspection(who.tenant_id, property_id, month)
+    if (before["version"] if before else 0) != version:
+        raise Conflict("Someone else saved this inspection first. Reload it and try again.",
+                       {"version": f"version {version} is no longer current"})
+    results = rules.check_results(current, body.get("results"))
+    if before:  # a ticket opened for an item stays linked while the item still fails
+        for key, result in results.items():
+            linked = (before["results"].get(key) or {}).get("ticket_id")
+            if linked and not result["passed"]:
+                result["ticket_id"] = linked
+    after = {"property_id": property_id, "month": month, "areas": current["areas"], "results": results,
+             "inspector": {"sub": who.sub, "name": who.actor.name}}
+    deltas = rules.difference(_contributions(after), _contributions(before) if before else {})
+    new_version = store.save_inspection(who.tenant_id, after, version, deltas, now or _now())
+    saved = store.get_inspection(who.tenant_id, property_id, month) or {**after, "version": new_version}
+    return _with_tallies(saved)
+
+
+def _contributions(inspection: dict) -> dict:
+    return rules.contributions(inspection["property_id"], inspection["month"],
+                               rules.by_area(inspection, inspection["results"]))
+
+
+def open_ticket(who: Identity, property_id: str, month: str, item_key: str, body: Any) -> dict:
+    """File a ticket for a failed item (``{"version": n, "category": …, "urgency": …,
+    "building_id": …}``, all but the version optional), linked both ways: the ticket's
+    description names the inspection, the inspection's item keeps the ticket id. An item
+    that already has its ticket answers that ticket again (a double tap files one)."""
+    month = rules.check_month(month)
+    body = body if isinstance(body, dict) else {}
+    version = _version(body.get("version", 0))
+    found = store.get_inspection(who.tenant_id, property_id, month)
+    if found is None:
+        _property(who, property_id)
+        raise NotFound("No inspection of that property in that month yet.")
+    result = found["results"].get(item_key)
+    if result is None:
+        raise NotFound("No such item in that inspection.", {"item": "is not an item of this inspection"})
+    if result.get("ticket_id"):
+        return {"ticket_id": result["ticket_id"], "version": found["version"], "created": False}
+    if result["passed"]:
+        raise InvalidInput("Only a failed item opens a ticket.", {"item": "passed this inspection"})
+    if found["version"] != version:
+        raise Conflict("Someone else saved this inspection first. Reload it and try again.",
+                       {"version": f"version {version} is no longer current"})
+    from . import tickets
+    report = _report(who, property_id, month, found, item_key, body)
+    ticket = tickets.create_by_staff(who, report, communal=True)
+    new_version = store.link_ticket(who.tenant_id, property_id, month, item_key, ticket["id"], version)
+    return {"ticket_id": ticket["id"], "number": ticket.get("number"), "version": new_version, "created": True}
+
+
+COMMUNAL_UNIT = "0"  # a ticket of a shared area names the building, and unit 0
+
+
+def _report(who: Identity, property_id: str, month: str, found: dict, item_key: str, body: dict) -> dict:
+    from ..store import tenants as tenant_store
+    buildings = registry.list_buildings(who.tenant_id, property_id)
+    if not buildings:
+        raise InvalidInput("This property has no building to file the ticket under.",
+                           {"building_id": "the property has no buildings in the register"})
+    building_id = body.get("building_id") or buildings[0].building_id
+    if building_id not in {b.building_id for b in buildings}:
+        raise InvalidInput("Some fields need attention.", {"building_id": "is not a building of the chosen property"})
+    document, _ = tenant_store.get_standards(who.tenant_id)
+    categories = [c["key"] for c in document.get("categories") or []]
+    priorities = [p["key"] for p in document.get("priorities") or []]
+    category = body.get("category") or (categories[0] if categories else "")
+    urgency = body.get("urgency") or ("normal" if "normal" in priorities else (priorities[-1] if priorities else ""))
+    item = next(i for i in rules.items_of(found) if i.key == item_key)
+    area = rules.area_names(found)[item.area]
+    note = found["results"][item_key].get("note") or ""
+    description = (f"{area.get('zh-CN')} · {item.name.get('zh-CN')} / {area.get('en')} · {item.name.get('en')} — "
+                   f"{note} ({month})")
+    return {"property_id": property_id, "building_id": building_id, "unit": COMMUNAL_UNIT, "category": category,
+            "urgency": urgency, "description": description[:4000], "source": "staff",
+            "entry": {"present": False, "windows": [{"from": "09:00", "to": "17:00"}]}}
+
+
+# --- what the scores and the scorecard read --------------------------------------------------
+
+def summary_from_counters(counters: dict, names: dict[str, dict] | None = None) -> dict | None:
+    """A slice's inspection figures from its score counters (no read): items passed of
+    inspected, overall and per area; None when the slice had no inspection."""
+    total, areas = rules.from_counters(counters)
+    if not total.total:
+        return None
+    return {"inspections": counters.get("insp_done", 0), "passed": total.passed, "items": total.total,
+            "areas": [{"key": key, "name": (names or {}).get(key) or {}, "passed": t.passed, "items": t.total}
+                      for key, t in sorted(areas.items())]}
+
+
+# English msgids; zh-CN in chalicelib/web/i18n/zh_CN/LC_MESSAGES/messages.po (the public pages' catalogue)
+ALL_WORDS = "Monthly inspections: %(passed)d of %(items)d items passed"
+AREA_WORDS = "%(area)s: %(passed)d of %(items)d items passed"
+
+
+def scorecard_lines(review: dict | None, lang: str, gettext: Callable[[str], str], *, publish: bool) -> list[str]:
+    """The published scorecard's inspection sentences for a frozen monthly review
+    (``services/rollups.review`` keeps ``inspections`` on it): "Monthly inspections: 92 of
+    100 items passed", then one per area ("Communal facilities: 30 of 32 items passed"),
+    in ``lang`` through ``gettext``. Empty when the firm does not publish them
+    (``survey.publish_inspections``) or no inspection was done that month."""
+    summary = (review or {}).get("inspections")
+    if not publish or not summary:
+        return []
+    lines = [gettext(ALL_WORDS) % {"passed": summary["passed"], "items": summary["items"]}]
+    for area in summary.get("areas") or []:
+        names = area.get("name") or {}
+        name = names.get(lang) or names.get("en") or names.get("zh-CN")
+        if name:
+            lines.append(gettext(AREA_WORDS) % {"area": name, "passed": area["passed"], "items": area["items"]})
+    return lines
+
+
+__all__ = ["checklist", "save_checklist", "inspection", "inspections", "record", "open_ticket",
+           "summary_from_counters", "scorecard_lines"]
