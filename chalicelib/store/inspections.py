@@ -62,6 +62,17 @@ def save_checklist(tenant_id: str, property_id: str, checklist: dict, expected_v
     return expected_version + 1
 
 
+def area_names(tenant_id: str) -> dict[str, dict]:
+    """Every area key of the firm's checklists and its names (one key Query; the nightly review
+    names the areas it sums). A key used by several properties takes the first one's names."""
+    found: dict[str, dict] = {}
+    for item in ChecklistItem.query(tenant_pk(tenant_id), ChecklistItem.sk.startswith("CHECKLIST#")):
+        if isinstance(item, ChecklistItem):
+            for area in plain_list(item.areas):
+                found.setdefault(area["key"], area["name"])
+    return found
+
+
 def _inspection(item: InspectionItem) -> dict:
     return {"property_id": item.property_id, "month": item.month, "areas": plain_list(item.areas),
             "results": plain(item.results), "inspector": plain(item.inspector), "at": item.at.isoformat(),
@@ -118,5 +129,5 @@ def link_ticket(tenant_id: str, property_id: str, month: str, item_key: str, tic
     return expected_version + 1
 
 
-__all__ = ["get_checklist", "save_checklist", "get_inspection", "inspections_of", "save_inspection", "link_ticket",
+__all__ = ["area_names", "get_checklist", "save_checklist", "get_inspection", "inspections_of", "save_inspection", "link_ticket",
            "checklist_sk", "inspection_sk"]

@@ -172,3 +172,38 @@ def test_another_firms_inspection_reads_as_absent(desk, other_firm):
         assert response.status_code == 404, (method, path, response.body)
     assert body(desk.call("GET", inspections_url(desk)))["version"] == 1
     assert inspection_counters(other_firm, MONTH, "all", "all") == {}
+
+
+def test_the_monthly_review_and_the_scorecard_line_carry_the_months_inspections(desk):
+    from tests.api.test_scorecard import MONTH_KEY, NIGHT_AFTER
+    from chalicelib.services import inspections, rollups
+    from chalicelib.store import rollups as rollup_store, schema
+    # a second property, 1 of its 2 items passed; the first: 3 of 4
+    second = body(desk.call("POST", "/api/properties", {"name": "River View", "address": "2 River Rd"}))["id"]
+    small = {"version": 0, "areas": [{"key": "facilities", "name": named("公共设施", "Communal facilities"), "items": [
+        {"key": "gate", "name": named("门禁", "Gate")}, {"key": "pump", "name": named("水泵", "Pump")}]}]}
+    assert desk.call("PUT", f"/api/properties/{second}/checklist", small).status_code == 200
+    assert desk.call("PUT", f"{inspections_url(desk, MONTH_KEY)}", {"version": 0, "results": results(lifts="stuck")},
+                     token=desk.staff_token).status_code == 200
+    assert desk.call("PUT", f"/api/properties/{second}/inspections/{MONTH_KEY}", {"version": 0, "results": {
+        "gate": {"passed": True}, "pump": {"passed": False, "note": "leaks"}}}).status_code == 200
+    for shard in range(schema.WORK_SHARDS):
+        for slot in rollup_store.due_slots(shard, NIGHT_AFTER):
+            if slot.tenant_id == desk.tenant_id:
+                rollups.finalise_firm(slot, NIGHT_AFTER)
+    review = body(desk.call("GET", f"/api/reports/{MONTH_KEY}"))
+    review = review.get("report", review)
+    # firm: 4 of 6; cleanliness 2 of 2; communal facilities 1 of 2 + 1 of 2 = 2 of 4
+    assert (review["inspections"]["passed"], review["inspections"]["items"]) == (4, 6)
+    assert {a["key"]: (a["passed"], a["items"]) for a in review["inspections"]["areas"]} == \
+        {"sanitation": (2, 2), "facilities": (2, 4)}
+    by_property = {p["id"]: p["inspections"] for p in review["properties"]}
+    assert (by_property[desk.property_id]["passed"], by_property[desk.property_id]["items"]) == (3, 4)
+    assert (by_property[second]["passed"], by_property[second]["items"]) == (1, 2)
+    english = inspections.scorecard_lines(review, "en", lambda text: text, publish=True)
+    assert english == ["Monthly inspections: 4 of 6 items passed", "Communal facilities: 2 of 4 items passed",
+                       "Cleanliness: 2 of 2 items passed"]
+    from chalicelib import web
+    chinese = inspections.scorecard_lines(review, "zh-CN", lambda text: web.gettext("zh-CN", text), publish=True)
+    assert chinese[0] == "月度品质检查：6 项中 4 项合格" and chinese[1] == "公共设施：4 项中 2 项合格"
+    assert inspections.scorecard_lines(review, "en", lambda text: text, publish=False) == []
