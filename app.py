@@ -10,6 +10,7 @@ from chalicelib.api import admin, auth, campaigns, inspections, openapi, pages, 
 from chalicelib.api import messages as resident_messages
 from chalicelib.api import my_data
 from chalicelib.api.console import dashboard as console_dashboard
+from chalicelib.api.console import inspections as console_inspections
 from chalicelib.api.console import intake as console_intake
 from chalicelib.api.console import manage as console_manage
 from chalicelib.api.console import replies as console_replies
@@ -48,6 +49,7 @@ app.register_blueprint(console_replies.bp)
 app.register_blueprint(console_manage.bp)
 app.register_blueprint(console_standards.bp)
 app.register_blueprint(console_dashboard.bp)
+app.register_blueprint(console_inspections.bp)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sla_sweep")

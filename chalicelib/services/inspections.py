@@ -38,10 +38,10 @@ def _property(who: Identity, property_id: str):
 def checklist(who: Identity, property_id: str) -> dict:
     """The property's checklist and version; a property without one offers the starter
     checklist (the seeds' four areas) at version 0."""
-    _property(who, property_id)
+    prop = _property(who, property_id)
     found, version = store.get_checklist(who.tenant_id, property_id)
-    return {"property_id": property_id, "checklist": found or rules.STARTER, "version": version,
-            "saved": found is not None}
+    return {"property_id": property_id, "property_name": prop.name, "checklist": found or rules.STARTER,
+            "version": version, "saved": found is not None}
 
 
 def save_checklist(who: Identity, property_id: str, body: Any) -> dict:
@@ -214,3 +214,35 @@ def scorecard_lines(review: dict | None, lang: str, gettext: Callable[[str], str
 
 __all__ = ["checklist", "save_checklist", "inspection", "inspections", "record", "open_ticket",
            "summary_from_counters", "scorecard_lines"]
+
+
+# --- what the console pages read ------------------------------------------------------------
+
+def overview(who: Identity, month: str) -> dict:
+    """Each property with that month's items passed of inspected (two key Queries: the
+    properties, the month's property counters)."""
+    from ..store import scores as score_store
+    month = rules.check_month(month)
+    counters = score_store.period(who.tenant_id, month, "property")
+    properties = []
+    for prop in sorted(registry.list_properties(who.tenant_id), key=lambda p: p.name):
+        summary = summary_from_counters(counters.get(("property", prop.property_id), {}))
+        properties.append({"id": prop.property_id, "name": prop.name, "summary": summary})
+    return {"month": month, "properties": properties}
+
+
+def month_page(who: Identity, property_id: str, month: str) -> dict:
+    """The property, its checklist and that month's inspection (three GetItems)."""
+    month = rules.check_month(month)
+    prop = _property(who, property_id)
+    current, version = store.get_checklist(who.tenant_id, property_id)
+    found = store.get_inspection(who.tenant_id, property_id, month)
+    return {"property": {"id": prop.property_id, "name": prop.name}, "month": month, "checklist": current,
+            "checklist_version": version, "inspection": _with_tallies(found) if found else None}
+
+
+def history(who: Identity, property_id: str) -> dict:
+    """The property and its inspections, newest month first (a GetItem and a key Query)."""
+    prop = _property(who, property_id)
+    listed = [_with_tallies(i) for i in store.inspections_of(who.tenant_id, property_id)]
+    return {"property": {"id": prop.property_id, "name": prop.name}, "inspections": listed[::-1]}
