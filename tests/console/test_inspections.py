@@ -172,3 +172,28 @@ def test_the_inspection_form_has_no_serious_accessibility_violation(desk, axe, b
     assert_no_blocking_violations(axe, page, "the inspection form")
     page.goto(f"{base_url}/console/inspections/{firm.property_id}/checklist")
     assert_no_blocking_violations(axe, page, "the checklist editor")
+
+
+def test_the_dashboard_and_the_monthly_review_show_the_months_inspections(client, firm):
+    from chalicelib.services import rollups
+    from chalicelib.store import rollups as rollup_store, schema
+    from tests.api.test_scorecard import MONTH_KEY, NIGHT_AFTER
+    assert firm.call("PUT", f"/api/properties/{firm.property_id}/checklist", CHECKLIST).status_code == 200
+    results = {"lobby": {"passed": True}, "lights": {"passed": False, "note": "dark"},
+               "lifts": {"passed": False, "note": "stuck"}}
+    assert firm.call("PUT", f"/api/properties/{firm.property_id}/inspections/{MONTH_KEY}",
+                     {"version": 0, "results": results}).status_code == 200
+    admin = Session(client, firm.admin_email)
+    with dynamo_calls() as calls:
+        dashboard = admin.get(f"/console/dashboard?period={MONTH_KEY}&by=firm&lang=en")
+    assert dashboard.status_code == 200 and sum(calls.values()) <= 3, calls
+    section = re.search(r'<section aria-labelledby="inspections-title".*?</section>', dashboard.body.decode(), re.S)
+    assert section and "1 of 3 items passed" in section.group(0) and "Garden Court" in section.group(0)
+    for shard in range(schema.WORK_SHARDS):
+        for slot in rollup_store.due_slots(shard, NIGHT_AFTER):
+            if slot.tenant_id == firm.tenant_id:
+                rollups.finalise_firm(slot, NIGHT_AFTER)
+    review = admin.get(f"/console/reviews/{MONTH_KEY}?lang=zh-CN").body.decode()
+    section = re.search(r'<section aria-labelledby="inspections-title".*?</section>', review, re.S).group(0)
+    assert "3 项中 1 项合格" in section  # the firm
+    assert re.search(r"环境卫生</th><td>1 项中 1 项", section) and re.search(r"公共设施</th><td>2 项中 0 项", section)
