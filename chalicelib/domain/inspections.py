@@ -14,7 +14,10 @@ An **inspection** is that checklist completed for a property and a month (one pe
 property and month; a later save replaces it under a version guard)::
 
     {"property_id": "…", "month": "M2026-11",
-     "results": {"lobby_floor": {"passed": false, "note": "stains by the lift", "photos": []}}}
+     "results": {"lobby_floor": {"passed": false, "note": "stains by the lift", "photos": [], "ticket_id": "…"}}}
+
+Photos of a failure (at most three an item, checked like a resident's: ``domain/photos.py``)
+and the item's ticket are attached by their own steps and kept while the item still fails.
 
 Every item of the checklist must have a result; a failed item needs a note (what is
 wrong); a passed item may have one. Unknown items are refused.
@@ -186,14 +189,9 @@ def check_results(checklist: dict, results: Any) -> dict:
             problems[f"{at}.note"] = f"must be at most {MAX_NOTE} characters"
         elif passed is False and not note:
             problems[f"{at}.note"] = "say what is wrong with a failed item"
-        photos = result.get("photos", [])
-        if not isinstance(photos, list) or len(photos) > MAX_PHOTOS_PER_ITEM or \
-                not all(isinstance(p, dict) for p in photos):
-            problems[f"{at}.photos"] = f"must be a list of at most {MAX_PHOTOS_PER_ITEM} photos"
-            photos = []
-        kept[item.key] = {"passed": passed is True, "note": note, "photos": photos}
-        if result.get("ticket_id"):
-            kept[item.key]["ticket_id"] = str(result["ticket_id"])
+        # photos and the ticket are attached by their own steps (checked uploads, a real
+        # ticket), never taken from a client's results
+        kept[item.key] = {"passed": passed is True, "note": note, "photos": []}
     if problems:
         raise InvalidInput("Some results need attention; nothing was saved.", problems)
     return kept

@@ -102,11 +102,13 @@ def record(who: Identity, property_id: str, month: str, body: Any, *, now: datet
         raise Conflict("Someone else saved this inspection first. Reload it and try again.",
                        {"version": f"version {version} is no longer current"})
     results = rules.check_results(current, body.get("results"))
-    if before:  # a ticket opened for an item stays linked while the item still fails
+    if before:  # a failed item keeps its ticket and photos while it still fails
         for key, result in results.items():
-            linked = (before["results"].get(key) or {}).get("ticket_id")
-            if linked and not result["passed"]:
-                result["ticket_id"] = linked
+            earlier = before["results"].get(key) or {}
+            if not result["passed"]:
+                result["photos"] = earlier.get("photos") or []
+                if earlier.get("ticket_id"):
+                    result["ticket_id"] = earlier["ticket_id"]
     after = {"property_id": property_id, "month": month, "areas": current["areas"], "results": results,
              "inspector": {"sub": who.sub, "name": who.actor.name}}
     deltas = rules.difference(_contributions(after), _contributions(before) if before else {})
@@ -174,6 +176,97 @@ def _report(who: Identity, property_id: str, month: str, found: dict, item_key: 
     return {"property_id": property_id, "building_id": building_id, "unit": COMMUNAL_UNIT, "category": category,
             "urgency": urgency, "description": description[:4000], "source": "staff",
             "entry": {"present": False, "windows": [{"from": "09:00", "to": "17:00"}]}}
+
+
+# --- photos of a failure (the residents' photo path: services/photos.py, adapters/photo_storage.py) ---
+
+def _photo_subject(property_id: str, month: str, item_key: str) -> str:
+    """Where an item's photos sit in the bucket, beside tickets' (``{tenant}/photos/{subject}/``)."""
+    return f"inspection-{property_id}-{month}-{item_key}"
+
+
+def _failed_item(who: Identity, property_id: str, month: str, item_key: str) -> tuple[dict, dict]:
+    month = rules.check_month(month)
+    found = store.get_inspection(who.tenant_id, property_id, month)
+    if found is None or item_key not in found["results"]:
+        raise NotFound("No such item in that inspection.", {"item": "is not an item of this inspection"})
+    result = found["results"][item_key]
+    if result["passed"]:
+        raise InvalidInput("Only a failed item takes photos.", {"photo": "the item passed this inspection"})
+    return found, result
+
+
+def can_add_photo(result: dict) -> bool:
+    return not result.get("passed") and len(result.get("photos") or []) < rules.MAX_PHOTOS_PER_ITEM
+
+
+def photo_upload_form(who: Identity, property_id: str, month: str, item_key: str, *, redirect: str):
+    """A presigned POST for one photo of a failed item (signing is local: no round trip);
+    the inspection was read by the caller's page."""
+    from ..adapters import photo_storage as storage
+    from ..domain import photos as photo_rules
+    from ..domain import tokens
+    key = storage.incoming_prefix(who.tenant_id, _photo_subject(property_id, month, item_key)) + tokens.new_id()
+    return storage.upload_form(key, max_bytes=photo_rules.MAX_BYTES, redirect=redirect)
+
+
+def accept_photo(who: Identity, property_id: str, month: str, item_key: str, key: str) -> dict:
+    """Check the upload at ``key`` (its type from its bytes, location stripped), store the
+    clean copy and attach it to the failed item. Safe to repeat. Raises NotFound (no such
+    item or upload), InvalidInput (not a photo we accept, the item passed, or full),
+    PayloadTooLarge, Conflict (a colleague's save kept changing it)."""
+    from ..adapters import photo_storage as storage
+    from ..domain import photos as photo_rules
+    from ..domain.errors import PayloadTooLarge
+    from .photos import UPLOAD_ID
+    subject = _photo_subject(property_id, month, item_key)
+    prefix = storage.incoming_prefix(who.tenant_id, subject)
+    upload_id = key[len(prefix):] if isinstance(key, str) and key.startswith(prefix) else ""
+    if not UPLOAD_ID.fullmatch(upload_id):
+        raise NotFound("No such upload.", {"key": "is not an upload of this item"})
+    found, result = _failed_item(who, property_id, month, item_key)
+    done = next((p for p in result.get("photos") or [] if p.get("id") == upload_id), None)
+    if done is not None:
+        return done
+    if not can_add_photo(result):
+        storage.delete(key)
+        raise InvalidInput("This item has all the photos it takes.",
+                           {"photo": f"an item takes at most {rules.MAX_PHOTOS_PER_ITEM} photos"})
+    try:
+        data = storage.read_incoming(key, photo_rules.MAX_BYTES)
+    except storage.TooLarge:
+        storage.delete(key)
+        raise PayloadTooLarge("That photo is larger than 10 MB.",
+                              {"photo": f"must be at most {photo_rules.MAX_BYTES // (1024 * 1024)} MB"}) from None
+    if data is None:
+        raise NotFound("No such upload.", {"key": "did not arrive"})
+    try:
+        kind, clean = photo_rules.check(data)
+    except InvalidInput:
+        storage.delete(key)
+        raise
+    photo = {"id": upload_id, "type": kind, "bytes": len(clean)}
+    storage.put_photo(storage.photo_key(who.tenant_id, subject, upload_id, photo_rules.extension(kind)), clean, kind)
+    for attempt in range(3):  # a colleague's save may land between our read and write: read again
+        try:
+            store.add_photo(who.tenant_id, property_id, month, item_key, photo, found["version"])
+            break
+        except Conflict:
+            if attempt == 2:
+                raise
+            found, result = _failed_item(who, property_id, month, item_key)
+    storage.delete(key)
+    return photo
+
+
+def photo_links(who: Identity, property_id: str, month: str, item_key: str, photos: list[dict]) -> list[dict]:
+    """Short-lived links to look at an item's photos (presigned GETs; signing is local)."""
+    from ..adapters import photo_storage as storage
+    from ..domain import photos as photo_rules
+    subject = _photo_subject(property_id, month, item_key)
+    return [{"id": p["id"], "url": storage.view_url(storage.photo_key(who.tenant_id, subject, p["id"],
+                                                                     photo_rules.extension(p["type"])))}
+            for p in photos]
 
 
 # --- what the scores and the scorecard read --------------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.operand import Path
 from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import Conflict
@@ -119,7 +120,7 @@ def link_ticket(tenant_id: str, property_id: str, month: str, item_key: str, tic
     one answers 409 rather than dropping the link)."""
     item = InspectionItem(tenant_pk(tenant_id), inspection_sk(property_id, month))
     try:
-        item.update(actions=[InspectionItem.results[item_key]["ticket_id"].set(ticket_id),
+        item.update(actions=[Path(["results", item_key, "ticket_id"]).set({"S": ticket_id}),
                              InspectionItem.version.set(expected_version + 1)],
                     condition=(InspectionItem.version == expected_version))
     except UpdateError as error:
@@ -129,5 +130,24 @@ def link_ticket(tenant_id: str, property_id: str, month: str, item_key: str, tic
     return expected_version + 1
 
 
-__all__ = ["area_names", "get_checklist", "save_checklist", "get_inspection", "inspections_of", "save_inspection", "link_ticket",
+def add_photo(tenant_id: str, property_id: str, month: str, item_key: str, photo: dict, expected_version: int) -> int:
+    """Append a checked photo to a failed item's photos (a new version, like a ticket link)."""
+    item = InspectionItem(tenant_pk(tenant_id), inspection_sk(property_id, month))
+    try:
+        item.update(actions=[Path(["results", item_key, "photos"]).set(
+                                 Path(["results", item_key, "photos"]).append({"L": [{"M": _photo_value(photo)}]})),
+                             InspectionItem.version.set(expected_version + 1)],
+                    condition=(InspectionItem.version == expected_version))
+    except UpdateError as error:
+        if getattr(error, "cause_response_code", "") == "ConditionalCheckFailedException":
+            raise _conflict("inspection", expected_version) from error
+        raise
+    return expected_version + 1
+
+
+def _photo_value(photo: dict) -> dict:
+    return {name: ({"N": str(value)} if isinstance(value, int) else {"S": str(value)}) for name, value in photo.items()}
+
+
+__all__ = ["add_photo", "area_names", "get_checklist", "save_checklist", "get_inspection", "inspections_of", "save_inspection", "link_ticket",
            "checklist_sk", "inspection_sk"]

@@ -131,7 +131,8 @@ def no_script(browser):
     context.close()
 
 
-def test_staff_complete_an_inspection_and_open_a_ticket_on_a_phone_without_script(no_script, base_url, firm):
+def test_staff_complete_an_inspection_and_open_a_ticket_on_a_phone_without_script(no_script, base_url, firm,
+                                                                                    tmp_path):
     assert firm.call("PUT", f"/api/properties/{firm.property_id}/checklist", CHECKLIST).status_code == 200
     email = staff_member(firm)
     page = no_script.new_page()
@@ -147,6 +148,11 @@ def test_staff_complete_an_inspection_and_open_a_ticket_on_a_phone_without_scrip
     page.wait_for_selector("#total")
     assert "3 项中 2 项合格" in page.inner_text("#total")
     shot(page, "inspection-month-375")
+    from PIL import Image
+    Image.new("RGB", (60, 40), (90, 90, 200)).save(tmp_path / "lift.jpg", "JPEG")
+    page.set_input_files("#photo-lifts", str(tmp_path / "lift.jpg"))
+    page.click("#upload-photo-lifts")  # → S3 → .../photos/added → the item again
+    page.wait_for_selector("#photos-lifts")
     page.click("#open-ticket-lifts")  # one tap
     page.wait_for_selector("#ticket-lifts")
     saved = body(firm.call("GET", f"/api/properties/{firm.property_id}/inspections/{month}"))
@@ -197,3 +203,39 @@ def test_the_dashboard_and_the_monthly_review_show_the_months_inspections(client
     section = re.search(r'<section aria-labelledby="inspections-title".*?</section>', review, re.S).group(0)
     assert "3 项中 1 项合格" in section  # the firm
     assert re.search(r"环境卫生</th><td>1 项中 1 项", section) and re.search(r"公共设施</th><td>2 项中 0 项", section)
+
+
+def test_a_photo_of_a_failure_goes_through_the_bucket_and_is_attached_once(client, firm):
+    import boto3
+    from PIL import Image
+    import io
+    from chalicelib.settings import settings
+    assert firm.call("PUT", f"/api/properties/{firm.property_id}/checklist", CHECKLIST).status_code == 200
+    results = {"lobby": {"passed": True}, "lights": {"passed": True}, "lifts": {"passed": False, "note": "stuck"}}
+    assert firm.call("PUT", f"/api/properties/{firm.property_id}/inspections/{MONTH}",
+                     {"version": 0, "results": results}).status_code == 200
+    staff = Session(client, staff_member(firm))
+    page = staff.get(f"{month_url(firm)}?lang=en")
+    html = page.body.decode()
+    assert 'id="upload-lifts"' in html and 'id="upload-lobby"' not in html  # only a failed item takes photos
+    assert "form-action 'self' http" in page.headers["Content-Security-Policy"]
+    key = re.search(r'id="upload-lifts".*?name="key" value="([^"]+)"', html, re.S).group(1)
+    image, out = Image.new("RGB", (40, 30), (200, 40, 40)), io.BytesIO()
+    image.save(out, "JPEG")
+    boto3.client("s3").put_object(Bucket=settings().photo_bucket, Key=key, Body=out.getvalue())  # as S3 takes the POST
+    added = staff.get(f"{month_url(firm)}/items/lifts/photos/added?key={key}")
+    assert added.status_code == 303 and added.headers["Location"].endswith("done=photo#item-lifts")
+    assert staff.get(f"{month_url(firm)}/items/lifts/photos/added?key={key}").status_code == 303  # again: once
+    saved = body(firm.call("GET", f"/api/properties/{firm.property_id}/inspections/{MONTH}"))
+    assert [p["type"] for p in saved["results"]["lifts"]["photos"]] == ["image/jpeg"] and saved["version"] == 2
+    assert 'id="photos-lifts"' in staff.get(f"{month_url(firm)}?lang=en").body.decode()
+    # not a photo: refused beside the item's upload field, nothing attached
+    key = re.search(r'id="upload-lifts".*?name="key" value="([^"]+)"',
+                    staff.get(month_url(firm)).body.decode(), re.S).group(1)
+    boto3.client("s3").put_object(Bucket=settings().photo_bucket, Key=key, Body=b"%PDF-1.4 not a photo")
+    refused = staff.get(f"{month_url(firm)}/items/lifts/photos/added?key={key}&lang=en")
+    assert refused.status_code == 422 and 'id="photo-lifts-error"' in refused.body.decode()
+    assert len(body(firm.call("GET", f"/api/properties/{firm.property_id}/inspections/{MONTH}"))
+               ["results"]["lifts"]["photos"]) == 1
+    # a key of another item or firm is no upload of this one
+    assert staff.get(f"{month_url(firm)}/items/lifts/photos/added?key=incoming/x/y/z").status_code == 404

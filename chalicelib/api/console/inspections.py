@@ -6,6 +6,8 @@ that work with JavaScript off on a 375 px phone (POST, then redirect to a GET):
     /console/inspections/{pid}/checklist                   admins edit the checklist (2; POST: 3)
     /console/inspections/{pid}/months/{month}              staff complete the month (3; POST: 4 + the save)
     /console/inspections/{pid}/months/{month}/items/{key}/ticket   POST: a ticket for a failed item
+    /console/inspections/{pid}/months/{month}/items/{key}/photos/added   S3 sends the browser back here
+        after a failed item's photo was posted straight to the bucket (presigned POST, as residents do)
 
 A colleague's save first answers 409 with the page as it now stands and the typed results
 kept. Strings: English msgids, zh-CN in console_inspections.po.
@@ -21,13 +23,14 @@ from datetime import datetime, timezone
 from chalice import Blueprint, Response
 
 from ...domain import inspections as rules
-from ...domain.errors import Conflict, InvalidInput
-from ..http import lazy
+from ...domain.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from ..http import lazy, site_url
 from .session import Page, console_page
 
 service = lazy("chalicelib.services.inspections")
 scores = lazy("chalicelib.services.scores")
 figures = lazy("chalicelib.web.figures")
+photo_storage = lazy("chalicelib.adapters.photo_storage")
 
 bp = Blueprint(__name__)
 
@@ -175,7 +178,8 @@ def _checklist(page: Page, found: dict, rows: list[dict], version: int, *, statu
 
 @console_page(bp, "/console/inspections/{property_id}/months/{month}")
 def month_form_page(page: Page, property_id: str, month: str) -> Response:
-    notice = {"saved": page.t("Inspection saved."), "ticket": page.t("Ticket opened for the failed item.")}.get(
+    notice = {"saved": page.t("Inspection saved."), "ticket": page.t("Ticket opened for the failed item."),
+              "photo": page.t("Photo added.")}.get(
         page.query.get("done", ""), "")
     return _month(page, property_id, month, notice=notice)
 
@@ -222,6 +226,32 @@ def open_ticket_page(page: Page, property_id: str, month: str, item_key: str) ->
     return page.redirect(f"/console/inspections/{property_id}/months/{month}?done=ticket#item-{item_key}")
 
 
+# English msgids for a refused photo, shown beside the item's upload field.
+PHOTO_MESSAGES = {"not_photo": "Choose a photo: JPEG, PNG, HEIC or WebP",
+                  "too_large": "The photo must be 10 MB or smaller",
+                  "full": "An item takes at most 3 photos",
+                  "missing": "The photo did not arrive. Please choose it and upload it again"}
+
+
+@console_page(bp, "/console/inspections/{property_id}/months/{month}/items/{item_key}/photos/added")
+def photo_added_page(page: Page, property_id: str, month: str, item_key: str) -> Response:
+    """Where S3 sends the browser after a photo's upload: check and attach it, then back to
+    the item (or the page again with the reason beside its upload field). Without a key
+    there is nothing to check: the month's page."""
+    if not page.query.get("key"):
+        return _month(page, property_id, month)
+    try:
+        service.accept_photo(page.who, property_id, month, item_key, page.query.get("key", ""))
+    except (InvalidInput, PayloadTooLarge, NotFound) as error:
+        if isinstance(error, NotFound) and "upload" not in error.message:
+            raise
+        which = ("too_large" if isinstance(error, PayloadTooLarge) else "missing" if isinstance(error, NotFound)
+                 else "full" if "at most" in error.fields.get("photo", "") else "not_photo")
+        return _month(page, property_id, month, status=error.status,
+                      errors={f"photo.{item_key}": page.t(PHOTO_MESSAGES[which])})
+    return page.redirect(f"/console/inspections/{property_id}/months/{month}?done=photo#item-{item_key}")
+
+
 def _typed(page: Page, checklist: dict | None) -> dict:
     found = {}
     for item in rules.items_of(checklist) if checklist else []:
@@ -244,15 +274,28 @@ def _month(page: Page, property_id: str, month: str, *, typed: dict | None = Non
             shown = (typed or {}).get(item["key"])
             choice = shown["choice"] if shown else ("pass" if result and result["passed"] else
                                                      "fail" if result else "")
+            failed = bool(result) and not result["passed"]
             items.append({"key": item["key"], "name": _name(page, item["name"]), "choice": choice,
                           "note": shown["note"] if shown else (result or {}).get("note", ""),
-                          "saved_failed": bool(result) and not result["passed"],
-                          "ticket_id": (result or {}).get("ticket_id")})
+                          "saved_failed": failed, "ticket_id": (result or {}).get("ticket_id"),
+                          "photos": service.photo_links(page.who, property_id, found["month"], item["key"],
+                                                        result.get("photos") or []) if failed else [],
+                          "upload": _upload(page, property_id, found["month"], item["key"])
+                          if failed and service.can_add_photo(result) else None})
         tally = (saved or {}).get("by_area", {}).get(area["key"])
         areas.append({"key": area["key"], "name": _name(page, area["name"]), "items": items, "tally": tally})
-    return page.render("console/inspection_month.html", status, title=found["property"]["name"] + " · " +
-                       _month_title(page, found["month"]), prop=found["property"], month=found["month"],
-                       month_title=_month_title(page, found["month"]), areas=areas, saved=saved,
-                       has_checklist=checklist is not None,
-                       version=(saved or {}).get("version", 0) if version is None else version,
-                       errors=errors or {}, notice=notice, warning=warning)
+    response = page.render("console/inspection_month.html", status, title=found["property"]["name"] + " · " +
+                           _month_title(page, found["month"]), prop=found["property"], month=found["month"],
+                           month_title=_month_title(page, found["month"]), areas=areas, saved=saved,
+                           has_checklist=checklist is not None,
+                           version=(saved or {}).get("version", 0) if version is None else version,
+                           errors=errors or {}, notice=notice, warning=warning)
+    if any(i["upload"] or i["photos"] for a in areas for i in a["items"]):  # forms post to, and links open, the bucket
+        from ..pages import csp_with_photos
+        response.headers["Content-Security-Policy"] = csp_with_photos(photo_storage.bucket_origin())
+    return response
+
+
+def _upload(page: Page, property_id: str, month: str, item_key: str):
+    back = f"{site_url(page.call)}/console/inspections/{property_id}/months/{month}/items/{item_key}/photos/added"
+    return service.photo_upload_form(page.who, property_id, month, item_key, redirect=back)
