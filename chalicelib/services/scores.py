@@ -33,7 +33,8 @@ def firm_settings(tenant_id: str) -> dict:
     tenant, document, _ = tenant_store.get_tenant_and_standards(tenant_id)
     survey = survey_settings(document)
     value = {"time_zone": tenant.time_zone, "min_n": survey["min_n"], "weights": survey["weights"],
-             "publish": survey["publish"], "name": tenant.name, "locale": tenant.locale, "slug": tenant.slug}
+             "publish": survey["publish"], "name": tenant.name, "locale": tenant.locale, "slug": tenant.slug,
+             "publish_inspections": survey["publish_inspections"]}
     _settings[tenant_id] = (time.monotonic() + SETTINGS_SECONDS, value)
     return value
 

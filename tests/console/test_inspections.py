@@ -239,3 +239,19 @@ def test_a_photo_of_a_failure_goes_through_the_bucket_and_is_attached_once(clien
                ["results"]["lifts"]["photos"]) == 1
     # a key of another item or firm is no upload of this one
     assert staff.get(f"{month_url(firm)}/items/lifts/photos/added?key=incoming/x/y/z").status_code == 404
+
+
+def test_an_admin_decides_whether_the_scorecard_shows_inspections(client, firm):
+    admin = Session(client, firm.admin_email)
+    page = admin.get("/console/inspections?lang=en").body.decode()
+    assert "does not show inspection results" in page
+    shown = admin.post("/console/inspections", {"was": "false", "publish": "true"})
+    assert shown.status_code == 303 and shown.headers["Location"].endswith("done=published")
+    standards = body(firm.call("GET", "/api/standards"))["standards"]
+    assert standards["survey"]["publish_inspections"] is True
+    stale = admin.post("/console/inspections?lang=en", {"was": "false", "publish": "true"})  # a second tab
+    assert stale.status_code == 409 and "A colleague changed the standards first" in stale.body.decode()
+    assert "shows the last month" in stale.body.decode()
+    staff = Session(client, staff_member(firm))
+    assert staff.post("/console/inspections", {"was": "true", "publish": "false"}).status_code == 403
+    assert body(firm.call("GET", "/api/standards"))["standards"]["survey"]["publish_inspections"] is True

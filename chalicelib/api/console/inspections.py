@@ -53,18 +53,58 @@ def _name(page: Page, names: dict | None) -> str:
 
 @console_page(bp, "/console/inspections")
 def overview_page(page: Page) -> Response:
+    notice = {"published": "The scorecard now shows the monthly inspections.",
+              "unpublished": "The scorecard no longer shows the monthly inspections."}.get(page.query.get("done", ""))
+    return _overview(page, notice=page.t(notice) if notice else "")
+
+
+def _overview(page: Page, *, status: int = 200, notice: str = "", warning: str = "") -> Response:
+    settings = scores.firm_settings(page.who.tenant_id)  # kept a minute per process
     month = page.query.get("month") or ""
     if not re.fullmatch(r"M\d{4}-\d{2}", month):
-        time_zone = scores.firm_settings(page.who.tenant_id)["time_zone"]
         from ...domain.scores import period_keys
-        month = period_keys(datetime.now(timezone.utc), time_zone)["month"]
+        month = period_keys(datetime.now(timezone.utc), settings["time_zone"])["month"]
     found = service.overview(page.who, month)
     from ...domain.scores import parse_period
     current = parse_period(found["month"])
-    return page.render("console/inspections.html", title=page.t("Monthly inspections"),
+    return page.render("console/inspections.html", status, title=page.t("Monthly inspections"),
                        month=found["month"], month_title=_month_title(page, found["month"]),
                        previous=current.shift(-1).key, following=current.shift(1).key,
-                       properties=found["properties"])
+                       properties=found["properties"], published=bool(settings.get("publish_inspections")),
+                       notice=notice, warning=warning)
+
+
+@console_page(bp, "/console/inspections", ("POST",), admin=True)
+def publish_page(page: Page) -> Response:
+    """Whether the public scorecard shows the last month's inspections (``survey.publish_inspections``
+    in the standards). The form carries what it showed: a colleague's change meanwhile is shown, not
+    overwritten."""
+    from ...domain.standards import survey_settings
+    firm = _firm()
+    shown, chosen = page.value("was") == "true", page.value("publish") == "true"
+    current = firm.standards(page.who)
+    if survey_settings(current["standards"])["publish_inspections"] != shown:
+        return _publish_conflict(page)
+    if chosen != shown:
+        import copy
+        document = copy.deepcopy(current["standards"])
+        document.setdefault("survey", {})["publish_inspections"] = chosen
+        try:
+            firm.replace_standards(page.who, {"standards": document}, str(current["version"]))
+        except Conflict:
+            return _publish_conflict(page)
+    return page.redirect("/console/inspections?done=" + ("published" if chosen else "unpublished"))
+
+
+def _publish_conflict(page: Page) -> Response:
+    scores.forget_settings(page.who.tenant_id)
+    return _overview(page, status=409, warning=page.t(
+        "A colleague changed the standards first. Here is the setting as it is now; choose again if needed."))
+
+
+def _firm():
+    from ...services import firm
+    return firm
 
 
 # --- a property's months ---------------------------------------------------------------------------
