@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .errors import InvalidInput
 from .scores import parse_period
@@ -265,6 +265,40 @@ def from_counters(counters: dict[str, int]) -> tuple[Tally, dict[str, Tally]]:
     return Tally(counters.get("insp_pass", 0), counters.get("insp_n", 0)), areas
 
 
+def summary(counters: dict, names: dict[str, dict] | None = None) -> dict | None:
+    """A slice's inspection figures from its score counters (no read): items passed of
+    inspected, overall and per area; None when the slice had no inspection."""
+    total, areas = from_counters(counters)
+    if not total.total:
+        return None
+    return {"inspections": counters.get("insp_done", 0), "passed": total.passed, "items": total.total,
+            "areas": [{"key": key, "name": (names or {}).get(key) or {}, "passed": t.passed, "items": t.total}
+                      for key, t in sorted(areas.items())]}
+
+
+# English msgids; zh-CN in chalicelib/web/i18n/zh_CN/LC_MESSAGES/messages.po (the public pages' catalogue)
+ALL_WORDS = "Monthly inspections: %(passed)d of %(items)d items passed"
+AREA_WORDS = "%(area)s: %(passed)d of %(items)d items passed"
+
+
+def scorecard_lines(review: dict | None, lang: str, gettext: Callable[[str], str], *, publish: bool) -> list[str]:
+    """The published scorecard's inspection sentences for a frozen monthly review
+    (``services/rollups.review`` keeps this module's ``summary`` on it as ``inspections``):
+    "Monthly inspections: 92 of 100 items passed", then one per area ("Communal facilities:
+    30 of 32 items passed"), in ``lang`` through ``gettext``. Empty when the firm does not
+    publish them (``survey.publish_inspections``) or no inspection was done that month."""
+    found = (review or {}).get("inspections")
+    if not publish or not found:
+        return []
+    lines = [gettext(ALL_WORDS) % {"passed": found["passed"], "items": found["items"]}]
+    for area in found.get("areas") or []:
+        names = area.get("name") or {}
+        name = names.get(lang) or names.get("en") or names.get("zh-CN")
+        if name:
+            lines.append(gettext(AREA_WORDS) % {"area": name, "passed": area["passed"], "items": area["items"]})
+    return lines
+
+
 def failed_items(checklist: dict, results: dict) -> list[Item]:
     return [item for item in items_of(checklist) if item.key in results and not results[item.key]["passed"]]
 
@@ -274,4 +308,4 @@ def area_names(checklist: dict) -> dict[str, dict]:
 
 
 __all__ = ["check_checklist", "check_results", "check_month", "items_of", "by_area", "overall", "contributions",
-           "difference", "from_counters", "failed_items", "area_names", "Tally", "Item", "STARTER"]
+           "difference", "from_counters", "summary", "scorecard_lines", "failed_items", "area_names", "Tally", "Item", "STARTER"]

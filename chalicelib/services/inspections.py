@@ -5,14 +5,14 @@ the keys).
 
 What a reader of the scores gets needs no read of an inspection: the month's counters are
 in the score items the dashboard and the nightly review already read
-(``summary_from_counters``), and the published scorecard's line comes from the frozen
-review (``scorecard_line``).
+(``domain/inspections.summary``), and the published scorecard's sentences come from the
+frozen review (``domain/inspections.scorecard_lines``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from ..domain import inspections as rules
 from ..domain.errors import Conflict, InvalidInput, NotFound
@@ -269,46 +269,6 @@ def photo_links(who: Identity, property_id: str, month: str, item_key: str, phot
             for p in photos]
 
 
-# --- what the scores and the scorecard read --------------------------------------------------
-
-def summary_from_counters(counters: dict, names: dict[str, dict] | None = None) -> dict | None:
-    """A slice's inspection figures from its score counters (no read): items passed of
-    inspected, overall and per area; None when the slice had no inspection."""
-    total, areas = rules.from_counters(counters)
-    if not total.total:
-        return None
-    return {"inspections": counters.get("insp_done", 0), "passed": total.passed, "items": total.total,
-            "areas": [{"key": key, "name": (names or {}).get(key) or {}, "passed": t.passed, "items": t.total}
-                      for key, t in sorted(areas.items())]}
-
-
-# English msgids; zh-CN in chalicelib/web/i18n/zh_CN/LC_MESSAGES/messages.po (the public pages' catalogue)
-ALL_WORDS = "Monthly inspections: %(passed)d of %(items)d items passed"
-AREA_WORDS = "%(area)s: %(passed)d of %(items)d items passed"
-
-
-def scorecard_lines(review: dict | None, lang: str, gettext: Callable[[str], str], *, publish: bool) -> list[str]:
-    """The published scorecard's inspection sentences for a frozen monthly review
-    (``services/rollups.review`` keeps ``inspections`` on it): "Monthly inspections: 92 of
-    100 items passed", then one per area ("Communal facilities: 30 of 32 items passed"),
-    in ``lang`` through ``gettext``. Empty when the firm does not publish them
-    (``survey.publish_inspections``) or no inspection was done that month."""
-    summary = (review or {}).get("inspections")
-    if not publish or not summary:
-        return []
-    lines = [gettext(ALL_WORDS) % {"passed": summary["passed"], "items": summary["items"]}]
-    for area in summary.get("areas") or []:
-        names = area.get("name") or {}
-        name = names.get(lang) or names.get("en") or names.get("zh-CN")
-        if name:
-            lines.append(gettext(AREA_WORDS) % {"area": name, "passed": area["passed"], "items": area["items"]})
-    return lines
-
-
-__all__ = ["checklist", "save_checklist", "inspection", "inspections", "record", "open_ticket",
-           "summary_from_counters", "scorecard_lines"]
-
-
 # --- what the console pages read ------------------------------------------------------------
 
 def overview(who: Identity, month: str) -> dict:
@@ -319,7 +279,7 @@ def overview(who: Identity, month: str) -> dict:
     counters = score_store.period(who.tenant_id, month, "property")
     properties = []
     for prop in sorted(registry.list_properties(who.tenant_id), key=lambda p: p.name):
-        summary = summary_from_counters(counters.get(("property", prop.property_id), {}))
+        summary = rules.summary(counters.get(("property", prop.property_id), {}))
         properties.append({"id": prop.property_id, "name": prop.name, "summary": summary})
     return {"month": month, "properties": properties}
 
@@ -339,3 +299,7 @@ def history(who: Identity, property_id: str) -> dict:
     prop = _property(who, property_id)
     listed = [_with_tallies(i) for i in store.inspections_of(who.tenant_id, property_id)]
     return {"property": {"id": prop.property_id, "name": prop.name}, "inspections": listed[::-1]}
+
+
+__all__ = ["checklist", "save_checklist", "inspection", "inspections", "record", "open_ticket", "accept_photo",
+           "photo_upload_form", "photo_links", "can_add_photo", "overview", "month_page", "history"]

@@ -18,15 +18,15 @@ from datetime import datetime
 
 from ..domain import scores as score_rules
 from ..domain.errors import NotFound
+from ..domain.inspections import summary as inspected
 from ..domain.standards import survey_settings
 from ..observability import logger
 from ..store import rollups as store
 from ..store import schema
-from ..store import scores as score_store
 from ..store import inspections as inspection_store
+from ..store import scores as score_store
 from ..store import tenants as tenant_store
 from . import register_view
-from .inspections import summary_from_counters as inspected
 
 PUBLIC_SCORES = ("csat", "nps", "satisfaction_index", "sla_first_response", "sla_resolution", "first_response_p50",
                  "first_response_p90", "resolution_p50", "resolution_p90", "first_time_fix_ops",

@@ -176,7 +176,8 @@ def test_another_firms_inspection_reads_as_absent(desk, other_firm):
 
 def test_the_monthly_review_and_the_scorecard_line_carry_the_months_inspections(desk):
     from tests.api.test_scorecard import MONTH_KEY, NIGHT_AFTER
-    from chalicelib.services import inspections, rollups
+    from chalicelib.domain import inspections
+    from chalicelib.services import rollups
     from chalicelib.store import rollups as rollup_store, schema
     # a second property, 1 of its 2 items passed; the first: 3 of 4
     second = body(desk.call("POST", "/api/properties", {"name": "River View", "address": "2 River Rd"}))["id"]

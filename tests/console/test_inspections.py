@@ -249,6 +249,8 @@ def test_an_admin_decides_whether_the_scorecard_shows_inspections(client, firm):
     assert shown.status_code == 303 and shown.headers["Location"].endswith("done=published")
     standards = body(firm.call("GET", "/api/standards"))["standards"]
     assert standards["survey"]["publish_inspections"] is True
+    from chalicelib.store import tenants
+    assert tenants.public_scorecard(firm.slug).survey["publish_inspections"] is True  # the scorecard's one read
     stale = admin.post("/console/inspections?lang=en", {"was": "false", "publish": "true"})  # a second tab
     assert stale.status_code == 409 and "A colleague changed the standards first" in stale.body.decode()
     assert "shows the last month" in stale.body.decode()

@@ -124,3 +124,22 @@ def test_a_month_of_two_properties_reads_back_from_summed_counters():
     total, areas = rules.from_counters({**firm, "tickets": 7, "csat_n": 2})
     assert total == rules.Tally(7, 10)
     assert areas == {"sanitation": rules.Tally(5, 6), "facilities": rules.Tally(2, 4)}
+
+
+def test_the_scorecard_sentences_follow_the_firms_choice_and_the_readers_language():
+    review = {"inspections": {"passed": 92, "items": 100, "areas": [
+        {"key": "facilities", "name": named("公共设施", "Communal facilities"), "passed": 30, "items": 32},
+        {"key": "area_x", "name": {}, "passed": 62, "items": 68}]}}  # an area without names is left out
+    assert rules.scorecard_lines(review, "en", lambda text: text, publish=True) == [
+        "Monthly inspections: 92 of 100 items passed", "Communal facilities: 30 of 32 items passed"]
+    assert rules.scorecard_lines(review, "en", lambda text: text, publish=False) == []
+    assert rules.scorecard_lines({"inspections": None}, "en", lambda text: text, publish=True) == []
+    assert rules.scorecard_lines(None, "en", lambda text: text, publish=True) == []
+
+
+def test_a_slice_without_inspections_has_no_summary():
+    assert rules.summary({"tickets": 4}) is None
+    assert rules.summary({"insp_done": 1, "insp_n": 2, "insp_pass": 1, "insp.service.n": 2, "insp.service.pass": 1},
+                         {"service": named("服务态度", "Staff conduct")}) == {
+        "inspections": 1, "passed": 1, "items": 2,
+        "areas": [{"key": "service", "name": named("服务态度", "Staff conduct"), "passed": 1, "items": 2}]}
