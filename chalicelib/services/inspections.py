@@ -164,11 +164,10 @@ def _report(who: Identity, property_id: str, month: str, found: dict, item_key: 
     if building_id not in {b.building_id for b in buildings}:
         raise InvalidInput("Some fields need attention.", {"building_id": "is not a building of the chosen property"})
     document, _ = tenant_store.get_standards(who.tenant_id)
-    categories = [c["key"] for c in document.get("categories") or []]
-    priorities = [p["key"] for p in document.get("priorities") or []]
-    category = body.get("category") or (categories[0] if categories else "")
-    urgency = body.get("urgency") or ("normal" if "normal" in priorities else (priorities[-1] if priorities else ""))
     item = next(i for i in rules.items_of(found) if i.key == item_key)
+    category = body.get("category") or _category(document, item.area)
+    priorities = [p["key"] for p in document.get("priorities") or []]
+    urgency = body.get("urgency") or ("normal" if "normal" in priorities else (priorities[-1] if priorities else ""))
     area = rules.area_names(found)[item.area]
     note = found["results"][item_key].get("note") or ""
     description = (f"{area.get('zh-CN')} · {item.name.get('zh-CN')} / {area.get('en')} · {item.name.get('en')} — "
@@ -176,6 +175,22 @@ def _report(who: Identity, property_id: str, month: str, found: dict, item_key: 
     return {"property_id": property_id, "building_id": building_id, "unit": COMMUNAL_UNIT, "category": category,
             "urgency": urgency, "description": description[:4000], "source": "staff",
             "entry": {"present": False, "windows": [{"from": "09:00", "to": "17:00"}]}}
+
+
+# The category a failed item's ticket takes by default, by the seeds' area keys; else repairs,
+# else the firm's first category that is not an emergency (never a 24/7 emergency by default).
+AREA_CATEGORIES = {"sanitation": "environment", "greening": "environment", "facilities": "repairs",
+                   "service": "complaint"}
+
+
+def _category(document: dict, area: str) -> str:
+    categories = document.get("categories") or []
+    keys = [c["key"] for c in categories]
+    for wanted in (AREA_CATEGORIES.get(area), "repairs"):
+        if wanted in keys:
+            return wanted
+    calm = [c["key"] for c in categories if not c.get("emergency")]
+    return (calm or keys or [""])[0]
 
 
 # --- photos of a failure (the residents' photo path: services/photos.py, adapters/photo_storage.py) ---

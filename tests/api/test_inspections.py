@@ -143,6 +143,8 @@ def test_a_failed_item_opens_one_ticket_linked_both_ways(desk):
     assert again.status_code == 200 and body(again)["ticket_id"] == ticket_id
     ticket = body(desk.call("GET", f"/api/tickets/{ticket_id}"))
     assert ticket["property_id"] == desk.property_id and ticket["building_id"] == desk.building_id
+    # a communal facility is a repair at normal priority (never the template's first, water-leak emergency)
+    assert (ticket["category"], ticket["urgency"]) == ("repairs", "normal")
     assert "lift B stops between floors" in ticket["description"] and MONTH in ticket["description"]
     inspection = body(desk.call("GET", inspections_url(desk)))
     assert inspection["results"]["lifts"]["ticket_id"] == ticket_id and inspection["version"] == 2

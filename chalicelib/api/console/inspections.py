@@ -40,6 +40,14 @@ BLANK_ITEMS = 2  # empty rows offered under each area, and under a new area
 STARTER_KEYS = {name: area["key"] for area in rules.STARTER["areas"] for name in area["name"].values()}
 
 
+def _month_path(month: str) -> str:
+    """A month in a page's path; anything else is no page at all (404, not a field error)."""
+    try:
+        return rules.check_month(month)
+    except InvalidInput:
+        raise NotFound("No such month.") from None
+
+
 def _month_title(page: Page, month: str) -> str:
     return figures.period_title(month, page.lang, page.t)
 
@@ -60,8 +68,9 @@ def overview_page(page: Page) -> Response:
 
 def _overview(page: Page, *, status: int = 200, notice: str = "", warning: str = "") -> Response:
     settings = scores.firm_settings(page.who.tenant_id)  # kept a minute per process
-    month = page.query.get("month") or ""
-    if not re.fullmatch(r"M\d{4}-\d{2}", month):
+    try:
+        month = rules.check_month(page.query.get("month") or "")
+    except InvalidInput:  # none, or not a month: this month in the firm's zone
         from ...domain.scores import period_keys
         month = period_keys(datetime.now(timezone.utc), settings["time_zone"])["month"]
     found = service.overview(page.who, month)
@@ -218,6 +227,7 @@ def _checklist(page: Page, found: dict, rows: list[dict], version: int, *, statu
 
 @console_page(bp, "/console/inspections/{property_id}/months/{month}")
 def month_form_page(page: Page, property_id: str, month: str) -> Response:
+    month = _month_path(month)
     notice = {"saved": page.t("Inspection saved."), "ticket": page.t("Ticket opened for the failed item."),
               "photo": page.t("Photo added.")}.get(
         page.query.get("done", ""), "")
@@ -226,6 +236,7 @@ def month_form_page(page: Page, property_id: str, month: str) -> Response:
 
 @console_page(bp, "/console/inspections/{property_id}/months/{month}", ("POST",))
 def save_month_page(page: Page, property_id: str, month: str) -> Response:
+    month = _month_path(month)
     version = int(page.value("version")) if page.value("version").isdigit() else 0
     found = service.month_page(page.who, property_id, month)
     typed = _typed(page, found["checklist"])
@@ -256,6 +267,7 @@ def save_month_page(page: Page, property_id: str, month: str) -> Response:
 
 @console_page(bp, "/console/inspections/{property_id}/months/{month}/items/{item_key}/ticket", ("POST",))
 def open_ticket_page(page: Page, property_id: str, month: str, item_key: str) -> Response:
+    month = _month_path(month)
     version = int(page.value("version")) if page.value("version").isdigit() else 0
     try:
         service.open_ticket(page.who, property_id, month, item_key, {"version": version})
@@ -278,6 +290,7 @@ def photo_added_page(page: Page, property_id: str, month: str, item_key: str) ->
     """Where S3 sends the browser after a photo's upload: check and attach it, then back to
     the item (or the page again with the reason beside its upload field). Without a key
     there is nothing to check: the month's page."""
+    month = _month_path(month)
     if not page.query.get("key"):
         return _month(page, property_id, month)
     try:
