@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .errors import InvalidInput
+from .fields import clean_text
 from .scores import parse_period
 
 LANGUAGES = ("zh-CN", "en")
@@ -80,12 +81,13 @@ def _names(value: Any, at: str, problems: dict[str, str]) -> dict:
     kept = {}
     for lang in LANGUAGES:
         text = names.get(lang)
-        if not isinstance(text, str) or not text.strip():
+        text = clean_text(text).strip() if isinstance(text, str) else None
+        if not text:
             problems[f"{at}.name.{lang}"] = "write the name in this language"
-        elif len(text.strip()) > MAX_NAME:
+        elif len(text) > MAX_NAME:
             problems[f"{at}.name.{lang}"] = f"must be at most {MAX_NAME} characters"
         else:
-            kept[lang] = text.strip()
+            kept[lang] = text
     return kept
 
 
@@ -178,20 +180,17 @@ def check_results(checklist: dict, results: Any) -> dict:
         passed = result.get("passed")
         if not isinstance(passed, bool):
             problems[f"{at}.passed"] = "must be true or false"
-        note = result.get("note", "")
+        note = result.get("note")
+        note = "" if note is None else clean_text(note, multiline=True).strip() if isinstance(note, str) else None
         if note is None:
-            note = ""
-        if not isinstance(note, str):
             problems[f"{at}.note"] = "must be text"
-            note = ""
-        note = note.strip()
-        if len(note) > MAX_NOTE:
+        elif len(note) > MAX_NOTE:
             problems[f"{at}.note"] = f"must be at most {MAX_NOTE} characters"
         elif passed is False and not note:
             problems[f"{at}.note"] = "say what is wrong with a failed item"
         # photos and the ticket are attached by their own steps (checked uploads, a real
         # ticket), never taken from a client's results
-        kept[item.key] = {"passed": passed is True, "note": note, "photos": []}
+        kept[item.key] = {"passed": passed is True, "note": note or "", "photos": []}
     if problems:
         raise InvalidInput("Some results need attention; nothing was saved.", problems)
     return kept

@@ -210,3 +210,30 @@ def test_the_monthly_review_and_the_scorecard_line_carry_the_months_inspections(
     chinese = inspections.scorecard_lines(review, "zh-CN", lambda text: web.gettext("zh-CN", text), publish=True)
     assert chinese[0] == "月度品质检查：6 项中 4 项合格" and chinese[1] == "公共设施：4 项中 2 项合格"
     assert inspections.scorecard_lines(review, "en", lambda text: text, publish=False) == []
+
+
+@pytest.mark.parametrize("payload, fields", [
+    ([], {"results": "must be a mapping of item to result"}),
+    ({"version": "0", "results": results()}, {"version": "must be the whole number you read"}),
+    ({"version": True, "results": results()}, {"version": "must be the whole number you read"}),
+    ({"version": 0, "results": ["lobby"]}, {"results": "must be a mapping of item to result"}),
+    ({"version": 0, "results": {**results(), "lobby": {"passed": False, "note": "x" * 1001}}},
+     {"results.lobby.note": "must be at most 1000 characters"}),
+    ({"version": 0, "results": {**results(), "lobby": {"passed": False, "note": 7}}},
+     {"results.lobby.note": "must be text"}),
+    ({"version": 0, "results": {**results(), "lobby": "passed"}}, {"results.lobby": "must be a mapping"}),
+])
+def test_hostile_results_are_refused_by_field_and_write_nothing(desk, payload, fields):
+    response = desk.call("PUT", inspections_url(desk), payload, token=desk.staff_token)
+    assert response.status_code == 422, response.body
+    assert body(response)["error"]["fields"] == fields
+    assert desk.call("GET", inspections_url(desk)).status_code == 404
+    assert inspection_counters(desk, MONTH, "all", "all") == {}
+
+
+@pytest.mark.parametrize("raw", [b"{", b"[1e999]", b"", "{\"version\": 0, \"results\": {\"lobby\": \"\\ud800\"}}".encode()])
+def test_unreadable_bodies_are_4xx_and_write_nothing(desk, raw):
+    response = desk.call("PUT", inspections_url(desk), raw, token=desk.staff_token)
+    assert 400 <= response.status_code < 500, response.body
+    assert set(body(response)["error"]) == {"code", "message", "fields"}
+    assert desk.call("GET", inspections_url(desk)).status_code == 404

@@ -143,3 +143,21 @@ def test_a_slice_without_inspections_has_no_summary():
                          {"service": named("服务态度", "Staff conduct")}) == {
         "inspections": 1, "passed": 1, "items": 2,
         "areas": [{"key": "service", "name": named("服务态度", "Staff conduct"), "passed": 1, "items": 2}]}
+
+
+def test_a_note_that_is_not_text_is_named_as_such():
+    with pytest.raises(InvalidInput) as caught:
+        rules.check_results(CHECKLIST, {"lobby": {"passed": False, "note": 7}, "stairs": passed(), "bins": passed(),
+                                        "lights": passed(), "lifts": passed()})
+    assert caught.value.fields == {"results.lobby.note": "must be text"}
+
+
+def test_hidden_characters_never_reach_a_name_or_a_note_but_chinese_does():
+    checked = rules.check_checklist({"areas": [{"key": "a", "name": named("卫生\u202e", "Clean\x00"), "items": [
+        {"key": "b", "name": named("大堂\u200b", "Lobby")}]}]})
+    assert checked["areas"][0]["name"] == named("卫生", "Clean") and checked["areas"][0]["items"][0]["name"]["zh-CN"] == "大堂"
+    kept = rules.check_results(checked, {"b": {"passed": False, "note": "电梯\u202e坏了\x1b[31m\n第二行"}})
+    assert kept["b"]["note"] == "电梯坏了[31m\n第二行"
+    with pytest.raises(InvalidInput) as caught:
+        rules.check_results(checked, {"b": {"passed": False, "note": "\u200b\u202e"}})
+    assert caught.value.fields == {"results.b.note": "say what is wrong with a failed item"}
