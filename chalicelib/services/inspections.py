@@ -112,9 +112,9 @@ def record(who: Identity, property_id: str, month: str, body: Any, *, now: datet
     after = {"property_id": property_id, "month": month, "areas": current["areas"], "results": results,
              "inspector": {"sub": who.sub, "name": who.actor.name}}
     deltas = rules.difference(_contributions(after), _contributions(before) if before else {})
-    new_version = store.save_inspection(who.tenant_id, after, version, deltas, now or _now())
-    saved = store.get_inspection(who.tenant_id, property_id, month) or {**after, "version": new_version}
-    return _with_tallies(saved)
+    now = now or _now()
+    new_version = store.save_inspection(who.tenant_id, after, version, deltas, now)
+    return _with_tallies({**after, "at": now.isoformat(), "version": new_version})
 
 
 def _contributions(inspection: dict) -> dict:
