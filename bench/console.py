@@ -78,7 +78,8 @@ def _set_up(client) -> tuple[Any, dict, dict]:
         assert answer.status_code == 201, answer.body
         first = body(answer)
     ids = {"ticket_id": first["id"], "property_id": firm.property_id, "building_id": firm.building_id,
-           "staff_id": me, "sub": me, "period": closed, "unit": firm.units[0], "month": month}
+           "staff_id": me, "sub": me, "period": closed, "unit": firm.units[0], "month": month,
+           "item_key": "lifts_work"}
     _inspect(firm, month)
     queries = {"/console/dashboard": f"?period={month}&by=building"}
     return firm, ids, queries
