@@ -6,10 +6,11 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib.api import admin, auth, campaigns, openapi, pages, posters, public, scorecard, scores, tickets
+from chalicelib.api import admin, auth, campaigns, inspections, openapi, pages, posters, public, scorecard, scores, tickets
 from chalicelib.api import messages as resident_messages
 from chalicelib.api import my_data
 from chalicelib.api.console import dashboard as console_dashboard
+from chalicelib.api.console import inspections as console_inspections
 from chalicelib.api.console import intake as console_intake
 from chalicelib.api.console import manage as console_manage
 from chalicelib.api.console import replies as console_replies
@@ -40,6 +41,7 @@ app.register_blueprint(posters.bp)
 app.register_blueprint(scores.bp)
 app.register_blueprint(scorecard.bp)
 app.register_blueprint(campaigns.bp)
+app.register_blueprint(inspections.bp)
 app.register_blueprint(console_signin.bp)
 app.register_blueprint(console_work.bp)
 app.register_blueprint(console_intake.bp)
@@ -47,6 +49,7 @@ app.register_blueprint(console_replies.bp)
 app.register_blueprint(console_manage.bp)
 app.register_blueprint(console_standards.bp)
 app.register_blueprint(console_dashboard.bp)
+app.register_blueprint(console_inspections.bp)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sla_sweep")

@@ -78,9 +78,20 @@ def _set_up(client) -> tuple[Any, dict, dict]:
         assert answer.status_code == 201, answer.body
         first = body(answer)
     ids = {"ticket_id": first["id"], "property_id": firm.property_id, "building_id": firm.building_id,
-           "staff_id": me, "sub": me, "period": closed, "unit": firm.units[0]}
+           "staff_id": me, "sub": me, "period": closed, "unit": firm.units[0], "month": month,
+           "item_key": "lifts_work"}
+    _inspect(firm, month)
     queries = {"/console/dashboard": f"?period={month}&by=building"}
     return firm, ids, queries
+
+
+def _inspect(firm, month: str) -> None:
+    """The property's checklist (the seeds' four areas) and this month's inspection, one item failed."""
+    from chalicelib.domain.inspections import STARTER, items_of
+    path = f"/api/properties/{firm.property_id}"
+    assert firm.call("PUT", f"{path}/checklist", {**STARTER, "version": 0}).status_code == 200
+    results = {i.key: {"passed": i.key != "lifts_work", "note": "2号电梯停运"} for i in items_of(STARTER)}
+    assert firm.call("PUT", f"{path}/inspections/{month}", {"version": 0, "results": results}).status_code == 200
 
 
 def _measure() -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Set-up (outside every measurement): two firms in one table, one with 1,000 tickets and one
 with 100,000, spread over a month (some answered, resolved, reopened, rated). Each ticket
 is written as the app stores it (its head item, put straight into moto's backend), and the score counters are what the app's
-own rule (``domain.scores.ticket_contributions``) adds up for those tickets, written once.
+own rule (``domain.scores.ticket_contributions``) adds up for those tickets, written once,
+with each property's monthly inspection counted in as ``domain.inspections`` counts it.
 
 Then ``services.scores.period_scores`` (what ``GET /api/scores`` calls) reads each firm's
 month by category, warm (the firm's settings cached, as in a warm Lambda), many times;
@@ -115,10 +116,8 @@ def _populate(tenant_id: str, count: int, seed: int) -> int:
         ticket = _ticket(tenant_id, n, rng, properties)
         item = store_items.ticket_item(tenant_id, ticket)
         backend.put_item(os.environ["PROPDESK_TABLE"], item.serialize())
-        for key, counters in scores.ticket_contributions(ticket, "Asia/Shanghai", responses=_answers(ticket)).items():
-            into = totals.setdefault(key, {})
-            for name, value in counters.items():
-                into[name] = into.get(name, 0) + value
+        _add(totals, scores.ticket_contributions(ticket, "Asia/Shanghai", responses=_answers(ticket)))
+    _add(totals, _inspections([p for p, _ in properties]))
     client = store_items.connection().client
     table = os.environ["PROPDESK_TABLE"]
     requests = [{"PutRequest": {"Item": {"pk": {"S": scores_pk(tenant_id)}, "sk": {"S": score_sk(*key)},
@@ -128,6 +127,26 @@ def _populate(tenant_id: str, count: int, seed: int) -> int:
     for i in range(0, len(requests), 25):
         client.batch_write_item(RequestItems={table: requests[i:i + 25]})
     return len(requests)
+
+
+def _add(totals: dict, contributions: dict) -> None:
+    for key, counters in contributions.items():
+        into = totals.setdefault(key, {})
+        for name, value in counters.items():
+            into[name] = into.get(name, 0) + value
+
+
+def _inspections(property_ids: list[str]) -> dict:
+    """Each property's inspection of the month (the seeds' starter checklist, one communal
+    facility failed), as ``domain.inspections`` counts it into the same score items."""
+    from chalicelib.domain import inspections, scores
+    month = scores.period_keys(PERIOD_START, "Asia/Shanghai")["month"]
+    tallies = {a["key"]: inspections.Tally(len(a["items"]) - (a["key"] == "facilities"), len(a["items"]))
+               for a in inspections.STARTER["areas"]}
+    found: dict = {}
+    for property_id in sorted(set(property_ids)):
+        _add(found, inspections.contributions(property_id, month, tallies))
+    return found
 
 
 class Counting:

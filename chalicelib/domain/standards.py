@@ -471,11 +471,11 @@ def _check_survey(survey: Any, problems: dict[str, str]) -> None:
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 30):
         problems["survey.follow_up_days"] = "must be a whole number of working days from 1 to 30"
     known = {"after_resolution", "min_n", "nps", "servqual", "fixed_question", "weights", "publish",
-             "publish_properties", "follow_up_days"}
+             "publish_properties", "follow_up_days", "publish_inspections"}
     for key in survey:
         if key not in known:
             problems[f"survey.{key}"] = "is not a survey setting (" + ", ".join(sorted(known)) + ")"
-    for flag in ("nps", "servqual", "fixed_question", "publish"):
+    for flag in ("nps", "servqual", "fixed_question", "publish", "publish_inspections"):
         if flag in survey and not isinstance(survey[flag], bool):
             problems[f"survey.{flag}"] = "must be true or false"
     chosen = survey.get("publish_properties")
@@ -520,7 +520,8 @@ def _check_messages(section: Any, problems: dict[str, str]) -> None:
 
 
 SURVEY_DEFAULTS = {"after_resolution": "24h", "min_n": 5, "nps": False, "servqual": False, "fixed_question": True,
-                   "weights": None, "publish": False, "publish_properties": []}
+                   "weights": None, "publish": False, "publish_properties": [],
+                   "publish_inspections": False}  # the monthly inspections' line on the scorecard
 
 
 def survey_settings(document: dict) -> dict:

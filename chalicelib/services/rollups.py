@@ -18,10 +18,12 @@ from datetime import datetime
 
 from ..domain import scores as score_rules
 from ..domain.errors import NotFound
+from ..domain.inspections import summary as inspected
 from ..domain.standards import survey_settings
 from ..observability import logger
 from ..store import rollups as store
 from ..store import schema
+from ..store import inspections as inspection_store
 from ..store import scores as score_store
 from ..store import tenants as tenant_store
 from . import register_view
@@ -76,12 +78,15 @@ def _names(tenant_id: str, standards: dict) -> dict:
         "building_property": {b["id"]: p["id"] for p in register for b in p["buildings"]},
         "buildings": {b["id"]: b["name"] for p in register for b in p["buildings"]},
         "categories": {c["key"]: c.get("name") or {} for c in standards.get("categories") or []},
+        "areas": inspection_store.area_names(tenant_id),
     }
 
 
 def review(period: str, counters: dict, standards: dict, names: dict, time_zone: str) -> dict:
     """One period's review: the firm, each property with its buildings, categories (hotspots)
-    and the promises, each score with n, interval and "too few"; no person is named."""
+    and the promises, each score with n, interval and "too few"; the monthly inspections'
+    items passed of inspected (firm, property, area; None where none was done), from the same
+    counters; no person is named."""
     survey = survey_settings(standards)
     min_n, weights = survey["min_n"], survey["weights"]
     firm = counters.get(("all", "all"), {})
@@ -97,13 +102,14 @@ def review(period: str, counters: dict, standards: dict, names: dict, time_zone:
                                                                                    True)}
                      for bid, owner in names["building_property"].items() if owner == pid]
         properties.append({"id": pid, "name": name, "scores": scored(counters.get(("property", pid), {}), True),
-                           "buildings": sorted(buildings, key=lambda b: -b["scores"]["volume"]["value"])})
+                           "buildings": sorted(buildings, key=lambda b: -b["scores"]["volume"]["value"]),
+                           "inspections": inspected(counters.get(("property", pid), {}), names.get("areas"))})
     categories = [{"key": key, "name": names["categories"].get(key) or {}, "scores": scored(c, True)}
                   for (by, key), c in counters.items() if by == "category"]
     start, end = score_rules.period_bounds(period, time_zone)
     return {
         "period": period, "from": start.isoformat(), "to": end.isoformat(), "time_zone": time_zone, "min_n": min_n,
-        "firm": scored(firm), "properties": properties,
+        "firm": scored(firm), "inspections": inspected(firm, names.get("areas")), "properties": properties,
         "categories": sorted(categories, key=lambda c: -c["scores"]["volume"]["value"]),
         "promised": _promises(standards),
     }

@@ -33,7 +33,8 @@ def firm_settings(tenant_id: str) -> dict:
     tenant, document, _ = tenant_store.get_tenant_and_standards(tenant_id)
     survey = survey_settings(document)
     value = {"time_zone": tenant.time_zone, "min_n": survey["min_n"], "weights": survey["weights"],
-             "publish": survey["publish"], "name": tenant.name, "locale": tenant.locale, "slug": tenant.slug}
+             "publish": survey["publish"], "name": tenant.name, "locale": tenant.locale, "slug": tenant.slug,
+             "publish_inspections": survey["publish_inspections"]}
     _settings[tenant_id] = (time.monotonic() + SETTINGS_SECONDS, value)
     return value
 
@@ -93,6 +94,7 @@ def dashboard(who: Identity, params: dict) -> dict:
     of the properties and people that appear in the slices.
 
     Returns {"period", "time_zone", "min_n", "firm": scores, "slices": {by: [{value, scores}]},
+    "inspections": {"firm": summary or None, "property": {id: summary}} (services/inspections),
     "trend": [{period, scores}], "names": {"category": {key: names}, "property": {id: name},
     "building": {id: (name, property_id)}, "staff": {sub: name}}}."""
     from ..store import registry as registry_store
@@ -133,8 +135,11 @@ def dashboard(who: Identity, params: dict) -> dict:
              "property": {i.property_id: i.name for i in items if isinstance(i, PropertyItem)},
              "building": {b.building_id: (b.name, b.property_id) for b in buildings},
              "staff": {i.sub: i.name or i.email for i in items if isinstance(i, UserItem)}}
+    from ..domain.inspections import summary as inspected  # the same counters, no read
+    inspections = {"firm": inspected(firm), "property": {
+        v: inspected(c) for (b, v), c in found.items() if b == "property" and inspected(c)}}
     return {"period": key, "time_zone": settings["time_zone"], "min_n": settings["min_n"],
-            "firm": _scored(firm, settings), "slices": slices, "names": names,
+            "firm": _scored(firm, settings), "slices": slices, "names": names, "inspections": inspections,
             "trend": [{"period": p, "scores": _scored(trend_found.get(p, {}), settings)}
                       for p in rules.previous_periods(key, 12)]}
 

@@ -183,8 +183,10 @@ def _create_checking_unit(tenant_id: str, ticket: rules.Ticket, received: rules.
     raise InvalidInput("Some fields need attention.", {which: reasons[which]})
 
 
-def create_by_staff(who: Identity, body: object, *, now: datetime | None = None) -> dict:
-    """Staff log a report taken by phone or at the desk (no idempotency key: staff see the queue)."""
+def create_by_staff(who: Identity, body: object, *, now: datetime | None = None, communal: bool = False) -> dict:
+    """Staff log a report taken by phone or at the desk (no idempotency key: staff see the queue).
+    ``communal``: a fault of a shared area (an inspection's failed item), filed under the
+    building with no registered unit to check."""
     now = now or _now()
     loose = rules.intake_shape(staff=True).fields | {"category": Text(max_len=40), "urgency": Text(max_len=40)}
     report = Shape(fields=loose).parse_body(body)
@@ -204,8 +206,15 @@ def create_by_staff(who: Identity, body: object, *, now: datetime | None = None)
     ticket, link, notice = notices.first(ticket, token.token, received, firm, profile.messages, None)
     watch = watch_for(ticket, profile.escalation, firm)
     from .find_reports import contact_references  # a report taken by phone is findable again too
-    _create_checking_unit(who.tenant_id, ticket, received, None, watch, (),
-                          contact_references(who.tenant_id, ticket, token.token, profile.time_zone), (link, notice))
+    references = contact_references(who.tenant_id, ticket, token.token, profile.time_zone)
+    if communal:
+        try:
+            _create(who.tenant_id, ticket, received, None, "communal", watch, (), references, (link, notice))
+        except store.UnitNotRegistered:
+            raise InvalidInput("Some fields need attention.",
+                               {"building_id": "is not a building of the chosen property"}) from None
+    else:
+        _create_checking_unit(who.tenant_id, ticket, received, None, watch, (), references, (link, notice))
     view = rules.staff_view(ticket, [received])
     view["tracking_url"] = tracking_url(token.token)
     return view

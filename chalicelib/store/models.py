@@ -245,6 +245,24 @@ class RepliesItem(Item, discriminator="replies"):
     version = NumberAttribute(default=0)
 
 
+class ChecklistItem(Item, discriminator="checklist"):
+    """A property's inspection checklist (store/inspections.py, domain/inspections.py)."""
+    property_id = UnicodeAttribute()
+    areas = ListAttribute(default=list)
+    version = NumberAttribute(default=0)
+
+
+class InspectionItem(Item, discriminator="inspection"):
+    """A property's inspection of one month: the checklist as it stood and every item's result."""
+    property_id = UnicodeAttribute()
+    month = UnicodeAttribute()
+    areas = ListAttribute(default=list)
+    results = MapAttribute(default=dict)
+    inspector = MapAttribute(default=dict)
+    at = UTCDateTimeAttribute()
+    version = NumberAttribute(default=0)
+
+
 class EventItem(Item, discriminator="event"):
     event_id = UnicodeAttribute()
     type = UnicodeAttribute()

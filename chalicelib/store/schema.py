@@ -20,6 +20,8 @@ Key layout (every tenant-owned key starts with ``TENANT#<tenant id>``):
     TENANT#<tid>              REPLIES                             the firm's canned replies (标准话术), with a version
     TENANT#<tid>              STATE_COUNTS                        how many tickets are in each state (the queue's counts)
     TENANT#<tid>              NUMBER#<ticket number>              that number's ticket id (staff find a ticket by number)
+    TENANT#<tid>              CHECKLIST#<pid>                     a property's inspection checklist, with a version
+    TENANT#<tid>              INSPECTION#<pid>#<month>            that property's inspection of a month (M2026-11)
     TENANT#<tid>              IDEM#<sha256 of key>                idempotency record of a resident submission
 
     TENANT#<tid>              TICKET#<ticket id>#WATCH            the ticket's scheduled escalation steps

@@ -72,7 +72,7 @@ def public_summary(standards: dict) -> dict:
         "escalation": standards.get("escalation") or {},
         # the published scorecard's switches (read with the slug, one GetItem)
         "survey": {k: v for k, v in (standards.get("survey") or {}).items()
-                   if k in ("publish", "publish_properties", "min_n")},
+                   if k in ("publish", "publish_properties", "min_n", "publish_inspections")},
         "messages": standards.get("messages") or {},  # residents' messages at intake: quiet hours, signature
     }
 

@@ -120,8 +120,9 @@ def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: Idempotenc
     """Write a new ticket, its 'received' event and the idempotency claim in one transaction,
     with the rate-limit counters, the repeat-complaint marker and the score counters.
 
-    ``unit_check`` is ``"unit"`` (the unit must be in the register) or ``"building"`` (the
-    building must exist and have no units registered, so a typed unit is accepted).
+    ``unit_check`` is ``"unit"`` (the unit must be in the register), ``"building"`` (the
+    building must exist and have no units registered, so a typed unit is accepted) or
+    ``"communal"`` (the building must exist: a fault of its shared areas).
     Returns a Replay when the claim was already taken by an earlier attempt. Raises
     RepeatFound when ``ticket.repeat`` is False but the marker says it is a repeat.
     """
@@ -132,6 +133,9 @@ def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: Idempotenc
             if unit_check == "unit":
                 tx.condition_check(UnitItem, pk, unit_sk(ticket.property_id, ticket.building_id, ticket.unit),
                                    condition=UnitItem.pk.exists())
+            elif unit_check == "communal":  # a shared area of the building: no unit to check
+                tx.condition_check(BuildingItem, pk, building_sk(ticket.property_id, ticket.building_id),
+                                   condition=BuildingItem.pk.exists())
             else:
                 tx.condition_check(BuildingItem, pk, building_sk(ticket.property_id, ticket.building_id),
                                    condition=BuildingItem.pk.exists() & (BuildingItem.has_units == False))  # noqa: E712

@@ -57,6 +57,13 @@ VALID_BODIES = {
     ("GET", "/api/tenant/retention"): None,
     ("PUT", "/api/tenant/retention"): {"contact_days": 90, "photo_days": 200},
     ("GET", "/api/audit"): None,
+    ("GET", "/api/properties/{property_id}/checklist"): None,
+    ("PUT", "/api/properties/{property_id}/checklist"): "checklist",
+    ("GET", "/api/properties/{property_id}/inspections"): None,
+    ("GET", "/api/properties/{property_id}/inspections/{month}"): None,
+    ("PUT", "/api/properties/{property_id}/inspections/{month}"): {"version": 1, "results": {
+        "lobby_clean": {"passed": True}}},
+    ("POST", "/api/properties/{property_id}/inspections/{month}/items/{item_key}/ticket"): {"version": 1},
 }
 
 
@@ -73,6 +80,9 @@ def payload_for(route, firm):
     if value == "campaign":
         return {"name": "Survey", "property_ids": [firm.property_id], "opens_on": "2026-12-01",
                 "closes_on": "2026-12-31"}
+    if value == "checklist":
+        from chalicelib.domain.inspections import STARTER
+        return {**STARTER, "version": 1}
     if value == "invite":
         from tests.support import unique
         return {"email": f"{unique('x')}@example.com", "name": "Someone"}
@@ -99,6 +109,12 @@ def world(client):
     assert a.call("GET", f"/api/reports/{MONTH_KEY}").status_code == 200
     a_campaign = body(a.call("POST", "/api/campaigns", {"name": "A's survey", "property_ids": [a.property_id],
                                                         "opens_on": "2026-12-01", "closes_on": "2026-12-31"}))["id"]
+    # firm A's November inspection of its property, with a failed item
+    from chalicelib.domain.inspections import STARTER, items_of
+    assert a.call("PUT", f"/api/properties/{a.property_id}/checklist", {**STARTER, "version": 0}).status_code == 200
+    results = {i.key: {"passed": i.key != "lifts_work", "note": "stuck"} for i in items_of(STARTER)}
+    assert a.call("PUT", f"/api/properties/{a.property_id}/inspections/M2026-11",
+                  {"version": 0, "results": results}).status_code == 200
     return {"a": a, "b": b, "a_ticket": ticket, "a_period": MONTH_KEY, "a_campaign": a_campaign, "a_staff": (a_staff_sub, a_staff_token),
             "b_staff": (b_staff_sub, b_staff_token)}
 
@@ -107,7 +123,7 @@ def fill(path: str, world) -> str:
     a = world["a"]
     values = {"ticket_id": world["a_ticket"]["id"], "property_id": a.property_id, "building_id": a.building_id,
               "staff_id": world["a_staff"][0], "period": world["a_period"],
-              "campaign_id": world["a_campaign"]}
+              "campaign_id": world["a_campaign"], "month": "M2026-11", "item_key": "lifts_work"}
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
 
@@ -127,7 +143,9 @@ def snapshot_of_a(world) -> str:
     parts = [a.call("GET", f"/api/tickets/{world['a_ticket']['id']}").body,
              a.call("GET", f"/api/properties/{a.property_id}").body,
              a.call("GET", f"/api/properties/{a.property_id}/buildings/{a.building_id}/units").body,
-             a.call("GET", "/api/staff").body, a.call("GET", "/api/properties").body]
+             a.call("GET", "/api/staff").body, a.call("GET", "/api/properties").body,
+             a.call("GET", f"/api/properties/{a.property_id}/checklist").body,
+             a.call("GET", f"/api/properties/{a.property_id}/inspections").body]
     text = "\n".join(p.decode() for p in parts)
     return re.sub(r'"seconds_left":-?\d+', '"seconds_left":_', text)  # the clock moves; the data must not
 

@@ -154,7 +154,8 @@ def path_values(world) -> dict[str, str]:
     firm = world["firm"]
     return {"ticket_id": world["ticket"]["id"], "property_id": firm.property_id, "building_id": firm.building_id,
             "staff_id": world["staff"][0], "period": "M2026-11", "campaign_id": world["campaign"],
-            "slug": firm.slug, "token": world["tracking"], "short": short_of(world["tracking"])}
+            "slug": firm.slug, "token": world["tracking"], "short": short_of(world["tracking"]),
+            "month": "M2026-11", "item_key": "lifts_work"}
 
 
 def items_of(tenant_id: str) -> int:
@@ -250,6 +251,7 @@ def _header_safe(value: Any) -> bool:
 
 def valid_body(route, world) -> dict | None:
     """A body the route accepts (as far as its shape goes), for one-value-at-a-time mutation."""
+    from chalicelib.domain.inspections import STARTER, items_of
     firm = world["firm"]
     bodies = {
         ("POST", "/api/tickets"): firm.report(), ("POST", "/r/{slug}/tickets"): firm.report(),
@@ -270,6 +272,10 @@ def valid_body(route, world) -> dict | None:
         ("POST", "/t/{token}/reply"): {"body": "Yes, any time"},
         ("POST", "/t/{token}/not-fixed"): {"reason": "Still drips"},
         ("POST", "/auth/signin"): {"email": firm.admin_email, "password": "wrong-password-1"},
+        ("PUT", "/api/properties/{property_id}/checklist"): {**STARTER, "version": 0},
+        ("PUT", "/api/properties/{property_id}/inspections/{month}"): {
+            "version": 0, "results": {i.key: {"passed": i.key != "lifts_work", "note": "stuck"} for i in items_of(STARTER)}},
+        ("POST", "/api/properties/{property_id}/inspections/{month}/items/{item_key}/ticket"): {"version": 1},
     }
     return bodies.get((route.method, route.path))
 

@@ -31,6 +31,10 @@ VALID_FORMS = {
     "/console/register/properties/{property_id}/import": {"csv": "building,unit,floor\nBlock 3,0902,9\n"},
     "/console/staff/{staff_id}": {"action": "role", "role": "admin", "version": "1"},
     "/console/register/properties/{property_id}/phone": {"service_phone": "400-820-8820"},
+    "/console/inspections/{property_id}/checklist": {"version": "0", "a0.zh": "环境卫生", "a0.en": "Cleanliness",
+                                                     "a0.i0.zh": "大堂", "a0.i0.en": "Lobby"},
+    "/console/inspections/{property_id}/months/{month}": {"version": "0", "result.lobby": "pass"},
+    "/console/inspections/{property_id}/months/{month}/items/{item_key}/ticket": {"version": "1"},
 }
 
 
@@ -46,7 +50,8 @@ def scene(app, client):
     set_password(staff_email)
     other = Firm.sign_up(client)
     ids = {"ticket_id": ticket["id"], "property_id": firm.property_id, "building_id": firm.building_id,
-           "staff_id": body(invited)["id"], "sub": body(invited)["id"], "period": "M2026-10", "unit": firm.units[0]}
+           "staff_id": body(invited)["id"], "sub": body(invited)["id"], "period": "M2026-10", "unit": firm.units[0],
+           "month": "M2026-10", "item_key": "lifts_work"}
     return {"firm": firm, "ids": ids, "admin": Session(client, firm.admin_email),
             "staff": Session(client, staff_email), "other": Session(client, other.admin_email)}
 

@@ -294,8 +294,23 @@ def dashboard(page: Page) -> Response:
         "second_title": second_title, "second_name": page.t(SLICE_NAMES[second]), "second_chart": second_chart,
         "second_list": second_list if by != second else [], "trends": trends, "trend_table": trend_table,
         "reviews": _reviews(page, now_keys), "csv_query": csv_query,
+        "inspections": _inspections(page, data["inspections"]["firm"], data["inspections"]["property"],
+                                    names["property"]),
     }
     return page.render("console/dashboard.html", title=page.t("Dashboard"), **context)
+
+
+def _inspections(page: Page, firm: dict | None, by_property: dict, property_names: dict) -> dict | None:
+    """The period's monthly inspections: items passed of inspected, for the firm, each
+    property and (in a review) each area; None when nothing was inspected."""
+    if not firm:
+        return None
+    web = _web()
+    return {"passed": firm["passed"], "items": firm["items"],
+            "areas": [{"name": web.localized(a.get("name"), page.lang, ""), "passed": a["passed"], "items": a["items"]}
+                      for a in firm.get("areas") or [] if a.get("name")],
+            "properties": sorted(({"name": property_names.get(pid) or "—", "passed": s["passed"], "items": s["items"]}
+                                  for pid, s in by_property.items() if s), key=lambda p: p["name"])}
 
 
 # --- CSV downloads (the JSON API's files, with the console's session) -------------------------------
@@ -395,6 +410,9 @@ def review(page: Page, period: str) -> Response:
                                           title=page.t("Reports by problem type"), chart_id="review-categories",
                                           axis_label=page.t("Reports"), empty=page.t("No reports in this period")),
         "promises": promises, "properties": properties,
+        "inspections": _inspections(page, found.get("inspections"),
+                                    {p["id"]: p.get("inspections") for p in found.get("properties") or []},
+                                    {p["id"]: p["name"] for p in found.get("properties") or []}),
     }
     return page.render("console/review.html", title=heading, **context)
 
