@@ -8,6 +8,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ..domain.errors import NotFound
+from ..domain.inspections import scorecard_lines
 from . import pages
 from .http import Call, endpoint, lazy
 
@@ -37,7 +38,7 @@ LABELS = {
 PROPERTY_ROWS = ("csat", "sla_first_response", "sla_resolution", "first_time_fix_ops", "volume")
 
 
-def _section(kind: str, review: dict, published: list[str], lang: str, web) -> dict:
+def _section(kind: str, review: dict, published: list[str], lang: str, web, *, inspections: bool = False) -> dict:
     def label(key: str) -> str:
         return web.gettext(lang, LABELS[key])
 
@@ -65,8 +66,11 @@ def _section(kind: str, review: dict, published: list[str], lang: str, web) -> d
                   for p in review.get("properties") or [] if p["id"] in published]
     kind_title = web.gettext(lang, "Month" if kind == "month" else "Quarter")
     title = figures.period_title(review["period"], lang, lambda message: web.gettext(lang, message))
+    # Inspections are monthly: the month's section shows them when the firm publishes them.
+    inspected = scorecard_lines(review, lang, lambda message: web.gettext(lang, message),
+                                publish=inspections and kind == "month")
     return {"kind": kind, "title": f"{kind_title}: {title}", "rows": rows,
-            "hotspots": hotspots, "promises": promises, "properties": properties}
+            "hotspots": hotspots, "promises": promises, "properties": properties, "inspections": inspected}
 
 
 @endpoint(bp, "/p/{slug}/scorecard", "GET", auth=False,
@@ -89,7 +93,8 @@ def scorecard(call: Call, slug: str) -> Response:
 def page_context(found, slug: str, lang: str, web) -> dict:
     """What scorecard.html shows for a firm's published profile (the console's preview too)."""
     published = list(found.survey.get("publish_properties") or [])
-    sections = [_section(kind, found.scorecard[kind], published, lang, web)
+    sections = [_section(kind, found.scorecard[kind], published, lang, web,
+                         inspections=bool(found.survey.get("publish_inspections")))
                 for kind in ("month", "quarter") if (found.scorecard or {}).get(kind)]
     return {"firm": found.name, "slug": slug, "sections": sections, "min_n": found.survey.get("min_n") or 5,
             "other_lang": "en" if lang == "zh-CN" else "zh-CN",

@@ -212,6 +212,32 @@ def test_the_monthly_review_and_the_scorecard_line_carry_the_months_inspections(
     assert inspections.scorecard_lines(review, "en", lambda text: text, publish=False) == []
 
 
+def test_the_published_scorecard_page_shows_inspections_only_when_the_firm_publishes_them(client, desk):
+    from tests.api.test_scorecard import MONTH_KEY, NIGHT_AFTER, publish
+    from chalicelib.services import rollups
+    assert desk.call("PUT", inspections_url(desk, MONTH_KEY), {"version": 0, "results": results(lifts="stuck")},
+                     token=desk.staff_token).status_code == 200
+    rollups.run(NIGHT_AFTER)
+    publish(desk, publish=True)
+
+    def page(lang: str) -> str:
+        answer = client.http.get(f"/p/{desk.slug}/scorecard?lang={lang}")
+        assert answer.status_code == 200
+        return answer.body.decode()
+
+    assert "3 of 4 items passed" not in page("en")  # published scores, but not the inspections
+    publish(desk, publish_inspections=True)
+    english, chinese = page("en"), page("zh-CN")
+    # 3 of the 4 items passed: cleanliness 2 of 2, communal facilities 1 of 2
+    for line in ("Monthly inspections: 3 of 4 items passed", "Cleanliness: 2 of 2 items passed",
+                 "Communal facilities: 1 of 2 items passed"):
+        assert line in english
+    assert english.count("Monthly inspections: ") == 1  # the month's section only, not the quarter's
+    for line in ("月度品质检查：4 项中 3 项合格", "环境卫生：2 项中 2 项合格", "公共设施：2 项中 1 项合格"):
+        assert line in chinese
+    assert "items passed" not in chinese and "Monthly inspections" not in chinese
+
+
 @pytest.mark.parametrize("payload, fields", [
     ([], {"results": "must be a mapping of item to result"}),
     ({"version": "0", "results": results()}, {"version": "must be the whole number you read"}),
