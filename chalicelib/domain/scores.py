@@ -13,7 +13,7 @@ Periods are keyed in the firm's time zone: ``W2026-47`` (ISO week), ``M2026-11``
 
 ========================  ===================================================================
 tickets, repeat           at creation: one per ticket; the same unit reported the same
-                          category within 30 days before it
+                          category within 30 days before it (every report, merged or not)
 fr_n, fr_met, fr_hp.<g>   at the first response: count, on time (``<= first_response_due``),
                           histogram of minutes since creation, its buckets packed six to a
                           counter (see "timing histogram")
@@ -35,6 +35,11 @@ idx_n, idx_sum, idx_sq    the answer's satisfaction index 0-100 in *hundredths o
                           (rounded), so sums stay integers: ``idx_sum / 100 / idx_n`` is
                           the mean index
 ========================  ===================================================================
+
+A report merged into an incident behind another report (its lead) adds no ``fr_*``,
+``res_*``, ``reopened``, ``ftf_ops`` or ``followed_up``: the incident's service counts
+once, through its lead. Its ``tickets`` and its reporter's survey answer still count
+(``domain/incidents.py``).
 """
 
 from __future__ import annotations
@@ -320,14 +325,16 @@ def ticket_contributions(ticket: Ticket, time_zone: str, *, responses: Iterable[
     out: Contributions = {}
     where = slices(ticket)
     _put(out, ticket.created_at, where, time_zone, {"tickets": 1, "repeat": int(bool(ticket.repeat))})
-    if ticket.first_response_at is not None:
+    # a report merged behind an incident's lead: the lead counts the service once (domain/incidents.py)
+    service = not ticket.follows_incident
+    if service and ticket.first_response_at is not None:
         due = ticket.first_response_due
         _put(out, ticket.first_response_at, where, time_zone, {
             "fr_n": 1,
             "fr_met": int(due is not None and ticket.first_response_at <= due),
             **timed(FIRST_RESPONSE, _minutes(ticket.created_at, ticket.first_response_at)),
         })
-    if counts_as_resolved(ticket):
+    if service and counts_as_resolved(ticket):
         resolved = ticket.first_resolved_at
         followed = ticket.followed_up_at
         _put(out, resolved, where, time_zone, {

@@ -57,6 +57,10 @@ VALID_BODIES = {
     ("GET", "/api/tenant/retention"): None,
     ("PUT", "/api/tenant/retention"): {"contact_days": 90, "photo_days": 200},
     ("GET", "/api/audit"): None,
+    ("POST", "/api/incidents"): {"title": "Lift down", "tickets": ["01ARZ3NDEKTSV4RRFFQ69G5FAV"]},
+    ("GET", "/api/incidents/{incident_id}"): None,
+    ("POST", "/api/incidents/{incident_id}/events"): {"type": "update", "body": "The lift runs again."},
+    ("GET", "/api/tickets/{ticket_id}/similar"): None,
 }
 
 
@@ -99,7 +103,9 @@ def world(client):
     assert a.call("GET", f"/api/reports/{MONTH_KEY}").status_code == 200
     a_campaign = body(a.call("POST", "/api/campaigns", {"name": "A's survey", "property_ids": [a.property_id],
                                                         "opens_on": "2026-12-01", "closes_on": "2026-12-31"}))["id"]
-    return {"a": a, "b": b, "a_ticket": ticket, "a_period": MONTH_KEY, "a_campaign": a_campaign, "a_staff": (a_staff_sub, a_staff_token),
+    a_incident = body(a.call("POST", "/api/incidents", {"title": "Lift down",
+                                                        "tickets": [a.new_ticket()["id"], a.new_ticket()["id"]]}))
+    return {"a": a, "b": b, "a_ticket": ticket, "a_incident": a_incident, "a_period": MONTH_KEY, "a_campaign": a_campaign, "a_staff": (a_staff_sub, a_staff_token),
             "b_staff": (b_staff_sub, b_staff_token)}
 
 
@@ -107,7 +113,7 @@ def fill(path: str, world) -> str:
     a = world["a"]
     values = {"ticket_id": world["a_ticket"]["id"], "property_id": a.property_id, "building_id": a.building_id,
               "staff_id": world["a_staff"][0], "period": world["a_period"],
-              "campaign_id": world["a_campaign"]}
+              "campaign_id": world["a_campaign"], "incident_id": world["a_incident"]["id"]}
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
 
@@ -125,6 +131,7 @@ def snapshot_of_a(world) -> str:
     """Everything firm A can see about itself, to prove B changed nothing."""
     a = world["a"]
     parts = [a.call("GET", f"/api/tickets/{world['a_ticket']['id']}").body,
+             a.call("GET", f"/api/incidents/{world['a_incident']['id']}").body,
              a.call("GET", f"/api/properties/{a.property_id}").body,
              a.call("GET", f"/api/properties/{a.property_id}/buildings/{a.building_id}/units").body,
              a.call("GET", "/api/staff").body, a.call("GET", "/api/properties").body]

@@ -31,6 +31,8 @@ VALID_FORMS = {
     "/console/register/properties/{property_id}/import": {"csv": "building,unit,floor\nBlock 3,0902,9\n"},
     "/console/staff/{staff_id}": {"action": "role", "role": "admin", "version": "1"},
     "/console/register/properties/{property_id}/phone": {"service_phone": "400-820-8820"},
+    "/console/tickets/{ticket_id}/merge": {"title": "Lift in Block 3 is down"},
+    "/console/incidents/{incident_id}/events": {"type": "update", "body": "The lift runs again.", "version": "1"},
 }
 
 
@@ -46,7 +48,9 @@ def scene(app, client):
     set_password(staff_email)
     other = Firm.sign_up(client)
     ids = {"ticket_id": ticket["id"], "property_id": firm.property_id, "building_id": firm.building_id,
-           "staff_id": body(invited)["id"], "sub": body(invited)["id"], "period": "M2026-10", "unit": firm.units[0]}
+           "staff_id": body(invited)["id"], "sub": body(invited)["id"], "period": "M2026-10", "unit": firm.units[0],
+           "incident_id": body(firm.call("POST", "/api/incidents", {"title": "Lift down",
+                                                                    "tickets": [firm.new_ticket()["id"]]}))["id"]}
     return {"firm": firm, "ids": ids, "admin": Session(client, firm.admin_email),
             "staff": Session(client, staff_email), "other": Session(client, other.admin_email)}
 
