@@ -403,7 +403,7 @@ def _measure(counter: CallCounter, recorder: MotoRecorder, queue_tickets: int, c
                    "and a second writes the ticket marked as a repeat")
         first_ticket = next(t for t in body(firm.call("GET", "/api/tickets?limit=100"))["tickets"]
                             if t["number"] == body(first)["ticket"]["number"])
-        resolved = firm.event(first_ticket["id"], first_ticket["version"], {"type": "resolve"})
+        resolved = firm.event(first_ticket["id"], first_ticket["version"], {"type": "resolve", "note": "Fixed."})
         assert resolved.status_code == 201, resolved.body
         count("POST /t/{token}/survey", lambda: client.http.post(f"/t/{token}/survey", headers=json_headers,
                                                                  body=json.dumps({"rating": 4, "nps": 9})),
