@@ -7,7 +7,7 @@ import os
 from chalice import Chalice, Rate
 
 from chalicelib.api import admin, auth, campaigns, openapi, pages, posters, public, scorecard, scores, tickets
-from chalicelib.api import incidents
+from chalicelib.api import incidents, search
 from chalicelib.api import messages as resident_messages
 from chalicelib.api import my_data
 from chalicelib.api.console import dashboard as console_dashboard
@@ -34,6 +34,7 @@ app.register_blueprint(auth.bp)
 app.register_blueprint(public.bp)
 app.register_blueprint(tickets.bp)
 app.register_blueprint(incidents.bp)
+app.register_blueprint(search.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(openapi.bp)
 app.register_blueprint(pages.bp)

@@ -371,6 +371,12 @@ def _measure(counter: CallCounter, recorder: MotoRecorder, queue_tickets: int, c
               lambda: firm.call("GET", "/api/tickets?status=new&category=repairs&assignee=none&limit=10"),
               200, ONE_QUERY, note="status, category and assignee filters")
 
+        # --- finding a ticket (queue_search_round_trips: the most any way takes) ---------------
+        for way, typed, target in (("number", "1", ONE_GET), ("unit", "1203", ONE_QUERY), ("phone", "8000", ONE_QUERY)):
+            count(f"GET /api/search/tickets (by {way})",
+                  lambda q=f"by={way}&q={typed}": firm.call("GET", f"/api/search/tickets?{q}"), 200, target,
+                  note="the console's queue search through the API: one key lookup")
+
         # --- a ticket's life ------------------------------------------------------------------
         created = body(count("POST /api/tickets", lambda: firm.call("POST", "/api/tickets", firm.report()), 201,
                              note="staff create (no target set); unit 1203 reported repairs before, so it is a "
