@@ -7,9 +7,11 @@ import os
 from chalice import Chalice, Rate
 
 from chalicelib.api import admin, auth, campaigns, inspections, openapi, pages, posters, public, scorecard, scores, tickets
+from chalicelib.api import incidents, search
 from chalicelib.api import messages as resident_messages
 from chalicelib.api import my_data
 from chalicelib.api.console import dashboard as console_dashboard
+from chalicelib.api.console import incidents as console_incidents
 from chalicelib.api.console import inspections as console_inspections
 from chalicelib.api.console import intake as console_intake
 from chalicelib.api.console import manage as console_manage
@@ -32,6 +34,8 @@ if os.environ.get("PROPDESK_PROFILE", "").strip().lower() == "cn":
 app.register_blueprint(auth.bp)
 app.register_blueprint(public.bp)
 app.register_blueprint(tickets.bp)
+app.register_blueprint(incidents.bp)
+app.register_blueprint(search.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(openapi.bp)
 app.register_blueprint(pages.bp)
@@ -44,6 +48,7 @@ app.register_blueprint(campaigns.bp)
 app.register_blueprint(inspections.bp)
 app.register_blueprint(console_signin.bp)
 app.register_blueprint(console_work.bp)
+app.register_blueprint(console_incidents.bp)
 app.register_blueprint(console_intake.bp)
 app.register_blueprint(console_replies.bp)
 app.register_blueprint(console_manage.bp)

@@ -77,9 +77,11 @@ def _set_up(client) -> tuple[Any, dict, dict]:
         answer = firm.event(first["id"], first["version"], payload)
         assert answer.status_code == 201, answer.body
         first = body(answer)
+    incident = body(firm.call("POST", "/api/incidents", {"title": "Lift in Block 3 is down",
+                                                         "tickets": [firm.new_ticket()["id"] for _ in range(5)]}))
     ids = {"ticket_id": first["id"], "property_id": firm.property_id, "building_id": firm.building_id,
            "staff_id": me, "sub": me, "period": closed, "unit": firm.units[0], "month": month,
-           "item_key": "lifts_work"}
+           "item_key": "lifts_work", "incident_id": incident["id"]}
     _inspect(firm, month)
     queries = {"/console/dashboard": f"?period={month}&by=building"}
     return firm, ids, queries

@@ -371,6 +371,12 @@ def _measure(counter: CallCounter, recorder: MotoRecorder, queue_tickets: int, c
               lambda: firm.call("GET", "/api/tickets?status=new&category=repairs&assignee=none&limit=10"),
               200, ONE_QUERY, note="status, category and assignee filters")
 
+        # --- finding a ticket (queue_search_round_trips: the most any way takes) ---------------
+        for way, typed, target in (("number", "1", ONE_GET), ("unit", "1203", ONE_QUERY), ("phone", "8000", ONE_QUERY)):
+            count(f"GET /api/search/tickets (by {way})",
+                  lambda q=f"by={way}&q={typed}": firm.call("GET", f"/api/search/tickets?{q}"), 200, target,
+                  note="the console's queue search through the API: one key lookup")
+
         # --- a ticket's life ------------------------------------------------------------------
         created = body(count("POST /api/tickets", lambda: firm.call("POST", "/api/tickets", firm.report()), 201,
                              note="staff create (no target set); unit 1203 reported repairs before, so it is a "
@@ -403,7 +409,7 @@ def _measure(counter: CallCounter, recorder: MotoRecorder, queue_tickets: int, c
                    "and a second writes the ticket marked as a repeat")
         first_ticket = next(t for t in body(firm.call("GET", "/api/tickets?limit=100"))["tickets"]
                             if t["number"] == body(first)["ticket"]["number"])
-        resolved = firm.event(first_ticket["id"], first_ticket["version"], {"type": "resolve"})
+        resolved = firm.event(first_ticket["id"], first_ticket["version"], {"type": "resolve", "note": "Fixed."})
         assert resolved.status_code == 201, resolved.body
         count("POST /t/{token}/survey", lambda: client.http.post(f"/t/{token}/survey", headers=json_headers,
                                                                  body=json.dumps({"rating": 4, "nps": 9})),

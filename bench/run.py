@@ -138,6 +138,10 @@ def merge_results(dynamo: dict | None, cold: dict | None, machine: dict,
                 targets[f"round_trips: {label}"] = {"target": r["target"], "value": r["dynamodb_calls"], "ok": r["ok"]}
         targets["scan_calls"] = {"target": "= 0", "value": dynamo["scan_calls_whole_run"],
                                  "ok": dynamo["scan_calls_whole_run"] == 0}
+        searches = [r["dynamodb_calls"] for label, r in routes.items() if label.startswith("GET /api/search/tickets")]
+        if searches:
+            results["queue_search_round_trips"] = max(searches)
+            targets["queue_search_round_trips"] = {"target": "= 1", "value": max(searches), "ok": max(searches) == 1}
     if cold:
         results["import_ratio"] = cold["import_ratio"]
         results["cold_start_ms"] = {label: s["median_ms"] for label, s in cold["subjects"].items()}

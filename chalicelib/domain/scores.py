@@ -13,7 +13,7 @@ Periods are keyed in the firm's time zone: ``W2026-47`` (ISO week), ``M2026-11``
 
 ========================  ===================================================================
 tickets, repeat           at creation: one per ticket; the same unit reported the same
-                          category within 30 days before it
+                          category within 30 days before it (every report, merged or not)
 fr_n, fr_met, fr_hp.<g>   at the first response: count, on time (``<= first_response_due``),
                           histogram of minutes since creation, its buckets packed six to a
                           counter (see "timing histogram")
@@ -27,6 +27,9 @@ csat_n, csat_pos,         at a survey answer: ratings 1-5, of them 4-5, their su
 rating_sum, rating_sq     squares
 nps_n, nps_pro, nps_det   0-10 answers, promoters (9-10), detractors (0-6)
 ftf_said_n, ftf_said_yes  "was it fixed on the first visit?" answered, and yes
+call_n, call_met          when a follow-up call (回访) a low answer asked for is logged: count,
+                          and made by its promised time (``domain/follow_ups.py``); a call
+                          still owed is judged only once it is made
 sq.<d>.p_n/p_sum/p_sq     SERVQUAL dimension ``d``: perception, expectation and gap P - E
 sq.<d>.e_n/e_sum/e_sq     (gap only for answers with both), each as count, sum, sum of
 sq.<d>.g_n/g_sum/g_sq     squares, in the survey's scale points (a campaign's full form: the sum
@@ -35,6 +38,11 @@ idx_n, idx_sum, idx_sq    the answer's satisfaction index 0-100 in *hundredths o
                           (rounded), so sums stay integers: ``idx_sum / 100 / idx_n`` is
                           the mean index
 ========================  ===================================================================
+
+A report merged into an incident behind another report (its lead) adds no ``fr_*``,
+``res_*``, ``reopened``, ``ftf_ops`` or ``followed_up``: the incident's service counts
+once, through its lead. Its ``tickets`` and its reporter's survey answer still count
+(``domain/incidents.py``).
 """
 
 from __future__ import annotations
@@ -320,14 +328,16 @@ def ticket_contributions(ticket: Ticket, time_zone: str, *, responses: Iterable[
     out: Contributions = {}
     where = slices(ticket)
     _put(out, ticket.created_at, where, time_zone, {"tickets": 1, "repeat": int(bool(ticket.repeat))})
-    if ticket.first_response_at is not None:
+    # a report merged behind an incident's lead: the lead counts the service once (domain/incidents.py)
+    service = not ticket.follows_incident
+    if service and ticket.first_response_at is not None:
         due = ticket.first_response_due
         _put(out, ticket.first_response_at, where, time_zone, {
             "fr_n": 1,
             "fr_met": int(due is not None and ticket.first_response_at <= due),
             **timed(FIRST_RESPONSE, _minutes(ticket.created_at, ticket.first_response_at)),
         })
-    if counts_as_resolved(ticket):
+    if service and counts_as_resolved(ticket):
         resolved = ticket.first_resolved_at
         followed = ticket.followed_up_at
         _put(out, resolved, where, time_zone, {
@@ -338,6 +348,10 @@ def ticket_contributions(ticket: Ticket, time_zone: str, *, responses: Iterable[
             "ftf_ops": int(ticket.visits <= 1 and ticket.reopen_count == 0),
             "followed_up": int(followed is not None and resolved <= followed <= resolved + FOLLOW_UP_WITHIN),
         })
+    call = (ticket.survey or {}).get("call") or {}
+    if call.get("done_at"):  # every reporter is owed their own call, merged or not
+        done_at = datetime.fromisoformat(call["done_at"].replace("Z", "+00:00"))
+        _put(out, done_at, where, time_zone, {"call_n": 1, "call_met": int(call.get("on_time") is True)})
     for response in responses:
         out = add(out, response_contributions(response, where, time_zone))
     return out
@@ -648,6 +662,7 @@ def scores(counters: Mapping[str, int], *, min_n: int = 5, total_tickets: int | 
         "reopen_rate": _share(get("reopened", 0), get("resolved", 0), min_n),
         "repeat_rate": _share(get("repeat", 0), get("tickets", 0), min_n),
         "follow_up_rate": _share(get("followed_up", 0), get("resolved", 0), min_n),
+        "follow_up_calls_on_time": _share(get("call_met", 0), get("call_n", 0), min_n),
         "volume": Score(float(get("tickets", 0)), get("tickets", 0), None, None, False, "tickets"),
     }
     if total_tickets is not None:

@@ -194,6 +194,14 @@ class Ticket:
     survey: dict | None = None
     # Messages to the resident (domain/notices.py): the held message, stop, the short link.
     notice: dict = field(default_factory=dict)
+    # The incident this report is merged into (domain/incidents.py): {"id", "title", "lead"}.
+    incident: dict | None = None
+
+    @property
+    def follows_incident(self) -> bool:
+        """Merged into an incident whose lead is another report: that lead carries the
+        clock, the escalation and the service figures for both."""
+        return bool(self.incident) and self.incident.get("lead") != self.id
 
     @property
     def clock_stops(self) -> list[clock.Stop]:
@@ -280,8 +288,8 @@ EVENT_SHAPES: dict[str, Shape] = {
                              "visibility": Choice(options=("internal", "public"), required=False, default="internal")}),
     "wait": Shape(fields={"question": Text(multiline=True, max_len=2000,
                                            description="what the resident is asked; shown to them")}),
-    "resolve": Shape(fields={"note": Text(multiline=True, required=False, max_len=2000,
-                                          description="shown to the resident")}),
+    "resolve": Shape(fields={"note": Text(multiline=True, max_len=2000,
+                                          description="what was done, shown to the resident (required)")}),
     "cancel_visit": Shape(fields={"note": Text(multiline=True, required=False, max_len=2000,
                                                description="shown to the resident")}),
     "reopen": Shape(fields={"reason": Text(multiline=True, max_len=2000)}),
@@ -533,7 +541,7 @@ def staff_view(ticket: Ticket, events: list[Event] | None = None, now: datetime 
         "photos": [dict(p) for p in ticket.photos],
         "visits": ticket.visits, "repeat": ticket.repeat, "first_resolved_at": _iso(ticket.first_resolved_at),
         "first_resolution_due": _iso(ticket.first_resolution_due), "resolution_met": ticket.resolution_met,
-        "followed_up_at": _iso(ticket.followed_up_at), "survey": ticket.survey,
+        "followed_up_at": _iso(ticket.followed_up_at), "survey": ticket.survey, "incident": ticket.incident,
     }
     if events is not None:
         view["timeline"] = [

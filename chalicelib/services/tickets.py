@@ -33,8 +33,10 @@ def watch_for(ticket: rules.Ticket, escalation: dict, firm: dict, survey: dict |
     """The ticket's escalation plan (and survey invitation, given the firm's ``survey``
     settings), with who each step tells as the chain stands now."""
     from ..domain import retention
-    steps = sorted(chain.plan(ticket, escalation or {}, survey)
-                   + retention.steps(ticket, retention.settings_of(firm.get("resident_page"))),
+    planned = chain.plan(ticket, escalation or {}, survey)
+    if ticket.follows_incident:  # merged behind an incident's lead, which escalates for both (domain/incidents.py)
+        planned = [step for step in planned if step.kind not in chain.STEPS]
+    steps = sorted(planned + retention.steps(ticket, retention.settings_of(firm.get("resident_page"))),
                    key=lambda s: (s.at, s.key))
     recipients = {kind: chain.recipients(escalation or {}, kind) for kind in chain.STEPS}
     recipients["visit"] = chain.resident_channels(ticket.contact) if ticket.visit_at else []

@@ -210,6 +210,19 @@ class TicketItem(Item, discriminator="ticket"):
     photos = ListAttribute(default=list)
     survey = MapAttribute(null=True)
     notice = MapAttribute(null=True)  # messages to the resident (domain/notices.py): seq, open_until, stopped, link
+    incident = MapAttribute(null=True)  # the incident it is merged into (domain/incidents.py): id, title, lead
+
+
+class IncidentItem(Item, discriminator="incident"):
+    """Reports of one fault merged into an incident (store/incidents.py, domain/incidents.py)."""
+    incident_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    lead = UnicodeAttribute()
+    members = ListAttribute(default=list)
+    status = UnicodeAttribute()
+    version = NumberAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
 
 
 class CallItem(Item, discriminator="call"):

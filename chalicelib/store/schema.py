@@ -17,6 +17,7 @@ Key layout (every tenant-owned key starts with ``TENANT#<tenant id>``):
     TENANT#<tid>              TICKET#<ticket id>                  a ticket (its head)
     TENANT#<tid>              TICKET#<ticket id>#EV#<event id>    one timeline event of that ticket
     TENANT#<tid>              TICKET#<ticket id>#CALL             the follow-up call a low survey answer asks for
+    TENANT#<tid>              INCIDENT#<incident id>              reports of one fault merged into an incident
     TENANT#<tid>              REPLIES                             the firm's canned replies (标准话术), with a version
     TENANT#<tid>              STATE_COUNTS                        how many tickets are in each state (the queue's counts)
     TENANT#<tid>              NUMBER#<ticket number>              that number's ticket id (staff find a ticket by number)

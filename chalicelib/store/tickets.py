@@ -260,13 +260,20 @@ def get(tenant_id: str, ticket_id: str, *, with_events: bool = True) -> tuple[Ti
 
 # --- change ------------------------------------------------------------------------------
 
-def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
-                 assignee_must_be_active: str | None = None, watch=None, notice=None, also: tuple = ()) -> None:
-    """Save the changed ticket and its event if nobody changed the ticket since ``before``,
-    with ``also`` (unconditional puts, e.g. the follow-up call's entry of store/follow_ups.py).
+class GuardFailed(Conflict):
+    """A guarded item written with a ticket change (e.g. its incident) was no longer at the
+    version read: nothing was written."""
 
-    Raises Conflict on a stale version; InvalidInput if the assignee is not an active
-    member of this tenant's staff (checked in the same transaction)."""
+
+def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
+                 assignee_must_be_active: str | None = None, watch=None, notice=None, also: tuple = (),
+                 guarded: tuple = ()) -> None:
+    """Save the changed ticket and its event if nobody changed the ticket since ``before``,
+    with ``also`` (unconditional puts, e.g. the follow-up call's entry of store/follow_ups.py)
+    and ``guarded`` ((item, condition) puts, e.g. the incident it joins, at its version read).
+
+    Raises Conflict on a stale version (of the ticket or of a guarded item); InvalidInput if
+    the assignee is not an active member of this tenant's staff (checked in the same transaction)."""
     pk = tenant_pk(tenant_id)
     try:
         with TransactWrite(connection=connection()) as tx:
@@ -277,6 +284,8 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
                 tx.save(watch)
             for item in also:
                 tx.save(item)
+            for item, condition in guarded:
+                tx.save(item, condition=condition)
             if assignee_must_be_active:
                 tx.condition_check(UserItem, pk, f"USER#{assignee_must_be_active}",
                                    condition=UserItem.pk.exists() & (UserItem.active == True))  # noqa: E712
@@ -296,7 +305,7 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
             raise InvalidInput("That person cannot be assigned.",
                                {"assignee": "is not an active staff member of this firm"}) from error
         if notice_as == "update":  # updates follow the checks and the puts (ticket, event, watch)
-            notice_at = ticket_at + 2 + (watch is not None) + len(also)
+            notice_at = ticket_at + 2 + (watch is not None) + len(also) + len(guarded)
             if len(reasons) > notice_at and reasons[notice_at] == "ConditionalCheckFailed" \
                     and reasons[ticket_at] in (None, "None"):
                 from .notices import MessageTaken
@@ -304,6 +313,10 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
         if len(reasons) > ticket_at and reasons[ticket_at] in ("ConditionalCheckFailed", "TransactionConflict"):
             raise Conflict("Someone else changed this ticket first. Reload it and try again.",
                            {"If-Match": f"version {before.version} is no longer current"}) from error
+        guarded_at = ticket_at + 2 + (watch is not None) + len(also)
+        if any(r in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons[guarded_at:][:len(guarded)]):
+            raise GuardFailed("Someone else changed the incident first. Reload it and try again.",
+                           {"If-Match": "the incident's version is no longer current"}) from error
         raise
 
 
@@ -401,15 +414,28 @@ class ChangeContext:
 
 
 def get_for_change(tenant_id: str, ticket_id: str, assignee_sub: str | None) -> ChangeContext:
+    found = _read_for_change(tenant_id, [ticket_id], assignee_sub)
+    if ticket_id not in found:
+        raise NotFound("No such ticket.")
+    return found[ticket_id]
+
+
+def get_many_for_change(tenant_id: str, ticket_ids: list[str]) -> dict[str, ChangeContext]:
+    """Several tickets with the firm and its standards, in one BatchGetItem (up to 98
+    tickets); an id that is no ticket of this tenant is simply absent from the answer."""
+    return _read_for_change(tenant_id, list(dict.fromkeys(ticket_ids)), None)
+
+
+def _read_for_change(tenant_id: str, ticket_ids: list[str], assignee_sub: str | None) -> dict[str, ChangeContext]:
     from .models import StandardsItem, TenantItem
     from .items import user_from_item
     pk = tenant_pk(tenant_id)
-    keys = [(pk, ticket_sk(ticket_id)), (pk, "STANDARDS"), (pk, "META")]
+    keys = [(pk, ticket_sk(ticket_id)) for ticket_id in ticket_ids] + [(pk, "STANDARDS"), (pk, "META")]
     keys += [(pk, f"USER#{assignee_sub}")] if assignee_sub else []
-    head, user, standards, firm = None, None, {}, {}
+    heads, user, standards, firm = [], None, {}, {}
     for item in Item.batch_get(keys, consistent_read=True):
         if isinstance(item, TicketItem):
-            head = item
+            heads.append(item)
         elif isinstance(item, UserItem):
             user = user_from_item(item)
         elif isinstance(item, StandardsItem):
@@ -417,9 +443,8 @@ def get_for_change(tenant_id: str, ticket_id: str, assignee_sub: str | None) -> 
         elif isinstance(item, TenantItem):
             firm = {"name": item.name, "locale": item.locale, "time_zone": item.time_zone, "slug": item.slug,
                     "resident_page": plain(item.resident_page)}  # its service phones (domain/resident_page.py)
-    if head is None:
-        raise NotFound("No such ticket.")
-    return ChangeContext(ticket_from_item(tenant_id, head), user, standards, firm)
+    return {head.ticket_id: ChangeContext(ticket_from_item(tenant_id, head), user, standards, firm)
+            for head in heads if head.ticket_id in ticket_ids}
 
 
 

@@ -359,7 +359,7 @@ def test_a_survey_step_cancelled_by_conflicts_is_sent_by_the_next_sweep_once(cli
     ticket = next(t for t in body(firm.call("GET", "/api/tickets?limit=100"))["tickets"]
                   if t["number"] == answer["ticket"]["number"])
     admin = Identity(firm.tenant_id, firm.admin_sub, "admin", "Ada Admin")
-    service.record_event(admin, ticket["id"], {"type": "resolve"}, f'"{ticket["version"]}"',
+    service.record_event(admin, ticket["id"], {"type": "resolve", "note": "Fixed."}, f'"{ticket["version"]}"',
                          now=t0 + timedelta(hours=2))
 
     real, cancelled = surveys.TransactWrite, []

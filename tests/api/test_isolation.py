@@ -64,7 +64,14 @@ VALID_BODIES = {
     ("PUT", "/api/properties/{property_id}/inspections/{month}"): {"version": 1, "results": {
         "lobby_clean": {"passed": True}}},
     ("POST", "/api/properties/{property_id}/inspections/{month}/items/{item_key}/ticket"): {"version": 1},
+    ("POST", "/api/incidents"): {"title": "Lift down", "tickets": ["01ARZ3NDEKTSV4RRFFQ69G5FAV"]},
+    ("GET", "/api/incidents/{incident_id}"): None,
+    ("POST", "/api/incidents/{incident_id}/events"): {"type": "update", "body": "The lift runs again."},
+    ("GET", "/api/tickets/{ticket_id}/similar"): None,
+    ("GET", "/api/search/tickets"): None,
 }
+# What a list route needs in its query to list anything (the search looks for firm A's unit).
+LIST_QUERIES = {"/api/search/tickets": "?by=unit&q=1203"}
 
 
 def route_id(route) -> str:
@@ -115,7 +122,9 @@ def world(client):
     results = {i.key: {"passed": i.key != "lifts_work", "note": "stuck"} for i in items_of(STARTER)}
     assert a.call("PUT", f"/api/properties/{a.property_id}/inspections/M2026-11",
                   {"version": 0, "results": results}).status_code == 200
-    return {"a": a, "b": b, "a_ticket": ticket, "a_period": MONTH_KEY, "a_campaign": a_campaign, "a_staff": (a_staff_sub, a_staff_token),
+    a_incident = body(a.call("POST", "/api/incidents", {"title": "Lift down",
+                                                        "tickets": [a.new_ticket()["id"], a.new_ticket()["id"]]}))
+    return {"a": a, "b": b, "a_ticket": ticket, "a_incident": a_incident, "a_period": MONTH_KEY, "a_campaign": a_campaign, "a_staff": (a_staff_sub, a_staff_token),
             "b_staff": (b_staff_sub, b_staff_token)}
 
 
@@ -123,7 +132,8 @@ def fill(path: str, world) -> str:
     a = world["a"]
     values = {"ticket_id": world["a_ticket"]["id"], "property_id": a.property_id, "building_id": a.building_id,
               "staff_id": world["a_staff"][0], "period": world["a_period"],
-              "campaign_id": world["a_campaign"], "month": "M2026-11", "item_key": "lifts_work"}
+              "campaign_id": world["a_campaign"], "month": "M2026-11", "item_key": "lifts_work",
+              "incident_id": world["a_incident"]["id"]}
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
 
@@ -141,6 +151,7 @@ def snapshot_of_a(world) -> str:
     """Everything firm A can see about itself, to prove B changed nothing."""
     a = world["a"]
     parts = [a.call("GET", f"/api/tickets/{world['a_ticket']['id']}").body,
+             a.call("GET", f"/api/incidents/{world['a_incident']['id']}").body,
              a.call("GET", f"/api/properties/{a.property_id}").body,
              a.call("GET", f"/api/properties/{a.property_id}/buildings/{a.building_id}/units").body,
              a.call("GET", "/api/staff").body, a.call("GET", "/api/properties").body,
@@ -167,7 +178,7 @@ def test_another_firms_ids_answer_404_and_change_nothing(world, route):
 @pytest.mark.parametrize("route", [r for r in AUTH_ROUTES if "{" not in r.path and r.method == "GET"], ids=route_id)
 def test_lists_show_only_your_own_firm(world, route):
     a = world["a"]
-    response = send(world["b"], route, route.path, None)
+    response = send(world["b"], route, route.path + LIST_QUERIES.get(route.path, ""), None)
     assert response.status_code == 200, response.body
     text = response.body.decode()
     for foreign in (a.tenant_id, a.property_id, a.building_id, world["a_ticket"]["id"], world["a_staff"][0], a.slug):

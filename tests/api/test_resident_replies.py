@@ -134,7 +134,7 @@ def test_not_fixed_within_14_days_reopens_and_after_14_days_is_refused(firm, loc
 
 def test_not_fixed_through_the_route(firm):
     tid, token, version = reported(firm)
-    staff(firm, tid, version, {"type": "resolve"})
+    staff(firm, tid, version, {"type": "resolve", "note": "Fixed."})
     response = post(firm, f"/t/{token}/not-fixed", {"reason": "The tap still drips"})
     assert response.status_code == 201 and body(response)["status"] == "acknowledged"
     again = post(firm, f"/t/{token}/not-fixed", {"reason": "The tap still drips"})  # double tap

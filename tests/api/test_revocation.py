@@ -75,7 +75,9 @@ def scene(adapter, client):
     colleague_sub, colleague_token = firm.add_staff("Colleague")
     ids = {"ticket_id": ticket["id"], "property_id": firm.property_id, "building_id": firm.building_id,
            "staff_id": colleague_sub, "sub": colleague_sub, "period": "M2026-10", "campaign_id": campaign["id"],
-           "unit": firm.units[0]}
+           "unit": firm.units[0], "month": "M2026-10", "item_key": "lifts_work",
+           "incident_id": body(firm.call("POST", "/api/incidents", {"title": "Lift down",
+                                                                    "tickets": [firm.new_ticket()["id"]]}))["id"]}
     return {"firm": firm, "ids": ids, "colleague_token": colleague_token}
 
 

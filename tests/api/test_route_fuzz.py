@@ -143,7 +143,8 @@ def world(client):
     signed_in = body(client.http.post("/auth/signin", headers={"Content-Type": "application/json"},
                                       body=json.dumps({"email": email, "password": PASSWORD})))["tokens"]
     from chalicelib.api.console.session import csrf_for
-    return {"firm": firm, "ticket": ticket, "tracking": tracking, "campaign": campaign,
+    incident = body(firm.call("POST", "/api/incidents", {"title": "Lift down", "tickets": [firm.new_ticket()["id"]]}))
+    return {"firm": firm, "ticket": ticket, "tracking": tracking, "campaign": campaign, "incident": incident["id"],
             "staff": (staff_sub, staff_token), "console_id": signed_in["IdToken"],
             "console_refresh": signed_in["RefreshToken"], "csrf": csrf_for(signed_in["RefreshToken"]),
             "standards_firm": None}
@@ -155,7 +156,7 @@ def path_values(world) -> dict[str, str]:
     return {"ticket_id": world["ticket"]["id"], "property_id": firm.property_id, "building_id": firm.building_id,
             "staff_id": world["staff"][0], "period": "M2026-11", "campaign_id": world["campaign"],
             "slug": firm.slug, "token": world["tracking"], "short": short_of(world["tracking"]),
-            "month": "M2026-11", "item_key": "lifts_work"}
+            "month": "M2026-11", "item_key": "lifts_work", "incident_id": world["incident"]}
 
 
 def items_of(tenant_id: str) -> int:

@@ -127,7 +127,7 @@ def test_counters_equal_a_recomputation_after_any_sequence(client, steps):
             firm.call("PATCH", f"/api/tickets/{t['id']}", {"category": ("repairs", "water_leak")[flag]},
                       **{"If-Match": f'"{view["version"]}"'})
         elif op == "resolve":
-            act(t, {"type": "resolve"})
+            act(t, {"type": "resolve", "note": "Fixed."})
         elif op == "reopen":
             act(t, {"type": "reopen", "reason": "still drips"})
         elif op == "survey":
@@ -137,7 +137,7 @@ def test_counters_equal_a_recomputation_after_any_sequence(client, steps):
         elif op == "close":
             act(t, {"type": "close", "reason": "duplicate" if flag else "resolved"})
         elif op == "stale_write":  # a write with an old version is refused and counts nothing
-            refused = act(t, {"type": "resolve"}, version=0)
+            refused = act(t, {"type": "resolve", "note": "Fixed."}, version=0)
             assert refused.status_code == 409
 
     tickets = [current(t) for t in made]
@@ -225,9 +225,9 @@ def test_a_late_resolution_reopened_much_later_stays_late_in_the_view_the_csv_an
     tid = next(t["id"] for t in body(firm.call("GET", "/api/tickets?limit=100"))["tickets"]
                if t["number"] == answer["ticket"]["number"])
     admin = Identity(firm.tenant_id, firm.admin_sub, "admin", "Ada Admin")
-    for minutes, payload in ((10, {"type": "acknowledge"}), (6 * 60, {"type": "resolve"}),  # 2 h late
+    for minutes, payload in ((10, {"type": "acknowledge"}), (6 * 60, {"type": "resolve", "note": "Fixed."}),  # 2 h late
                              (10 * 24 * 60, {"type": "reopen", "reason": "still drips"}),
-                             (10 * 24 * 60 + 60, {"type": "resolve"})):
+                             (10 * 24 * 60 + 60, {"type": "resolve", "note": "Fixed."})):
         version = body(firm.call("GET", f"/api/tickets/{tid}"))["version"]
         service.record_event(admin, tid, payload, f'"{version}"', now=t0 + timedelta(minutes=minutes))
 

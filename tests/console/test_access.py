@@ -35,6 +35,8 @@ VALID_FORMS = {
                                                      "a0.i0.zh": "大堂", "a0.i0.en": "Lobby"},
     "/console/inspections/{property_id}/months/{month}": {"version": "0", "result.lobby": "pass"},
     "/console/inspections/{property_id}/months/{month}/items/{item_key}/ticket": {"version": "1"},
+    "/console/tickets/{ticket_id}/merge": {"title": "Lift in Block 3 is down"},
+    "/console/incidents/{incident_id}/events": {"type": "update", "body": "The lift runs again.", "version": "1"},
 }
 
 
@@ -51,7 +53,9 @@ def scene(app, client):
     other = Firm.sign_up(client)
     ids = {"ticket_id": ticket["id"], "property_id": firm.property_id, "building_id": firm.building_id,
            "staff_id": body(invited)["id"], "sub": body(invited)["id"], "period": "M2026-10", "unit": firm.units[0],
-           "month": "M2026-10", "item_key": "lifts_work"}
+           "month": "M2026-10", "item_key": "lifts_work",
+           "incident_id": body(firm.call("POST", "/api/incidents", {"title": "Lift down",
+                                                                    "tickets": [firm.new_ticket()["id"]]}))["id"]}
     return {"firm": firm, "ids": ids, "admin": Session(client, firm.admin_email),
             "staff": Session(client, staff_email), "other": Session(client, other.admin_email)}
 

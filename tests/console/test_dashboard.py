@@ -67,7 +67,7 @@ def _tickets(firm, start: datetime, answers: list[dict | None], assignees: list[
                                  now=at + timedelta(minutes=10))
             version += 1
         if answer is not None:
-            tickets.record_event(admin, tid, {"type": "resolve"}, f'"{version}"', now=at + timedelta(hours=2))
+            tickets.record_event(admin, tid, {"type": "resolve", "note": "Fixed."}, f'"{version}"', now=at + timedelta(hours=2))
         if answer:
             surveys.answer_by_tracking(token, answer, now=at + timedelta(hours=3))
 

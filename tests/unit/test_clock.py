@@ -35,7 +35,7 @@ def new(std: Standards, category: str = "repairs") -> rules.Ticket:
 
 
 PAYLOADS = {"acknowledge": {}, "assign": {"assignee": "s2"}, "comment": {"body": "on it", "visibility": "public"},
-            "wait": {"question": "When are you in?"}, "resolve": {}, "reopen": {"reason": "again"},
+            "wait": {"question": "When are you in?"}, "resolve": {"note": "Fixed."}, "reopen": {"reason": "again"},
             "close": {"reason": "duplicate"}}
 
 

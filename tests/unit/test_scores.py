@@ -717,6 +717,7 @@ UNITS = {"csat": "%", "nps": "points", "satisfaction_index": "points", "sla_firs
          "sla_resolution": "%", "first_response_p50": "minutes", "first_response_p90": "minutes",
          "resolution_p50": "minutes", "resolution_p90": "minutes", "first_time_fix_ops": "%",
          "first_time_fix_said": "%", "reopen_rate": "%", "repeat_rate": "%", "follow_up_rate": "%",
+         "follow_up_calls_on_time": "%",
          "volume": "tickets", "share": "%", "servqual.weighted_gap": "points"} | {
     f"servqual.{d}.{part}": "points" for d in scores.DIMENSIONS for part in ("p", "e", "gap")}
 

@@ -42,7 +42,7 @@ RESOLUTION = {"30h": naive.Target("calendar", minutes=30 * 60),
               "3 working days": naive.Target("working_days", days=3)}
 STAFF_PAYLOADS = {"acknowledge": {}, "assign": {"assignee": "s2"}, "comment": {"body": "on it", "visibility": "public"},
                   "note": {"body": "internal", "visibility": "internal"}, "wait": {"question": "When are you in?"},
-                  "resolve": {}, "reopen": {"reason": "again"}, "close": {"reason": "duplicate"},
+                  "resolve": {"note": "Fixed."}, "reopen": {"reason": "again"}, "close": {"reason": "duplicate"},
                   "close_resolved": {"reason": "resolved"}}
 RESIDENT_PAYLOADS = {"reply": {"body": "Saturday morning is fine"}, "not_fixed": {"reason": "Still dripping"}}
 ACTIONS = list(STAFF_PAYLOADS) + list(RESIDENT_PAYLOADS)

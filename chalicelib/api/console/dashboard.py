@@ -36,13 +36,14 @@ bp = Blueprint(__name__)
 SLICES = {"all": "The whole firm", "property": "By property", "building": "By building",
           "category": "By problem type", "staff": "By staff member"}
 SLICE_NAMES = {"property": "Property", "building": "Building", "category": "Problem type", "staff": "Staff member"}
-LABEL = {**LABELS, "share": "Share of all reports"}
+LABEL = {**LABELS, "share": "Share of all reports",
+         "follow_up_calls_on_time": "Follow-up calls after a low rating made on time"}
 GROUPS = (
     ("Satisfaction", ("csat", "nps", "satisfaction_index")),
     ("Response and repair times", ("sla_first_response", "sla_resolution", "first_response_p50",
                                    "first_response_p90", "resolution_p50", "resolution_p90")),
     ("Quality of the work", ("first_time_fix_ops", "first_time_fix_said", "reopen_rate", "repeat_rate",
-                             "follow_up_rate")),
+                             "follow_up_rate", "follow_up_calls_on_time")),
     ("Volume", ("volume", "share")),
 )
 COLUMNS = {"volume": "Reports", "share": "Share", "csat": "Satisfied", "sla_first_response": "Answered on time",

@@ -25,6 +25,8 @@ EVENT_LABELS = {
     "retention_photos_erased": "Photos removed under the retention policy",
     "resident_erased_contact": "Resident erased their contact details and entry notes",
     "resident_downloaded_data": "Resident downloaded their data",
+    "merged": "Merged into an incident with other reports of the same fault",
+    "unmerged": "Taken out of the incident: its own promises count again",
 }
 SOURCE_LABELS = {"resident_form": "Resident's form", "phone": "Phone", "walk_in": "Walk-in", "staff": "Entered by staff"}
 CLOSE_REASONS = {"resolved": "Resolved", "duplicate": "Duplicate", "withdrawn": "Withdrawn by the resident",
@@ -125,15 +127,27 @@ def event(page: Page, e: dict, names: dict, tz: str, survey: dict | None = None)
         label = page.t(REMINDER_LABELS.get(data.get("step", ""), "Visit reminder sent to the resident"))
     elif kind == "survey_answered":
         detail = " · ".join(answer_words(page, {**(survey or {}), "rating": data.get("rating")}))
+    elif kind in ("merged", "unmerged"):
+        detail = incident_words(page, data)
     if kind == "closed":
         text = data.get("note") or ""
-    elif kind in ("escalated", "reminded", "survey_sent", "survey_not_sent"):
+    elif kind in ("escalated", "reminded", "survey_sent", "survey_not_sent", "merged", "unmerged"):
         text = ""  # their data are facts for machines, said above in words
     else:
         text = data.get("body") or data.get("question") or data.get("note") or data.get("reason") \
             or data.get("comment") or ""
     return {"label": label, "when": format_time(page, e.get("at"), tz), "who": who, "detail": detail, "text": text,
             "internal": not e.get("public", True)}
+
+
+def incident_words(page: Page, data: dict) -> str:
+    """“Lift in Block 3 is down” · this report leads it | · lead report #12."""
+    title = page.t("“%(title)s”") % {"title": data.get("title") or ""}
+    if "lead" not in data:  # unmerged
+        return title
+    lead = page.t("this report leads it: its promises are the incident's") if data.get("lead") else \
+        page.t("lead report #%(number)s") % {"number": data.get("lead_number", "")}
+    return f"{title} · {lead}"
 
 
 def _told(page: Page, data: dict, tz: str) -> str:

@@ -252,7 +252,7 @@ def ticket_page(page: Page, ticket_id: str, *, status: int = 200, notice: str = 
         "staff": staff, "close_reasons": _close_reasons(page, view),
         "category_options": [(c["key"], c["name"]) for c in names["categories"]],
         "urgency_options": [(p["key"], p["name"]) for p in names["priorities"]],
-        "notice": notice, "warning": warning,
+        "notice": notice, "warning": warning, "can_merge": view["status"] in rules.OPEN_STATES,
     }
     response = page.render("console/ticket.html", status, title=page.t("Ticket") + f" #{view['number']}", **context)
     if context["photos"]:
