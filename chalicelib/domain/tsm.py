@@ -313,7 +313,17 @@ def measures(counters: Counters, homes: int, min_n: int = 1) -> dict:
     return result
 
 
-__all__ = ["QUESTIONS", "BY_CODE", "Question", "FILTERS", "OPTION_LABELS", "SATISFIED", "AGREE", "DONT_KNOW",
+__all__ = ["QUERY", "QUESTIONS", "BY_CODE", "Question", "FILTERS", "OPTION_LABELS", "SATISFIED", "AGREE", "DONT_KNOW",
            "NOT_HELD", "parse_answer", "answer_counters", "financial_year", "year_key", "year_bounds",
            "parse_year", "year_label", "ticket_contributions", "ticket_change", "is_repair",
            "perception", "Perception", "per_thousand", "measures"]
+
+
+# --- what a reader may ask for -------------------------------------------------------------
+
+from .fields import Shape, Text  # noqa: E402 (kept next to its only use)
+
+QUERY = Shape(fields={
+    "year": Text(max_len=4, pattern=r"[0-9]{4}", pattern_reason="must be a year like 2026 (for 2026/27)",
+                 description="the reporting year, by the year it starts in: 2026 is 1 April 2026 - 31 March 2027"),
+})

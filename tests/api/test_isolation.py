@@ -57,6 +57,8 @@ VALID_BODIES = {
     ("GET", "/api/tenant/retention"): None,
     ("PUT", "/api/tenant/retention"): {"contact_days": 90, "photo_days": 200},
     ("GET", "/api/audit"): None,
+    ("GET", "/api/tsm/return"): None,
+    ("GET", "/api/exports/tsm.csv"): None,
 }
 
 
