@@ -72,7 +72,7 @@ def public_summary(standards: dict) -> dict:
         "escalation": standards.get("escalation") or {},
         # the published scorecard's switches (read with the slug, one GetItem)
         "survey": {k: v for k, v in (standards.get("survey") or {}).items()
-                   if k in ("publish", "publish_properties", "min_n")},
+                   if k in ("publish", "publish_properties", "min_n", "after_resolution")},
         "messages": standards.get("messages") or {},  # residents' messages at intake: quiet hours, signature
     }
 
@@ -155,8 +155,10 @@ class PublicScorecard:
     name: str
     locale: str
     time_zone: str
-    survey: dict  # publish, publish_properties, min_n
-    scorecard: dict  # {"month": review, "quarter": review} as last finalised
+    survey: dict  # publish, publish_properties, min_n, after_resolution
+    scorecard: dict  # {"month": review, "quarter": review, "month_before": ...} as last finalised
+    resident_page: dict = field(default_factory=dict)  # the service phone
+    logo: str | None = None  # the logo's version when the firm has one (served at /p/<slug>/logo)
 
 
 def public_scorecard(slug: str) -> PublicScorecard:
@@ -165,7 +167,8 @@ def public_scorecard(slug: str) -> PublicScorecard:
         item = SlugItem.get(slug_pk(slug), "PUBLIC")
     except DoesNotExist:
         raise NotFound("No such firm.") from None
-    return PublicScorecard(item.name, item.locale, item.time_zone, plain(item.survey), plain(item.scorecard))
+    return PublicScorecard(item.name, item.locale, item.time_zone, plain(item.survey), plain(item.scorecard),
+                           plain(item.resident_page) or {}, getattr(item, "logo", None))
 
 
 def take_ticket_number(tenant_id: str) -> IntakeProfile:

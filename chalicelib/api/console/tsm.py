@@ -37,10 +37,7 @@ def _this_year(page: Page) -> int:
 
 
 def _date(page: Page, iso: str) -> str:
-    from babel.dates import format_skeleton
-
-    from ...web import BABEL_LOCALE
-    return format_skeleton("yMMMd", datetime.fromisoformat(iso).date(), locale=BABEL_LOCALE[page.lang])
+    return figures.day(datetime.fromisoformat(iso).date(), page.lang)
 
 
 def _shown(page: Page, row: dict) -> dict:
