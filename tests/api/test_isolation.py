@@ -58,6 +58,8 @@ VALID_BODIES = {
     ("PUT", "/api/tenant/retention"): {"contact_days": 90, "photo_days": 200},
     ("GET", "/api/audit"): None,
     ("GET", "/api/tsm/return"): None,
+    ("PUT", "/api/tenant/logo"): {"image": "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGOQz9+CFTEMLQkAT1lQgcVB1ZIAAAAASUVORK5CYII="},
+    ("DELETE", "/api/tenant/logo"): None,
     ("GET", "/api/exports/tsm.csv"): None,
 }
 

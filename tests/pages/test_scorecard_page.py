@@ -6,12 +6,14 @@ service phone, and every problem type that had reports in "what we promised and 
 
 from __future__ import annotations
 
+import base64
 import calendar
 from datetime import timedelta
 
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
+from tests.api.test_logo import png
 from tests.api.test_scorecard import MONTH_AT, MONTH_KEY, MONTH_LOCAL, NIGHT_AFTER, publish
 from tests.pages.conftest import WAIT_MS, shot
 from tests.support import Firm, body, unique
@@ -52,6 +54,8 @@ def published(client):
     from chalicelib.services import rollups
     firm = Firm.sign_up(client)
     assert firm.call("PUT", "/api/tenant/resident-page", {"service_phone": "400-820-8820"}).status_code == 200
+    logo = base64.b64encode(png(16, 16)).decode()
+    assert firm.call("PUT", "/api/tenant/logo", {"image": logo}).status_code == 200
     publish(firm, publish=True)
     reports(firm, BEFORE_AT, BEFORE)
     rollups.run(NIGHT_BEFORE)
@@ -75,6 +79,9 @@ def test_the_scorecard_reads_as_sentences_in_english(published, browser, base_ur
         head = page.locator("#firm").inner_text()
         assert f"Firm {published.slug}" in head and "400-820-8820" in head
         assert page.locator("#service-phone a").get_attribute("href") == "tel:4008208820"
+        logo = page.locator("#firm img")
+        assert logo.get_attribute("alt") == f"Firm {published.slug} logo"
+        assert logo.evaluate("img => img.complete && img.naturalWidth") == 16  # the inline image, drawn
         assert page.locator("#month-reports").inner_text() == "We received 12 reports in this period."
         # 10 of 12 rated 4 or 5: 83 % -> about 8 in 10; the month before 3 of 5: 60 %
         csat = page.locator("#month-csat-sentence").inner_text()
