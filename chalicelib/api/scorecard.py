@@ -1,7 +1,8 @@
 """The published scorecard ``/p/{slug}/scorecard``: the latest finalised month and quarter,
 for owners and residents. Opt-in (``survey.publish`` in the standards; properties listed in
-``survey.publish_properties`` get their own tables). One GetItem, no script, cacheable,
-no personal data; scores below the firm's minimum n say "too few responses" instead."""
+``survey.publish_properties`` get their own tables). Plain sentences first, then every figure.
+One BatchGetItem (the profile and its logo), no script, cacheable, no personal data; scores
+below the firm's minimum n say "too few responses" instead."""
 
 from __future__ import annotations
 
