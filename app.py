@@ -6,7 +6,7 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib.api import admin, auth, campaigns, inspections, openapi, pages, posters, public, scorecard, scores, tickets
+from chalicelib.api import admin, auth, campaigns, inspections, openapi, pages, posters, public, scorecard, scores, tickets, tsm
 from chalicelib.api import incidents, search
 from chalicelib.api import messages as resident_messages
 from chalicelib.api import my_data
@@ -18,6 +18,7 @@ from chalicelib.api.console import manage as console_manage
 from chalicelib.api.console import replies as console_replies
 from chalicelib.api.console import signin as console_signin
 from chalicelib.api.console import standards as console_standards
+from chalicelib.api.console import tsm as console_tsm
 from chalicelib.api.console import work as console_work
 from chalicelib.api.http import one_error_shape
 
@@ -46,6 +47,7 @@ app.register_blueprint(scores.bp)
 app.register_blueprint(scorecard.bp)
 app.register_blueprint(campaigns.bp)
 app.register_blueprint(inspections.bp)
+app.register_blueprint(tsm.bp)
 app.register_blueprint(console_signin.bp)
 app.register_blueprint(console_work.bp)
 app.register_blueprint(console_incidents.bp)
@@ -55,6 +57,7 @@ app.register_blueprint(console_manage.bp)
 app.register_blueprint(console_standards.bp)
 app.register_blueprint(console_dashboard.bp)
 app.register_blueprint(console_inspections.bp)
+app.register_blueprint(console_tsm.bp)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sla_sweep")

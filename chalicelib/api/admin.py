@@ -140,6 +140,20 @@ def put_resident_page(call: Call) -> dict:
     return resident_page.change(call.who, call.json())
 
 
+@endpoint(bp, "/api/tenant/logo", "PUT", admin=True,
+          summary="Set the logo shown on your public scorecard: a PNG, JPEG or WebP image of at most 24 kB, base64",
+          tags=["tenant"], request=resident_page_rules.LOGO_SHAPE,
+          responses={200: "saved: the logo's version and type", 422: "not base64, too large or not an image"})
+def put_logo(call: Call) -> dict:
+    return resident_page.set_logo(call.who, call.json())
+
+
+@endpoint(bp, "/api/tenant/logo", "DELETE", admin=True, summary="Remove the logo from your public scorecard",
+          tags=["tenant"], responses={200: "removed"})
+def delete_logo(call: Call) -> dict:
+    return resident_page.remove_logo(call.who)
+
+
 @endpoint(bp, "/api/properties/{property_id}/service-phone", "PUT", admin=True,
           summary="Set (or clear, with an empty value) a property's own service phone", tags=["register"],
           request=resident_page_rules.PROPERTY_PHONE,

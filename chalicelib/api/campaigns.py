@@ -7,6 +7,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from ..domain import tsm
 from ..domain.campaigns import CREATE, DIMENSION_HEADINGS, QUESTIONNAIRES, SCALE, Campaign
 from ..domain.errors import Conflict, InvalidInput, NotFound, TransitionRefused
 from . import pages
@@ -20,9 +21,17 @@ bp = Blueprint(__name__)
 # Form field → the message beside it (English msgids; zh-CN in the pages' catalogue).
 MESSAGES = {"place": "Choose your building", "unit": "Enter your unit number",
             "p": "Choose a number from 1 to 7", "e": "Choose a number from 1 to 7",
-            "w": "Give whole numbers that add up to 100"}
+            "w": "Give whole numbers that add up to 100",
+            **{key: "Choose yes or no" for key in tsm.FILTERS},
+            **{q.field: "Choose one answer" for q in tsm.QUESTIONS}}
 FIELDS = ("place", "unit") + tuple(f"w_{d}" for d in DIMENSION_HEADINGS) + tuple(
-    f"{part}_{item.key}" for items in QUESTIONNAIRES.values() for item in items for part in ("p", "e"))
+    f"{part}_{item.key}" for items in QUESTIONNAIRES.values() for item in items for part in ("p", "e")) + tuple(
+    tsm.FILTERS) + tuple(q.field for q in tsm.QUESTIONS)
+
+
+def _message(field: str) -> str:
+    """The message beside a field: its own, else its kind's (``p_3`` → ``p``)."""
+    return MESSAGES.get(field) or MESSAGES.get(field.split("_")[0], MESSAGES["p"])
 
 
 @endpoint(bp, "/api/campaigns", "POST", admin=True, summary="Start a satisfaction campaign for chosen properties",
@@ -74,6 +83,28 @@ def _item_labels(web: Any, lang: str, campaign: Campaign) -> dict[str, str]:
     return labels
 
 
+def _tsm_questions(web: Any, lang: str, landlord: str) -> list[dict]:
+    """The TP survey as the page asks it, in the regulator's order and wording with the firm's
+    name: each TP question with its answer options, a filter question ("Has ... carried out a
+    repair ...?") just before the first question it decides."""
+    said = {option: web.gettext(lang, label) for option, label in tsm.OPTION_LABELS.items()}
+    yes_no = [("yes", web.gettext(lang, "Yes")), ("no", web.gettext(lang, "No"))]
+    steps: list[dict] = []
+    for q in tsm.QUESTIONS:
+        if q.asked_if and not any(step["field"] == q.asked_if for step in steps):
+            steps.append({"field": q.asked_if, "code": "", "asked_if": None, "options": yes_no,
+                          "text": web.gettext(lang, tsm.FILTERS[q.asked_if]) % {"landlord": landlord}})
+        steps.append({"field": q.field, "code": q.code, "asked_if": q.asked_if,
+                      "text": web.gettext(lang, q.text) % {"landlord": landlord},
+                      "options": [(option, said[option]) for option in q.options]})
+    return steps
+
+
+def _tsm_labels(web: Any, lang: str, landlord: str) -> dict[str, str]:
+    """What the error summary calls each field of the TP survey: its question."""
+    return {step["field"]: step["text"] for step in _tsm_questions(web, lang, landlord)}
+
+
 def _page(call: Call, slug: str, campaign_id: str, *, status: int = 200, state: str | None = None,
           form_lang: str | None = None, errors: dict | None = None, values: dict | None = None) -> Response:
     try:
@@ -92,7 +123,9 @@ def _page(call: Call, slug: str, campaign_id: str, *, status: int = 200, state: 
     html = web.render("campaign.html", lang, firm=shown.firm["name"], campaign=campaign,
                       state=state or shown.state, slug=slug.lower(), buildings=buildings, items=SERVQUAL_ITEMS,
                       groups=groups, headings=DIMENSION_HEADINGS,
-                      labels=_item_labels(web, lang, campaign) if full else {},
+                      labels=_item_labels(web, lang, campaign) if full else _tsm_labels(web, lang, shown.firm["name"])
+                      if campaign.is_tsm else {},
+                      tsm=_tsm_questions(web, lang, shown.firm["name"]) if campaign.is_tsm else None,
                       scale=range(SCALE[0], SCALE[1] + 1), values=values or {},
                       errors={k: web.gettext(lang, v) for k, v in (errors or {}).items()},
                       other_lang="en" if lang == "zh-CN" else "zh-CN",
@@ -123,8 +156,7 @@ def campaign_answer(call: Call, slug: str, campaign_id: str):
     except InvalidInput as error:
         if not browser:
             raise
-        errors = {name: MESSAGES.get(name.split("_")[0] if name not in ("place", "unit") else name,
-                                     MESSAGES["p"]) for name in error.fields if name in FIELDS}
+        errors = {name: _message(name) for name in error.fields if name in FIELDS}
         return _page(call, slug, campaign_id, status=422, form_lang=form_lang, errors=errors,
                      values={k: str(v) for k, v in body.items()})
     except Conflict:

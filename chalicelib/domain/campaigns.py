@@ -15,6 +15,10 @@ the counters whole numbers (DynamoDB ``ADD``), a dimension's counters hold the h
 *sum* of its items and the square of that sum, and the reader divides by the dimension's
 number of items (``Campaign.items_per_dimension``, from the campaign's form). The short form
 is the case of one item per dimension, so its counters are unchanged.
+
+A third form, ``tsm``, is the UK regulator's tenant perception survey (TP01-TP12, see
+``tsm.py``): no SERVQUAL items; its answers are counted per question and option under the
+campaign's key and, for the annual return, under the reporting year of the answer.
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ from zoneinfo import ZoneInfo
 
 from .errors import InvalidInput
 from .fields import Boolean, Choice, Date, ListOf, Shape, Text, whole_number
+from . import tsm
 from .scores import DIMENSIONS, Counters, Key
 from .surveys import SERVQUAL_ITEMS
 
 SCALE = (1, 7)
-FORMS = ("short", "full")
+FORMS = ("short", "full", "tsm")
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,8 @@ CREATE = Shape(fields={
     "form": Choice(options=FORMS, required=False, default="short",
                    description="short: one statement per SERVQUAL dimension; full: the 22-item SERVQUAL "
                                "questionnaire (tangibles 1-4, reliability 5-9, responsiveness 10-13, "
-                               "assurance 14-17, empathy 18-22)"),
+                               "assurance 14-17, empathy 18-22); tsm: the UK regulator's tenant perception "
+                               "survey TP01-TP12 (Tenant Satisfaction Measures), its answers feed the annual return"),
     "expectations": Boolean(required=False, default=False,
                             description="also ask what an excellent firm would do (SERVQUAL E)"),
     "importance": Boolean(required=False, default=True,
@@ -142,8 +148,12 @@ class Campaign:
         return f"C{self.id}"
 
     @property
+    def is_tsm(self) -> bool:
+        return self.form == "tsm"
+
+    @property
     def items(self) -> tuple[Item, ...]:
-        return QUESTIONNAIRES[self.form]
+        return QUESTIONNAIRES.get(self.form, ())
 
     @property
     def items_per_dimension(self) -> dict[str, int]:
@@ -223,8 +233,21 @@ def household_counters(campaign: Campaign, answer: dict) -> Counters:
 def contributions(campaign: Campaign, answer: dict, property_id: str, building_id: str) -> dict[Key, Counters]:
     """What one household's answer adds to the campaign's counters (firm, property, building)."""
     counters = household_counters(campaign, answer)
+    return _where(campaign, counters, property_id, building_id)
+
+
+def _where(campaign: Campaign, counters: Counters, property_id: str, building_id: str) -> dict[Key, Counters]:
     where = [("all", "all"), ("property", property_id), ("building", building_id)]
     return {(campaign.key, by, value): dict(counters) for by, value in where}
+
+
+def tsm_contributions(campaign: Campaign, answer: dict, property_id: str, building_id: str, at: datetime,
+                      time_zone: str) -> dict[Key, Counters]:
+    """What one household's TP survey answer (``tsm.parse_answer``) adds: the campaign's own
+    counters and its reporting year's (``(F<year>, "tsm", "all")``, read by the return)."""
+    counters = tsm.answer_counters(answer)
+    year = (tsm.year_key(tsm.financial_year(at, time_zone)), "tsm", "all")
+    return {**_where(campaign, counters, property_id, building_id), year: dict(counters)}
 
 
 def mean_importance(counters: dict) -> dict | None:
@@ -236,4 +259,4 @@ def mean_importance(counters: dict) -> dict | None:
 
 
 __all__ = ["CREATE", "FORMS", "QUESTIONNAIRES", "DIMENSION_HEADINGS", "Item", "Campaign", "parse_response",
-           "index", "household_counters", "contributions", "mean_importance", "SCALE"]
+           "index", "household_counters", "contributions", "tsm_contributions", "mean_importance", "SCALE"]

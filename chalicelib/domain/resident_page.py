@@ -114,3 +114,38 @@ def consent(contact: dict, version: str, now: datetime) -> dict:
         return contact
     at = now.isoformat().replace("+00:00", "Z")
     return {**contact, "consent": {"at": at, "notice": version}}
+
+
+# --- the firm's logo on its public scorecard ------------------------------------------------
+
+LOGO_MAX_BYTES = 24 * 1024  # the scorecard carries it inline and stays light for phones
+LOGO_TYPES = ("image/png", "image/jpeg", "image/webp")
+LOGO_SHAPE = Shape(fields={
+    "image": Text(max_len=4 * LOGO_MAX_BYTES,  # the size itself is checked on the decoded bytes
+                  description="the logo, base64: a PNG, JPEG or WebP image of at most 24 kB"),
+})
+
+
+def logo(text: str) -> tuple[str, str, str]:
+    """A logo given as base64: ``(content type, base64 of the clean image, version)``, its type
+    read from its bytes and its location metadata removed (domain/photos.py). InvalidInput
+    naming ``image`` when it is not base64, too large, or not a PNG, JPEG or WebP image."""
+    import base64
+    import binascii
+    import hashlib
+
+    from .errors import InvalidInput
+    from .photos import check
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("That is not an image.", {"image": "must be base64"}) from None
+    if len(data) > LOGO_MAX_BYTES:
+        raise InvalidInput("That logo is too large.", {"image": f"must be at most {LOGO_MAX_BYTES // 1024} kB"})
+    try:
+        kind, clean = check(data)
+    except InvalidInput:
+        kind, clean = "", b""
+    if kind not in LOGO_TYPES:
+        raise InvalidInput("That is not an image we can show.", {"image": "must be a PNG, JPEG or WebP image"})
+    return kind, base64.b64encode(clean).decode("ascii"), hashlib.sha256(clean).hexdigest()[:12]

@@ -499,6 +499,9 @@ def _share(successes: int, n: int, min_n: int) -> Score:
     return Score(100 * successes / n, n, 100 * interval[0], 100 * interval[1], n < min_n, "%")
 
 
+share = _share  # the same proportion for other measures (domain/tsm.py)
+
+
 def _regularized_beta(a: float, b: float, x: float) -> float:
     """I_x(a, b) by its continued fraction (modified Lentz)."""
     if x <= 0:
@@ -693,4 +696,4 @@ QUERY = Shape(fields={
 __all__ = ["QUERY", "BY", "next_finalisation", "last_closed", "Period", "period_keys", "parse_period", "previous_periods", "period_bounds", "slices", "bucket",
            "bucket_value", "timed", "FIRST_RESPONSE", "RESOLUTION", "percentile", "histogram", "add", "subtract", "counts_as_resolved",
            "ticket_contributions", "ticket_change", "SurveyResponse", "response_contributions", "Score", "wilson",
-           "nps", "t_quantile", "scores", "DIMENSIONS", "GAMMA", "RELATIVE_ERROR"]
+           "nps", "share", "t_quantile", "scores", "DIMENSIONS", "GAMMA", "RELATIVE_ERROR"]

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from ..domain import campaigns as rules
 from ..domain import scores as score_rules
-from ..domain import tokens
+from ..domain import tokens, tsm
 from ..domain.errors import InvalidInput, TransitionRefused
 from ..domain.identity import Identity
 from ..settings import settings
@@ -34,10 +34,12 @@ def create(who: Identity, body: object, *, now: datetime | None = None) -> dict:
     unknown = [pid for pid in data["property_ids"] if pid not in known]
     if unknown:
         raise InvalidInput("Some properties are not yours.", {"property_ids": f"unknown: {', '.join(unknown)}"})
+    form = data.get("form") or "short"
+    servqual = form != "tsm"  # the TP survey asks neither expectations nor importance points
     campaign = rules.Campaign(tokens.new_id(), data["name"], tuple(dict.fromkeys(data["property_ids"])),
-                              bool(data.get("expectations")), data.get("importance", True) is not False,
-                              data["opens_on"], data["closes_on"],
-                              data.get("form") or "short")
+                              servqual and bool(data.get("expectations")),
+                              servqual and data.get("importance", True) is not False,
+                              data["opens_on"], data["closes_on"], form)
     store.create(who.tenant_id, campaign, now)
     slug = firm_settings(who.tenant_id)["slug"]  # kept a minute per process
     return {**view(campaign), "link": link(slug, campaign.id),
@@ -92,12 +94,16 @@ def answer(slug: str, campaign_id: str, body: dict, now: datetime | None = None)
     if not unit or len(unit) > 32:
         problems["unit"] = "is required" if not unit else "must be at most 32 characters"
     try:
-        answered = rules.parse_response(body, campaign)
+        answered = tsm.parse_answer(body) if campaign.is_tsm else rules.parse_response(body, campaign)
     except InvalidInput as error:
         problems.update(error.fields)
     if problems:
         raise InvalidInput("Some answers need attention.", problems)
-    counters = rules.contributions(campaign, answered, property_id, building_id)
+    if campaign.is_tsm:
+        counters = rules.tsm_contributions(campaign, answered, property_id, building_id, now,
+                                           shown.firm["time_zone"])
+    else:
+        counters = rules.contributions(campaign, answered, property_id, building_id)
     store.answer(shown.tenant_id, campaign, f"{property_id}#{building_id}#{unit}", counters, now)
     return shown
 
@@ -111,6 +117,9 @@ def results(who: Identity, campaign_id: str) -> dict:
     min_n = firm_settings(who.tenant_id)["min_n"]
 
     def scored(counters: dict) -> dict:
+        if campaign.is_tsm:
+            return {"responses": counters.get("tp_n", 0),
+                    **{q.code: tsm.perception(counters, q, min_n).score.as_dict() for q in tsm.QUESTIONS}}
         weights = rules.mean_importance(counters)
         names = ["satisfaction_index", "servqual.weighted_gap"] + [
             f"servqual.{d}.{part}" for d in score_rules.DIMENSIONS for part in ("p", "e", "gap")]

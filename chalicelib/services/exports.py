@@ -30,6 +30,11 @@ def _writer() -> tuple[io.StringIO, "csv._writer"]:
     return out, csv.writer(out, lineterminator="\r\n")
 
 
+def csv_file() -> tuple[io.StringIO, "csv._writer"]:
+    """A new CSV for Excel (UTF-8 opening with the BOM, CRLF lines), for other modules' exports."""
+    return _writer()
+
+
 def safe(text: str) -> str:
     """Residents' text cannot become a spreadsheet formula (CSV injection): a leading
     = + - @ or tab is kept as text with a leading apostrophe, as Excel itself does."""

@@ -62,3 +62,20 @@ def set_property_phone(who: Identity, property_id: str, body: object) -> dict:
     store.set_resident_page(who.tenant_id, tenant.slug,
                             rules.with_property_phone(tenant.resident_page, property_id, phone))
     return {"id": property_id, "service_phone": phone}
+
+
+def set_logo(who: Identity, body: object) -> dict:
+    """An admin gives the firm's logo for its public scorecard (base64 PNG, JPEG or WebP)."""
+    who.require_admin()
+    data = rules.LOGO_SHAPE.parse_body(body)
+    content_type, image, version = rules.logo(data["image"])
+    tenant = store.get_tenant(who.tenant_id)
+    store.set_logo(who.tenant_id, tenant.slug, content_type, image, version)
+    return {"logo": version, "content_type": content_type}
+
+
+def remove_logo(who: Identity) -> dict:
+    who.require_admin()
+    tenant = store.get_tenant(who.tenant_id)
+    store.set_logo(who.tenant_id, tenant.slug, "", "", "")
+    return {"logo": None}

@@ -67,8 +67,21 @@ def finalise_firm(slot: store.Slot, now: datetime) -> list[str]:
     if reports:
         latest = {kind: reports.get(period) or store.report(slot.tenant_id, period) for kind, period in closed.items()}
         scorecard = {kind: value for kind, value in latest.items() if value}
+        scorecard.update(_before(slot.tenant_id, closed))
     store.finalise(slot, reports, scorecard, {**slot.finalised, **due}, score_rules.next_finalisation(now, slot.time_zone), now)
     return list(reports)
+
+
+def _before(tenant_id: str, closed: dict[str, str]) -> dict:
+    """The month and quarter before the latest, firm-wide only (the scorecard's trend):
+    ``{"month_before": {"period", "firm"}, ...}`` for those finalised."""
+    found = {}
+    for kind, period in closed.items():
+        earlier = score_rules.previous_periods(period, 2)[0]
+        report = store.report(tenant_id, earlier)
+        if report:
+            found[f"{kind}_before"] = {"period": earlier, "firm": report.get("firm") or {}}
+    return found
 
 
 def _names(tenant_id: str, standards: dict) -> dict:

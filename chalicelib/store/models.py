@@ -107,6 +107,15 @@ class SlugItem(Item, discriminator="slug"):
     resident_page = MapAttribute(null=True)  # service phone, privacy notice (domain/resident_page.py)
     messages = MapAttribute(default=dict)  # residents' messages: quiet hours, SMS signature
     category_names = MapAttribute(default=dict)  # key → {"zh-CN", "en"}: messages name a category, never key it
+    logo = UnicodeAttribute(null=True)  # the logo's version when the firm has one (its item: SLUG#<slug> LOGO)
+
+
+class LogoItem(Item, discriminator="logo"):
+    """The firm's logo for its public scorecard, next to the slug's public profile so the page
+    reads both in one BatchGetItem (store/tenants.py): a small image, base64."""
+    tenant_id = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    image = UnicodeAttribute()
 
 
 class TenantItem(Item, discriminator="tenant"):

@@ -142,3 +142,9 @@ def list_units(tenant_id: str, property_id: str, building_id: str) -> list[Unit]
 
 __all__ = ["Property", "Building", "Unit", "add_property", "get_property", "list_properties", "add_building",
            "list_buildings", "add_units", "add_unit", "list_units", "unit_key", "PutError"]
+
+
+def count_units(tenant_id: str) -> int:
+    """How many homes the register holds: one Query that only counts (``Select=COUNT``: no unit
+    is read back; a further page per 1 MB of unit items, some thousands of homes)."""
+    return UnitItem.count(tenant_pk(tenant_id), UnitItem.sk.startswith("UNIT#"))

@@ -8,6 +8,7 @@ Key layout (every tenant-owned key starts with ``TENANT#<tenant id>``):
 
     pk                        sk                                  what
     SLUG#<slug>               PUBLIC                              slug claim + public intake profile + ticket counter
+    SLUG#<slug>               LOGO                                the firm's logo for its public scorecard (small, base64)
     TENANT#<tid>              META                                the tenant
     TENANT#<tid>              STANDARDS                           current service standards document
     TENANT#<tid>              USER#<sub>                          a staff member or admin

@@ -72,7 +72,7 @@ def public_summary(standards: dict) -> dict:
         "escalation": standards.get("escalation") or {},
         # the published scorecard's switches (read with the slug, one GetItem)
         "survey": {k: v for k, v in (standards.get("survey") or {}).items()
-                   if k in ("publish", "publish_properties", "min_n", "publish_inspections")},
+                   if k in ("publish", "publish_properties", "min_n", "publish_inspections", "after_resolution")},
         "messages": standards.get("messages") or {},  # residents' messages at intake: quiet hours, signature
     }
 
@@ -155,17 +155,38 @@ class PublicScorecard:
     name: str
     locale: str
     time_zone: str
-    survey: dict  # publish, publish_properties, min_n
-    scorecard: dict  # {"month": review, "quarter": review} as last finalised
+    survey: dict  # publish, publish_properties, min_n, after_resolution
+    scorecard: dict  # {"month": review, "quarter": review, "month_before": ...} as last finalised
+    resident_page: dict = field(default_factory=dict)  # the service phone
+    logo: str | None = None  # the logo as a data: address, when the firm has one
 
 
 def public_scorecard(slug: str) -> PublicScorecard:
-    """What the published scorecard shows, from the slug's profile: one GetItem."""
-    try:
-        item = SlugItem.get(slug_pk(slug), "PUBLIC")
-    except DoesNotExist:
-        raise NotFound("No such firm.") from None
-    return PublicScorecard(item.name, item.locale, item.time_zone, plain(item.survey), plain(item.scorecard))
+    """What the published scorecard shows, from the slug's profile and its logo: one
+    BatchGetItem. ``logo`` is the image as a ``data:`` address (the pages' CSP allows those)."""
+    from .models import Item, LogoItem
+    found = {type(item): item for item in Item.batch_get([(slug_pk(slug), "PUBLIC"), (slug_pk(slug), "LOGO")])}
+    item, logo = found.get(SlugItem), found.get(LogoItem)
+    if item is None:
+        raise NotFound("No such firm.")
+    shown = f"data:{logo.content_type};base64,{logo.image}" if logo is not None and item.logo else None
+    return PublicScorecard(item.name, item.locale, item.time_zone, plain(item.survey), plain(item.scorecard),
+                           plain(item.resident_page) or {}, shown)
+
+
+def set_logo(tenant_id: str, slug: str, content_type: str, image_base64: str, version: str) -> None:
+    """Store the firm's logo beside its public profile (one transaction); ``None`` removes it."""
+    from .models import LogoItem
+    with TransactWrite(connection=connection()) as tx:
+        if image_base64:
+            tx.save(LogoItem(slug_pk(slug), "LOGO", tenant_id=tenant_id, content_type=content_type,
+                             image=image_base64))
+            tx.update(SlugItem(slug_pk(slug), "PUBLIC"), actions=[SlugItem.logo.set(version)],
+                      condition=SlugItem.tenant_id == tenant_id)
+        else:
+            tx.delete(LogoItem(slug_pk(slug), "LOGO"))
+            tx.update(SlugItem(slug_pk(slug), "PUBLIC"), actions=[SlugItem.logo.remove()],
+                      condition=SlugItem.tenant_id == tenant_id)
 
 
 def take_ticket_number(tenant_id: str) -> IntakeProfile:

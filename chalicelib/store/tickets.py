@@ -34,11 +34,15 @@ def idempotency_sk(key_digest: str) -> str:
 def score_change(before: Ticket | None, after: Ticket) -> dict:
     """The score counters to ADD for this change of a ticket (its survey answer included,
     so a re-categorised or reassigned ticket takes its answer along). The zone is the one
-    the ticket was created under, so every delta of a ticket is counted in the same periods."""
+    the ticket was created under, so every delta of a ticket is counted in the same periods.
+    The year's Tenant Satisfaction Measures counters (repairs within target, complaints) ride
+    along: one more item, only when the ticket is created or first resolved."""
     from ..domain import scores as score_rules
+    from ..domain import tsm
     zone = (after.calendar or {}).get("time_zone") or "UTC"
-    return score_rules.ticket_change(before, after, zone, responses_before=_answers(before),
-                                     responses_after=_answers(after))
+    change = score_rules.ticket_change(before, after, zone, responses_before=_answers(before),
+                                       responses_after=_answers(after))
+    return {**change, **tsm.ticket_change(before, after, zone)}
 
 
 def _answers(ticket: Ticket | None) -> list:

@@ -181,7 +181,7 @@ def test_an_admin_starts_a_full_form_campaign(client, firm):
     assert "2. 小区设施维护良好" in zh and "说到做到" in zh
     bad = firm.call("POST", "/api/campaigns", {"name": "x", "property_ids": [firm.property_id], "form": "long",
                                                "opens_on": "2026-12-01", "closes_on": "2026-12-31"})
-    assert bad.status_code == 422 and body(bad)["error"]["fields"] == {"form": "must be one of: short, full"}
+    assert bad.status_code == 422 and body(bad)["error"]["fields"] == {"form": "must be one of: short, full, tsm"}
 
 
 def test_full_form_results_equal_a_plain_computation_of_the_answers(client, firm):

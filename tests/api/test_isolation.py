@@ -69,6 +69,10 @@ VALID_BODIES = {
     ("POST", "/api/incidents/{incident_id}/events"): {"type": "update", "body": "The lift runs again."},
     ("GET", "/api/tickets/{ticket_id}/similar"): None,
     ("GET", "/api/search/tickets"): None,
+    ("GET", "/api/tsm/return"): None,
+    ("PUT", "/api/tenant/logo"): {"image": "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGOQz9+CFTEMLQkAT1lQgcVB1ZIAAAAASUVORK5CYII="},
+    ("DELETE", "/api/tenant/logo"): None,
+    ("GET", "/api/exports/tsm.csv"): None,
 }
 # What a list route needs in its query to list anything (the search looks for firm A's unit).
 LIST_QUERIES = {"/api/search/tickets": "?by=unit&q=1203"}
