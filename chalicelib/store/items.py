@@ -10,15 +10,55 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from pynamodb.connection import Connection
+import botocore.session
+from botocore.loaders import Loader
+from pynamodb.connection import Connection as _PynamoConnection
 from pynamodb.exceptions import TransactWriteError
 
 from ..domain.tickets import Actor, Event, Ticket
 from . import schema
 from .models import EventItem, TicketItem, UserItem, tenant_pk
+
+
+class _DynamoDBLoader(Loader):
+    """Botocore's model loader, told that PropDesk's store calls DynamoDB only.
+
+    Before loading a model, botocore's own loader lists every service folder it ships (~420
+    of them, once for the service model and once for the endpoint rules) only to check the
+    name is known: ~15 ms of a cold start's first request. This one checks the one folder.
+    The models themselves, the endpoint rules and botocore's code are the runtime's, as they
+    would be without it."""
+
+    SERVICES = ("dynamodb",)
+
+    def list_available_services(self, type_name):
+        return [name for name in self.SERVICES
+                if any(os.path.isdir(os.path.join(path, name)) for path in self.search_paths)]
+
+
+class Connection(_PynamoConnection):
+    """PynamoDB's connection over a botocore session with the loader above (one per thread,
+    as PynamoDB keeps its own: botocore's client creation is not thread-safe)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._sessions = threading.local()
+
+    @property
+    def session(self) -> botocore.session.Session:
+        session = getattr(self._sessions, "session", None)
+        if session is None:
+            session = self._sessions.session = botocore.session.Session()
+            data_path = session.get_config_variable("data_path")
+            session.register_component("data_loader", _DynamoDBLoader(
+                extra_search_paths=data_path.split(os.pathsep) if data_path else None))
+        return session
+
 
 _connection: Connection | None = None
 

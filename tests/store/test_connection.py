@@ -1,0 +1,47 @@
+"""The store's DynamoDB connection: botocore's own models and endpoint rules, found without
+listing every service folder botocore ships (a cold start's first request pays for that)."""
+
+from __future__ import annotations
+
+import os
+
+import botocore.session
+import pytest
+from botocore.exceptions import UnknownServiceError
+
+from chalicelib.store.items import Connection
+
+
+def _client_and_directory_reads(monkeypatch):
+    reads = []
+    listdir = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda path=".": reads.append(path) or listdir(path))
+    client = Connection(region="eu-west-2").client
+    monkeypatch.setattr(os, "listdir", listdir)
+    return client, reads
+
+
+def test_the_client_is_botocores_dynamodb_client_with_every_operation(monkeypatch):
+    client, _ = _client_and_directory_reads(monkeypatch)
+    stock = botocore.session.Session().create_client("dynamodb", region_name="eu-west-2")
+    assert client.meta.service_model.operation_names == stock.meta.service_model.operation_names
+    assert client.meta.service_model.api_version == stock.meta.service_model.api_version
+    assert client.meta.region_name == "eu-west-2"
+    # the endpoint rules were found too: an ordinary region resolves as botocore's own client does
+    # (unless the tests point every client at the local moto server)
+    if not client.meta.endpoint_url.startswith("http://"):
+        assert client.meta.endpoint_url == stock.meta.endpoint_url == "https://dynamodb.eu-west-2.amazonaws.com"
+
+
+def test_building_it_reads_a_handful_of_folders_not_every_service(monkeypatch):
+    data = os.path.join(os.path.dirname(botocore.__file__), "data")
+    services = len([name for name in os.listdir(data) if os.path.isdir(os.path.join(data, name))])
+    _, reads = _client_and_directory_reads(monkeypatch)
+    assert services > 300  # what botocore's own loader would walk, twice
+    assert len(reads) <= 6, reads
+
+
+def test_a_service_it_was_not_told_about_is_refused_by_name():
+    session = Connection(region="eu-west-2").session
+    with pytest.raises(UnknownServiceError):
+        session.create_client("sqs", region_name="eu-west-2")
