@@ -58,6 +58,7 @@ TRIM: dict[str, str] = {
     "aws_lambda_powertools/utilities/*": "Powertools utilities PropDesk does not use (it uses Logger, Metrics, Tracer)",
     "aws_lambda_powertools/event_handler/*": "Powertools' API router and Swagger UI (PropDesk's router is Chalice)",
     "holidays/financial/*": "stock-exchange calendars (PropDesk reads countries' public holidays)",
+    "holidays/locale/*": "holiday names in ~100 languages: PropDesk reads only the dates (calendar.country_days)",
     "aws_xray_sdk/ext/*": "X-Ray patches for libraries PropDesk does not use (the Tracer patches botocore only)",
     "yaml/_yaml.*": "the libyaml binding: PropDesk reads YAML with yaml.safe_load, which is pure Python",
     "_yaml/*": "the libyaml binding's shim",
