@@ -9,10 +9,11 @@ from chalice import Chalice, Rate
 from chalicelib.api import admin, auth, campaigns, inspections, openapi, pages, posters, public, scorecard, scores, tickets, tsm
 from chalicelib.api import incidents, search
 from chalicelib.api import messages as resident_messages
-from chalicelib.api import my_data
+from chalicelib.api import firm_data, my_data
 from chalicelib.api.console import dashboard as console_dashboard
 from chalicelib.api.console import incidents as console_incidents
 from chalicelib.api.console import inspections as console_inspections
+from chalicelib.api.console import firm_data as console_firm_data
 from chalicelib.api.console import intake as console_intake
 from chalicelib.api.console import manage as console_manage
 from chalicelib.api.console import replies as console_replies
@@ -42,6 +43,7 @@ app.register_blueprint(openapi.bp)
 app.register_blueprint(pages.bp)
 app.register_blueprint(resident_messages.bp)
 app.register_blueprint(my_data.bp)
+app.register_blueprint(firm_data.bp)
 app.register_blueprint(posters.bp)
 app.register_blueprint(scores.bp)
 app.register_blueprint(scorecard.bp)
@@ -58,6 +60,7 @@ app.register_blueprint(console_standards.bp)
 app.register_blueprint(console_dashboard.bp)
 app.register_blueprint(console_inspections.bp)
 app.register_blueprint(console_tsm.bp)
+app.register_blueprint(console_firm_data.bp)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sla_sweep")
@@ -73,3 +76,12 @@ def scores_rollup(event) -> dict:
     night (01:00) has come; the published scorecards read the latest ones."""
     from chalicelib.jobs import run_scores_rollup
     return run_scores_rollup(event.to_dict())
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="firm_data")
+def firm_data(event) -> dict:
+    """Every minute: continue firm exports, carry out deletions whose grace period is over,
+    release quarantined slugs (services/firm_jobs.py)."""
+    from chalicelib.jobs import run_firm_data
+    context = event.context
+    return run_firm_data(event.to_dict(), lambda: context.get_remaining_time_in_millis() / 1000)

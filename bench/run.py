@@ -251,12 +251,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-lambda-package", action="store_true",
                         help="measure only the Lambda package and merge it into results.json")
     parser.add_argument("--skip-checkov", action="store_true", help="skip checkov on each profile's template (~1.5 min)")
+    parser.add_argument("--skip-firm-data", action="store_true",
+                        help="skip a 10,000-ticket firm's export and a verified firm deletion (~2 min)")
+    parser.add_argument("--only-firm-data", action="store_true",
+                        help="measure only those and merge them into results.json")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any target fails")
     args = parser.parse_args(argv)
 
     os.chdir(ROOT)  # chalice.test.Client and the cold-start children work from the repo root
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+
+    firm = None
+    if not (args.skip_firm_data or args.only_identity or args.only_lambda_package):
+        from . import firm_data as firm_bench  # a child process with its own moto and two firms
+        firm = firm_bench.measure()
+    if args.only_firm_data:
+        return merge_only(lambda results: firm_bench.merge(results, firm), firm_bench.markdown(firm), args.strict)
 
     package = None
     if not (args.skip_lambda_package or args.only_identity):  # fresh `python -B -S` processes on the unzipped package
@@ -335,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         text += identity_markdown(first, signin)
     if package:
         text += package_bench.markdown(package)
+    if firm:
+        text += firm_bench.markdown(firm)
     scan = None
     if not args.skip_checkov:  # synthesizes each profile in a child process
         from . import checkov as checkov_bench
@@ -345,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     checked += merge_identity(results, first, signin)
     if package:
         checked += package_bench.merge(results, package)
+    if firm:
+        checked += firm_bench.merge(results, firm)
     if scan:
         results.update(scan)
         results["targets"]["checkov_failed"] = {"target": "= 0", "value": scan["checkov_failed"],

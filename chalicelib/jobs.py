@@ -37,3 +37,15 @@ def run_scores_rollup(event: dict) -> dict:
         done = rollups.run(now)
     metrics.flush_if_any()
     return {"now": now.isoformat(), "firms_read": done.firms_read, "finalised": done.periods_finalised}
+
+
+def run_firm_data(event: dict, seconds_left) -> dict:
+    """Exports to continue, deletions due, slug quarantines over; ``seconds_left()`` is the
+    Lambda's remaining time (the job checkpoints before it runs out)."""
+    from .observability import metrics
+    from .services import firm_jobs
+    now = event_time(event)
+    done = firm_jobs.run(now, seconds_left)
+    metrics.flush_if_any()
+    return {"now": now.isoformat(), "exports_finished": done.exports_finished, "exports_paused": done.exports_paused,
+            "firms_deleted": done.firms_deleted, "slugs_released": done.slugs_released}

@@ -318,6 +318,14 @@ class PropDeskStack(Stack):
                 actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
                 resources=[self.photos.arn_for_objects("*")],
             ),
+            iam.PolicyStatement(
+                # a firm's export (multipart upload) and deletion (everything under its prefixes)
+                sid="FirmData",
+                actions=["s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                resources=[self.photos.bucket_arn],
+            ),
+            iam.PolicyStatement(sid="FirmDataObjects", actions=["s3:AbortMultipartUpload"],
+                                resources=[self.photos.arn_for_objects("*")]),
             iam.PolicyStatement(sid="Tracing", actions=XRAY_ACTIONS, resources=["*"]),
         )
         self.function_policy.add_statements(*(self._global_statements() if profile == "global"

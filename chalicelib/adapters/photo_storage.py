@@ -119,9 +119,59 @@ def put_download(key: str, data: bytes) -> None:
                          CacheControl="private, no-store", Tagging=DOWNLOAD_TAG)
 
 
-def download_url(key: str, filename: str) -> str:
+def download_url(key: str, filename: str, seconds: int = VIEW_SECONDS) -> str:
     """A short-lived link that downloads ``key`` as ``filename``."""
     return _client().generate_presigned_url(
         "get_object", Params={"Bucket": settings().photo_bucket, "Key": key,
                               "ResponseContentDisposition": f'attachment; filename="{filename}"'},
-        ExpiresIn=VIEW_SECONDS)
+        ExpiresIn=seconds)
+
+
+# --- whole prefixes and large objects (a firm's export and deletion) ------------------------
+
+def firm_prefixes(tenant_id: str) -> tuple[str, ...]:
+    """Every prefix a firm's objects live under: its own, and its unconfirmed uploads."""
+    return (f"{tenant_id}/", f"incoming/{tenant_id}/")
+
+
+def list_keys(prefix: str, *, after: str = "", limit: int = 1000) -> list[str]:
+    """Up to ``limit`` keys under ``prefix``, in key order, after ``after``: one ListObjectsV2."""
+    args: dict[str, Any] = {"Bucket": settings().photo_bucket, "Prefix": prefix, "MaxKeys": limit}
+    if after:
+        args["StartAfter"] = after
+    return [o["Key"] for o in _client().list_objects_v2(**args).get("Contents", [])]
+
+
+def delete_keys(keys: list[str]) -> None:
+    """Delete up to 1,000 objects in one request."""
+    if keys:
+        _client().delete_objects(Bucket=settings().photo_bucket,
+                                 Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True})
+
+
+def put_bytes(key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+    _client().put_object(Bucket=settings().photo_bucket, Key=key, Body=data, ContentType=content_type)
+
+
+def start_upload(key: str, content_type: str) -> str:
+    """A multipart upload (parts of at least 5 MiB but the last); its id."""
+    return _client().create_multipart_upload(Bucket=settings().photo_bucket, Key=key,
+                                             ContentType=content_type)["UploadId"]
+
+
+def upload_part(key: str, upload_id: str, number: int, data: bytes) -> str:
+    return _client().upload_part(Bucket=settings().photo_bucket, Key=key, UploadId=upload_id, PartNumber=number,
+                                 Body=data)["ETag"]
+
+
+def complete_upload(key: str, upload_id: str, etags: list[str]) -> None:
+    _client().complete_multipart_upload(Bucket=settings().photo_bucket, Key=key, UploadId=upload_id,
+                                        MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e}
+                                                                   for n, e in enumerate(etags, start=1)]})
+
+
+def abort_uploads(prefix: str) -> None:
+    """Abort every unfinished multipart upload under ``prefix`` (their parts are objects too)."""
+    client = _client()
+    for upload in client.list_multipart_uploads(Bucket=settings().photo_bucket, Prefix=prefix).get("Uploads", []):
+        client.abort_multipart_upload(Bucket=settings().photo_bucket, Key=upload["Key"], UploadId=upload["UploadId"])

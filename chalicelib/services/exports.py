@@ -51,25 +51,41 @@ def tickets_csv(who: Identity, params: dict) -> tuple[str, str]:
     start, end = score_rules.period_bounds(key, settings["time_zone"])
     out, writer = _writer()
     writer.writerow(TICKET_COLUMNS)
+    for t in ticket_store.export(who.tenant_id, start, end):
+        writer.writerow(ticket_row(t, zone))
+    return f"tickets-{key}.csv", out.getvalue()
 
+
+def ticket_row(t, zone: ZoneInfo) -> list:
+    """One ticket as a row of TICKET_COLUMNS, times in the firm's zone."""
     def local(value: datetime | None) -> str:
         return value.astimezone(zone).isoformat(timespec="seconds") if value else ""
 
     def met(kept: bool | None) -> str:
         return "" if kept is None else ("yes" if kept else "no")
 
-    for t in ticket_store.export(who.tenant_id, start, end):
-        # the resolution is judged once, at the first resolve, against the due as it stood
-        # then (as the ticket view and the scores judge it); before that, the running due
-        resolved = t.first_resolved_at
-        resolution_due = t.first_resolution_due if resolved is not None else t.resolution_due
-        writer.writerow([t.number, t.status, t.category, t.urgency, t.source, t.property_id, t.building_id,
-                         safe(t.unit), safe(t.description), local(t.created_at), local(t.first_response_due), local(t.first_response_at),
-                         met(clock.judge(t.first_response_at, t.first_response_due)), local(resolution_due),
-                         local(resolved), met(t.resolution_met), local(t.closed_at), t.reopen_count, t.visits,
-                         "yes" if t.repeat else "no", local(t.followed_up_at), t.assignee or "",
-                         (t.survey or {}).get("rating") or ""])
-    return f"tickets-{key}.csv", out.getvalue()
+    # the resolution is judged once, at the first resolve, against the due as it stood
+    # then (as the ticket view and the scores judge it); before that, the running due
+    resolved = t.first_resolved_at
+    resolution_due = t.first_resolution_due if resolved is not None else t.resolution_due
+    return [t.number, t.status, t.category, t.urgency, t.source, t.property_id, t.building_id,
+            safe(t.unit), safe(t.description), local(t.created_at), local(t.first_response_due),
+            local(t.first_response_at), met(clock.judge(t.first_response_at, t.first_response_due)),
+            local(resolution_due), local(resolved), met(t.resolution_met), local(t.closed_at), t.reopen_count,
+            t.visits, "yes" if t.repeat else "no", local(t.followed_up_at), t.assignee or "",
+            (t.survey or {}).get("rating") or ""]
+
+
+def csv_text(rows: list[list], header: tuple[str, ...] | None = None) -> str:
+    """Rows as CSV text (a header row and the BOM when ``header`` is given: a file's start)."""
+    out = io.StringIO()
+    if header:
+        out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    if header:
+        writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 CSV_COLUMNS = ("period", "by", "value", "score", "value_shown", "n", "low", "high", "too_few", "unit")

@@ -475,3 +475,37 @@ class AuditItem(Item, discriminator="audit"):
     target = MapAttribute(default=dict)  # the route's path parameters (ids only)
     status = NumberAttribute()
     network = UnicodeAttribute(null=True)  # where from: the address's /24 (IPv4) or /48 (IPv6)
+
+
+class ExportItem(Item, discriminator="firm_export"):
+    """A firm export (store/firm_data.py): ``EXPORT#<id>``, in the ``work`` index (``FIRM#<shard>``)
+    while its job has work left. Its progress is here; its resumable state is an S3 object."""
+    export_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # queued | running | done
+    phase = UnicodeAttribute(default="items")
+    items = NumberAttribute(default=0)
+    photos = NumberAttribute(default=0)
+    requested_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+    key = UnicodeAttribute(null=True)  # the finished ZIP's object key
+    size = NumberAttribute(null=True)
+
+
+class DeletionItem(Item, discriminator="firm_delete"):
+    """A firm's request to be deleted (``FIRM_DELETE``): in the ``work`` index at its due time."""
+    tenant_id = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    requested_by = UnicodeAttribute()
+    requested_at = UTCDateTimeAttribute()
+    due_at = UTCDateTimeAttribute()
+
+
+class QuarantineItem(Item, discriminator="slug_quarantine"):
+    """A deleted firm's slug, held (``SLUG#<slug>`` / ``QUARANTINE``) until ``release_at``, when
+    the firm-data job removes it (``work`` index). Sign-up refuses a slug while this exists.
+    Keeps only what the verifier counted, never the firm's data."""
+    deleted_at = UTCDateTimeAttribute()
+    release_at = UTCDateTimeAttribute()
+    leftover = MapAttribute(default=dict)

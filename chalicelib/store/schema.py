@@ -39,6 +39,12 @@ Key layout (every tenant-owned key starts with ``TENANT#<tenant id>``):
     TENANT#<tid>              OUTBOX#R#<ticket id>#<seq>          a message to the resident (steps held together)
     TENANT#<tid>#SCORES       SCORE#<period>#<by>#<value>         score counters of a period (or C<campaign>) and slice
     TENANT#<tid>#SCORES       REPORT#<period>                     a finalised period's review
+    TENANT#<tid>              EXPORT#<id>                         a firm export and its progress (store/firm_data.py)
+    TENANT#<tid>              FIRM_DELETE                         the firm's request to be deleted, due after the grace period
+    SLUG#<slug>               QUARANTINE                          a deleted firm's slug, held until released
+
+A firm's partitions are ``TENANT_PARTITIONS`` (a new partition of a firm must be listed there:
+the firm's export and its deletion read exactly these).
 
 GSI ``queue`` (sparse: only ticket heads and follow-up calls still to make carry it):
     queue_pk = TENANT#<tid>#QUEUE#<open|done>   queue_sk = <due at, ISO UTC>#<ticket id>
@@ -55,6 +61,7 @@ GSI ``work`` (sparse: only what a scheduled job must look at, across all tenants
 spread over a few shards so no partition is hot; jobs query ``work_sk <= now``):
     work_pk = SLA#<shard>   work_sk = <next step at>#<tid>#<ticket id>     (watch items)
     work_pk = OUT#<shard>   work_sk = <next attempt at>#<tid>#<id>          (outbox items)
+    work_pk = FIRM#<shard>  work_sk = <next run at>#<tid>#<job>             (exports, deletions, slug quarantines)
 """
 
 from __future__ import annotations
@@ -82,6 +89,8 @@ WORK_INDEX = "work"
 WORK_INDEX_HASH_KEY = "work_pk"
 WORK_INDEX_RANGE_KEY = "work_sk"
 WORK_SHARDS = 8
+
+TENANT_PARTITIONS = ("", "#SCORES")  # suffixes after TENANT#<tid>: every partition a firm owns
 
 TABLE_SPEC: dict = {
     "hash_key": HASH_KEY,

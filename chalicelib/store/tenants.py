@@ -10,7 +10,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import Conflict, NotFound
 from ..domain.identity import Standing
-from .models import SlugItem, StandardsItem, StandardsVersionItem, TenantItem, UserItem, tenant_pk
+from .models import QuarantineItem, SlugItem, StandardsItem, StandardsVersionItem, TenantItem, UserItem, tenant_pk
 from .items import User, cancel_reasons, connection, plain, user_from_item
 
 
@@ -83,6 +83,9 @@ def create_tenant(tenant: Tenant, standards: dict, admin: User) -> None:
     pk = tenant_pk(tenant.tenant_id)
     try:
         with TransactWrite(connection=connection()) as tx:
+            # a deleted firm's slug stays in quarantine a while (store/firm_data.py)
+            tx.condition_check(QuarantineItem, slug_pk(tenant.slug), "QUARANTINE",
+                               condition=QuarantineItem.pk.does_not_exist())
             tx.save(SlugItem(slug_pk(tenant.slug), "PUBLIC", tenant_id=tenant.tenant_id, name=tenant.name,
                              locale=tenant.locale, time_zone=tenant.time_zone, ticket_seq=0,
                              **public_summary(standards)),
@@ -103,7 +106,7 @@ def create_tenant(tenant: Tenant, standards: dict, admin: User) -> None:
                               next_finalisation(tenant.created_at, tenant.time_zone),
                               last_closed(tenant.created_at, tenant.time_zone)))
     except TransactWriteError as error:
-        if cancel_reasons(error)[:1] == ["ConditionalCheckFailed"]:
+        if "ConditionalCheckFailed" in cancel_reasons(error)[:2]:  # the quarantine, or the slug's claim
             raise Conflict("That short name is taken.", {"slug": "is already in use by another firm"}) from error
         raise
 

@@ -73,6 +73,12 @@ VALID_BODIES = {
     ("PUT", "/api/tenant/logo"): {"image": "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGOQz9+CFTEMLQkAT1lQgcVB1ZIAAAAASUVORK5CYII="},
     ("DELETE", "/api/tenant/logo"): None,
     ("GET", "/api/exports/tsm.csv"): None,
+    ("POST", "/api/firm/exports"): None,
+    ("GET", "/api/firm/exports"): None,
+    ("GET", "/api/firm/exports/{export_id}"): None,
+    ("GET", "/api/firm/deletion"): None,
+    ("POST", "/api/firm/deletion"): "deletion",
+    ("DELETE", "/api/firm/deletion"): None,
 }
 # What a list route needs in its query to list anything (the search looks for firm A's unit).
 LIST_QUERIES = {"/api/search/tickets": "?by=unit&q=1203"}
@@ -93,7 +99,10 @@ def payload_for(route, firm):
                 "closes_on": "2026-12-31"}
     if value == "checklist":
         from chalicelib.domain.inspections import STARTER
-        return {**STARTER, "version": 1}
+        current = body(firm.call("GET", f"/api/properties/{firm.property_id}/checklist"))["version"]
+        return {**STARTER, "version": current}
+    if value == "deletion":
+        return {"slug": firm.slug}
     if value == "invite":
         from tests.support import unique
         return {"email": f"{unique('x')}@example.com", "name": "Someone"}
@@ -128,7 +137,9 @@ def world(client):
                   {"version": 0, "results": results}).status_code == 200
     a_incident = body(a.call("POST", "/api/incidents", {"title": "Lift down",
                                                         "tickets": [a.new_ticket()["id"], a.new_ticket()["id"]]}))
-    return {"a": a, "b": b, "a_ticket": ticket, "a_incident": a_incident, "a_period": MONTH_KEY, "a_campaign": a_campaign, "a_staff": (a_staff_sub, a_staff_token),
+    a_export = body(a.call("POST", "/api/firm/exports"))["id"]
+    return {"a": a, "b": b, "a_ticket": ticket, "a_incident": a_incident, "a_period": MONTH_KEY, "a_campaign": a_campaign,
+            "a_export": a_export, "a_staff": (a_staff_sub, a_staff_token),
             "b_staff": (b_staff_sub, b_staff_token)}
 
 
@@ -137,7 +148,7 @@ def fill(path: str, world) -> str:
     values = {"ticket_id": world["a_ticket"]["id"], "property_id": a.property_id, "building_id": a.building_id,
               "staff_id": world["a_staff"][0], "period": world["a_period"],
               "campaign_id": world["a_campaign"], "month": "M2026-11", "item_key": "lifts_work",
-              "incident_id": world["a_incident"]["id"]}
+              "incident_id": world["a_incident"]["id"], "export_id": world["a_export"]}
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
 
@@ -185,7 +196,8 @@ def test_lists_show_only_your_own_firm(world, route):
     response = send(world["b"], route, route.path + LIST_QUERIES.get(route.path, ""), None)
     assert response.status_code == 200, response.body
     text = response.body.decode()
-    for foreign in (a.tenant_id, a.property_id, a.building_id, world["a_ticket"]["id"], world["a_staff"][0], a.slug):
+    for foreign in (a.tenant_id, a.property_id, a.building_id, world["a_ticket"]["id"], world["a_staff"][0], a.slug,
+                    world["a_export"]):
         assert foreign not in text
 
 

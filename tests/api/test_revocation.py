@@ -77,7 +77,8 @@ def scene(adapter, client):
            "staff_id": colleague_sub, "sub": colleague_sub, "period": "M2026-10", "campaign_id": campaign["id"],
            "unit": firm.units[0], "month": "M2026-10", "item_key": "lifts_work",
            "incident_id": body(firm.call("POST", "/api/incidents", {"title": "Lift down",
-                                                                    "tickets": [firm.new_ticket()["id"]]}))["id"]}
+                                                                    "tickets": [firm.new_ticket()["id"]]}))["id"],
+           "export_id": body(firm.call("POST", "/api/firm/exports"))["id"]}
     return {"firm": firm, "ids": ids, "colleague_token": colleague_token}
 
 

@@ -156,7 +156,8 @@ def path_values(world) -> dict[str, str]:
     return {"ticket_id": world["ticket"]["id"], "property_id": firm.property_id, "building_id": firm.building_id,
             "staff_id": world["staff"][0], "period": "M2026-11", "campaign_id": world["campaign"],
             "slug": firm.slug, "token": world["tracking"], "short": short_of(world["tracking"]),
-            "month": "M2026-11", "item_key": "lifts_work", "incident_id": world["incident"]}
+            "month": "M2026-11", "item_key": "lifts_work", "incident_id": world["incident"],
+            "export_id": "01M00000000000000000000000"}
 
 
 def items_of(tenant_id: str) -> int:

@@ -360,10 +360,15 @@ def test_every_function_uses_the_one_least_privilege_role(profile: str, template
         elif namespace == "ses":
             assert actions <= {"ses:SendEmail", "ses:SendRawEmail"}, actions
             assert "arn:aws:" not in json.dumps(resources_) and "AWS::Partition" in json.dumps(resources_)
-        elif namespace == "s3":  # object actions on the photo bucket's objects only
-            assert actions <= {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, actions
+        elif namespace == "s3":  # the photo bucket only: its objects, and listing it (a firm's export and deletion)
             bucket_id, _ = photo_bucket(resources)
-            assert resources_ == [{"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/*"]]}], resources_
+            bucket_arn = {"Fn::GetAtt": [bucket_id, "Arn"]}
+            if actions & {"s3:ListBucket", "s3:ListBucketMultipartUploads"}:
+                assert actions <= {"s3:ListBucket", "s3:ListBucketMultipartUploads"}, actions
+                assert resources_ == [bucket_arn], resources_
+            else:
+                assert actions <= {"s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, actions
+                assert resources_ == [{"Fn::Join": ["", [bucket_arn, "/*"]]}], resources_
         elif namespace == "kms":  # sign tokens and read the public key, on the token key only
             key_id, _ = token_key(resources)
             assert actions == {"kms:Sign", "kms:GetPublicKey"}, actions

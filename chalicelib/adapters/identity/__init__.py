@@ -15,7 +15,7 @@ from ...settings import settings
 from .port import CodeSent, SignIn
 
 __all__ = ["Claims", "CodeSent", "SignIn", "adapter", "verify_token", "create_user", "set_password", "set_role",
-           "set_active", "delete_user", "sign_in", "complete_new_password", "send_invitation", "refresh",
+           "set_active", "delete_user", "person_exists", "sign_in", "complete_new_password", "send_invitation", "refresh",
            "forgot_password", "confirm_forgot_password", "sign_out", "invites_by_code", "complete_totp",
            "totp_available", "totp_enabled", "start_totp", "confirm_totp", "disable_totp"]
 
@@ -55,6 +55,10 @@ def set_active(email: str, active: bool) -> None:
 
 def delete_user(email: str) -> None:
     adapter().delete_user(email)
+
+
+def person_exists(email: str) -> bool:
+    return adapter().person_exists(email)
 
 
 def sign_in(email: str, password: str, *, source_ip: str = "") -> SignIn:

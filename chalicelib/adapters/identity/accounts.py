@@ -234,6 +234,10 @@ def delete_user(email: str) -> None:
     _store().delete(email)
 
 
+def person_exists(email: str) -> bool:
+    return _store().get(email) is not None
+
+
 def send_invitation(email: str) -> None:
     """A one-time invitation code (8 digits, 72 hours) by SMS or e-mail: it signs in like a
     temporary password, then the person chooses their own. A failed delivery is logged (not

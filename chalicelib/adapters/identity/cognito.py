@@ -237,6 +237,16 @@ def delete_user(email: str) -> None:
         pass  # already gone
 
 
+def person_exists(email: str) -> bool:
+    """Whether the pool still holds this person (a deleted firm's verifier counts them)."""
+    try:
+        with _calling(refused=lambda: Unauthorized("no such user")):
+            _client().admin_get_user(**_pool(), Username=email)
+    except Unauthorized:
+        return False
+    return True
+
+
 # --- signing in --------------------------------------------------------------------------
 
 def _wrong_credentials() -> DomainError:
