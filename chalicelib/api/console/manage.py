@@ -82,8 +82,20 @@ def _done(page: Page) -> str:
     return page.t(DONE[key]) if key in DONE else ""
 
 
+# The units import's header reasons name columns: by their names in the page's language.
+MISSING_COLUMNS = re.compile(r"the header must name the columns building,unit \(floor is optional\); missing: (.+)$")
+COLUMN_NAMES = {"building": "Building", "unit": "Unit", "floor": "Floor"}
+
+
 def _reason(page: Page, reason: str) -> str:
     """A service's reason in the page's language (the English text when there is none)."""
+    missing = MISSING_COLUMNS.match(reason)
+    if missing:
+        names = [page.t(COLUMN_NAMES.get(c, c)) for c in missing.group(1).split(", ")]
+        return page.t("the header row must name the building and unit columns; missing: %(columns)s") % {
+            "columns": page.t(", ").join(names)}
+    if reason.startswith("unknown columns: "):  # the file's own header cells, shown as typed
+        return page.t("unknown columns: %(columns)s") % {"columns": reason[len("unknown columns: "):]}
     for pattern, msgid in REASON_PATTERNS:
         found = pattern.match(reason)
         if found:
