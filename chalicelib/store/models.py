@@ -128,6 +128,7 @@ class TenantItem(Item, discriminator="tenant"):
     created_at = UTCDateTimeAttribute()
     version = NumberAttribute(default=1)
     resident_page = MapAttribute(null=True)  # the same as the slug's: the tracking page reads it here
+    poster_printed_at = UTCDateTimeAttribute(null=True)  # first time an admin opened a lobby poster (onboarding)
 
 
 class StandardsItem(Item, discriminator="standards"):
