@@ -20,6 +20,7 @@ from chalicelib.api.console import replies as console_replies
 from chalicelib.api.console import signin as console_signin
 from chalicelib.api.console import standards as console_standards
 from chalicelib.api.console import tsm as console_tsm
+from chalicelib.api.console import usage as console_usage
 from chalicelib.api.console import work as console_work
 from chalicelib.api.http import one_error_shape
 
@@ -61,6 +62,7 @@ app.register_blueprint(console_dashboard.bp)
 app.register_blueprint(console_inspections.bp)
 app.register_blueprint(console_tsm.bp)
 app.register_blueprint(console_firm_data.bp)
+app.register_blueprint(console_usage.bp)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sla_sweep")
