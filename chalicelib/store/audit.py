@@ -18,11 +18,18 @@ KEPT = timedelta(days=730)
 PREFIX = "AUDIT#"
 
 
+def entry(tenant_id: str, *, at: datetime, actor_sub: str, actor_name: str, action: str, target: dict,
+          status: int, network: str) -> AuditItem:
+    """The entry as an item, for a caller that writes it with something else."""
+    return AuditItem(tenant_pk(tenant_id), f"{PREFIX}{iso_utc(at)}#{new_id()}", at=at, actor_sub=actor_sub,
+                     actor_name=actor_name or None, action=action, target=target, status=status,
+                     network=network or None, expires_at=int((at + KEPT).timestamp()))
+
+
 def record(tenant_id: str, *, at: datetime, actor_sub: str, actor_name: str, action: str, target: dict,
            status: int, network: str) -> None:
-    AuditItem(tenant_pk(tenant_id), f"{PREFIX}{iso_utc(at)}#{new_id()}", at=at, actor_sub=actor_sub,
-              actor_name=actor_name or None, action=action, target=target, status=status, network=network or None,
-              expires_at=int((at + KEPT).timestamp())).save()
+    entry(tenant_id, at=at, actor_sub=actor_sub, actor_name=actor_name, action=action, target=target,
+          status=status, network=network).save()
 
 
 def entries(tenant_id: str, *, action: str | None = None, limit: int = 100) -> list[dict]:
