@@ -20,8 +20,7 @@ from datetime import datetime, timedelta
 from .errors import InvalidInput
 from .fields import Shape, Text
 
-NOT_EXPORTED = frozenset({"firm_export", "firm_delete", "contact_code", "counter", "rate", "idempotency",
-                          "usage", "usage_alert"})  # usage: what PropDesk bills, not the firm's data
+NOT_EXPORTED = frozenset({"firm_export", "firm_delete", "contact_code", "counter", "rate", "idempotency"})
 SECRET_ATTRIBUTES = frozenset({"password_hash", "totp_secret", "totp_pending", "code_hash", "challenge_hash",
                                "current_hash", "refresh_token", "salt"})
 GRACE = timedelta(days=14)  # between the request and the deletion; cancellable
