@@ -129,6 +129,7 @@ class TenantItem(Item, discriminator="tenant"):
     version = NumberAttribute(default=1)
     resident_page = MapAttribute(null=True)  # the same as the slug's: the tracking page reads it here
     plan = UnicodeAttribute(null=True)  # domain/metering.PLANS; none recorded: the default plan
+    poster_printed_at = UTCDateTimeAttribute(null=True)  # first time an admin opened a lobby poster (onboarding)
 
 
 class StandardsItem(Item, discriminator="standards"):

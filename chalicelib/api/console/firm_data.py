@@ -25,7 +25,7 @@ bp = Blueprint(__name__)
 PATH = "/console/firm-data"
 
 # English msgids; zh-CN in console_firm_data.po
-STATUS = {"queued": "Waiting to start", "running": "In progress", "done": "Ready"}
+STATUS = {"queued": "Waiting to start", "running": "In progress", "done": "Ready", "expired": "Expired"}
 PHASE = {"items": "Reading the firm's records", "csv": "Writing the spreadsheets", "assemble": "Building the ZIP file",
          "photos": "Adding the photos", "finish": "Finishing", "done": "Done"}
 DONE = {"export": "The export has started. This page shows its progress; refresh it to see more.",

@@ -85,8 +85,20 @@ def _done(page: Page) -> str:
     return page.t(DONE[key]) if key in DONE else ""
 
 
+# The units import's header reasons name columns: by their names in the page's language.
+MISSING_COLUMNS = re.compile(r"the header must name the columns building,unit \(floor is optional\); missing: (.+)$")
+COLUMN_NAMES = {"building": "Building", "unit": "Unit", "floor": "Floor"}
+
+
 def _reason(page: Page, reason: str) -> str:
     """A service's reason in the page's language (the English text when there is none)."""
+    missing = MISSING_COLUMNS.match(reason)
+    if missing:
+        names = [page.t(COLUMN_NAMES.get(c, c)) for c in missing.group(1).split(", ")]
+        return page.t("the header row must name the building and unit columns; missing: %(columns)s") % {
+            "columns": page.t(", ").join(names)}
+    if reason.startswith("unknown columns: "):  # the file's own header cells, shown as typed
+        return page.t("unknown columns: %(columns)s") % {"columns": reason[len("unknown columns: "):]}
     for pattern, msgid in REASON_PATTERNS:
         found = pattern.match(reason)
         if found:
@@ -337,6 +349,42 @@ def send_test(page: Page) -> Response:
     return page.redirect("/console/channels?" + urlencode({"tested": outcome["key"], "result": outcome["reason"]}))
 
 
+# --- getting started: a new firm's checklist ------------------------------------------------
+
+# English msgids; zh-CN in console_manage.po
+ONBOARDING = {
+    "service_phone": ("Give residents a service phone",
+                      "Shown on the report form and every resident's page, for anything urgent."),
+    "units": ("Add a property with its buildings and units",
+              "Until a building has a unit, the report form tells residents it is not open yet."),
+    "standards": ("Check your service standards and save them",
+                  "The targets, business hours and escalation chain came from a template: make them yours."),
+    "poster": ("Print a lobby poster",
+               "Its QR code opens the property's report form."),
+    "colleague": ("Invite a colleague",
+                  "Staff see the queue and answer residents; admins also change settings."),
+}
+
+
+@console_page(bp, "/console/welcome", admin=True)
+def welcome_page(page: Page) -> Response:
+    """Getting started: the new firm's five steps, each ticked from what is stored (three reads)."""
+    from ...domain.onboarding import checklist, finished
+    from ...store import tenants as tenant_store
+    steps = checklist(**tenant_store.onboarding_facts(page.who.tenant_id))
+    rows = [{**s, "title": page.t(ONBOARDING[s["key"]][0]), "why": page.t(ONBOARDING[s["key"]][1])} for s in steps]
+    done = sum(s["done"] for s in steps)
+    return page.render("console/welcome.html", title=page.t("Getting started"), steps=rows, done=done,
+                       total=len(steps), finished=finished(steps))
+
+
+def _poster_opened(page: Page) -> None:
+    from datetime import datetime, timezone
+
+    from ...store import tenants as tenant_store
+    tenant_store.note_poster_printed(page.who.tenant_id, datetime.now(timezone.utc))
+
+
 # --- lobby posters --------------------------------------------------------------------------
 
 @console_page(bp, "/console/posters", admin=True)
@@ -357,6 +405,7 @@ def poster_svg(page: Page, property_id: str) -> Response:
     from ..posters import SVG_CSP, poster_lang
     lang = poster_lang(page.call)
     poster = posters.poster(page.who, property_id, site_url(page.call), lang)
+    _poster_opened(page)
     return page.answer(Response(body=posters.svg(poster), status_code=200, headers={
         **PAGE_HEADERS, "Content-Type": "image/svg+xml; charset=utf-8", "Content-Security-Policy": SVG_CSP,
         "Content-Disposition": f'attachment; filename="{_filename(poster.property_name, property_id, lang, "svg")}"'}))
@@ -370,6 +419,7 @@ def poster_print(page: Page, property_id: str) -> Response:
     from ... import web
     from ..posters import poster_lang, style_csp
     poster = posters.poster(page.who, property_id, site_url(page.call), poster_lang(page.call))
+    _poster_opened(page)
     html = web.render("poster.html", poster.langs[0], poster=poster,
                       qr=Markup(posters.qr_svg(poster.qr, title=poster.url)),  # noqa: S704 - built from escaped parts
                       title=f"{poster.firm} · {poster.property_name}")
