@@ -32,9 +32,11 @@ def record(tenant_id: str, *, at: datetime, actor_sub: str, actor_name: str, act
           status=status, network=network).save()
 
 
-def entries(tenant_id: str, *, action: str | None = None, limit: int = 100) -> list[dict]:
-    """The newest entries first (one Query; ``action`` filters on the route)."""
-    condition = AuditItem.action == action if action else None
+def entries(tenant_id: str, *, action: str | None = None, limit: int = 100,
+            actions: tuple[str, ...] = ()) -> list[dict]:
+    """The newest entries first (one Query; ``action`` filters on the route, ``actions`` on any
+    of several)."""
+    condition = AuditItem.action == action if action else AuditItem.action.is_in(*actions) if actions else None
     items = AuditItem.query(tenant_pk(tenant_id), AuditItem.sk.startswith(PREFIX), filter_condition=condition,
                             scan_index_forward=False, limit=limit)
     return [{"at": iso_utc(i.at), "actor": {"id": i.actor_sub, "name": i.actor_name or ""}, "action": i.action,
