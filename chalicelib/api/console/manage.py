@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 
 from chalice import Blueprint, Response
 
-from ...domain.errors import Conflict, InvalidInput, NotFound
+from ...domain.errors import Conflict, InvalidInput, NotFound, PlanLimitReached
 from ...observability import logger
 from ..http import lazy, site_url
 from .session import PAGE_HEADERS, Page, console_page, field_errors
@@ -40,6 +40,9 @@ UNIT_MESSAGES = {"code": "Enter a unit number like 1203 or B-2/301",
 INVITE_MESSAGES = {"email": "Enter an e-mail address like name@example.com",
                    "name": "Enter their name (up to 80 characters)",
                    "role": "Choose staff or admin"}
+# A plan's limit (domain/metering.py), in the page's language (console_usage.po)
+PLAN_LIMITS = {"staff_seats": "Your plan's staff seats are all taken: deactivate someone or change the plan",
+               "properties": "Your plan allows no more properties: change the plan to add one"}
 DONE = {
     "property": "The property is added. Add its buildings and units below.",
     "building": "The building is added.",
@@ -130,6 +133,8 @@ def add_property(page: Page) -> Response:
         added = registry.add_property(page.who, values)
     except InvalidInput as error:
         return _register(page, 422, values=values, errors=field_errors(page, error, PROPERTY_MESSAGES))
+    except PlanLimitReached:
+        return _register(page, 403, values=values, errors={"name": page.t(PLAN_LIMITS["properties"])})
     return page.redirect(f"/console/register/properties/{quote(added['id'], safe='')}?done=property")
 
 
@@ -240,6 +245,8 @@ def invite(page: Page) -> Response:
         answer = staff.invite(page.who, values)
     except InvalidInput as error:
         return _staff(page, 422, invite={"values": values, "errors": field_errors(page, error, INVITE_MESSAGES)})
+    except PlanLimitReached:
+        return _staff(page, 403, invite={"values": values, "errors": {"email": page.t(PLAN_LIMITS["staff_seats"])}})
     except Conflict:
         return _staff(page, 409, invite={"values": values, "errors": {
             "email": page.t("This e-mail address already has a PropDesk account")}})
@@ -263,6 +270,9 @@ def change_staff(page: Page, staff_id: str) -> Response:
     body = {"role": page.value("role")} if action == "role" else {"active": action == "reactivate"}
     try:
         staff.change(page.who, staff_id, body, f'"{page.value("version")}"')
+    except PlanLimitReached:
+        return _staff(page, 403, refused={"id": staff_id, "action": action,
+                                          "message": page.t(PLAN_LIMITS["staff_seats"])})
     except Conflict:
         return _staff(page, 409, conflict=True)
     except InvalidInput as error:
