@@ -313,12 +313,14 @@ def _handle(bp: Blueprint, fn: Callable, params: dict, auth: bool, admin: bool, 
             if identity is not None:  # the firm's API requests (approximate: store/metering.py)
                 from ..services import metering
                 metering.note_request(identity)
-            result = fn(call, **params)
-            response = _as_response(result)
-            if admin and request.method != "GET":  # the audit log: who changed what (never the body)
-                from ..services import audit
+            if admin and request.method != "GET":  # the audit log: who changed what (never the body;
+                from ..services import audit          # a setting's value before and after, noted by its service)
+                with audit.noting() as changes:
+                    response = _as_response(fn(call, **params))
                 audit.record(identity, f"{request.method} {context.get('resourcePath', '')}", params,
-                             response.status_code, call.source_ip)
+                             response.status_code, call.source_ip, changes)
+            else:
+                response = _as_response(fn(call, **params))
         except DomainError as error:
             logger.info("request refused", extra={"status": error.status, "code": error.code,
                                                   "fields": sorted(error.fields)})

@@ -40,6 +40,8 @@ def replace_standards(who: Identity, body: object, if_match: str | None, *, now:
     new_version = store.put_standards(who.tenant_id, tenant.slug, document, store.public_summary(document),
                                       expected_version=expected, who_sub=who.sub, who_name=who.name,
                                       now=now or datetime.now(timezone.utc), changes=what)
+    from . import audit
+    audit.standards_changed(current, document)
     from .scores import forget_settings
     forget_settings(who.tenant_id)  # this process reads the new minimum n and weights at once
     return {"version": new_version, "standards": document, "changes": what}

@@ -37,7 +37,11 @@ def change(who: Identity, body: object) -> dict:
     tenant = tenant_store.get_tenant(who.tenant_id)
     page = rules.with_settings(tenant.resident_page, data)
     tenant_store.set_resident_page(who.tenant_id, tenant.slug, page)
-    return rules.settings_of(page)
+    from . import audit
+    was, now = rules.settings_of(tenant.resident_page), rules.settings_of(page)
+    for name in now:
+        audit.changed(f"retention.{name}", was[name], now[name])
+    return now
 
 
 def apply(watch, step: Step, now: datetime) -> str:

@@ -487,6 +487,7 @@ class AuditItem(Item, discriminator="audit"):
     target = MapAttribute(default=dict)  # the route's path parameters (ids only)
     status = NumberAttribute()
     network = UnicodeAttribute(null=True)  # where from: the address's /24 (IPv4) or /48 (IPv6)
+    changes = UnicodeAttribute(null=True)  # a settings change: JSON [{setting, before, after}] (services/audit.py)
 
 
 class ExportItem(Item, discriminator="firm_export"):
