@@ -75,9 +75,11 @@ def erase(ticket: Ticket, events: list[Event], what: str, now: datetime, *, time
         sent = store.resident_message_keys(ticket.tenant_id, ticket, rules.resident_message_steps(ticket, events),
                                            resident_channels(ticket.contact or {}))
         store.scrub_messages(ticket.tenant_id, ticket.id, sent, now)
-    else:
+    freed = 0
+    if what != rules.CONTACT:
         _delete_photos(ticket)
-    store.erase(ticket.tenant_id, ticket, after, event, references)
+        freed = sum(int(photo.get("bytes") or 0) for photo in ticket.photos)
+    store.erase(ticket.tenant_id, ticket, after, event, references, freed_photo_bytes=freed)
     return after
 
 

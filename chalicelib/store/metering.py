@@ -1,7 +1,7 @@
 """A firm's usage counters (domain/metering.py says what each counts).
 
     TENANT#<tid>   USAGE#<month>           u_reports, u_staff_events, u_msg_sms, ... (ADD only)
-    TENANT#<tid>   USAGE#TOTAL             u_photo_bytes: photos stored, all months
+    TENANT#<tid>   USAGE#TOTAL             u_photo_bytes: photos stored, all months (less those erased)
     TENANT#<tid>   USAGE_ALERT#<month>#<limit>   the admins were told (written once)
 
 Writers queue one UpdateItem on the transaction that records what they count (a ticket, its
@@ -73,6 +73,12 @@ def add_to(tenant_id: str, tx, at: datetime, counts: dict[str, int]) -> int:
         tx.update(UsageItem(pk, usage_sk(TOTAL)), actions=_actions({"photo_bytes": counts["photo_bytes"]}))
         return 2
     return 1
+
+
+def free_photo_bytes(tenant_id: str, tx, freed: int) -> None:
+    """Photos erased (retention): the stored total goes down by their bytes, on ``tx``."""
+    if freed > 0:
+        tx.update(UsageItem(tenant_pk(tenant_id), usage_sk(TOTAL)), actions=_actions({"photo_bytes": -freed}))
 
 
 def give_back(tenant_id: str) -> None:
