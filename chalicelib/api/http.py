@@ -54,6 +54,19 @@ def lazy(module_name: str) -> Any:
     return _LazyModule(module_name)
 
 
+class Later:
+    """A route's Shape declared beside the route but built when ``/openapi.json`` first needs
+    it: ``query=Later(lambda: rules.QUERY)`` with ``rules = lazy("chalicelib.domain.x")``.
+    The domain module then loads with the first request that uses it, not with ``import app``
+    (the cold start; ``RouteDoc.load_shapes``)."""
+
+    def __init__(self, build: Callable[[], Shape]) -> None:
+        self.build = build
+
+    def __call__(self) -> Shape:
+        return self.build()
+
+
 @dataclass
 class RouteDoc:
     path: str
@@ -62,16 +75,24 @@ class RouteDoc:
     tags: list[str]
     auth: bool
     admin: bool = False
-    request: Shape | None = None
-    query: Shape | None = None
+    request: Shape | Later | None = None
+    query: Shape | Later | None = None
     request_content: list[str] = field(default_factory=lambda: [JSON])
     responses: dict[int, str] = field(default_factory=dict)
     headers: list[str] = field(default_factory=list)
     produces: list[str] = field(default_factory=lambda: [JSON])  # media types of the answers
-    form: Shape | None = None        # what a form-encoded body may carry (flat names), when it differs
+    form: Shape | Later | None = None  # what a form-encoded body may carry (flat names), when it differs
     schema: dict | None = None       # the JSON body's schema, when a Shape cannot say it (oneOf)
     links: dict[str, dict] = field(default_factory=dict)  # OpenAPI links from the success answer
     max_body: int | None = None
+
+    def load_shapes(self) -> "RouteDoc":
+        """Build the shapes declared ``Later`` (once; the OpenAPI document calls it)."""
+        for name in ("request", "query", "form"):
+            value = getattr(self, name)
+            if isinstance(value, Later):
+                setattr(self, name, value())
+        return self
 
 
 ROUTES: list[RouteDoc] = []
@@ -257,10 +278,11 @@ html_refusal: Callable[[Any, DomainError], Response | None] | None = None
 
 
 def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, tags: list[str], auth: bool = True,
-             admin: bool = False, request: Shape | None = None, query: Shape | None = None,
+             admin: bool = False, request: Shape | Later | None = None, query: Shape | Later | None = None,
              content_types: list[str] | None = None, responses: dict[int, str] | None = None,
              headers: list[str] | None = None, max_body: int | None = None, produces: list[str] | None = None,
-             form: Shape | None = None, schema: dict | None = None, links: dict[str, dict] | None = None) -> Callable:
+             form: Shape | Later | None = None, schema: dict | None = None,
+             links: dict[str, dict] | None = None) -> Callable:
     """Register ``fn(call, **path_params)`` as a route. ``fn`` returns a dict (200), or
     ``(status, body)`` / ``(status, body, headers)``, or a chalice Response.
 

@@ -160,6 +160,7 @@ def operation_id(route: RouteDoc) -> str:
 def document() -> dict:
     paths: dict = {}
     for route in ROUTES:
+        route.load_shapes()
         operation: dict = {
             "summary": route.summary, "tags": route.tags, "operationId": operation_id(route),
             "parameters": [{"name": name, "in": "path", "required": True,

@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
 
-from ...domain import scores as rules
 from ...domain.errors import InvalidInput, NotFound
 from ..http import lazy
 from ..scores import csv_download
@@ -25,6 +24,7 @@ from ..scorecard import LABELS
 from .session import Page, console_page, message_page
 
 service = lazy("chalicelib.services.scores")
+rules = lazy("chalicelib.domain.scores")
 figures = lazy("chalicelib.web.figures")  # numbers as people read them, as on the public scorecard
 exports = lazy("chalicelib.services.exports")
 firm_service = lazy("chalicelib.services.firm")
