@@ -60,6 +60,7 @@ ACTION_NAMES = {
     "POST /console/standards": "Changed the service standards",
     "POST /console/standards/upload": "Changed the service standards",
     "POST /console/scorecard": "Changed the public scorecard",
+    "PUT /ops/firms/{tenant_id}/plan": "PropDesk changed the firm's plan",
 }
 OTHER_ACTION = "Another change"
 
@@ -80,6 +81,7 @@ SETTING_NAMES = {
     "staff.role": "Role",
     "staff.active": "Access",
     "staff.name": "Name",
+    "plan": "Plan",
 }
 OTHER_SETTING = "Another setting"
 SIGN_IN_OUTCOMES = {"signed_in": "Signed in", "second_step": "Password accepted, code asked",

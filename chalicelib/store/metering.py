@@ -118,6 +118,7 @@ class Usage:
     locale: str
     months: dict[str, dict[str, int]]
     total: dict[str, int]
+    exists: bool = True  # False: no such firm (its record was not there)
 
 
 def read(tenant_id: str, month_keys: list[str]) -> Usage:
@@ -147,7 +148,7 @@ def read(tenant_id: str, month_keys: list[str]) -> Usage:
                 found[month] = _counters(item)
         request = answer.get("UnprocessedKeys") or {}
     return Usage(plan=(meta.get("plan") or {}).get("S"), firm=(meta.get("name") or {}).get("S", ""),
-                 locale=(meta.get("locale") or {}).get("S", "en"), months=found, total=total)
+                 locale=(meta.get("locale") or {}).get("S", "en"), months=found, total=total, exists=bool(meta))
 
 
 def alert_once(tenant_id: str, month: str, limit: str, now: datetime, outbox: list) -> bool:

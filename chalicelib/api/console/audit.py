@@ -66,6 +66,9 @@ def _change(page: Page, change: dict) -> str:
 def _value(page: Page, setting: str, value) -> str:
     if setting == "staff.role":
         return page.t({"admin": "Admin", "staff": "Staff"}.get(str(value), "Another role"))
+    if setting == "plan":
+        from .usage import PLAN_NAMES
+        return page.t(PLAN_NAMES.get(str(value), "Another plan"))
     if setting == "staff.active":
         return page.t("Active" if value else "Deactivated")
     if isinstance(value, bool):
