@@ -3,8 +3,8 @@ admins see it, and moving a firm to another plan.
 
 These routes take the firm from the path (an operator works across firms) and no firm's token
 opens them: API Gateway admits a request only when it is signed (SigV4) by an AWS principal
-allowed to invoke them in the account that runs the deployment (IAM authorization; the CDK
-stack grants nobody by default). ``chalice local`` and the tests' client admit IAM routes
+whose IAM policies allow ``execute-api:Invoke`` on them in the account that runs the
+deployment (IAM authorization). ``chalice local`` and the tests' client admit IAM routes
 unsigned, so the route helper also refuses any request that carries no verified principal
 (``http.operator_arn``). A plan change is written to the firm's own audit log.
 """
