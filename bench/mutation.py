@@ -71,8 +71,11 @@ def _exit_codes(module: str) -> dict[str, int | None]:
 
 
 def _commit() -> str:
+    """HEAD's short hash, with ``-dirty`` when the code or tests measured differ from it."""
     found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return found.stdout.strip() or "unknown"
+    changed = subprocess.run(["git", "status", "--porcelain", "--", "chalicelib", "tests"], cwd=ROOT,
+                             capture_output=True, text=True)
+    return (found.stdout.strip() or "unknown") + ("-dirty" if changed.stdout.strip() else "")
 
 
 def run(names: list[str], max_children: int) -> dict:
