@@ -32,8 +32,11 @@ def test_the_short_form_asks_one_statement_per_dimension():
     assert campaign().items_per_dimension == dict.fromkeys(DIMS, 1)
 
 
-def test_the_full_form_asks_the_22_servqual_items_in_their_order():
-    items = campaign("full").items
+@pytest.mark.parametrize("built", ["as imported", "built again"])
+def test_the_full_form_asks_the_22_servqual_items_in_their_order(built):
+    # the questionnaire is built once at import; built again, the same rules must give it
+    items = campaign("full").items if built == "as imported" else campaigns._full()
+    assert all(isinstance(i, campaigns.Item) for i in items) and isinstance(items, tuple)
     assert [i.number for i in items] == list(range(1, 23)) and [i.key for i in items] == [str(n) for n in range(1, 23)]
     ranges = {"tangibles": range(1, 5), "reliability": range(5, 10), "responsiveness": range(10, 14),
               "assurance": range(14, 18), "empathy": range(18, 23)}
