@@ -1,0 +1,120 @@
+"""The dashboard's periods for a firm that joined in the month before last: it opens on last
+month (complete), offers only periods since the firm joined, leaves the months before out of
+its trends, shows each headline figure's change from the month before in both languages, and
+no chart label is cut off at 1280 or 375 px."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.console.conftest import Session, assert_no_blocking_violations, shot, sign_in
+from tests.console.test_dashboard import ZONE, _tickets
+from tests.support import Firm
+
+
+def _months_back(today: date, n: int) -> date:
+    """The first day of the month ``n`` months before ``today``'s."""
+    year, month = today.year, today.month - n
+    while month < 1:
+        year, month = year - 1, month + 12
+    return date(year, month, 1)
+
+
+def _key(day: date) -> str:
+    return f"M{day.year}-{day.month:02d}"
+
+
+@pytest.fixture(scope="module")
+def joined_firm(client):
+    """Signed up (as far as the store knows) on the 2nd of the month before last at 10:00 in
+    Shanghai. That month: 5 rated repairs, 3 of them 4 or 5 (60 %). Last month: 6 reports,
+    5 rated, 4 of them 4 or 5 (80 %): +20 points and +1 report."""
+    from chalicelib.services import scores as score_service
+    from chalicelib.store.models import TenantItem, tenant_pk
+    firm = Firm.sign_up(client)
+    today = datetime.now(ZoneInfo(ZONE)).date()
+    first, second = _months_back(today, 2), _months_back(today, 1)
+    joined = datetime(first.year, first.month, 2, 10, 0, tzinfo=ZoneInfo(ZONE))
+    TenantItem(tenant_pk(firm.tenant_id), "META").update(actions=[TenantItem.created_at.set(joined)])
+    score_service.forget_settings(firm.tenant_id)
+
+    def at(day: date) -> datetime:
+        return datetime(day.year, day.month, 3, 9, 0, tzinfo=ZoneInfo(ZONE)).astimezone(timezone.utc)
+
+    _tickets(firm, at(first), [{"rating": r} for r in ("5", "5", "4", "2", "1")], [None] * 5)
+    _tickets(firm, at(second), [{"rating": r} for r in ("5", "5", "4", "4", "2")] + [None], [None] * 6)
+    return {"firm": firm, "first": first, "second": second, "today": today}
+
+
+def test_it_opens_on_last_month_with_the_change_from_the_month_before_and_only_periods_since_joining(
+        client, joined_firm):
+    firm, first, second = joined_firm["firm"], joined_firm["first"], joined_firm["second"]
+    admin = Session(client, firm.admin_email)
+    opened = admin.get("/console/dashboard?lang=en")
+    assert opened.status_code in (302, 303)
+    assert f"period={_key(second)}" in opened.headers["Location"]
+
+    html = admin.get(f"/console/dashboard?period={_key(second)}&lang=en").body.decode()
+    before = calendar.month_name[first.month]  # e.g. "October"
+    csat = re.search(r'id="score-csat">(.*?)</tr>', html, re.S).group(1)
+    assert "80%" in csat and f"+20 pts from {before}" in csat and "▲" in csat and ">up<" in csat
+    volume = re.search(r'id="score-volume">(.*?)</tr>', html, re.S).group(1)
+    assert f"+1 from {before}" in volume
+
+    # The chooser: this month, last month and the month the firm joined; nothing older.
+    months = set(re.findall(r'<option value="(M\d{4}-\d\d)"', html))
+    assert months == {_key(joined_firm["today"]), _key(second), _key(first)}
+    # The trend ends at last month and starts at the month the firm joined: two points, not twelve.
+    label = {m: (str(d.year) if d.month == 1 else calendar.month_abbr[d.month]) for m, d in
+             ((_key(first), first), (_key(second), second))}
+    desc = re.search(r'id="trend-volume".*?<desc[^>]*>(.*?)</desc>', html, re.S).group(1)
+    assert desc == f"Reports: {label[_key(first)]} 5, {label[_key(second)]} 6.", desc
+
+
+def test_the_change_reads_in_chinese_with_no_english_or_codes(client, joined_firm):
+    firm, first, second = joined_firm["firm"], joined_firm["first"], joined_firm["second"]
+    html = Session(client, firm.admin_email).get(f"/console/dashboard?period={_key(second)}&lang=zh-CN").body.decode()
+    changes = re.findall(r'<span class="change">(.*?)</span>(?=</td>)', html, re.S)
+    assert changes, "no change shown"
+    text = [re.sub(r"<[^>]+>", "", c) for c in changes]
+    assert f"▲上升 较{first.month}月 +20 个百分点" in text
+    assert all(not re.search(r"[A-Za-z]", t) for t in text), text
+    visible = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script|svg)\b.*?</\1>", " ", html, flags=re.S))
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", visible)  # no snake_case key reaches the page
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_no_chart_label_is_cut_off(browser, base_url, joined_firm, width, axe):
+    firm, second = joined_firm["firm"], joined_firm["second"]
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="en",
+                                  extra_http_headers={"Accept-Language": "en"})
+    try:
+        page = context.new_page()
+        sign_in(page, base_url, firm.admin_email, next_path=f"/console/dashboard?period={_key(second)}")
+        page.locator("svg.chart").first.wait_for()
+        outside = page.evaluate("""() => {
+            const out = [];
+            let seen = 0;
+            for (const svg of document.querySelectorAll('svg.chart')) {
+                const box = svg.getBoundingClientRect();
+                for (const t of svg.querySelectorAll('text')) {
+                    const r = t.getBoundingClientRect();
+                    if (r.width === 0) continue;
+                    seen += 1;
+                    if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5
+                        || r.bottom > box.bottom + 0.5) out.push(svg.id + ': ' + t.textContent);
+                }
+            }
+            return {out, seen};
+        }""")
+        assert outside["seen"] > 20 and outside["out"] == [], outside
+        assert page.locator("#score-csat .change").is_visible()
+        assert_no_blocking_violations(axe, page, f"the dashboard at {width} px")
+        shot(page, f"console-dashboard-changes-{width}")
+    finally:
+        context.close()
