@@ -135,6 +135,7 @@ class StandardsItem(Item, discriminator="standards"):
     version = NumberAttribute(default=1)
     updated_at = UTCDateTimeAttribute()
     updated_by = UnicodeAttribute()
+    updated_by_name = UnicodeAttribute(null=True)  # who saved it, as the 409 page names them
 
 
 class StandardsVersionItem(Item, discriminator="standards_version"):
