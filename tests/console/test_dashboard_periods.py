@@ -75,6 +75,11 @@ def test_it_opens_on_last_month_with_the_change_from_the_month_before_and_only_p
     desc = re.search(r'id="trend-volume".*?<desc[^>]*>(.*?)</desc>', html, re.S).group(1)
     assert desc == f"Reports: {label[_key(first)]} 5, {label[_key(second)]} 6.", desc
 
+    # The month the firm joined has no month of its own before it: no change is claimed.
+    joining_month = admin.get(f"/console/dashboard?period={_key(first)}&lang=en").body.decode()
+    assert "60%" in re.search(r'id="score-csat">(.*?)</tr>', joining_month, re.S).group(1)
+    assert 'class="change"' not in joining_month
+
 
 def test_the_change_reads_in_chinese_with_no_english_or_codes(client, joined_firm):
     firm, first, second = joined_firm["firm"], joined_firm["first"], joined_firm["second"]
