@@ -266,6 +266,8 @@ class RepliesItem(Item, discriminator="replies"):
     """The firm's canned replies (store/replies.py, domain/replies.py)."""
     replies = ListAttribute(default=list)
     version = NumberAttribute(default=0)
+    updated_by_name = UnicodeAttribute(null=True)  # who saved last and when, as a 409 page says
+    updated_at = UTCDateTimeAttribute(null=True)
 
 
 class ChecklistItem(Item, discriminator="checklist"):
