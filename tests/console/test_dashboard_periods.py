@@ -14,7 +14,7 @@ import pytest
 
 from tests.console.conftest import Session, assert_no_blocking_violations, shot, sign_in
 from tests.console.test_dashboard import ZONE, _tickets
-from tests.support import Firm
+from tests.support import Firm, body
 
 
 LONG_BUILDING = "Wellington Mansions North Wing, Tower W"
@@ -35,12 +35,17 @@ def _key(day: date) -> str:
 @pytest.fixture(scope="module")
 def joined_firm(client):
     """Signed up (as far as the store knows) on the 2nd of the month before last at 10:00 in
-    Shanghai. That month: 5 rated repairs, 3 of them 4 or 5 (60 %). Last month: 6 reports,
-    5 rated, 4 of them 4 or 5 (80 %): +20 points and +1 report."""
+    Shanghai, with a minimum n of 2 in its standards (so a few reports make a figure). That
+    month: 2 rated repairs, 1 of them 4 or 5 (50 %). Last month: 5 reports, 4 rated, 3 of them
+    4 or 5 (75 %): +25 points and +3 reports."""
     from chalicelib.services import scores as score_service
     from chalicelib.store.models import BuildingItem, TenantItem, tenant_pk
     from chalicelib.store.tickets import building_sk
     firm = Firm.sign_up(client)
+    current = body(firm.call("GET", "/api/standards"))
+    standards = {**current["standards"], "survey": {**current["standards"].get("survey", {}), "min_n": 2}}
+    saved = firm.call("PUT", "/api/standards", {"standards": standards}, **{"If-Match": f'"{current["version"]}"'})
+    assert saved.status_code == 200, saved.body
     today = datetime.now(ZoneInfo(ZONE)).date()
     first, second = _months_back(today, 2), _months_back(today, 1)
     joined = datetime(first.year, first.month, 2, 10, 0, tzinfo=ZoneInfo(ZONE))
@@ -53,8 +58,8 @@ def joined_firm(client):
     def at(day: date) -> datetime:
         return datetime(day.year, day.month, 3, 9, 0, tzinfo=ZoneInfo(ZONE)).astimezone(timezone.utc)
 
-    _tickets(firm, at(first), [{"rating": r} for r in ("5", "5", "4", "2", "1")], [None] * 5)
-    _tickets(firm, at(second), [{"rating": r} for r in ("5", "5", "4", "4", "2")] + [None], [None] * 6)
+    _tickets(firm, at(first), [{"rating": r} for r in ("5", "1")], [None] * 2)
+    _tickets(firm, at(second), [{"rating": r} for r in ("5", "4", "4", "2")] + [None], [None] * 5)
     return {"firm": firm, "first": first, "second": second, "today": today}
 
 
@@ -69,9 +74,9 @@ def test_it_opens_on_last_month_with_the_change_from_the_month_before_and_only_p
     html = admin.get(f"/console/dashboard?period={_key(second)}&lang=en").body.decode()
     before = calendar.month_name[first.month]  # e.g. "October"
     csat = re.search(r'id="score-csat">(.*?)</tr>', html, re.S).group(1)
-    assert "80%" in csat and f"+20 pts from {before}" in csat and "▲" in csat and ">up<" in csat
+    assert "75%" in csat and f"+25 pts from {before}" in csat and "▲" in csat and ">up<" in csat
     volume = re.search(r'id="score-volume">(.*?)</tr>', html, re.S).group(1)
-    assert f"+1 from {before}" in volume
+    assert f"+3 from {before}" in volume
 
     # The chooser: this month, last month and the month the firm joined; nothing older.
     months = set(re.findall(r'<option value="(M\d{4}-\d\d)"', html))
@@ -80,11 +85,11 @@ def test_it_opens_on_last_month_with_the_change_from_the_month_before_and_only_p
     label = {m: (str(d.year) if d.month == 1 else calendar.month_abbr[d.month]) for m, d in
              ((_key(first), first), (_key(second), second))}
     desc = re.search(r'id="trend-volume".*?<desc[^>]*>(.*?)</desc>', html, re.S).group(1)
-    assert desc == f"Reports: {label[_key(first)]} 5, {label[_key(second)]} 6.", desc
+    assert desc == f"Reports: {label[_key(first)]} 2, {label[_key(second)]} 5.", desc
 
     # The month the firm joined has no month of its own before it: no change is claimed.
     joining_month = admin.get(f"/console/dashboard?period={_key(first)}&lang=en").body.decode()
-    assert "60%" in re.search(r'id="score-csat">(.*?)</tr>', joining_month, re.S).group(1)
+    assert "50%" in re.search(r'id="score-csat">(.*?)</tr>', joining_month, re.S).group(1)
     assert 'class="change"' not in joining_month
 
 
@@ -94,7 +99,7 @@ def test_the_change_reads_in_chinese_with_no_english_or_codes(client, joined_fir
     changes = re.findall(r'<span class="change">(.*?)</span>(?=</td>)', html, re.S)
     assert changes, "no change shown"
     text = [re.sub(r"<[^>]+>", "", c) for c in changes]
-    assert f"▲上升 较{first.month}月 +20 个百分点" in text
+    assert f"▲上升 较{first.month}月 +25 个百分点" in text
     assert all(not re.search(r"[A-Za-z]", t) for t in text), text
     # Every Latin word on the page (charts included) is a name the firm gave, the link to the
     # English page, or a term kept as is: no English sentence and no snake_case key.
