@@ -137,6 +137,7 @@ class StandardsItem(Item, discriminator="standards"):
     version = NumberAttribute(default=1)
     updated_at = UTCDateTimeAttribute()
     updated_by = UnicodeAttribute()
+    updated_by_name = UnicodeAttribute(null=True)  # who saved it, as the 409 page names them
 
 
 class StandardsVersionItem(Item, discriminator="standards_version"):
@@ -267,6 +268,8 @@ class RepliesItem(Item, discriminator="replies"):
     """The firm's canned replies (store/replies.py, domain/replies.py)."""
     replies = ListAttribute(default=list)
     version = NumberAttribute(default=0)
+    updated_by_name = UnicodeAttribute(null=True)  # who saved last and when, as a 409 page says
+    updated_at = UTCDateTimeAttribute(null=True)
 
 
 class ChecklistItem(Item, discriminator="checklist"):

@@ -252,7 +252,7 @@ def save_month_page(page: Page, property_id: str, month: str) -> Response:
     except Conflict:
         return _month(page, property_id, month, typed=typed, status=409, warning=page.t(
             "A colleague saved this inspection first. Here it is as they saved it; your results are kept in the "
-            "form — check them and save again."))
+            "form — check them and save again."), name_saver=True)
     except InvalidInput as error:
         errors = {}
         for path in error.fields:
@@ -319,9 +319,19 @@ def _typed(page: Page, checklist: dict | None) -> dict:
 
 
 def _month(page: Page, property_id: str, month: str, *, typed: dict | None = None, status: int = 200,
-           errors: dict | None = None, notice: str = "", warning: str = "", version: int | None = None) -> Response:
+           errors: dict | None = None, notice: str = "", warning: str = "", version: int | None = None,
+           name_saver: bool = False) -> Response:
+    """``name_saver``: a stale save (409) says who saved the inspection first and when."""
     found = service.month_page(page.who, property_id, month)
     saved = found["inspection"]
+    saver = ((saved or {}).get("inspector") or {}).get("name")
+    if name_saver and saver and saved.get("at"):
+        from ... import web
+        zone = scores.firm_settings(page.who.tenant_id)["time_zone"]  # cached a minute per process
+        warning = page.t("%(name)s saved this inspection first, at %(time)s. Here it is as they saved it; your "
+                         "results are kept in the form — check them and save again.") % {
+            "name": page.t("You") if saved["inspector"].get("sub") == page.who.sub else saver,
+            "time": web.format_time(saved["at"], page.lang, zone)}
     checklist = found["checklist"]
     areas = []
     for area in (checklist or {"areas": []})["areas"]:

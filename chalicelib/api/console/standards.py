@@ -73,7 +73,7 @@ def _notice(page: Page) -> str:
 
 @console_page(bp, "/console/standards", ("GET", "POST"), admin=True)
 def standards_editor(page: Page) -> Response:
-    current = firm.standards(page.who)
+    current = firm.standards(page.who, with_saver=True)
     saved_values = editor.values_from_document(current["standards"])
     if page.call.raw.method == "GET":
         return _editor(page, current, saved_values, notice=_notice(page))
@@ -185,13 +185,22 @@ def _editor(page: Page, current: dict, values: dict, *, problems: dict | None = 
     return page.render(
         "console/standards.html", status, title=page.t("Service standards"), notice=notice, errors=errors,
         labels=labels, values=values, saved_now=saved_now or {}, version=version or str(current["version"]),
-        current_version=current["version"], conflict=saved_now is not None,
+        current_version=current["version"], conflict=saved_now is not None, saver=_saver(page, current),
         categories=categories, priorities=priorities,
         target_fields=[(what, page.t(text)) for what, text in TARGET_LABELS.items()],
         weekdays=list(WEEKDAY_LABELS), countries=rules.SUPPORTED_COUNTRIES,
         channels=[(c, page.t(CHANNEL_LABELS.get(c, c))) for c in rules.CHANNELS],
         levels=[(level, editor.recipient_rows(values, level)) for level in editor.LEVELS],
         flags=[f"survey.{flag}" for flag in editor.SURVEY_FLAGS], dimensions=list(DIMENSION_LABELS))
+
+
+def _saver(page: Page, current: dict) -> dict | None:
+    """Who saved the version on screen and when, in the firm's zone (None if not recorded)."""
+    saved = current.get("saved") or {}
+    if not saved.get("by"):
+        return None
+    zone = (current["standards"].get("calendar") or {}).get("time_zone") or "UTC"
+    return {"name": saved["by"], "when": _web().format_time(saved["at"], page.lang, zone)}
 
 
 # --- the same standards as YAML -------------------------------------------------------------------
