@@ -47,6 +47,8 @@ def watch_for(ticket: rules.Ticket, escalation: dict, firm: dict, survey: dict |
     info = {"number": ticket.number, "category": names or ticket.category, "unit": ticket.unit,
             "firm": firm.get("name", ""), "locale": firm.get("locale", "en"), "time_zone": firm.get("time_zone", "UTC"),
             "service_phone": _service_phone(firm, ticket)}
+    if ticket.targets.get("milestones"):  # their names, for the messages and timeline of their steps
+        info["milestones"] = {m["key"]: m.get("name") or {} for m in ticket.targets["milestones"]}
     return watch_store.watch_item(ticket.tenant_id, ticket, steps, recipients, info)
 
 
@@ -253,7 +255,7 @@ def ticket_by_link(token: str) -> tuple[rules.Ticket, list]:
 def track_ticket(token: str) -> tuple[rules.Ticket, dict]:
     """The ticket behind a tracking link (for the page's own reads, e.g. its property) and its public view."""
     ticket, events = ticket_by_link(token)
-    return ticket, _with_photo_links(ticket, rules.public_view(ticket, events))
+    return ticket, _with_photo_links(ticket, rules.public_view(ticket, events, _now()))
 
 
 # A second identical resident message within this window is a double tap, not a new message.
