@@ -316,7 +316,7 @@ EVENT_LABELS = {
     "scheduled": "Visit booked", "comment": "Message from staff", "resolved": "Resolved", "reopened": "Reopened",
     "closed": "Closed", "updated": "Details updated", "resident_replied": "Your reply", "photo_added": "Photo added",
     "messages_stopped": "You stopped messages", "messages_resumed": "You turned messages back on",
-    "visit_cancelled": "Visit cancelled",
+    "visit_cancelled": "Visit cancelled", "milestone_done": "Step done",
 }
 STATUS_LABELS = {"new": "Received", "acknowledged": "Acknowledged", "assigned": "Being worked on",
                  "waiting": "Waiting for you", "resolved": "Resolved", "closed": "Closed"}
@@ -357,6 +357,37 @@ def resident_form_post(call: Call, token: str, action: str, data: dict) -> Respo
     return page(303, "", Location=location)
 
 
+def _event_label(web, event: dict, lang: str) -> str:
+    """A timeline entry in words: a milestone by the names the firm gave it; never a code (an
+    event kind this page does not know reads "Other change")."""
+    if event.get("by_resident"):
+        return web.gettext(lang, "You said it is not fixed")
+    if event["type"] == "milestone_done" and event.get("names"):
+        return web.gettext(lang, "Done: %(what)s") % {
+            "what": " · ".join(web.localized(name, lang) for name in event["names"])}
+    return web.gettext(lang, EVENT_LABELS.get(event["type"], "Other change"))
+
+
+def milestone_lines(web, view: dict, lang: str, tz: str) -> list[dict]:
+    """The public milestones for the status card: done (when), due by, or after the step before."""
+    lines = []
+    by_key = {m["key"]: m for m in view.get("milestones") or []}
+    for m in view.get("milestones") or []:
+        name = web.localized(m.get("name"), lang, "")
+        if m["state"] in ("met", "met_late"):
+            text, css = web.gettext(lang, "done %(time)s") % {"time": web.format_time(m["done_at"], lang, tz)}, "met"
+        elif m["state"] == "not_started":
+            before = by_key.get(m.get("after") or "")
+            text, css = (web.gettext(lang, "after “%(step)s”") % {"step": web.localized(before.get("name"), lang, "")}
+                         if before else web.gettext(lang, "after the step before it")), ""
+        elif m["state"] == "not_done":
+            continue
+        else:
+            text, css = web.gettext(lang, "by %(time)s") % {"time": web.format_time(m["due"], lang, tz)}, ""
+        lines.append({"key": m["key"], "name": name, "text": text, "class": css})
+    return lines
+
+
 def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str | None = None,
                   errors: dict[str, str] | None = None, values: dict[str, str] | None = None) -> Response:
     try:
@@ -372,8 +403,7 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
     category = next((c for c in context["categories"] if c["key"] == view["category"]), None)
     urgency = next((p for p in context["priorities"] if p["key"] == view["urgency"]), None)
     promised = view.get("promised") or {}
-    timeline = [{"label": web.gettext(lang, "You said it is not fixed" if e.get("by_resident")
-                                      else EVENT_LABELS.get(e["type"], e["type"])),
+    timeline = [{"label": _event_label(web, e, lang),
                  "at": web.format_time(e.get("at"), lang, tz),
                  # who did it; for an assignment, who will do the work (first names only)
                  "who": (e.get("assignee_name") if e["type"] == "assigned" else None)
@@ -396,6 +426,7 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
         upload = photo_service.upload_form(token, redirect=f"{site_url(call)}/t/{token}/photos/added?lang={lang}")
     html = web.render(
         "track.html", lang, firm=context["name"], view=view, timeline=timeline, time_zone=tz,
+        milestones=milestone_lines(web, view, lang, tz),
         upload=upload, max_photos=MAX_PER_TICKET, survey=survey, **survey_texts(),
         category=web.localized(category["name"], lang, view["category"]) if category else view["category"],
         urgency=web.localized(urgency["name"], lang, view["urgency"]) if urgency else view["urgency"],

@@ -676,7 +676,7 @@ def public_view(ticket: Ticket, events: list[Event], now: datetime | None = None
         "survey_answered": bool(ticket.survey),
         "timeline": timeline,
         # the public milestones of its standard (Awaab's Law steps, 到场...), each with its due and state
-        "milestones": [{k: v for k, v in m.items() if k not in ("public", "after", "within")}
+        "milestones": [{k: v for k, v in m.items() if k != "public"}
                        for m in milestones_view(ticket, now or ticket.updated_at, public_only=True)],
         **_status_card(ticket, timeline),
         # messages about each step: on which channel, and whether the resident stopped them
