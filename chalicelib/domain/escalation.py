@@ -8,7 +8,8 @@ deadline: a repeated sweep finds its mark already written; a deadline moved by a
 is a new promise and may warn again.
 
 Milestones (domain/clock.py) escalate the same way, each on its own: a milestone that has
-started, is not done and not paused has its warning, level 1 and level 2, keyed
+started, is not done and not paused has its warning, level 1 and level 2 (unless it is the
+first response or the resolution under another name, which escalate already), keyed
 ``milestone.<key>:<due>:<step>`` (its promise is ``milestone.<key>``), so each fires once per
 milestone and due. A milestone that starts after the first resolution (a follow-up call
 after the work) keeps escalating while the ticket is resolved.
@@ -89,8 +90,9 @@ def _milestone_steps(ticket: Ticket, escalation: dict, now: datetime) -> list[St
     warn_at = escalation.get("warn_at")
     level2_after = escalation.get("level2", {}).get("after") if isinstance(escalation.get("level2"), dict) else None
     steps: list[Step] = []
+    targets = Targets.from_dict(ticket.targets)
     for state in ticket.milestone_states(now):
-        if not state.pending or state.start is None or state.due is None:
+        if not state.pending or state.start is None or state.due is None or _same_promise(state.milestone, targets):
             continue
         promise = f"milestone.{state.key}"
         key = f"{promise}:{_iso(state.due)}"
@@ -102,6 +104,16 @@ def _milestone_steps(ticket: Ticket, escalation: dict, now: datetime) -> list[St
             steps.append(Step(f"{key}:level2", promise, "level2",
                               state.due + parse_duration(level2_after).amount, state.due))
     return steps
+
+
+def _same_promise(milestone, targets: Targets) -> bool:
+    """A milestone that is the first response or the resolution under another name (接单 in 30
+    minutes when the first response is 30 minutes): that promise escalates already, once."""
+    if milestone.after != "report":
+        return False
+    same = {"first_response": targets.first_response, "resolved": targets.resolution}.get(milestone.done_by)
+    return same is not None and (same.kind, same.amount, same.days) == \
+        (milestone.within.kind, milestone.within.amount, milestone.within.days)
 
 
 def milestone_key(promise: str) -> str | None:

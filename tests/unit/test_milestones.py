@@ -316,3 +316,21 @@ def test_milestone_dues_agree_with_a_naive_oracle(calendar_minutes, days, report
     assert found["second"].start == first_done and found["second"].due == second_due
     expected = "breached" if second_done is None else "met" if second_done <= second_due else "met_late"
     assert found["second"].state == expected
+
+
+def test_a_milestone_warning_names_the_milestone_in_each_language():
+    from chalicelib.domain.messages import render
+    data = {"ticket": "1042", "unit": "12", "promise": "milestone", "due": "2026-12-31T15:00:00Z",
+            "time_zone": "Europe/London", "milestone_name": {"en": "Written summary sent", "zh-CN": "书面调查摘要已发送"}}
+    assert "needs its Written summary sent by 31 Dec 15:00" in render("sla_warning", "en", data).subject
+    assert "书面调查摘要已发送" in render("sla_breach_level1", "zh-CN", data).text
+    with pytest.raises(ValueError):
+        render("sla_warning", "en", {**data, "milestone_name": None})
+
+
+def test_a_milestone_that_is_the_first_response_under_another_name_escalates_once():
+    # PRC water leak: 接单 in 30 min completed by the first response (30 min): one set of steps
+    leak = report(Standards(PRC), "water_leak", "normal", z("2026-03-02T02:00"))
+    promises = [s.promise for s in chain.plan(leak, {"warn_at": 0.8}) if s.kind == "level1"]
+    # first response 02:30, on site 03:00, resolution (and 完工, the same 24 h) 3 Mar 02:00
+    assert promises == ["first_response", "milestone.on_site", "resolution"]
