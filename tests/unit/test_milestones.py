@@ -334,3 +334,17 @@ def test_a_milestone_that_is_the_first_response_under_another_name_escalates_onc
     promises = [s.promise for s in chain.plan(leak, {"warn_at": 0.8}) if s.kind == "level1"]
     # first response 02:30, on site 03:00, resolution (and 完工, the same 24 h) 3 Mar 02:00
     assert promises == ["first_response", "milestone.on_site", "resolution"]
+
+
+def test_each_milestone_counts_once_in_its_on_time_share():
+    from chalicelib.domain import scores
+    done = act(DAMP, "milestone", {"kind": "investigation_done"}, "2026-12-24T15:00")  # in time
+    late = act(done, "milestone", {"kind": "summary_sent"}, "2027-01-04T09:30")  # due Thu 31 Dec 15:00
+    change = scores.ticket_change(DAMP, late, "Europe/London")
+    firm_dec = change[("M2026-12", "all", "all")]
+    firm_jan = change[("M2027-01", "all", "all")]
+    assert (firm_dec["ms.investigate.n"], firm_dec["ms.investigate.met"]) == (1, 1)
+    assert (firm_jan["ms.summary.n"], firm_jan.get("ms.summary.met", 0)) == (1, 0)  # a zero is not stored
+    assert "ms.safety_work.n" not in firm_jan  # not done yet: not judged yet
+    shares = scores.scores({"ms.summary.n": 4, "ms.summary.met": 3}, min_n=1)
+    assert shares["milestone.summary"].value == 75.0 and shares["milestone.summary"].n == 4
