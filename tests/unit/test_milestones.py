@@ -348,3 +348,12 @@ def test_each_milestone_counts_once_in_its_on_time_share():
     assert "ms.safety_work.n" not in firm_jan  # not done yet: not judged yet
     shares = scores.scores({"ms.summary.n": 4, "ms.summary.met": 3}, min_n=1)
     assert shares["milestone.summary"].value == 75.0 and shares["milestone.summary"].n == 4
+
+
+def test_the_queue_sorts_by_the_next_milestone_when_it_comes_first():
+    acked = act(DAMP, "acknowledge", {}, "2026-12-11T11:00")
+    # resolution: 20 working days → Wed 13 Jan 2027 10:00; the investigation is due Tue 29 Dec 10:00
+    assert acked.resolution_due == z("2027-01-13T10:00")
+    assert acked.due_at == z("2026-12-29T10:00")
+    done = act(acked, "milestone", {"kind": "investigation_done"}, "2026-12-24T15:00")
+    assert done.due_at == z("2026-12-31T15:00")  # the written summary, next
