@@ -139,6 +139,11 @@ def test_recording_a_milestone_through_the_api_is_version_guarded_and_checked(cl
     assert posted.status_code == 303, posted.body
     view = body(uk_firm.call("GET", f"/api/tickets/{tid}"))
     assert "summary" in view["milestones_done"]
+    # the queue's next deadline is the next milestone: safety work and preventive work begun,
+    # 5 working days after the investigation, before the resolution's 20
+    assert view["due_at"] == min(m["due"] for m in view["sla"]["milestones"] if m["state"] == "running")
+    assert view["due_at"] < view["resolution_due"]
+    assert session.get("/console/queue").status_code == 200
 
 
 def test_a_ticket_without_milestones_shows_no_milestone_action(client, uk_firm):

@@ -357,3 +357,31 @@ def test_the_queue_sorts_by_the_next_milestone_when_it_comes_first():
     assert acked.due_at == z("2026-12-29T10:00")
     done = act(acked, "milestone", {"kind": "investigation_done"}, "2026-12-24T15:00")
     assert done.due_at == z("2026-12-31T15:00")  # the written summary, next
+
+
+STEPS = [("acknowledge", {}), ("wait", {"question": "When are you in?"}), ("comment", {"body": "ok", "visibility": "public"}),
+         ("resolve", {"note": "Treated the mould"}), ("reopen", {"reason": "It came back"}), ("follow_up", {}),
+         ("milestone", {"kind": "investigation_done"}), ("milestone", {"kind": "summary_sent"}),
+         ("milestone", {"kind": "safety_work_done"}), ("milestone", {"kind": "preventive_work_started"})]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(range(len(STEPS))), st.integers(min_value=1, max_value=3 * 24 * 60)),
+                max_size=10))
+def test_whatever_staff_do_a_milestone_is_done_once_after_its_start(moves):
+    """A completion is never moved or lost, and never comes before the milestone it follows."""
+    ticket, at = DAMP, DAMP.created_at
+    for index, minutes in moves:
+        action, payload = STEPS[index]
+        at += timedelta(minutes=minutes)
+        try:
+            after = rules.apply(ticket, action, rules.parse_event(action, payload), STAFF, at, "E")[0]
+        except (TransitionRefused, InvalidInput):
+            continue
+        for key, done_at in ticket.milestones_done.items():
+            assert after.milestones_done[key] == done_at
+        ticket = after
+    done = ticket.milestones_done_at
+    for milestone in Targets.from_dict(ticket.targets).milestones:
+        if milestone.key in done and milestone.after != "report":
+            assert done[milestone.after] < done[milestone.key]
