@@ -13,6 +13,7 @@ from chalicelib.api import firm_data, my_data
 from chalicelib.api.console import dashboard as console_dashboard
 from chalicelib.api.console import incidents as console_incidents
 from chalicelib.api.console import inspections as console_inspections
+from chalicelib.api.console import audit as console_audit
 from chalicelib.api.console import firm_data as console_firm_data
 from chalicelib.api.console import intake as console_intake
 from chalicelib.api.console import manage as console_manage
@@ -20,6 +21,7 @@ from chalicelib.api.console import replies as console_replies
 from chalicelib.api.console import signin as console_signin
 from chalicelib.api.console import standards as console_standards
 from chalicelib.api.console import tsm as console_tsm
+from chalicelib.api.console import usage as console_usage
 from chalicelib.api.console import work as console_work
 from chalicelib.api.http import one_error_shape
 
@@ -61,6 +63,8 @@ app.register_blueprint(console_dashboard.bp)
 app.register_blueprint(console_inspections.bp)
 app.register_blueprint(console_tsm.bp)
 app.register_blueprint(console_firm_data.bp)
+app.register_blueprint(console_audit.bp)
+app.register_blueprint(console_usage.bp)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sla_sweep")

@@ -46,9 +46,30 @@ PRICES = {
 }
 
 
-def model(routes: dict[str, dict]) -> dict[str, Any]:
+# Which of the profile's quantities a firm's usage counters (domain/metering.py) measure.
+FROM_USAGE = {"resident reports": "reports", "staff ticket events": "staff_events", "photo upload forms": "photos"}
+
+
+def profile_from(usage: dict[str, int] | None) -> dict[str, tuple[str, float]]:
+    """The profile with the quantities a firm's month of usage counters measured in place of the
+    modelled ones (a report counter includes the repeats and staff-logged reports: its route's
+    cost is the first report's). Without counters, the modelled profile."""
+    if not usage:
+        return dict(PROFILE)
+    profile = dict(PROFILE)
+    for what, counter in FROM_USAGE.items():
+        label, _ = PROFILE[what]
+        profile[what] = (label, float(usage.get(counter, 0)))
+    if "reports" in usage:  # the counter holds them all: repeats are not modelled on top
+        profile.pop("repeat reports", None)
+    return profile
+
+
+def model(routes: dict[str, dict], usage: dict[str, int] | None = None) -> dict[str, Any]:
+    """``usage``: a month's counters of one firm (GET /api/usage's ``counters``): the reports,
+    staff events, photos, e-mails and SMS it counted replace the profile's stated numbers."""
     rows, reads, writes, requests = [], 0.0, 0.0, 0.0
-    for what, (label, times) in PROFILE.items():
+    for what, (label, times) in profile_from(usage).items():
         route = routes.get(label)
         if route is None:
             continue
@@ -72,13 +93,14 @@ def model(routes: dict[str, dict]) -> dict[str, Any]:
         + lambda_seconds * LAMBDA_MB / 1024 * PRICES["lambda_gb_second"],
         "api_gateway": requests * PRICES["api_gateway_request"],
         "s3_photos": PHOTO_GB_PER_MONTH * PRICES["s3_gb_month"] + 50 * PRICES["s3_put"] + 500 * PRICES["s3_get"],
-        "ses_email": steps * 0.5 * PRICES["ses_email"],
+        "ses_email": (usage["msg_email"] if usage and "msg_email" in usage else steps * 0.5) * PRICES["ses_email"],
     }
     total = sum(cost.values())
     return {"profile": rows, "tickets": TICKETS, "firms_sharing_jobs": FIRMS_SHARING,
             "requests_per_month": requests, "read_units": round(reads, 1), "write_units": round(writes, 1),
             "cost_usd": {k: round(v, 4) for k, v in cost.items()}, "cost_per_tenant_month_usd": round(total, 3),
-            "sms_messages_not_priced": math.ceil(steps * 0.5)}
+            "sms_messages_not_priced": int(usage["msg_sms"]) if usage and "msg_sms" in usage else math.ceil(steps * 0.5),
+            "from_usage": sorted(FROM_USAGE) + ["e-mails", "SMS"] if usage else []}
 
 
 def markdown(result: dict) -> str:

@@ -425,8 +425,9 @@ def _measure(counter: CallCounter, recorder: MotoRecorder, queue_tickets: int, c
               note="a month's scores by category, from the counters (no ticket is read)")
         count("GET /api/scores/trend", lambda: firm.call("GET", f"/api/scores/trend?period={month}"), 200,
               ONE_BATCH_GET, note="12 months of the firm's scores")
-        count("GET /p/{slug}/scorecard", lambda: client.http.get(f"/p/{firm.slug}/scorecard"), 404, ONE_GET,
-              note="the published scorecard reads the slug's profile only (this firm does not publish: 404)")
+        count("GET /p/{slug}/scorecard", lambda: client.http.get(f"/p/{firm.slug}/scorecard"), 404, ONE_BATCH_GET,
+              note="the published scorecard reads the slug's profile and its logo in one BatchGetItem "
+                   "(this firm does not publish: 404)")
 
         # --- the register and the staff -------------------------------------------------------
         count("GET /api/properties", lambda: firm.call("GET", "/api/properties"), 200)

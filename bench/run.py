@@ -255,6 +255,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip a 10,000-ticket firm's export and a verified firm deletion (~2 min)")
     parser.add_argument("--only-firm-data", action="store_true",
                         help="measure only those and merge them into results.json")
+    parser.add_argument("--skip-metering", action="store_true",
+                        help="skip the usage counters' extra round trips (a submit and a staff event, ~15 s)")
+    parser.add_argument("--only-metering", action="store_true",
+                        help="measure only that and merge it into results.json")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any target fails")
     args = parser.parse_args(argv)
 
@@ -263,17 +267,27 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(ROOT))
 
     firm = None
-    if not (args.skip_firm_data or args.only_identity or args.only_lambda_package):
+    if not (args.skip_firm_data or args.only_identity or args.only_lambda_package or args.only_metering):
         from . import firm_data as firm_bench  # a child process with its own moto and two firms
         firm = firm_bench.measure()
     if args.only_firm_data:
         return merge_only(lambda results: firm_bench.merge(results, firm), firm_bench.markdown(firm), args.strict)
 
+    metered = None
+    if not (args.skip_metering or args.only_identity or args.only_lambda_package or args.only_firm_data):
+        from . import metering as metering_bench  # a child process with its own moto
+        metered = metering_bench.measure()
+    if args.only_metering:
+        return merge_only(lambda results: metering_bench.merge(results, metered), metering_bench.markdown(metered),
+                          args.strict)
+
     package = None
-    if not (args.skip_lambda_package or args.only_identity):  # fresh `python -B -S` processes on the unzipped package
+    # Fresh `python -B -S` processes on the unzipped package. Building it runs `chalice package`,
+    # which imports the app here (and the store's models with the table name of that moment), so
+    # in a whole run it comes after the in-process round trips and sweep, below.
+    if args.only_lambda_package:
         from . import lambda_package as package_bench
         package = package_bench.measure(runs=args.runs)
-    if args.only_lambda_package:
         return merge_only(lambda results: package_bench.merge(results, package), package_bench.markdown(package),
                           args.strict)
 
@@ -296,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_sweep:  # in a child process: its own moto stack and table
         from . import sweep as sweep_bench
         sweep = sweep_bench.measure(scale=args.sweep_scale)
+    if not (args.skip_lambda_package or args.only_identity):
+        from . import lambda_package as package_bench
+        package = package_bench.measure(runs=args.runs)
 
     dashboard = None
     if not args.skip_dashboard:  # in a child process: its own moto stack with 101,000 tickets
@@ -348,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
         text += package_bench.markdown(package)
     if firm:
         text += firm_bench.markdown(firm)
+    if metered:
+        text += metering_bench.markdown(metered)
     scan = None
     if not args.skip_checkov:  # synthesizes each profile in a child process
         from . import checkov as checkov_bench
@@ -360,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         checked += package_bench.merge(results, package)
     if firm:
         checked += firm_bench.merge(results, firm)
+    if metered:
+        checked += metering_bench.merge(results, metered)
     if scan:
         results.update(scan)
         results["targets"]["checkov_failed"] = {"target": "= 0", "value": scan["checkov_failed"],

@@ -423,6 +423,13 @@ class PropDeskStack(Stack):
             lifecycle_rules=[
                 s3.LifecycleRule(id="unconfirmed-uploads", prefix="incoming/", enabled=True,
                                  expiration=Duration.days(1)),
+                # a firm's export (the ZIP and its working files) holds every resident's contact
+                # details: gone 7 days after it was written (chalicelib/domain/firm_data.py KEPT)
+                s3.LifecycleRule(id="finished-exports", tag_filters={"propdesk-kind": "export"}, enabled=True,
+                                 expiration=Duration.days(7)),
+                # a multipart upload an export abandoned (its parts are billed, and personal)
+                s3.LifecycleRule(id="abandoned-uploads", enabled=True,
+                                 abort_incomplete_multipart_upload_after=Duration.days(7)),
             ],
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="photos/",

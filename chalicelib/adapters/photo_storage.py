@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from ..settings import settings
 
@@ -149,14 +149,21 @@ def delete_keys(keys: list[str]) -> None:
                                  Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True})
 
 
-def put_bytes(key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-    _client().put_object(Bucket=settings().photo_bucket, Key=key, Body=data, ContentType=content_type)
+def put_bytes(key: str, data: bytes, content_type: str = "application/octet-stream",
+              tag: tuple[str, str] | None = None) -> None:
+    """``tag`` (name, value) marks the object for a lifecycle rule (infra/stack.py)."""
+    _client().put_object(Bucket=settings().photo_bucket, Key=key, Body=data, ContentType=content_type,
+                         **_tagging(tag))
 
 
-def start_upload(key: str, content_type: str) -> str:
+def start_upload(key: str, content_type: str, tag: tuple[str, str] | None = None) -> str:
     """A multipart upload (parts of at least 5 MiB but the last); its id."""
     return _client().create_multipart_upload(Bucket=settings().photo_bucket, Key=key,
-                                             ContentType=content_type)["UploadId"]
+                                             ContentType=content_type, **_tagging(tag))["UploadId"]
+
+
+def _tagging(tag: tuple[str, str] | None) -> dict:
+    return {"Tagging": urlencode([tag])} if tag else {}
 
 
 def upload_part(key: str, upload_id: str, number: int, data: bytes) -> str:

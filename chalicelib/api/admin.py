@@ -197,3 +197,16 @@ audit = lazy("chalicelib.services.audit")
           responses={200: "entries", 422: "invalid filter"})
 def list_audit(call: Call) -> dict:
     return audit.entries(call.who, call.query)
+
+
+# --- usage and plan ------------------------------------------------------------------------
+
+metering = lazy("chalicelib.services.metering")
+
+
+@endpoint(bp, "/api/usage", "GET", admin=True,
+          summary="What the firm used this month and last (reports, staff events, messages by channel, SMS "
+                  "segments, photos and bytes, API requests) and its plan's limits with what is in use",
+          tags=["tenant"], responses={200: "plan, this_month, last_month, limits"})
+def get_usage(call: Call) -> dict:
+    return metering.usage(call.who)

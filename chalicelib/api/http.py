@@ -310,6 +310,9 @@ def _handle(bp: Blueprint, fn: Callable, params: dict, auth: bool, admin: bool, 
                 raise PayloadTooLarge(f"The request body is larger than {limit // 1024} kB.",
                                       {"body": f"must be at most {limit} bytes"})
             call = Call(request, identity)
+            if identity is not None:  # the firm's API requests (approximate: store/metering.py)
+                from ..services import metering
+                metering.note_request(identity)
             result = fn(call, **params)
             response = _as_response(result)
             if admin and request.method != "GET":  # the audit log: who changed what (never the body)

@@ -215,6 +215,10 @@ def render_form(slug: str, lang: str, context: dict, values: dict, errors: dict[
     firm_page = context.get("resident_page") or {}
     prop = next((p for p in register if chosen and p["id"] == chosen["property_id"]), register[0] if len(register) == 1 else {})
     phone = service_phone(firm_page, prop.get("service_phone"))
+    if not any(b["units"] for b in buildings):  # a new firm: nowhere a report could be filed yet
+        return web.render("not_open.html", lang, slug=slug, firm=context["name"], service_phone=phone,
+                          service_tel=tel_href(phone), title=web.gettext(lang, "Report a problem") + " · " + context["name"],
+                          other_lang="en" if lang == "zh-CN" else "zh-CN")
     return web.render(
         "form.html", lang, service_phone=phone, service_tel=tel_href(phone), notice_version=notice_version(firm_page),
         notice=notice(lang, context["name"], firm_page, prop.get("service_phone")), **_form_context(

@@ -20,6 +20,7 @@ ticket_service = lazy("chalicelib.services.tickets")
 photo_service = lazy("chalicelib.services.photos")
 photo_rules = lazy("chalicelib.domain.photos")
 identity = lazy("chalicelib.adapters.identity")
+sign_ins = lazy("chalicelib.services.audit")
 
 bp = Blueprint(__name__)
 
@@ -51,7 +52,7 @@ def signup(call: Call):
           responses={200: "tokens, or a NEW_PASSWORD_REQUIRED challenge with its session", 401: "wrong credentials"})
 def sign_in(call: Call) -> dict:
     data = SIGN_IN.parse_body(call.json())
-    result = identity.sign_in(data["email"], data["password"], source_ip=call.source_ip)
+    result = sign_ins.sign_in(data["email"], data["password"], source_ip=call.source_ip, via="api")
     if result.tokens:
         return {"tokens": result.tokens}
     step = "POST /auth/totp with email, session and code" if result.challenge == "SOFTWARE_TOKEN_MFA" \
@@ -63,7 +64,9 @@ def sign_in(call: Call) -> dict:
           tags=["auth"], request=NEW_PASSWORD, responses={200: "tokens", 401: "session expired", 422: "weak password"})
 def new_password(call: Call) -> dict:
     data = NEW_PASSWORD.parse_body(call.json())
-    result = identity.complete_new_password(data["email"], data["session"], data["new_password"])
+    result = sign_ins.sign_in(data["email"], "", source_ip=call.source_ip, via="api",
+                              step=lambda: identity.complete_new_password(data["email"], data["session"],
+                                                                          data["new_password"]))
     return {"tokens": result.tokens} if result.tokens else {"challenge": result.challenge, "session": result.session}
 
 
@@ -93,7 +96,8 @@ TOTP_STEP = Shape(fields={"email": Email(), "session": Text(max_len=4096), "code
           responses={200: "tokens", 401: "session expired", 422: "code not right", 429: "locked out"})
 def totp(call: Call) -> dict:
     data = TOTP_STEP.parse_body(call.json())
-    return {"tokens": identity.complete_totp(data["email"], data["session"], data["code"]).tokens}
+    return {"tokens": sign_ins.sign_in(data["email"], "", source_ip=call.source_ip, via="api", step=lambda: (
+        identity.complete_totp(data["email"], data["session"], data["code"]))).tokens}
 
 
 @endpoint(bp, "/r/{slug}/tickets", "POST", auth=False, summary="A resident reports a problem", tags=["residents"],

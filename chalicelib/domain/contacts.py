@@ -45,6 +45,10 @@ COUNTRY_BY_ZONE = {
     "Asia/Hong_Kong": "852", "Asia/Macau": "853", "Asia/Taipei": "886", "Asia/Singapore": "65",
     "Europe/London": "44", "Europe/Dublin": "353",
 }
+# How many digits a number has after the country code (no trunk 0), by country calling code:
+# the way to tell "85298765432" (Hong Kong's code typed without +) from a local number.
+NATIONAL_LENGTHS = {"86": (10, 11), "852": (8,), "853": (8,), "886": (8, 9), "65": (8,), "44": (9, 10),
+                    "353": (7, 8, 9)}
 EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 PHONE_PATTERN = re.compile(r"\+?[0-9]{6,20}")
 DEFAULT_PEPPER = b"propdesk-contacts-v1"
@@ -93,8 +97,9 @@ def normalise_phone(text: str, time_zone: str = "UTC") -> str:
     if country is None:
         return digits  # no country known: the same digits still find the same reports
     national = digits.lstrip("0") if country != "86" or not digits.startswith("1") else digits
-    if national.startswith(country) and len(national) > 11:  # typed with the country code, without +
-        return "+" + national
+    lengths = NATIONAL_LENGTHS[country]
+    if national.startswith(country) and len(national) not in lengths and len(national) - len(country) in lengths:
+        return "+" + national  # typed with the country code, without +
     return f"+{country}{national}"
 
 

@@ -77,3 +77,10 @@ class RateLimited(DomainError):
 
     status = 429
     code = "rate_limited"
+
+
+class PlanLimitReached(DomainError):
+    """The firm's plan allows no more of this (domain/metering.py); ``fields`` names the limit."""
+
+    status = 403
+    code = "plan_limit_reached"

@@ -26,7 +26,8 @@ from .tickets import Ticket
 
 STEPS = ("warn", "level1", "level2")
 REMINDERS = {"remind24h": timedelta(hours=24), "remind1h": timedelta(hours=1)}
-NOTIFICATIONS_QUERY = Shape(fields={"status": Choice(options=("pending", "sending", "sent", "failed"), required=False)})
+NOTIFICATIONS_QUERY = Shape(fields={"status": Choice(options=("pending", "sending", "sent", "failed", "held"),
+                                                          required=False)})
 
 
 @dataclass(frozen=True)

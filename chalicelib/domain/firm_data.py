@@ -26,6 +26,18 @@ SECRET_ATTRIBUTES = frozenset({"password_hash", "totp_secret", "totp_pending", "
 GRACE = timedelta(days=14)  # between the request and the deletion; cancellable
 QUARANTINE = timedelta(days=90)  # a deleted firm's short name is not given to another firm before
 LINK_VALID = timedelta(hours=24)  # the finished export's download link
+# A finished export holds every resident's contact details: it is kept this long, then S3 deletes
+# it (infra/stack.py's lifecycle rule, by the tag below, on the ZIP and its staged parts alike)
+# and the export shows as expired. An admin who needs it again starts a new one.
+KEPT = timedelta(days=7)
+EXPORT_TAG = ("propdesk-kind", "export")
+
+
+def export_state(status: str, finished_at: datetime | None, now: datetime) -> str:
+    """What an export is for its reader: queued, running, done, or expired once KEPT has passed."""
+    if status == "done" and finished_at is not None and now >= finished_at + KEPT:
+        return "expired"
+    return status
 _KIND = re.compile(r"[^a-z0-9_]")
 
 

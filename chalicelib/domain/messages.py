@@ -83,7 +83,7 @@ def format_time(moment: datetime, time_zone: str, locale: str) -> str:
 def render(kind: str, locale: str, data: dict[str, Any]) -> Message:
     if kind == RESIDENT_KIND:
         return render_resident(locale, data)
-    if kind not in KINDS:
+    if kind not in KINDS and kind not in EMAIL_ONLY_KINDS:
         raise ValueError(f"unknown message kind {kind!r}; expected one of {', '.join(KINDS)}")
     loc = normalise_locale(locale)
     ctx = _Context(loc, data or {})
@@ -305,7 +305,43 @@ def _password_reset(c: _Context) -> tuple[str, str]:
             f"If you did not ask for it, ignore this message.")
 
 
+# --- the firm's admins: a plan limit reached (e-mail only; domain/metering.py). ``data``:
+# ``limit`` (a name of metering.LIMITS), ``value`` (the plan's number), ``plan``, ``firm``.
+
+_LIMIT_NAMES = {"zh-CN": {"staff_seats": "员工席位", "properties": "物业项目", "sms_per_month": "本月短信条数",
+                          "photo_bytes": "照片存储空间"},
+                "en": {"staff_seats": "staff seats", "properties": "properties", "sms_per_month": "SMS this month",
+                       "photo_bytes": "photo storage"}}
+_LIMIT_EFFECTS = {
+    "zh-CN": {"staff_seats": "在停用员工或更换套餐之前，无法邀请新员工。",
+              "properties": "在更换套餐之前，无法添加新的物业项目。",
+              "sms_per_month": "本月后续短信将暂缓发送（记录为暂缓，不会发出）；电子邮件照常发送，住户报事照常受理。",
+              "photo_bytes": "住户的照片和报事仍会照常受理。"},
+    "en": {"staff_seats": "Nobody more can be invited until someone is deactivated or the plan changes.",
+           "properties": "No property can be added until the plan changes.",
+           "sms_per_month": "Further text messages this month are held (recorded as held, not sent); e-mails "
+                            "still go and residents' reports are still taken.",
+           "photo_bytes": "Residents' photos and reports are still accepted."}}
+
+
+def _plan_limit(c: _Context) -> tuple[str, str]:
+    c.require("limit")
+    limit = str(c.data["limit"])
+    if limit not in _LIMIT_NAMES["en"]:
+        raise ValueError(f"unknown plan limit {limit!r}")
+    name, effect = _LIMIT_NAMES[c.locale][limit], _LIMIT_EFFECTS[c.locale][limit]
+    value = _one_line(str(c.data.get("value") or ""))
+    if c.zh:
+        return (f"{c.tag}PropDesk：已达到套餐上限（{name}）",
+                f"{c.tag}{c.firm or '贵公司'}已达到套餐的{name}上限（{value}）。{effect}")
+    return (f"{c.tag}PropDesk: your plan's limit of {name} is reached",
+            f"{c.tag}{c.firm or 'Your firm'} has reached its plan's limit of {name} ({value}). {effect}")
+
+
+EMAIL_ONLY_KINDS = ("plan_limit",)  # never by SMS: no approved SMS template is needed for them
+
 _TEMPLATES = {
+    "plan_limit": _plan_limit,
     "sla_warning": _sla_warning,
     "sla_breach_level1": _sla_breach_level1,
     "sla_breach_level2": _sla_breach_level2,

@@ -24,7 +24,20 @@ UNIT = Shape(fields={
 })
 
 CSV_MAX_ROWS = 5000
-CSV_COLUMNS = ("building", "unit", "floor")
+CSV_COLUMNS = ("building", "unit", "floor", "entrance")
+# Header names as a Chinese firm's spreadsheet has them, by column.
+# 单元 is an entrance (stairwell) of a building: "2" with 房号 "1203" is unit "2-1203".
+HEADER_NAMES = {
+    "楼栋": "building", "楼号": "building", "楼宇": "building", "栋": "building", "楼": "building",
+    "房号": "unit", "房间号": "unit", "房间": "unit", "室": "unit", "户号": "unit",
+    "楼层": "floor", "层": "floor",
+    "单元": "entrance", "单元号": "entrance",
+}
+
+
+def _column(cell: str) -> str:
+    name = cell.strip().strip('"').strip().lower()
+    return HEADER_NAMES.get(name, name)
 
 
 def unit_key(code: str) -> str:
@@ -37,13 +50,14 @@ def _delimiter(text: str) -> str:
     spreadsheet and pasted, semicolons from a spreadsheet saved as CSV in a comma-decimal locale."""
     header = text.split("\n", 1)[0]
     for delimiter in (",", "\t", ";"):
-        if {"building", "unit"} <= {cell.strip().strip('"').lower() for cell in header.split(delimiter)}:
+        if {"building", "unit"} <= {_column(cell) for cell in header.split(delimiter)}:
             return delimiter
     return ","
 
 
 def parse_units_csv(text: str) -> list[dict]:
-    """Rows of ``building,unit[,floor]`` → [{building, code, floor}]. All rows are checked
+    """Rows of ``building,unit[,floor][,entrance]`` → [{building, code, floor}]; the header may
+    name them in Chinese (楼栋, 房号, 楼层, 单元: see HEADER_NAMES). All rows are checked
     before anything is written; every bad row is reported as ``rows[N].column`` (N counts
     data rows from 1, as a spreadsheet shows them below the header). Tab- or
     semicolon-separated rows are read too (see ``_delimiter``)."""
@@ -51,7 +65,7 @@ def parse_units_csv(text: str) -> list[dict]:
         text = text[1:]  # Excel's UTF-8 BOM
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     try:
-        header = [h.strip().lower() for h in next(reader)]
+        header = [_column(h) for h in next(reader)]
     except StopIteration:
         raise InvalidInput("The file is empty.", {"file": "needs a header row: building,unit,floor"})
     except csv.Error as exc:
@@ -80,8 +94,11 @@ def parse_units_csv(text: str) -> list[dict]:
             elif len(building) > 60:
                 problems[f"rows[{n}].building"] = "must be at most 60 characters"
             unit_problems: dict[str, str] = {}
-            unit = UNIT.clean({"code": record.get("unit") or "", "floor": (record.get("floor") or "").strip() or None},
-                              "", unit_problems)
+            code = (record.get("unit") or "").strip()
+            entrance = (record.get("entrance") or "").strip().removesuffix("单元").strip()
+            if entrance and code:
+                code = f"{entrance}-{code}"
+            unit = UNIT.clean({"code": code, "floor": (record.get("floor") or "").strip() or None}, "", unit_problems)
             for field, reason in unit_problems.items():
                 problems[f"rows[{n}].{'unit' if field == 'code' else field}"] = reason
             if building and not unit_problems:

@@ -65,7 +65,7 @@ def parse_answer(form: dict, questions: Questions) -> dict:
         fixed = form.get("fixed_first_visit")
         if fixed in (None, ""):
             answer["fixed_first_visit"] = None
-        elif fixed in ("yes", "no", True, False):
+        elif isinstance(fixed, bool) or (isinstance(fixed, str) and fixed in ("yes", "no")):  # not 1/0: 1 == True
             answer["fixed_first_visit"] = fixed in ("yes", True)
         else:
             problems["fixed_first_visit"] = "must be yes or no"

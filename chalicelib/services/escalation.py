@@ -132,6 +132,7 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    held: int = 0  # SMS past the plan's month (services/metering.SmsGate)
 
 
 def deliver(now: datetime, send: Callable | None = None) -> DeliveryReport:
@@ -140,6 +141,10 @@ def deliver(now: datetime, send: Callable | None = None) -> DeliveryReport:
     from ..domain.messages import render
     if send is None:
         from ..adapters.channels import send
+    from .metering import SmsGate
+    from ..domain import metering as usage_rules
+    from ..domain.sms import sms_segments
+    gate = SmsGate()
     report = DeliveryReport()
     for shard in range(schema.WORK_SHARDS):
         for delivery in store.due_deliveries(shard, now):
@@ -153,6 +158,11 @@ def deliver(now: datetime, send: Callable | None = None) -> DeliveryReport:
                 continue
             if isinstance(data.get("due"), str):
                 data["due"] = datetime.fromisoformat(data["due"].replace("Z", "+00:00"))
+            channel = str(delivery.channel.get("channel") or "")
+            if channel == "sms" and not gate.allows(delivery.tenant_id, delivery.kind, now):
+                store.held(delivery, now, "held: the plan's SMS for this month are used up")
+                report.held += 1
+                continue
             try:
                 message = render(delivery.kind, delivery.locale, data)
                 outcome = send(delivery.channel, message, idempotency_key=delivery.outbox_id)
@@ -163,7 +173,8 @@ def deliver(now: datetime, send: Callable | None = None) -> DeliveryReport:
                 continue
             attempt = delivery.attempts + 1
             if outcome.ok:
-                store.delivered(delivery, now)
+                store.delivered(delivery, now, usage_rules.delivered(
+                    channel, sms_segments(message.text) if channel == "sms" else 0))
                 report.sent += 1
             elif outcome.retryable and attempt < store.MAX_ATTEMPTS:
                 store.retry_later(delivery, now, now + chain.backoff(attempt), outcome.detail)

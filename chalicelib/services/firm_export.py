@@ -59,21 +59,24 @@ def start(who: Identity, now: datetime | None = None) -> dict:
     return view(item)
 
 
-def status(who: Identity, export_id: str) -> dict:
+def status(who: Identity, export_id: str, now: datetime | None = None) -> dict:
     who.require_admin()
-    return view(store.get_export(who.tenant_id, export_id), link=True)
+    return view(store.get_export(who.tenant_id, export_id), link=True, now=now)
 
 
-def listing(who: Identity) -> dict:
+def listing(who: Identity, now: datetime | None = None) -> dict:
     who.require_admin()
-    return {"exports": [view(item, link=True) for item in store.exports(who.tenant_id)]}
+    return {"exports": [view(item, link=True, now=now) for item in store.exports(who.tenant_id)]}
 
 
-def view(item: ExportItem, link: bool = False) -> dict:
-    answer = {"id": item.export_id, "status": item.status, "phase": item.phase, "items": int(item.items),
+def view(item: ExportItem, link: bool = False, now: datetime | None = None) -> dict:
+    """The export as admins see it; a finished one offers a fresh 24-hour link until it expires
+    (rules.KEPT after it finished, when S3's lifecycle rule deletes the file)."""
+    state = rules.export_state(item.status, item.finished_at, now or datetime.now(timezone.utc))
+    answer = {"id": item.export_id, "status": state, "phase": item.phase, "items": int(item.items),
               "photos": int(item.photos), "created_at": item.created_at.isoformat(), "size": item.size and int(item.size),
               "finished_at": item.finished_at.isoformat() if item.finished_at else None}
-    if link and item.status == "done" and item.key:
+    if link and state == "done" and item.key:
         seconds = int(rules.LINK_VALID.total_seconds())
         answer["download"] = {"url": bucket.download_url(item.key, f"propdesk-export-{item.created_at:%Y%m%d}.zip",
                                                          seconds), "expires_in": seconds}
@@ -104,11 +107,11 @@ class _Upload:
 
     def _part(self, data: bytes) -> None:
         if self.upload_id is None:
-            self.upload_id = bucket.start_upload(self.key, "application/zip")
+            self.upload_id = bucket.start_upload(self.key, "application/zip", rules.EXPORT_TAG)
         self.etags.append(bucket.upload_part(self.key, self.upload_id, len(self.etags) + 1, data))
 
     def save(self) -> dict:
-        bucket.put_bytes(self.pending_key, bytes(self.buffer))
+        bucket.put_bytes(self.pending_key, bytes(self.buffer), tag=rules.EXPORT_TAG)
         return {"upload_id": self.upload_id, "etags": self.etags, "pending": True}
 
     def complete(self) -> None:
@@ -148,7 +151,7 @@ class _Run:
         tail = self.tails.pop(name, None)
         if tail:
             stream = self.st["streams"][name]
-            bucket.put_bytes(f"{self.prefix}stage/{name}/{stream['chunks']:06d}", bytes(tail))
+            bucket.put_bytes(f"{self.prefix}stage/{name}/{stream['chunks']:06d}", bytes(tail), tag=rules.EXPORT_TAG)
             stream["chunks"] += 1
 
     def step(self) -> bool:
@@ -236,7 +239,7 @@ class _Run:
             self._stage(name)
         self.st["zip"] = self.zip.state()
         self.st["upload"] = self.upload.save()
-        bucket.put_bytes(self.state_key, json.dumps(self.st).encode(), "application/json")
+        bucket.put_bytes(self.state_key, json.dumps(self.st).encode(), "application/json", rules.EXPORT_TAG)
         store.save_progress(self.item, phase=self.st["phase"], items=self.st["items"], photos=self.st["photos"],
                             next_run=now)
 

@@ -97,6 +97,8 @@ def accept(token: str, key: str, *, now: datetime | None = None) -> dict:
                 raise
             ticket, _ = store.get(tenant_id, ticket_id, with_events=False)
     storage.delete(key)
+    from . import metering
+    metering.after_photo(tenant_id, now)  # past the plan's storage the admins hear of it; the photo stays
     return photo
 
 

@@ -13,6 +13,8 @@ from ..store import registry as store
 def add_property(who: Identity, body: object) -> dict:
     who.require_admin()
     data = rules.PROPERTY.parse_body(body)
+    from . import metering
+    metering.check_room(who, "properties", len(store.list_properties(who.tenant_id)))
     prop = store.Property(new_id(), data["name"], data.get("address"))
     store.add_property(who.tenant_id, prop, datetime.now(timezone.utc))
     return _property(prop, [])

@@ -37,6 +37,8 @@ def assignable(who: Identity) -> list[store.User]:
 def invite(who: Identity, body: object) -> dict:
     who.require_admin()
     data = STAFF_INVITE.parse_body(body)
+    from . import metering
+    metering.check_room(who, "staff_seats", sum(1 for u in store.list_users(who.tenant_id) if u.active))
     local = settings().is_local and not directory.invites_by_code()  # accounts: the code reaches a local mailbox too
     temporary = local_temporary_password() if local else None
     sub = directory.create_user(data["email"], data["name"], who.tenant_id, data["role"],
@@ -67,6 +69,9 @@ def change(who: Identity, sub: str, body: object, if_match: str | None) -> dict:
     after = dataclasses.replace(before, role=data.get("role") or before.role,
                                 active=before.active if data.get("active") is None else data["active"],
                                 name=data.get("name") or before.name)
+    if after.active and not before.active:  # a reactivated person takes a seat again
+        from . import metering
+        metering.check_room(who, "staff_seats", sum(1 for u in store.list_users(who.tenant_id) if u.active))
     if sub == who.sub and (after.role != "admin" or not after.active):
         raise InvalidInput("You cannot remove your own admin access.",
                            {"role" if after.role != "admin" else "active": "ask another admin to change this"})

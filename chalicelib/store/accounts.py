@@ -117,10 +117,13 @@ def delete(email: str) -> None:
     AccountItem(account_pk(email), "ACCOUNT").delete()
 
 
-def start_family(email: str, family_id: str, token_hash: str, now: int, **account_values: Any) -> None:
+def start_family(email: str, family_id: str, token_hash: str, now: int, *, also: tuple = (),
+                 **account_values: Any) -> None:
     """A sign-in: its refresh-token family, and the account's own changes (failures reset,
-    a new password...), in one transaction."""
+    a new password...), in one transaction, with ``also`` (the sign-in's audit entry)."""
     with TransactWrite(connection=connection()) as tx:
+        for item in also:
+            tx.save(item)
         tx.save(RefreshFamilyItem(family_pk(family_id), "REFRESH", email=email.strip().lower(),
                                   current_hash=token_hash, started=now, expires_at=now + 31 * 86400),
                 condition=RefreshFamilyItem.pk.does_not_exist())

@@ -201,7 +201,7 @@ def claim(d: Delivery, now: datetime) -> bool:
     return True
 
 
-def delivered(d: Delivery, now: datetime) -> None:
+def delivered(d: Delivery, now: datetime, usage: dict[str, int] | None = None) -> None:
     actions = [OutboxItem.status.set("sent"), OutboxItem.work_pk.remove(), OutboxItem.work_sk.remove(),
                OutboxItem.updated_at.set(now), OutboxItem.last_error.remove()]
     if "link" in d.data and d.kind == "survey_invite":  # a resident's survey link is theirs alone once sent
@@ -210,7 +210,24 @@ def delivered(d: Delivery, now: datetime) -> None:
         actions += [OutboxItem.data.set({k: v for k, v in d.data.items() if k in ("ticket", "channel")}),
                     OutboxItem.notice_steps.set([{"kind": s.get("kind"), "at": s.get("at")}
                                                  for s in d.data.get("steps") or []])]
-    _outbox(d).update(actions=actions)
+    if not usage:
+        _outbox(d).update(actions=actions)
+        return
+    from . import metering  # the usage counters ride the same write: one TransactWriteItems, no extra trip
+    with TransactWrite(connection=connection()) as tx:
+        tx.update(_outbox(d), actions=actions)
+        metering.add_to(d.tenant_id, tx, now, usage)
+
+
+def held(d: Delivery, now: datetime, reason: str) -> None:
+    """Not sent, on purpose (the month's SMS allowance is used up): kept as ``held`` with why,
+    out of the work index, and counted as held, in one transaction."""
+    from . import metering
+    with TransactWrite(connection=connection()) as tx:
+        tx.update(_outbox(d), actions=[OutboxItem.status.set("held"), OutboxItem.work_pk.remove(),
+                                       OutboxItem.work_sk.remove(), OutboxItem.updated_at.set(now),
+                                       OutboxItem.last_error.set(reason[:500])])
+        metering.add_to(d.tenant_id, tx, now, {"sms_held": 1})
 
 
 def retry_later(d: Delivery, now: datetime, at: datetime, error: str) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import botocore.session
-from botocore.loaders import Loader
+from botocore.loaders import JSONFileLoader, Loader
 from pynamodb.connection import Connection as _PynamoConnection
 from pynamodb.exceptions import TransactWriteError
 
@@ -41,6 +41,18 @@ class _DynamoDBLoader(Loader):
                 if any(os.path.isdir(os.path.join(path, name)) for path in self.search_paths)]
 
 
+class _PlainJSONFileLoader(JSONFileLoader):
+    """The same files as botocore's, decoded into plain dicts instead of OrderedDicts (a dict
+    keeps its order since Python 3.7): half the time for the 1.2 MB endpoints.json every
+    client reads."""
+
+    def _load_file(self, full_path, open_method):
+        if not os.path.isfile(full_path):
+            return None
+        with open_method(full_path, "rb") as fp:
+            return json.loads(fp.read().decode("utf-8"))
+
+
 class Connection(_PynamoConnection):
     """PynamoDB's connection over a botocore session with the loader above (one per thread,
     as PynamoDB keeps its own: botocore's client creation is not thread-safe)."""
@@ -56,7 +68,8 @@ class Connection(_PynamoConnection):
             session = self._sessions.session = botocore.session.Session()
             data_path = session.get_config_variable("data_path")
             session.register_component("data_loader", _DynamoDBLoader(
-                extra_search_paths=data_path.split(os.pathsep) if data_path else None))
+                extra_search_paths=data_path.split(os.pathsep) if data_path else None,
+                file_loader=_PlainJSONFileLoader()))
         return session
 
 

@@ -128,6 +128,8 @@ class TenantItem(Item, discriminator="tenant"):
     created_at = UTCDateTimeAttribute()
     version = NumberAttribute(default=1)
     resident_page = MapAttribute(null=True)  # the same as the slug's: the tracking page reads it here
+    plan = UnicodeAttribute(null=True)  # domain/metering.PLANS; none recorded: the default plan
+    poster_printed_at = UTCDateTimeAttribute(null=True)  # first time an admin opened a lobby poster (onboarding)
 
 
 class StandardsItem(Item, discriminator="standards"):
@@ -351,6 +353,16 @@ class ScoreItem(Item, discriminator="score"):
     """Score counters of one period and slice (store/scores.py). The counters themselves are
     top-level ``c_*`` number attributes that the model does not list: they are only ever
     ADDed to and read raw."""
+
+
+class UsageItem(Item, discriminator="usage"):
+    """A firm's usage counters (store/metering.py): ``USAGE#<month>`` and ``USAGE#TOTAL``.
+    The counters are top-level ``u_*`` numbers the model does not list: only ADDed, read raw."""
+
+
+class UsageAlertItem(Item, discriminator="usage_alert"):
+    """The firm's admins were told a plan limit was reached: ``USAGE_ALERT#<month>#<limit>``."""
+    at = UTCDateTimeAttribute()
 
 
 class RecentItem(Item, discriminator="recent"):

@@ -218,6 +218,33 @@ def get_tenant_and_standards(tenant_id: str) -> tuple[Tenant, dict, int]:
     return tenant, document, version
 
 
+def onboarding_facts(tenant_id: str) -> dict:
+    """What a new firm's checklist (domain/onboarding.py) is ticked from, in three reads: the
+    firm and its standards (one BatchGetItem), up to two people, and one unit."""
+    from .models import Item, UnitItem
+    pk = tenant_pk(tenant_id)
+    facts = {"service_phone": None, "standards_version": 0, "poster_printed": False}
+    for item in Item.batch_get([(pk, "META"), (pk, "STANDARDS")], consistent_read=True):
+        if isinstance(item, TenantItem):
+            facts["service_phone"] = (plain(item.resident_page) or {}).get("service_phone")
+            facts["poster_printed"] = item.poster_printed_at is not None
+        elif isinstance(item, StandardsItem):
+            facts["standards_version"] = int(item.version)
+    facts["people"] = sum(1 for _ in UserItem.query(pk, UserItem.sk.startswith("USER#"), limit=2))
+    facts["units"] = sum(1 for _ in UnitItem.query(pk, UnitItem.sk.startswith("UNIT#"), limit=1))
+    return facts
+
+
+def note_poster_printed(tenant_id: str, now: datetime) -> None:
+    """The first time an admin opens a lobby poster; later ones change nothing."""
+    try:
+        TenantItem(tenant_pk(tenant_id), "META").update(
+            actions=[TenantItem.poster_printed_at.set(now)],
+            condition=TenantItem.pk.exists() & TenantItem.poster_printed_at.does_not_exist())
+    except UpdateError:
+        pass  # printed before (or no such firm: nothing to note)
+
+
 def standards_document(item: StandardsItem) -> dict:
     """A standards item read elsewhere (e.g. in a batch with other items) as a plain dict."""
     return plain(item.document)

@@ -19,7 +19,8 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import Conflict, InvalidInput, MalformedRequest, NotFound, RateLimited
 from ..domain.tickets import DONE_STATES, OPEN_STATES, Event, Ticket
-from . import state_counts
+from ..domain import metering as usage_rules
+from . import metering, state_counts
 from .items import (cancel_reasons, connection, event_from_item, event_item, iso_utc, plain, ticket_from_item,
                     ticket_item, ticket_sk)
 from .models import (BuildingItem, CounterItem, EventItem, IdempotencyItem, Item, PropertyItem, RecentItem, TicketItem,
@@ -170,8 +171,10 @@ def create(tenant_id: str, ticket: Ticket, received: Event, *, claim: Idempotenc
                           condition=None if ticket.repeat else (RecentItem.last_at.does_not_exist()
                                                                 | (RecentItem.last_at < repeat.cutoff)))
             scores.add_to(tenant_id, tx, score_change(None, ticket))
-            state_counts.add_to(tenant_id, tx, None, ticket.status)  # last: the reasons above keep their places
+            state_counts.add_to(tenant_id, tx, None, ticket.status)  # the reasons above keep their places
+            metering.add_to(tenant_id, tx, ticket.created_at, {"reports": 1})  # last of all
     except TransactWriteError as error:
+        metering.give_back(tenant_id)
         reasons = cancel_reasons(error)
         first_limit = 3 + (1 if claim else 0) + (1 if watch is not None else 0) + len(also) + (link is not None) \
             + (notice is not None)
@@ -300,7 +303,9 @@ def record_event(tenant_id: str, before: Ticket, after: Ticket, event: Event, *,
             from . import scores
             scores.add_to(tenant_id, tx, score_change(before, after))
             state_counts.add_to(tenant_id, tx, before.status, after.status)
+            metering.add_to(tenant_id, tx, event.at, usage_rules.ticket_event(event, after))  # last of all
     except TransactWriteError as error:
+        metering.give_back(tenant_id)
         # PynamoDB sends condition checks first, then puts: with an assignee check the
         # ticket is item 1, otherwise item 0.
         reasons = cancel_reasons(error)

@@ -256,3 +256,25 @@ def test_a_deleted_firm_leaves_nothing_and_its_neighbour_keeps_everything(client
     assert run_jobs(client, due + timedelta(days=89))["slugs_released"] == 0
     assert run_jobs(client, due + timedelta(days=91))["slugs_released"] == 1
     assert sign_up_as(gone.slug).status_code == 201
+
+
+def test_a_finished_export_is_tagged_for_deletion_and_expires_after_seven_days(client, desk, local_stack):
+    """The ZIP holds every resident's contact details: S3 deletes it by its tag (the stack's
+    lifecycle rule), and from then on the export shows as expired, with no link."""
+    import boto3
+    from chalicelib.domain.identity import Identity
+    from chalicelib.services import firm_export
+    firm, _ = desk
+    who = Identity(firm.tenant_id, firm.admin_sub, "admin")
+    at = datetime(2026, 12, 6, 9, 0, tzinfo=timezone.utc)
+    export = firm_export.start(who, now=at)
+    from chalicelib.store import firm_data as store
+    assert firm_export.run(store.get_export(firm.tenant_id, export["id"]), at, lambda: False)
+    finished = datetime.fromisoformat(firm_export.status(who, export["id"], now=at)["finished_at"])
+    s3 = boto3.client("s3", endpoint_url=local_stack.endpoint, region_name="us-east-1")
+    tags = s3.get_object_tagging(Bucket="propdesk-photos-local", Key=f"{firm.tenant_id}/exports/{export['id']}.zip")
+    assert tags["TagSet"] == [{"Key": "propdesk-kind", "Value": "export"}]
+    almost = firm_export.status(who, export["id"], now=finished + timedelta(days=7) - timedelta(minutes=1))
+    assert almost["status"] == "done" and almost["download"]["expires_in"] == 24 * 3600
+    gone = firm_export.status(who, export["id"], now=finished + timedelta(days=7))
+    assert gone["status"] == "expired" and "download" not in gone

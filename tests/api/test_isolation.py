@@ -57,6 +57,7 @@ VALID_BODIES = {
     ("GET", "/api/tenant/retention"): None,
     ("PUT", "/api/tenant/retention"): {"contact_days": 90, "photo_days": 200},
     ("GET", "/api/audit"): None,
+    ("GET", "/api/usage"): None,
     ("GET", "/api/properties/{property_id}/checklist"): None,
     ("PUT", "/api/properties/{property_id}/checklist"): "checklist",
     ("GET", "/api/properties/{property_id}/inspections"): None,

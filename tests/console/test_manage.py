@@ -303,3 +303,24 @@ def test_send_test_reaches_the_mailbox_and_the_phone_under_each_profile(client, 
         assert mail["authenticated"]
     else:
         assert "PropDesk" in text["text"]
+
+
+def test_a_chinese_spreadsheet_imports_and_its_header_errors_read_in_chinese(client, firm):
+    """A 物业 pastes its own sheet: 楼栋 / 单元 / 房号 / 楼层. A missing column is named in Chinese,
+    not as a code; the good sheet then goes in, entrance and room number as one unit."""
+    admin = Session(client, firm.admin_email)
+    pid = firm.property_id
+    missing = admin.post(f"/console/register/properties/{pid}/import", {"csv": "楼栋,单元\n3号楼,2\n"})
+    page = missing.body.decode()
+    assert missing.status_code == 422
+    assert "列名行须包含楼栋和房号两列；缺少：房号" in page
+    assert "missing" not in page and "header must name" not in page
+    odd = admin.post(f"/console/register/properties/{pid}/import", {"csv": "楼栋,房号,业主\n3号楼,101,王\n"})
+    assert odd.status_code == 422 and "无法识别的列：业主" in odd.body.decode()
+    good = admin.post(f"/console/register/properties/{pid}/import",
+                      {"csv": "楼栋,单元,房号,楼层\n7号楼,2单元,1203,12\n7号楼,2,1204,12\n"})
+    assert good.status_code == 303, good.body[:300]
+    buildings = body(firm.call("GET", f"/api/properties/{pid}"))["buildings"]
+    tower = next(b for b in buildings if b["name"] == "7号楼")
+    units = body(firm.call("GET", f"/api/properties/{pid}/buildings/{tower['id']}/units"))["units"]
+    assert sorted((u["code"], u["floor"]) for u in units) == [("2-1203", 12), ("2-1204", 12)]

@@ -757,7 +757,7 @@ def test_the_lambda_package_carries_the_app_and_the_standards_templates(synth_di
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_the_photo_bucket_is_private_encrypted_and_forgets_unconfirmed_uploads(
+def test_the_photo_bucket_is_private_encrypted_and_forgets_unconfirmed_uploads_and_old_exports(
         profile: str, templates: dict[str, dict[str, Any]]) -> None:
     resources = templates[profile]["Resources"]
     _, bucket = photo_bucket(resources)
@@ -766,8 +766,14 @@ def test_the_photo_bucket_is_private_encrypted_and_forgets_unconfirmed_uploads(
                                                        "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
     assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
         "SSEAlgorithm": "AES256"}
-    rules = props["LifecycleConfiguration"]["Rules"]
-    assert [(r["Prefix"], r["ExpirationInDays"]) for r in rules] == [("incoming/", 1)]
+    rules = {r["Id"]: r for r in props["LifecycleConfiguration"]["Rules"]}
+    assert set(rules) == {"unconfirmed-uploads", "finished-exports", "abandoned-uploads"}
+    assert (rules["unconfirmed-uploads"]["Prefix"], rules["unconfirmed-uploads"]["ExpirationInDays"]) == ("incoming/", 1)
+    # a firm's export: its objects carry this tag (chalicelib/services/firm_export.py) and go after 7 days
+    assert rules["finished-exports"]["TagFilters"] == [{"Key": "propdesk-kind", "Value": "export"}]
+    assert rules["finished-exports"]["ExpirationInDays"] == 7 and "Prefix" not in rules["finished-exports"]
+    assert rules["abandoned-uploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+    assert all(r["Status"] == "Enabled" for r in rules.values())
     assert bucket["DeletionPolicy"] == "Retain"
 
 

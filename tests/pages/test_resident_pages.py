@@ -181,3 +181,36 @@ def test_json_callers_are_unchanged(base_url, zh_firm):
     assert as_json.headers["Content-Type"] == "application/json" and as_json.json()["status"] == "new"
     missing = requests.get(f"{base_url}/t/{'C' * 64}", timeout=10)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_a_new_firms_form_says_politely_it_is_not_open_until_a_unit_is_registered(phone, base_url, client):
+    """A firm that has just signed up has its link already: residents who find it are told, in
+    their language, that reports open soon — not offered a form no report could get through."""
+    from tests.support import Firm, body
+    firm = Firm.sign_up(client, locale="zh-CN", with_register=False)
+    assert firm.call("PUT", "/api/tenant/resident-page", {"service_phone": "400-820-8820"}).status_code == 200
+    response = phone.goto(f"{base_url}/r/{firm.slug}")
+    assert response.status == 200
+    assert phone.locator("h1").inner_text() == "报修通道尚未开放"
+    assert f"{body(firm.call('GET', '/api/tenant'))['name']}正在本页登记楼栋和房号" in phone.inner_text("main")
+    assert phone.locator("#service-phone a").inner_text() == "400-820-8820"
+    assert phone.locator("#service-phone a").get_attribute("href") == "tel:4008208820"
+    assert phone.locator("form").count() == 0
+    shot(phone, "form-not-open-zh")
+    # a building alone is not enough: with its first unit the form is there
+    firm.add_register()
+    phone.goto(f"{base_url}/r/{firm.slug}")
+    assert phone.locator("h1").inner_text() == "报事报修" and phone.locator("#unit").count() == 1
+    english = phone.goto(f"{base_url}/r/{firm.slug}?lang=en")
+    assert english.status == 200
+
+
+def test_a_firm_with_buildings_but_no_units_is_not_open_either(phone, base_url, client):
+    from tests.support import Firm, body
+    firm = Firm.sign_up(client, locale="en", with_register=False)
+    prop = body(firm.call("POST", "/api/properties", {"name": "Garden Court"}))
+    assert firm.call("POST", f"/api/properties/{prop['id']}/buildings", {"name": "Block 3"}).status_code == 201
+    phone.goto(f"{base_url}/r/{firm.slug}?lang=en")
+    assert phone.locator("h1").inner_text() == "Reports are not open here yet"
+    assert "In an emergency, call your property office." in phone.inner_text("main")  # no service phone set
+    assert phone.locator("form").count() == 0

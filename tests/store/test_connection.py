@@ -45,3 +45,25 @@ def test_a_service_it_was_not_told_about_is_refused_by_name():
     session = Connection(region="eu-west-2").session
     with pytest.raises(UnknownServiceError):
         session.create_client("sqs", region_name="eu-west-2")
+
+
+@pytest.mark.parametrize("name", ["endpoints", "partitions", "sdk-default-configuration", "_retry"])
+def test_the_files_it_reads_hold_what_botocores_own_loader_reads(name):
+    ours = Connection(region="eu-west-2").session.get_component("data_loader").load_data(name)
+    stock = botocore.session.Session().get_component("data_loader").load_data(name)
+    assert ours == stock and type(ours) is dict  # plain dicts: the same content, decoded faster
+
+
+def test_the_dynamodb_model_it_reads_is_botocores():
+    ours = Connection(region="cn-northwest-1").session.get_component("data_loader")
+    stock = botocore.session.Session().get_component("data_loader")
+    for kind in ("service-2", "endpoint-rule-set-1"):
+        assert ours.load_service_model("dynamodb", kind) == stock.load_service_model("dynamodb", kind)
+
+
+def test_a_china_region_resolves_to_the_china_partition(monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    client = Connection(region="cn-northwest-1", host=None).session.create_client("dynamodb", region_name="cn-northwest-1")
+    assert client.meta.endpoint_url == "https://dynamodb.cn-northwest-1.amazonaws.com.cn"
+    assert client.meta.partition == "aws-cn"

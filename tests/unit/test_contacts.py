@@ -100,6 +100,13 @@ def test_a_code_goes_by_sms_to_a_phone_and_by_email_to_an_address():
     ("86123456", "Asia/Shanghai", "+8686123456"),         # starts like the country code but too short for it
     ("447700900123", "Europe/London", "+447700900123"),   # typed with the country code, without +
     ("98765432", "Asia/Hong_Kong", "+85298765432"),
+    ("85298765432", "Asia/Hong_Kong", "+85298765432"),   # Hong Kong's code typed without +: 8 digits after it
+    ("85366123456", "Asia/Macau", "+85366123456"),
+    ("6591234567", "Asia/Singapore", "+6591234567"),
+    ("886912345678", "Asia/Taipei", "+886912345678"),
+    ("353871234567", "Europe/Dublin", "+353871234567"),
+    ("8613800138000", "Asia/Shanghai", "+8613800138000"),
+    ("65123456", "Asia/Singapore", "+6565123456"),        # eight digits: a local number that starts like the code
     ("00 44 7700 900123", "Asia/Shanghai", "+447700900123"),
     ("(0)20.7946-0000", "Europe/London", "+442079460000"),
 ])

@@ -101,3 +101,21 @@ def test_the_delimiter_is_what_the_header_is_split_by(header):
 def test_a_header_split_by_nothing_known_is_read_as_commas():
     assert refused("building|unit\nA|1\n")[1] == {
         "file": "the header must name the columns building,unit (floor is optional); missing: building, unit"}
+
+
+def test_a_chinese_header_is_read_as_the_same_columns():
+    text = "楼栋,单元,房号,楼层\n3号楼,2,1203,12\n3号楼,2单元,1204,12\n5号楼,,0101,1\n"
+    assert registry.parse_units_csv(text) == [
+        {"building": "3号楼", "code": "2-1203", "floor": 12},
+        {"building": "3号楼", "code": "2-1204", "floor": 12},  # "2单元" is entrance 2
+        {"building": "5号楼", "code": "0101", "floor": 1},   # no entrance: the room number alone
+    ]
+
+
+def test_a_chinese_header_pasted_from_a_spreadsheet_is_tab_separated():
+    assert registry.parse_units_csv("\ufeff楼号\t房间号\n1栋\t101\n") == [{"building": "1栋", "code": "101", "floor": None}]
+
+
+def test_a_chinese_header_without_the_room_number_names_what_is_missing():
+    assert refused("楼栋,单元\n3号楼,2\n")[1] == {
+        "file": "the header must name the columns building,unit (floor is optional); missing: unit"}

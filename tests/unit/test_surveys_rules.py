@@ -111,7 +111,7 @@ def test_a_servqual_item_off_the_1_to_5_scale_is_refused(value):
     assert refused({"rating": "3", "sq_assurance": value})[1] == {"sq_assurance": "must be a whole number 1-5"}
 
 
-@pytest.mark.parametrize("fixed", ["maybe", "Yes", "true", "1", "0", 2])
+@pytest.mark.parametrize("fixed", ["maybe", "Yes", "true", "1", "0", 2, 1, 0, 1.0, ["yes"]])
 def test_fixed_first_visit_takes_only_yes_or_no(fixed):
     assert refused({"rating": "3", "fixed_first_visit": fixed})[1] == {"fixed_first_visit": "must be yes or no"}
 

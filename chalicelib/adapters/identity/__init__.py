@@ -12,10 +12,10 @@ from typing import Any
 
 from ...domain.identity import Claims
 from ...settings import settings
-from .port import CodeSent, SignIn
+from .port import CodeSent, Person, SignIn
 
 __all__ = ["Claims", "CodeSent", "SignIn", "adapter", "verify_token", "create_user", "set_password", "set_role",
-           "set_active", "delete_user", "person_exists", "sign_in", "complete_new_password", "send_invitation", "refresh",
+           "set_active", "delete_user", "person_exists", "whose", "Person", "sign_in", "complete_new_password", "send_invitation", "refresh",
            "forgot_password", "confirm_forgot_password", "sign_out", "invites_by_code", "complete_totp",
            "totp_available", "totp_enabled", "start_totp", "confirm_totp", "disable_totp"]
 
@@ -61,9 +61,16 @@ def person_exists(email: str) -> bool:
     return adapter().person_exists(email)
 
 
-def sign_in(email: str, password: str, *, source_ip: str = "") -> SignIn:
-    """``source_ip`` (never stored as such) lets an adapter lock out an address that keeps failing."""
-    return adapter().sign_in(email, password, source_ip=source_ip)
+def whose(email: str) -> Person | None:
+    """The firm and person an e-mail address signs in as (None: nobody we know)."""
+    return adapter().whose(email)
+
+
+def sign_in(email: str, password: str, *, source_ip: str = "", audit=None) -> SignIn:
+    """``source_ip`` (never stored as such) lets an adapter lock out an address that keeps failing.
+    ``audit(tenant_id, sub, name)`` builds the audit entry of a successful sign-in: an adapter
+    that writes to our table then (accounts) puts it in that write and answers ``audited``."""
+    return adapter().sign_in(email, password, source_ip=source_ip, audit=audit)
 
 
 def complete_new_password(email: str, session: str, new_password: str) -> SignIn:

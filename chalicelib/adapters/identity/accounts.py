@@ -238,6 +238,13 @@ def person_exists(email: str) -> bool:
     return _store().get(email) is not None
 
 
+def whose(email: str):
+    """The account behind an e-mail address (None when there is none)."""
+    from .port import Person
+    account = _store().get(email)
+    return None if account is None else Person(account.tenant_id, account.sub, account.name)
+
+
 def send_invitation(email: str) -> None:
     """A one-time invitation code (8 digits, 72 hours) by SMS or e-mail: it signs in like a
     temporary password, then the person chooses their own. A failed delivery is logged (not
@@ -293,10 +300,11 @@ def _wrong() -> DomainError:
     return Unauthorized("E-mail or password is not right, or the account is disabled.")
 
 
-def _tokens(account: Any, now: int, **account_values: Any) -> dict:
+def _tokens(account: Any, now: int, also: tuple = (), **account_values: Any) -> dict:
     family, secret = secrets.token_urlsafe(16), secrets.token_urlsafe(32)
     id_token = _id_token(account, now)
-    _store().start_family(account.email, family, _digest(secret), now, failures=0, locked_until=0, **account_values)
+    _store().start_family(account.email, family, _digest(secret), now, also=also, failures=0, locked_until=0,
+                          **account_values)
     return {"IdToken": id_token, "RefreshToken": f"{family}.{secret}", "ExpiresIn": ID_TOKEN_SECONDS}
 
 
@@ -305,7 +313,7 @@ def _address_key(source_ip: str) -> str:
     return hashlib.sha256(b"propdesk-signin\0" + (source_ip or "unknown").encode()).hexdigest()[:32]
 
 
-def sign_in(email: str, password: str, *, source_ip: str = "") -> SignIn:
+def sign_in(email: str, password: str, *, source_ip: str = "", audit=None) -> SignIn:
     """One BatchGetItem (the account and the caller's address record), the password check,
     then one transaction (the refresh family + the account) and one KMS signature."""
     now = _now()
@@ -333,7 +341,8 @@ def sign_in(email: str, password: str, *, source_ip: str = "") -> SignIn:
         return SignIn(challenge="NEW_PASSWORD_REQUIRED", session=session)
     if account.totp_secret:
         return _totp_challenge(email, now, **rehash)
-    return SignIn(tokens=_tokens(account, now, **rehash))
+    also = (audit(account.tenant_id, account.sub, account.name),) if audit is not None else ()
+    return SignIn(tokens=_tokens(account, now, also=also, **rehash), audited=bool(also))
 
 
 def _invitation_code_matches(account: Any, code: str, now: int) -> bool:

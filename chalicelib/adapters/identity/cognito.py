@@ -247,6 +247,20 @@ def person_exists(email: str) -> bool:
     return True
 
 
+def whose(email: str):
+    """The pool's person behind an e-mail address (None when the pool has nobody by it)."""
+    from .port import Person
+    try:
+        with _calling(refused=lambda: Unauthorized("no such user")):
+            answer = _client().admin_get_user(**_pool(), Username=email)
+    except Unauthorized:
+        return None
+    attributes = {a["Name"]: a["Value"] for a in answer.get("UserAttributes", [])}
+    if not attributes.get("custom:tenant_id"):
+        return None
+    return Person(attributes["custom:tenant_id"], attributes.get("sub", ""), attributes.get("name", ""))
+
+
 # --- signing in --------------------------------------------------------------------------
 
 def _wrong_credentials() -> DomainError:
@@ -261,8 +275,9 @@ def _session_ended() -> DomainError:
     return Unauthorized("The session has ended; sign in again.")
 
 
-def sign_in(email: str, password: str, *, source_ip: str = "") -> SignIn:
-    """(``source_ip`` is not passed on: the pool's own advanced security covers addresses.)"""
+def sign_in(email: str, password: str, *, source_ip: str = "", audit=None) -> SignIn:
+    """(``source_ip`` is not passed on: the pool's own advanced security covers addresses.
+    ``audit`` is not used: nothing of ours is written here, the caller writes the entry.)"""
     with _calling(refused=_wrong_credentials, session_fields=frozenset({"password", "email"})):
         answer = _client().admin_initiate_auth(**_pool(), ClientId=settings().client_id,
                                                AuthFlow="ADMIN_USER_PASSWORD_AUTH",

@@ -1,7 +1,7 @@
 """The console's page of the firm's own data (admins only): export everything and follow the
 export's progress, download the finished ZIP (a 24-hour link), ask for the firm's deletion
 (typing its short name), or cancel it during the grace period. The same services as
-``api/firm_data.py``; each change is recorded in the audit log."""
+``api/firm_data.py``; each change is recorded in the audit log (as every admin form: session.py)."""
 
 from __future__ import annotations
 
@@ -18,14 +18,13 @@ from chalice import Blueprint
 
 exports = lazy("chalicelib.services.firm_export")
 deletion = lazy("chalicelib.services.firm_delete")
-audit = lazy("chalicelib.services.audit")
 scores = lazy("chalicelib.services.scores")
 
 bp = Blueprint(__name__)
 PATH = "/console/firm-data"
 
 # English msgids; zh-CN in console_firm_data.po
-STATUS = {"queued": "Waiting to start", "running": "In progress", "done": "Ready"}
+STATUS = {"queued": "Waiting to start", "running": "In progress", "done": "Ready", "expired": "Expired"}
 PHASE = {"items": "Reading the firm's records", "csv": "Writing the spreadsheets", "assemble": "Building the ZIP file",
          "photos": "Adding the photos", "finish": "Finishing", "done": "Done"}
 DONE = {"export": "The export has started. This page shows its progress; refresh it to see more.",
@@ -57,10 +56,6 @@ def _render(page: Page, status: int = 200, *, slug_error: str = "", typed: str =
                        pending=pending, slug=slug, slug_error=slug_error, typed=typed, notice=notice)
 
 
-def _audit(page: Page, action: str, status: int) -> None:
-    audit.record(page.who, f"POST {action}", {}, status, page.call.source_ip)
-
-
 @console_page(bp, PATH, admin=True)
 def firm_data_page(page: Page) -> Response:
     return _render(page)
@@ -69,7 +64,6 @@ def firm_data_page(page: Page) -> Response:
 @console_page(bp, f"{PATH}/export", ("POST",), admin=True)
 def start_export(page: Page) -> Response:
     exports.start(page.who)
-    _audit(page, f"{PATH}/export", 303)
     return page.redirect(f"{PATH}?done=export")
 
 
@@ -82,13 +76,10 @@ def ask_deletion(page: Page) -> Response:
         return _render(page, 422, slug_error=field_errors(page, error, SLUG_MESSAGES)["slug"], typed=typed)
     except Conflict:
         return page.redirect(f"{PATH}?done=asked")
-    _audit(page, f"{PATH}/delete", 303)
     return page.redirect(f"{PATH}?done=asked")
 
 
 @console_page(bp, f"{PATH}/cancel", ("POST",), admin=True)
 def cancel_deletion(page: Page) -> Response:
     cancelled = deletion.cancel(page.who)["cancelled"]
-    if cancelled:
-        _audit(page, f"{PATH}/cancel", 303)
     return page.redirect(f"{PATH}?done={'cancelled' if cancelled else 'none'}")

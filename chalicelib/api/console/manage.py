@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 
 from chalice import Blueprint, Response
 
-from ...domain.errors import Conflict, InvalidInput, NotFound
+from ...domain.errors import Conflict, InvalidInput, NotFound, PlanLimitReached
 from ...observability import logger
 from ..http import lazy, site_url
 from .session import PAGE_HEADERS, Page, console_page, field_errors
@@ -40,6 +40,9 @@ UNIT_MESSAGES = {"code": "Enter a unit number like 1203 or B-2/301",
 INVITE_MESSAGES = {"email": "Enter an e-mail address like name@example.com",
                    "name": "Enter their name (up to 80 characters)",
                    "role": "Choose staff or admin"}
+# A plan's limit (domain/metering.py), in the page's language (console_usage.po)
+PLAN_LIMITS = {"staff_seats": "Your plan's staff seats are all taken: deactivate someone or change the plan",
+               "properties": "Your plan allows no more properties: change the plan to add one"}
 DONE = {
     "property": "The property is added. Add its buildings and units below.",
     "building": "The building is added.",
@@ -82,8 +85,20 @@ def _done(page: Page) -> str:
     return page.t(DONE[key]) if key in DONE else ""
 
 
+# The units import's header reasons name columns: by their names in the page's language.
+MISSING_COLUMNS = re.compile(r"the header must name the columns building,unit \(floor is optional\); missing: (.+)$")
+COLUMN_NAMES = {"building": "Building", "unit": "Unit", "floor": "Floor"}
+
+
 def _reason(page: Page, reason: str) -> str:
     """A service's reason in the page's language (the English text when there is none)."""
+    missing = MISSING_COLUMNS.match(reason)
+    if missing:
+        names = [page.t(COLUMN_NAMES.get(c, c)) for c in missing.group(1).split(", ")]
+        return page.t("the header row must name the building and unit columns; missing: %(columns)s") % {
+            "columns": page.t(", ").join(names)}
+    if reason.startswith("unknown columns: "):  # the file's own header cells, shown as typed
+        return page.t("unknown columns: %(columns)s") % {"columns": reason[len("unknown columns: "):]}
     for pattern, msgid in REASON_PATTERNS:
         found = pattern.match(reason)
         if found:
@@ -118,6 +133,8 @@ def add_property(page: Page) -> Response:
         added = registry.add_property(page.who, values)
     except InvalidInput as error:
         return _register(page, 422, values=values, errors=field_errors(page, error, PROPERTY_MESSAGES))
+    except PlanLimitReached:
+        return _register(page, 403, values=values, errors={"name": page.t(PLAN_LIMITS["properties"])})
     return page.redirect(f"/console/register/properties/{quote(added['id'], safe='')}?done=property")
 
 
@@ -228,6 +245,8 @@ def invite(page: Page) -> Response:
         answer = staff.invite(page.who, values)
     except InvalidInput as error:
         return _staff(page, 422, invite={"values": values, "errors": field_errors(page, error, INVITE_MESSAGES)})
+    except PlanLimitReached:
+        return _staff(page, 403, invite={"values": values, "errors": {"email": page.t(PLAN_LIMITS["staff_seats"])}})
     except Conflict:
         return _staff(page, 409, invite={"values": values, "errors": {
             "email": page.t("This e-mail address already has a PropDesk account")}})
@@ -251,6 +270,9 @@ def change_staff(page: Page, staff_id: str) -> Response:
     body = {"role": page.value("role")} if action == "role" else {"active": action == "reactivate"}
     try:
         staff.change(page.who, staff_id, body, f'"{page.value("version")}"')
+    except PlanLimitReached:
+        return _staff(page, 403, refused={"id": staff_id, "action": action,
+                                          "message": page.t(PLAN_LIMITS["staff_seats"])})
     except Conflict:
         return _staff(page, 409, conflict=True)
     except InvalidInput as error:
@@ -327,6 +349,42 @@ def send_test(page: Page) -> Response:
     return page.redirect("/console/channels?" + urlencode({"tested": outcome["key"], "result": outcome["reason"]}))
 
 
+# --- getting started: a new firm's checklist ------------------------------------------------
+
+# English msgids; zh-CN in console_manage.po
+ONBOARDING = {
+    "service_phone": ("Give residents a service phone",
+                      "Shown on the report form and every resident's page, for anything urgent."),
+    "units": ("Add a property with its buildings and units",
+              "Until a building has a unit, the report form tells residents it is not open yet."),
+    "standards": ("Check your service standards and save them",
+                  "The targets, business hours and escalation chain came from a template: make them yours."),
+    "poster": ("Print a lobby poster",
+               "Its QR code opens the property's report form."),
+    "colleague": ("Invite a colleague",
+                  "Staff see the queue and answer residents; admins also change settings."),
+}
+
+
+@console_page(bp, "/console/welcome", admin=True)
+def welcome_page(page: Page) -> Response:
+    """Getting started: the new firm's five steps, each ticked from what is stored (three reads)."""
+    from ...domain.onboarding import checklist, finished
+    from ...store import tenants as tenant_store
+    steps = checklist(**tenant_store.onboarding_facts(page.who.tenant_id))
+    rows = [{**s, "title": page.t(ONBOARDING[s["key"]][0]), "why": page.t(ONBOARDING[s["key"]][1])} for s in steps]
+    done = sum(s["done"] for s in steps)
+    return page.render("console/welcome.html", title=page.t("Getting started"), steps=rows, done=done,
+                       total=len(steps), finished=finished(steps))
+
+
+def _poster_opened(page: Page) -> None:
+    from datetime import datetime, timezone
+
+    from ...store import tenants as tenant_store
+    tenant_store.note_poster_printed(page.who.tenant_id, datetime.now(timezone.utc))
+
+
 # --- lobby posters --------------------------------------------------------------------------
 
 @console_page(bp, "/console/posters", admin=True)
@@ -347,6 +405,7 @@ def poster_svg(page: Page, property_id: str) -> Response:
     from ..posters import SVG_CSP, poster_lang
     lang = poster_lang(page.call)
     poster = posters.poster(page.who, property_id, site_url(page.call), lang)
+    _poster_opened(page)
     return page.answer(Response(body=posters.svg(poster), status_code=200, headers={
         **PAGE_HEADERS, "Content-Type": "image/svg+xml; charset=utf-8", "Content-Security-Policy": SVG_CSP,
         "Content-Disposition": f'attachment; filename="{_filename(poster.property_name, property_id, lang, "svg")}"'}))
@@ -360,6 +419,7 @@ def poster_print(page: Page, property_id: str) -> Response:
     from ... import web
     from ..posters import poster_lang, style_csp
     poster = posters.poster(page.who, property_id, site_url(page.call), poster_lang(page.call))
+    _poster_opened(page)
     html = web.render("poster.html", poster.langs[0], poster=poster,
                       qr=Markup(posters.qr_svg(poster.qr, title=poster.url)),  # noqa: S704 - built from escaped parts
                       title=f"{poster.firm} · {poster.property_name}")

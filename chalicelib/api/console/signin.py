@@ -16,6 +16,7 @@ from .session import (ID_COOKIE, PRE_COOKIE, REFRESH_COOKIE, Page, clear_cookie,
                       safe_next, session_cookies)
 
 directory = lazy("chalicelib.adapters.identity")
+sign_ins = lazy("chalicelib.services.audit")
 access = lazy("chalicelib.services.access")
 signup_service = lazy("chalicelib.services.signup")
 templates_service = lazy("chalicelib.services.templates")
@@ -87,7 +88,7 @@ def sign_in(page: Page) -> Response:
         return _signin_form(page, values, {}, target, notice=page.t(notice) if notice else "")
     try:
         data = SIGN_IN.parse_body({"email": page.value("email"), "password": page.value("password")})
-        result = directory.sign_in(data["email"], data["password"], source_ip=page.call.source_ip)
+        result = sign_ins.sign_in(data["email"], data["password"], source_ip=page.call.source_ip, via="console")
     except InvalidInput as error:
         return _signin_form(page, values, field_errors(page, error, SIGNIN_MESSAGES), target, status=422)
     except Unauthorized:
@@ -127,7 +128,9 @@ def new_password(page: Page) -> Response:
                                   target, 422)
     try:
         data = NEW_PASSWORD.parse_body({"email": email, "session": session, "new_password": page.value("new_password")})
-        result = directory.complete_new_password(data["email"], data["session"], data["new_password"])
+        result = sign_ins.sign_in(data["email"], "", source_ip=page.call.source_ip, via="console",
+                                  step=lambda: directory.complete_new_password(data["email"], data["session"],
+                                                                               data["new_password"]))
     except InvalidInput as error:
         return _new_password_form(page, email, session, field_errors(page, error, PASSWORD_MESSAGES), target, 422)
     except Unauthorized:
@@ -156,7 +159,8 @@ def totp(page: Page) -> Response:
     email, session = page.value("email"), page.value("session")
     try:
         data = TOTP_STEP.parse_body({"email": email, "session": session, "code": page.value("code")})
-        result = directory.complete_totp(data["email"], data["session"], data["code"])
+        result = sign_ins.sign_in(data["email"], "", source_ip=page.call.source_ip, via="console",
+                                  step=lambda: directory.complete_totp(data["email"], data["session"], data["code"]))
     except InvalidInput as error:
         errors = {"code": page.t("The code is not right; enter the one your app shows now")} if "code" in error.fields \
             else field_errors(page, error, PASSWORD_MESSAGES)
