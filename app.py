@@ -7,7 +7,7 @@ import os
 from chalice import Chalice, Rate
 
 from chalicelib.api import admin, auth, campaigns, inspections, openapi, pages, posters, public, scorecard, scores, tickets, tsm
-from chalicelib.api import incidents, search
+from chalicelib.api import incidents, operator, search
 from chalicelib.api import messages as resident_messages
 from chalicelib.api import firm_data, my_data
 from chalicelib.api.console import dashboard as console_dashboard
@@ -42,6 +42,7 @@ app.register_blueprint(incidents.bp)
 app.register_blueprint(search.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(openapi.bp)
+app.register_blueprint(operator.bp)
 app.register_blueprint(pages.bp)
 app.register_blueprint(resident_messages.bp)
 app.register_blueprint(my_data.bp)

@@ -13,8 +13,9 @@ record of each mutant's exit code (``mutants/.../<module>.py.meta``), prints the
 share per module and merges it into bench/mutation.json:
 ``{module: {killed, survived, total, score, date, commit}, date, commit}`` (a module not
 run this time keeps its last result, with the date and commit it was measured at).
-``mutation_score()`` reads that file for bench/run.py. Slow, so not part of ``make test`` or
-CI: mutmut makes ~11,000 mutants of the domain; clock, scores and calendar (~2,800) take
+Each module's result is also set at once as ``mutation_score`` in bench/results.json (every
+other key kept); ``mutation_score()`` reads the file for bench/run.py's whole runs. Slow, so
+not part of ``make test`` or CI: mutmut makes ~11,000 mutants of the domain; clock, scores and calendar (~2,800) take
 about 25 minutes on two shared cores with ``--max-children 2``, the whole domain hours.
 """
 
@@ -30,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "bench" / "mutation.json"
+RESULTS_JSON = ROOT / "bench" / "results.json"  # bench/run.py's results; its `mutation_score` is kept in step
 DOMAIN = ROOT / "chalicelib" / "domain"
 FIRST = ("clock", "scores", "calendar")  # where a blind spot costs most: deadlines and headline scores
 
@@ -69,8 +71,11 @@ def _exit_codes(module: str) -> dict[str, int | None]:
 
 
 def _commit() -> str:
+    """HEAD's short hash, with ``-dirty`` when the code or tests measured differ from it."""
     found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return found.stdout.strip() or "unknown"
+    changed = subprocess.run(["git", "status", "--porcelain", "--", "chalicelib", "tests"], cwd=ROOT,
+                             capture_output=True, text=True)
+    return (found.stdout.strip() or "unknown") + ("-dirty" if changed.stdout.strip() else "")
 
 
 def run(names: list[str], max_children: int) -> dict:
@@ -87,7 +92,21 @@ def run(names: list[str], max_children: int) -> dict:
         print(f"{module:15} {row['killed']:5} killed of {row['total']:5}  {row['score']} %", flush=True)
         result |= {"date": date, "commit": commit}
         RESULT.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+        merge_into_results(result)
     return result
+
+
+def merge_into_results(result: dict, path: Path = RESULTS_JSON) -> None:
+    """Set ``mutation_score`` in bench/results.json to ``result``, every other key left as it is
+    (a whole ``make bench`` merges the same thing; this keeps it current between bench runs)."""
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        results = {}
+    if not isinstance(results, dict):
+        results = {}
+    results["mutation_score"] = result
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def mutation_score(path: Path = RESULT) -> dict:

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..domain import registry as registry_rules
-from ..domain.escalation import NOTIFICATIONS_QUERY
 from ..domain.fields import AnyObject, Shape
-from ..domain.tenants import STAFF_CHANGE, STAFF_INVITE
-from .http import Call, endpoint, lazy
+from .http import Call, Later, endpoint, lazy
 
 registry = lazy("chalicelib.services.registry")
 staff = lazy("chalicelib.services.staff")
 firm = lazy("chalicelib.services.firm")
+# the rules whose shapes the routes declare, loaded with the first request that uses them
+registry_rules = lazy("chalicelib.domain.registry")
+escalation_rules = lazy("chalicelib.domain.escalation")
+tenant_rules = lazy("chalicelib.domain.tenants")
+resident_page_rules = lazy("chalicelib.domain.resident_page")
+retention_rules = lazy("chalicelib.domain.retention")
+audit_rules = lazy("chalicelib.domain.audit")
 
 bp = Blueprint(__name__)
 STANDARDS_BODY = Shape(fields={"standards": AnyObject(description="the whole standards document (see tenants/README.md)")})
@@ -49,7 +53,7 @@ def standards_history(call: Call) -> dict:
 
 
 @endpoint(bp, "/api/notifications", "GET", admin=True, summary="Notifications sent by escalations; ?status=failed",
-          tags=["standards"], query=NOTIFICATIONS_QUERY, responses={200: "notifications, most recent first"})
+          tags=["standards"], query=Later(lambda: escalation_rules.NOTIFICATIONS_QUERY), responses={200: "notifications, most recent first"})
 def list_notifications(call: Call) -> dict:
     return firm.notifications(call.who, call.query)
 
@@ -60,7 +64,7 @@ def list_properties(call: Call) -> dict:
 
 
 @endpoint(bp, "/api/properties", "POST", admin=True, summary="Add a property", tags=["register"],
-          request=registry_rules.PROPERTY, responses={201: "added", 422: "invalid fields"})
+          request=Later(lambda: registry_rules.PROPERTY), responses={201: "added", 422: "invalid fields"})
 def add_property(call: Call):
     return 201, registry.add_property(call.who, call.json())
 
@@ -72,7 +76,7 @@ def get_property(call: Call, property_id: str) -> dict:
 
 
 @endpoint(bp, "/api/properties/{property_id}/buildings", "POST", admin=True, summary="Add a building",
-          tags=["register"], request=registry_rules.BUILDING, responses={201: "added", 404: "no such property"})
+          tags=["register"], request=Later(lambda: registry_rules.BUILDING), responses={201: "added", 404: "no such property"})
 def add_building(call: Call, property_id: str):
     return 201, registry.add_building(call.who, property_id, call.json())
 
@@ -84,7 +88,7 @@ def list_units(call: Call, property_id: str, building_id: str) -> dict:
 
 
 @endpoint(bp, "/api/properties/{property_id}/buildings/{building_id}/units", "POST", admin=True,
-          summary="Add a unit", tags=["register"], request=registry_rules.UNIT,
+          summary="Add a unit", tags=["register"], request=Later(lambda: registry_rules.UNIT),
           responses={201: "added", 404: "no such building", 409: "already registered"})
 def add_unit(call: Call, property_id: str, building_id: str):
     return 201, registry.add_unit(call.who, property_id, building_id, call.json())
@@ -106,13 +110,13 @@ def list_staff(call: Call) -> dict:
 
 
 @endpoint(bp, "/api/staff", "POST", admin=True, summary="Invite a colleague (Cognito e-mails them)", tags=["staff"],
-          request=STAFF_INVITE, responses={201: "invited", 409: "e-mail already has an account"})
+          request=Later(lambda: tenant_rules.STAFF_INVITE), responses={201: "invited", 409: "e-mail already has an account"})
 def invite_staff(call: Call):
     return 201, staff.invite(call.who, call.json())
 
 
 @endpoint(bp, "/api/staff/{staff_id}", "PATCH", admin=True, summary="Change role, name, or deactivate",
-          tags=["staff"], request=STAFF_CHANGE, headers=["If-Match?"],
+          tags=["staff"], request=Later(lambda: tenant_rules.STAFF_CHANGE), headers=["If-Match?"],
           responses={200: "changed", 404: "no such person", 409: "stale version (when If-Match is sent)"})
 def change_staff(call: Call, staff_id: str) -> dict:
     return staff.change(call.who, staff_id, call.json(), call.header("if-match"))
@@ -120,7 +124,6 @@ def change_staff(call: Call, staff_id: str) -> dict:
 
 # --- residents' pages: service phone and personal information notice ---------------------
 
-from ..domain import resident_page as resident_page_rules  # noqa: E402 - pure, cheap
 
 resident_page = lazy("chalicelib.services.resident_page")
 
@@ -134,7 +137,7 @@ def get_resident_page(call: Call) -> dict:
 
 @endpoint(bp, "/api/tenant/resident-page", "PUT", admin=True,
           summary="Set the service phone shown to residents and your own notice (empty: the default text)",
-          tags=["tenant"], request=resident_page_rules.SETTINGS_SHAPE,
+          tags=["tenant"], request=Later(lambda: resident_page_rules.SETTINGS_SHAPE),
           responses={200: "saved; the notice's version moves when its text changes", 422: "invalid fields"})
 def put_resident_page(call: Call) -> dict:
     return resident_page.change(call.who, call.json())
@@ -142,7 +145,7 @@ def put_resident_page(call: Call) -> dict:
 
 @endpoint(bp, "/api/tenant/logo", "PUT", admin=True,
           summary="Set the logo shown on your public scorecard: a PNG, JPEG or WebP image of at most 24 kB, base64",
-          tags=["tenant"], request=resident_page_rules.LOGO_SHAPE,
+          tags=["tenant"], request=Later(lambda: resident_page_rules.LOGO_SHAPE),
           responses={200: "saved: the logo's version and type", 422: "not base64, too large or not an image"})
 def put_logo(call: Call) -> dict:
     return resident_page.set_logo(call.who, call.json())
@@ -156,7 +159,7 @@ def delete_logo(call: Call) -> dict:
 
 @endpoint(bp, "/api/properties/{property_id}/service-phone", "PUT", admin=True,
           summary="Set (or clear, with an empty value) a property's own service phone", tags=["register"],
-          request=resident_page_rules.PROPERTY_PHONE,
+          request=Later(lambda: resident_page_rules.PROPERTY_PHONE),
           responses={200: "saved", 404: "no such property", 422: "invalid phone"})
 def put_property_phone(call: Call, property_id: str) -> dict:
     return resident_page.set_property_phone(call.who, property_id, call.json())
@@ -164,7 +167,6 @@ def put_property_phone(call: Call, property_id: str) -> dict:
 
 # --- retention of residents' personal data -----------------------------------------------
 
-from ..domain import retention as retention_rules  # noqa: E402 - pure, cheap
 
 retention = lazy("chalicelib.services.retention")
 
@@ -178,7 +180,7 @@ def get_retention(call: Call) -> dict:
 
 @endpoint(bp, "/api/tenant/retention", "PUT", admin=True,
           summary="Set the retention periods (for reports closed from now on; the residents' notice states them)",
-          tags=["tenant"], request=retention_rules.SETTINGS_SHAPE,
+          tags=["tenant"], request=Later(lambda: retention_rules.SETTINGS_SHAPE),
           responses={200: "saved: contact_days, photo_days", 422: "invalid fields"})
 def put_retention(call: Call) -> dict:
     return retention.change(call.who, call.json())
@@ -186,14 +188,13 @@ def put_retention(call: Call) -> dict:
 
 # --- the audit log ---------------------------------------------------------------------------
 
-from ..domain import audit as audit_rules  # noqa: E402 - pure, cheap
 
 audit = lazy("chalicelib.services.audit")
 
 
 @endpoint(bp, "/api/audit", "GET", admin=True,
           summary="The audit log: every admin change (who, when, which route and ids, answer, network), newest first",
-          tags=["tenant"], query=audit_rules.QUERY,
+          tags=["tenant"], query=Later(lambda: audit_rules.QUERY),
           responses={200: "entries", 422: "invalid filter"})
 def list_audit(call: Call) -> dict:
     return audit.entries(call.who, call.query)

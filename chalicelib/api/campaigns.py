@@ -3,39 +3,52 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
-from ..domain import tsm
-from ..domain.campaigns import CREATE, DIMENSION_HEADINGS, QUESTIONNAIRES, SCALE, Campaign
 from ..domain.errors import Conflict, InvalidInput, NotFound, TransitionRefused
 from . import pages
-from .http import Call, endpoint, lazy, site_url
+from .http import Call, Later, endpoint, lazy, site_url
+
+if TYPE_CHECKING:
+    from ..domain.campaigns import Campaign
 
 service = lazy("chalicelib.services.campaigns")
 posters = lazy("chalicelib.services.posters")
+rules = lazy("chalicelib.domain.campaigns")
+tsm = lazy("chalicelib.domain.tsm")
 
 bp = Blueprint(__name__)
 
-# Form field → the message beside it (English msgids; zh-CN in the pages' catalogue).
-MESSAGES = {"place": "Choose your building", "unit": "Enter your unit number",
+
+@cache
+def messages() -> dict[str, str]:
+    """Form field → the message beside it (English msgids; zh-CN in the pages' catalogue)."""
+    return {"place": "Choose your building", "unit": "Enter your unit number",
             "p": "Choose a number from 1 to 7", "e": "Choose a number from 1 to 7",
             "w": "Give whole numbers that add up to 100",
             **{key: "Choose yes or no" for key in tsm.FILTERS},
             **{q.field: "Choose one answer" for q in tsm.QUESTIONS}}
-FIELDS = ("place", "unit") + tuple(f"w_{d}" for d in DIMENSION_HEADINGS) + tuple(
-    f"{part}_{item.key}" for items in QUESTIONNAIRES.values() for item in items for part in ("p", "e")) + tuple(
-    tsm.FILTERS) + tuple(q.field for q in tsm.QUESTIONS)
+
+
+@cache
+def fields() -> frozenset[str]:
+    """Every field of a questionnaire form."""
+    return frozenset(("place", "unit") + tuple(f"w_{d}" for d in rules.DIMENSION_HEADINGS) + tuple(
+        f"{part}_{item.key}" for items in rules.QUESTIONNAIRES.values() for item in items for part in ("p", "e"))
+        + tuple(tsm.FILTERS) + tuple(q.field for q in tsm.QUESTIONS))
 
 
 def _message(field: str) -> str:
     """The message beside a field: its own, else its kind's (``p_3`` → ``p``)."""
-    return MESSAGES.get(field) or MESSAGES.get(field.split("_")[0], MESSAGES["p"])
+    found = messages()
+    return found.get(field) or found.get(field.split("_")[0], found["p"])
 
 
 @endpoint(bp, "/api/campaigns", "POST", admin=True, summary="Start a satisfaction campaign for chosen properties",
-          tags=["surveys"], request=CREATE, responses={201: "the campaign, its public link and poster",
+          tags=["surveys"], request=Later(lambda: rules.CREATE), responses={201: "the campaign, its public link and poster",
                                                        422: "invalid fields"})
 def create_campaign(call: Call):
     return 201, service.create(call.who, call.json())
@@ -119,14 +132,14 @@ def _page(call: Call, slug: str, campaign_id: str, *, status: int = 200, state: 
                  for p in shown.register for b in p["buildings"]]
     full = campaign.form == "full"
     groups = [(d, heading, [item for item in campaign.items if item.dimension == d])
-              for d, heading in DIMENSION_HEADINGS.items()] if full else []
+              for d, heading in rules.DIMENSION_HEADINGS.items()] if full else []
     html = web.render("campaign.html", lang, firm=shown.firm["name"], campaign=campaign,
                       state=state or shown.state, slug=slug.lower(), buildings=buildings, items=SERVQUAL_ITEMS,
-                      groups=groups, headings=DIMENSION_HEADINGS,
+                      groups=groups, headings=rules.DIMENSION_HEADINGS,
                       labels=_item_labels(web, lang, campaign) if full else _tsm_labels(web, lang, shown.firm["name"])
                       if campaign.is_tsm else {},
                       tsm=_tsm_questions(web, lang, shown.firm["name"]) if campaign.is_tsm else None,
-                      scale=range(SCALE[0], SCALE[1] + 1), values=values or {},
+                      scale=range(rules.SCALE[0], rules.SCALE[1] + 1), values=values or {},
                       errors={k: web.gettext(lang, v) for k, v in (errors or {}).items()},
                       other_lang="en" if lang == "zh-CN" else "zh-CN",
                       title=campaign.name + " · " + shown.firm["name"])
@@ -156,7 +169,7 @@ def campaign_answer(call: Call, slug: str, campaign_id: str):
     except InvalidInput as error:
         if not browser:
             raise
-        errors = {name: _message(name) for name in error.fields if name in FIELDS}
+        errors = {name: _message(name) for name in error.fields if name in fields()}
         return _page(call, slug, campaign_id, status=422, form_lang=form_lang, errors=errors,
                      values={k: str(v) for k, v in body.items()})
     except Conflict:

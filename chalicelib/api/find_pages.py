@@ -16,11 +16,12 @@ from typing import Any
 
 from chalice import Response
 
-from ..domain import contacts as contact_rules
 from ..domain.errors import InvalidInput, NotFound, RateLimited
 from . import pages
 from .http import Call, endpoint, lazy
 from .pages import bp  # the residents' pages' blueprint (registered by app.py)
+
+contact_rules = lazy("chalicelib.domain.contacts")
 
 finder = lazy("chalicelib.services.find_reports")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..domain.firm_data import DELETION_REQUEST
-from .http import Call, endpoint, lazy
+from .http import Call, Later, endpoint, lazy
 
 exports = lazy("chalicelib.services.firm_export")
 deletion = lazy("chalicelib.services.firm_delete")
 
+rules = lazy("chalicelib.domain.firm_data")
 bp = Blueprint(__name__)
 
 
@@ -42,7 +42,7 @@ def get_deletion(call: Call) -> dict:
     return deletion.status(call.who)
 
 
-@endpoint(bp, "/api/firm/deletion", "POST", admin=True, tags=["tenant"], request=DELETION_REQUEST,
+@endpoint(bp, "/api/firm/deletion", "POST", admin=True, tags=["tenant"], request=Later(lambda: rules.DELETION_REQUEST),
           summary="Ask for the firm and everything it holds to be deleted after a 14-day grace period "
                   "(confirm by typing the firm's short name)",
           responses={202: "asked; when it will happen", 409: "already asked", 422: "the short name does not match"})

@@ -18,7 +18,8 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from ..domain.errors import DomainError, InvalidInput, MalformedRequest, NotFound, PayloadTooLarge, Unauthorized
+from ..domain.errors import (DomainError, Forbidden, InvalidInput, MalformedRequest, NotFound, PayloadTooLarge,
+                             Unauthorized)
 from ..domain.fields import Shape
 from ..domain.identity import Identity
 from ..observability import logger, metrics, request_scope
@@ -54,6 +55,19 @@ def lazy(module_name: str) -> Any:
     return _LazyModule(module_name)
 
 
+class Later:
+    """A route's Shape declared beside the route but built when ``/openapi.json`` first needs
+    it: ``query=Later(lambda: rules.QUERY)`` with ``rules = lazy("chalicelib.domain.x")``.
+    The domain module then loads with the first request that uses it, not with ``import app``
+    (the cold start; ``RouteDoc.load_shapes``)."""
+
+    def __init__(self, build: Callable[[], Shape]) -> None:
+        self.build = build
+
+    def __call__(self) -> Shape:
+        return self.build()
+
+
 @dataclass
 class RouteDoc:
     path: str
@@ -62,16 +76,25 @@ class RouteDoc:
     tags: list[str]
     auth: bool
     admin: bool = False
-    request: Shape | None = None
-    query: Shape | None = None
+    request: Shape | Later | None = None
+    query: Shape | Later | None = None
     request_content: list[str] = field(default_factory=lambda: [JSON])
     responses: dict[int, str] = field(default_factory=dict)
     headers: list[str] = field(default_factory=list)
     produces: list[str] = field(default_factory=lambda: [JSON])  # media types of the answers
-    form: Shape | None = None        # what a form-encoded body may carry (flat names), when it differs
+    form: Shape | Later | None = None  # what a form-encoded body may carry (flat names), when it differs
     schema: dict | None = None       # the JSON body's schema, when a Shape cannot say it (oneOf)
     links: dict[str, dict] = field(default_factory=dict)  # OpenAPI links from the success answer
     max_body: int | None = None
+    operator: bool = False  # PropDesk's operators (AWS IAM), not a firm's people
+
+    def load_shapes(self) -> "RouteDoc":
+        """Build the shapes declared ``Later`` (once; the OpenAPI document calls it)."""
+        for name in ("request", "query", "form"):
+            value = getattr(self, name)
+            if isinstance(value, Later):
+                setattr(self, name, value())
+        return self
 
 
 ROUTES: list[RouteDoc] = []
@@ -257,40 +280,52 @@ html_refusal: Callable[[Any, DomainError], Response | None] | None = None
 
 
 def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, tags: list[str], auth: bool = True,
-             admin: bool = False, request: Shape | None = None, query: Shape | None = None,
+             admin: bool = False, request: Shape | Later | None = None, query: Shape | Later | None = None,
              content_types: list[str] | None = None, responses: dict[int, str] | None = None,
              headers: list[str] | None = None, max_body: int | None = None, produces: list[str] | None = None,
-             form: Shape | None = None, schema: dict | None = None, links: dict[str, dict] | None = None) -> Callable:
+             form: Shape | Later | None = None, schema: dict | None = None,
+             links: dict[str, dict] | None = None, operator: bool = False) -> Callable:
     """Register ``fn(call, **path_params)`` as a route. ``fn`` returns a dict (200), or
     ``(status, body)`` / ``(status, body, headers)``, or a chalice Response.
 
     The rest documents it (``/openapi.json``): ``produces`` the media types it answers with
     (HTML pages, CSV, SVG), ``form`` the flat fields of a form-encoded body where they differ
     from ``request``, ``schema`` a body schema a Shape cannot express, ``links`` where its
-    success answer leads (OpenAPI links)."""
+    success answer leads (OpenAPI links). ``operator``: PropDesk's operators only, by API
+    Gateway's IAM authorization (a SigV4-signed request); never a firm's token."""
     content_types = content_types or [JSON]
 
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def view(**params: str) -> Response:
-            return _handle(bp, fn, params, auth, admin, max_body)
+            return _handle(bp, fn, params, auth, admin, max_body, operator)
 
         route_kwargs: dict[str, Any] = {"methods": [method]}
         if method in ("POST", "PUT", "PATCH"):
             route_kwargs["content_types"] = content_types
         if auth:
             route_kwargs["authorizer"] = cognito
+        elif operator:
+            from chalice import IAMAuthorizer
+            route_kwargs["authorizer"] = IAMAuthorizer()
         bp.route(path, name=f"{fn.__name__}", **route_kwargs)(view)
         ROUTES.append(RouteDoc(path=path, method=method, summary=summary, tags=tags, auth=auth, admin=admin,
                                request=request, query=query, request_content=content_types,
                                responses=responses or {}, headers=headers or [], produces=produces or [JSON],
-                               form=form, schema=schema, links=links or {}, max_body=max_body))
+                               form=form, schema=schema, links=links or {}, max_body=max_body, operator=operator))
         return fn
 
     return decorate
 
 
-def _handle(bp: Blueprint, fn: Callable, params: dict, auth: bool, admin: bool, max_body: int | None) -> Response:
+def operator_arn(context: dict) -> str:
+    """Who signed an operator's request: the IAM principal API Gateway verified ('' if none;
+    ``chalice local`` and the tests' client admit IAM routes unsigned, and carry no principal)."""
+    return str((context.get("identity") or {}).get("userArn") or "")
+
+
+def _handle(bp: Blueprint, fn: Callable, params: dict, auth: bool, admin: bool, max_body: int | None,
+            operator: bool = False) -> Response:
     request = bp.current_request
     context = request.context or {}
     identity = identity_from_context(context) if auth else None
@@ -302,6 +337,9 @@ def _handle(bp: Blueprint, fn: Callable, params: dict, auth: bool, admin: bool, 
                 raise Unauthorized("Sign in first.")
             if admin:
                 identity.require_admin()  # type: ignore[union-attr]
+            if operator and not operator_arn(context):
+                raise Forbidden("Operators only: sign the request with the deployment's AWS credentials (SigV4).",
+                                {"Authorization": "an AWS IAM signature is required"})
             long_params = sorted(name for name, value in params.items() if len(value or "") > MAX_PATH_PARAM)
             if long_params:  # no id, slug or link of ours is this long (and DynamoDB keys stop at 1 kB)
                 raise NotFound("Not found.", {name: "does not exist" for name in long_params})
@@ -313,12 +351,14 @@ def _handle(bp: Blueprint, fn: Callable, params: dict, auth: bool, admin: bool, 
             if identity is not None:  # the firm's API requests (approximate: store/metering.py)
                 from ..services import metering
                 metering.note_request(identity)
-            result = fn(call, **params)
-            response = _as_response(result)
-            if admin and request.method != "GET":  # the audit log: who changed what (never the body)
-                from ..services import audit
+            if admin and request.method != "GET":  # the audit log: who changed what (never the body;
+                from ..services import audit          # a setting's value before and after, noted by its service)
+                with audit.noting() as changes:
+                    response = _as_response(fn(call, **params))
                 audit.record(identity, f"{request.method} {context.get('resourcePath', '')}", params,
-                             response.status_code, call.source_ip)
+                             response.status_code, call.source_ip, changes)
+            else:
+                response = _as_response(fn(call, **params))
         except DomainError as error:
             logger.info("request refused", extra={"status": error.status, "code": error.code,
                                                   "fields": sorted(error.fields)})

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..domain import incidents as rules
 from ..domain.fields import Choice, Shape
 from ..observability import metrics
-from .http import Call, endpoint, lazy
+from .http import Call, Later, endpoint, lazy
 
 service = lazy("chalicelib.services.incidents")
+rules = lazy("chalicelib.domain.incidents")
 
 bp = Blueprint(__name__)
 
-EVENT = Shape(fields={"type": Choice(options=tuple(rules.ACTIONS))} | {
-    name: spec for shape in rules.EVENT_SHAPES.values() for name, spec in shape.fields.items()
-    if name != "note"} | {"note": rules.EVENT_SHAPES["acknowledge"].fields["note"]},
-    description="type plus that action's fields: merge/unmerge ticket_id, update body, resolve note (required)")
+
+def event_shape() -> Shape:
+    """What POST /api/incidents/{id}/events documents: the type plus each action's fields."""
+    return Shape(fields={"type": Choice(options=tuple(rules.ACTIONS))} | {
+        name: spec for shape in rules.EVENT_SHAPES.values() for name, spec in shape.fields.items()
+        if name != "note"} | {"note": rules.EVENT_SHAPES["acknowledge"].fields["note"]},
+        description="type plus that action's fields: merge/unmerge ticket_id, update body, resolve note (required)")
+
 INCIDENT_ID = "$response.body#/id"
 ETAG = "$response.header.ETag"
 ACT = {"operationId": "post_api_incidents_incident_id_events",
@@ -29,7 +33,7 @@ def _etag(view: dict) -> dict:
 
 
 @endpoint(bp, "/api/incidents", "POST", summary="Merge reports of one fault into an incident", tags=["incidents"],
-          request=rules.CREATE, responses={201: "incident created; ETag is its version", 404: "no such ticket",
+          request=Later(lambda: rules.CREATE), responses={201: "incident created; ETag is its version", 404: "no such ticket",
                                            409: "a report is closed or already merged", 422: "invalid fields"},
           links={"ActOnIncident": ACT})
 def create_incident(call: Call):
@@ -49,7 +53,7 @@ def get_incident(call: Call, incident_id: str):
 
 @endpoint(bp, "/api/incidents/{incident_id}/events", "POST",
           summary="Merge or unmerge a report; acknowledge, update or resolve every report (each reporter is told)",
-          tags=["incidents"], request=EVENT, headers=["If-Match"],
+          tags=["incidents"], request=Later(event_shape), headers=["If-Match"],
           responses={200: "done; ETag is the incident's new version", 404: "no such incident or ticket",
                      409: "stale version or not allowed now", 422: "invalid fields", 428: "If-Match missing"})
 def act_on_incident(call: Call, incident_id: str):

@@ -86,6 +86,8 @@ def _statuses(route: RouteDoc) -> dict[int, str]:
         statuses[404] = "not found (or another firm's)"
     if route.admin:
         statuses[403] = "admins only"
+    if route.operator:
+        statuses[403] = "not signed by an operator's AWS credentials"
     if "If-Match" in route.headers or "If-Match?" in route.headers:
         statuses[409] = "someone changed it first (the version in If-Match is stale)"
     if "If-Match" in route.headers:
@@ -160,6 +162,7 @@ def operation_id(route: RouteDoc) -> str:
 def document() -> dict:
     paths: dict = {}
     for route in ROUTES:
+        route.load_shapes()
         operation: dict = {
             "summary": route.summary, "tags": route.tags, "operationId": operation_id(route),
             "parameters": [{"name": name, "in": "path", "required": True,
@@ -197,6 +200,8 @@ def document() -> dict:
             operation["responses"][str(status)] = response
         if route.auth:
             operation["security"] = [{"cognito": []}]
+        elif route.operator:
+            operation["security"] = [{"sigv4": []}]
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     return {
         "openapi": "3.0.3",
@@ -204,7 +209,9 @@ def document() -> dict:
         "paths": paths,
         "components": {"securitySchemes": {"cognito": {
             "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-            "description": "Cognito ID token (custom:tenant_id and custom:role claims)"}}},
+            "description": "Cognito ID token (custom:tenant_id and custom:role claims)"}, "sigv4": {
+            "type": "apiKey", "in": "header", "name": "Authorization",
+            "description": "PropDesk's operators: an AWS Signature Version 4 of the deployment's account (IAM)"}}},
     }
 
 

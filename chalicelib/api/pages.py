@@ -16,13 +16,13 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..domain.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, RateLimited, TransitionRefused
-from ..domain.photos import MAX_PER_TICKET
-from ..domain.surveys import SERVQUAL_ITEMS
 from ..observability import metrics
 from . import http
 from .http import SECURITY_HEADERS, Call, endpoint, lazy, site_url
 
 register_view = lazy("chalicelib.services.register_view")
+photo_rules = lazy("chalicelib.domain.photos")
+survey_rules = lazy("chalicelib.domain.surveys")
 ticket_service = lazy("chalicelib.services.tickets")
 photo_service = lazy("chalicelib.services.photos")
 survey_service = lazy("chalicelib.services.surveys")
@@ -431,7 +431,7 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
     html = web.render(
         "track.html", lang, firm=context["name"], view=view, timeline=timeline, time_zone=tz,
         milestones=milestone_lines(web, view, lang, tz),
-        upload=upload, max_photos=MAX_PER_TICKET, survey=survey, **survey_texts(),
+        upload=upload, max_photos=photo_rules.MAX_PER_TICKET, survey=survey, **survey_texts(),
         category=web.localized(category["name"], lang, view["category"]) if category else view["category"],
         urgency=web.localized(urgency["name"], lang, view["urgency"]) if urgency else view["urgency"],
         status=web.gettext(lang, STATUS_LABELS.get(view["status"], view["status"])),
@@ -520,19 +520,23 @@ RATING_LABELS = {5: "Very satisfied", 4: "Satisfied", 3: "Neither satisfied nor 
 # Survey field → message (English msgids) when it is missing or not valid.
 SURVEY_MESSAGES = {"rating": "Choose a rating from 1 to 5", "nps": "Choose a number from 0 to 10",
                    "fixed_first_visit": "Choose yes or no", "comment": "Keep your comment under 2000 characters"}
-SURVEY_FIELDS = ("rating", "fixed_first_visit", "nps", "comment", *(f"sq_{d}" for d in SERVQUAL_ITEMS))
+
+
+def survey_fields() -> tuple[str, ...]:
+    return ("rating", "fixed_first_visit", "nps", "comment", *(f"sq_{d}" for d in survey_rules.SERVQUAL_ITEMS))
 
 
 def survey_texts() -> dict:
-    return {"rating_labels": RATING_LABELS, "servqual_items": SERVQUAL_ITEMS, "survey_fields": SURVEY_FIELDS}
+    return {"rating_labels": RATING_LABELS, "servqual_items": survey_rules.SERVQUAL_ITEMS,
+            "survey_fields": survey_fields()}
 
 
 def survey_values(data: dict) -> dict:
-    return {name: _one(data.get(name)) for name in SURVEY_FIELDS}
+    return {name: _one(data.get(name)) for name in survey_fields()}
 
 
 def survey_errors(problems: dict[str, str]) -> dict[str, str]:
-    return {name: SURVEY_MESSAGES.get(name, "Choose a number from 1 to 5") for name in SURVEY_FIELDS
+    return {name: SURVEY_MESSAGES.get(name, "Choose a number from 1 to 5") for name in survey_fields()
             if name in problems}
 
 

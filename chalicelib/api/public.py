@@ -7,18 +7,18 @@ from chalice import Blueprint
 from ..domain import tickets as ticket_rules
 from ..domain.errors import TransitionRefused
 from ..domain.fields import Choice, Email, ListOf, Shape, Text
-from ..domain.surveys import COMMENT_MAX, SERVQUAL_ITEMS
 from ..observability import metrics
-from ..domain.tenants import signup_shape
-from ..services import templates
 from ..settings import settings
 from . import pages
-from .http import Call, endpoint, lazy
+from .http import Call, Later, endpoint, lazy
 
 signup_service = lazy("chalicelib.services.signup")
 ticket_service = lazy("chalicelib.services.tickets")
 photo_service = lazy("chalicelib.services.photos")
 photo_rules = lazy("chalicelib.domain.photos")
+survey_rules = lazy("chalicelib.domain.surveys")
+tenant_rules = lazy("chalicelib.domain.tenants")
+templates = lazy("chalicelib.services.templates")
 identity = lazy("chalicelib.adapters.identity")
 sign_ins = lazy("chalicelib.services.audit")
 
@@ -34,8 +34,8 @@ def healthz(call: Call) -> dict:
 
 
 @endpoint(bp, "/signup", "POST", auth=False, summary="Sign up a property firm and its first admin", tags=["tenants"],
-          request=signup_shape(templates.available().keys()), responses={201: "firm created", 409: "slug or e-mail taken",
-                                                     422: "invalid fields"})
+          request=Later(lambda: tenant_rules.signup_shape(templates.available().keys())),
+          responses={201: "firm created", 409: "slug or e-mail taken", 422: "invalid fields"})
 def signup(call: Call):
     local = settings().is_local and not identity.invites_by_code()  # accounts: the code reaches a local mailbox too
     temporary = signup_service.local_temporary_password() if local else None
@@ -212,14 +212,20 @@ def photo_confirm(call: Call, token: str):
 # --- the after-resolution survey ------------------------------------------------------------
 
 survey_service = lazy("chalicelib.services.surveys")
-SURVEY_ANSWER = Shape(fields={
-    "rating": Text(max_len=2, description="1-5 (required)"),
-    "comment": Text(required=False, max_len=COMMENT_MAX),
-    "nps": Text(required=False, max_len=2, description="0-10, when the firm asks it"),
-    "fixed_first_visit": Text(required=False, max_len=3, description="yes | no, when the firm asks it"),
-    **{f"sq_{d}": Text(required=False, max_len=1, description=f"SERVQUAL {d}, 1-5, when the firm asks it")
-       for d in SERVQUAL_ITEMS},
-})
+
+
+def survey_answer_shape() -> Shape:
+    """What a survey answer may carry (the firm's own questions decide which are asked)."""
+    return Shape(fields={
+        "rating": Text(max_len=2, description="1-5 (required)"),
+        "comment": Text(required=False, max_len=survey_rules.COMMENT_MAX),
+        "nps": Text(required=False, max_len=2, description="0-10, when the firm asks it"),
+        "fixed_first_visit": Text(required=False, max_len=3, description="yes | no, when the firm asks it"),
+        **{f"sq_{d}": Text(required=False, max_len=1, description=f"SERVQUAL {d}, 1-5, when the firm asks it")
+           for d in survey_rules.SERVQUAL_ITEMS},
+    })
+
+
 SURVEY_STATUS = {"answered": 409, "expired": 410, "not_open": 409}
 
 
@@ -244,7 +250,7 @@ def survey_form(call: Call, token: str):
 
 
 @endpoint(bp, "/s/{token}", "POST", auth=False, summary="Answer a survey from its link (once)", tags=["surveys"],
-          request=SURVEY_ANSWER, content_types=["application/json", "application/x-www-form-urlencoded"],
+          request=Later(survey_answer_shape), content_types=["application/json", "application/x-www-form-urlencoded"],
           produces=["application/json", "text/html"],
           responses={201: "recorded", 303: "a browser's form: to a thank-you page", 404: "unknown link",
                      409: "already answered", 410: "the link has expired", 422: "invalid answers"})
@@ -257,7 +263,7 @@ def survey_answer(call: Call, token: str):
 
 @endpoint(bp, "/t/{token}/survey", "POST", auth=False,
           summary="Answer the survey from the tracking page (once the report is resolved)", tags=["surveys"],
-          request=SURVEY_ANSWER, content_types=["application/json", "application/x-www-form-urlencoded"],
+          request=Later(survey_answer_shape), content_types=["application/json", "application/x-www-form-urlencoded"],
           produces=["application/json", "text/html"],
           responses={201: "recorded", 303: "a browser's form: back to the tracking page", 404: "unknown link",
                      409: "already answered, or not resolved", 422: "invalid answers"})

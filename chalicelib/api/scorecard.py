@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from chalice import Blueprint, Response
 
 from ..domain.errors import NotFound
-from ..domain.inspections import scorecard_lines
 from ..domain.resident_page import tel_href
 from . import pages
 from .http import Call, endpoint, lazy
@@ -183,6 +182,7 @@ def _section(kind: str, review: dict, before: dict | None, published: list[str],
         "from": figures.day(start.astimezone(zone).date(), lang),
         "to": figures.day((end.astimezone(zone) - timedelta(days=1)).date(), lang)}
     # Inspections are monthly: the month's section shows them when the firm publishes them.
+    from ..domain.inspections import scorecard_lines
     inspected = scorecard_lines(review, lang, t, publish=inspections and kind == "month")
     return {"kind": kind, "title": f"{kind_title}: {title}", "rows": rows, "headline": headline,
             "reports": t(REPORTS[0] if volume == 1 else REPORTS[1]) % {"n": volume}, "method": method,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from ..domain.scores import QUERY
-from .http import SECURITY_HEADERS, Call, endpoint, lazy
+from .http import SECURITY_HEADERS, Call, Later, endpoint, lazy
 
 service = lazy("chalicelib.services.scores")
 exports = lazy("chalicelib.services.exports")
+rules = lazy("chalicelib.domain.scores")
+QUERY = Later(lambda: rules.QUERY)
 
 bp = Blueprint(__name__)
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from ..domain.tsm import QUERY
-from .http import Call, endpoint, lazy
+from .http import Call, Later, endpoint, lazy
 from .scores import csv_download
 
 service = lazy("chalicelib.services.tsm")
+rules = lazy("chalicelib.domain.tsm")
+QUERY = Later(lambda: rules.QUERY)
 
 bp = Blueprint(__name__)
 

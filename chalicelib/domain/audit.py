@@ -60,8 +60,30 @@ ACTION_NAMES = {
     "POST /console/standards": "Changed the service standards",
     "POST /console/standards/upload": "Changed the service standards",
     "POST /console/scorecard": "Changed the public scorecard",
+    "PUT /ops/firms/{tenant_id}/plan": "PropDesk changed the firm's plan",
 }
 OTHER_ACTION = "Another change"
+
+# What each setting a service notes is called (services/audit.py ``changed``; English msgids,
+# zh-CN in console_audit.po). The standards editor's own boxes (``standards:<box>``) are named
+# as the editor names them (api/console/standards.py ``box_label``).
+SETTING_NAMES = {
+    "standards:survey.publish": "Public scorecard published",
+    "standards:survey.publish_inspections": "Monthly inspections on the public scorecard",
+    "standards:survey.publish_properties": "Properties on the public scorecard",
+    "standards:other": "Other parts of the standards (names, categories, priorities, milestones)",
+    "retention.contact_days": "Days after closing until contact details and entry notes are erased",
+    "retention.photo_days": "Days after closing until photos are erased",
+    "resident_page.service_phone": "The residents' service phone",
+    "resident_page.notice.zh-CN": "Personal information notice (Chinese)",
+    "resident_page.notice.en": "Personal information notice (English)",
+    "property.service_phone": "The property's service phone",
+    "staff.role": "Role",
+    "staff.active": "Access",
+    "staff.name": "Name",
+    "plan": "Plan",
+}
+OTHER_SETTING = "Another setting"
 SIGN_IN_OUTCOMES = {"signed_in": "Signed in", "second_step": "Password accepted, code asked",
                     "failed": "Sign-in refused", "locked": "Sign-in locked after repeated failures"}
 

@@ -28,7 +28,7 @@ The functions (all take and return aware datetimes; results are in UTC):
 ``is_open(cal, t)``, ``next_open(cal, t)``, ``open_intervals(cal, day)``
 
 Holidays and make-up days of a country come from the ``holidays`` library
-(:func:`country_days`); for the PRC it has the State Council's yearly notice, make-up
+(:func:`country_days`, through a table written from it for the supported countries); for the PRC it has the State Council's yearly notice, make-up
 days included, for each year it was released after (2026 in 0.109). A later year gets the
 library's rule-based estimate of the holidays and no make-up days until it is upgraded.
 
@@ -280,15 +280,46 @@ def _dates(values: Any, name: str) -> frozenset[date]:
 
 
 def country_days(country: str, years: Iterable[int]) -> tuple[frozenset[date], frozenset[date]]:
-    """(public holidays, make-up working days) of a country for ``years``, from the
-    ``holidays`` library; cached per (country, years). ``country`` is an ISO code,
-    optionally with a subdivision ("GB-SCT"). ValueError if the library does not know it."""
-    return _country_days(country.strip().upper(), tuple(sorted({int(y) for y in years})))
+    """(public holidays, make-up working days) of a country for ``years``; cached per
+    (country, years). ``country`` is an ISO code, optionally with a subdivision ("GB-SCT").
+    ValueError if the library does not know it.
+
+    The countries a standards document may name (``SUPPORTED``), for ``TABLE_YEARS``, are read
+    from ``holidays.json`` beside this module: the same days, written from the library by
+    ``python -m infra.holiday_table`` (a test fails when an upgraded library disagrees). The
+    library itself, ~200 ms to import with its 250 countries, is then never loaded by a
+    request; other countries and years still ask it."""
+    key = country.strip().upper()
+    wanted = tuple(sorted({int(y) for y in years}))
+    if _TABLE_KEYS.get(key) and all(TABLE_YEARS[0] <= y <= TABLE_YEARS[1] for y in wanted):
+        return _table_days(_TABLE_KEYS[key], wanted)
+    return _country_days(key, wanted)
+
+
+SUPPORTED = ("CN", "GB", "HK", "SG", "US")  # domain/standards.SUPPORTED_COUNTRIES, which a test holds equal
+TABLE_YEARS = (2015, 2045)
+_TABLE_KEYS = {**{code: code for code in SUPPORTED}, "UK": "GB", "GB-ENG": "GB", "UK-ENG": "GB"}
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict:
+    import json
+    from pathlib import Path
+    return json.loads(Path(__file__).with_name("holidays.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=64)
+def _table_days(code: str, years: tuple[int, ...]) -> tuple[frozenset[date], frozenset[date]]:
+    found: tuple[set[date], set[date]] = (set(), set())
+    for year in years:
+        for kept, days in zip(found, _table()[code][str(year)]):
+            kept.update(date(year, int(d[:2]), int(d[2:])) for d in days.split())
+    return frozenset(found[0]), frozenset(found[1])
 
 
 @lru_cache(maxsize=64)
 def _country_days(country: str, years: tuple[int, ...]) -> tuple[frozenset[date], frozenset[date]]:
-    import holidays as library  # imported on first use: it is not needed for 24/7 or plain calendars
+    import holidays as library  # imported on first use: only for a country or year the table has not
 
     if not years:
         return frozenset(), frozenset()

@@ -96,7 +96,7 @@ def normalise_phone(text: str, time_zone: str = "UTC") -> str:
     country = COUNTRY_BY_ZONE.get(time_zone)
     if country is None:
         return digits  # no country known: the same digits still find the same reports
-    national = digits.lstrip("0") if country != "86" or not digits.startswith("1") else digits
+    national = digits.lstrip("0")  # the trunk 0 (a Chinese mobile starts with 1 and has none)
     lengths = NATIONAL_LENGTHS[country]
     if national.startswith(country) and len(national) not in lengths and len(national) - len(country) in lengths:
         return "+" + national  # typed with the country code, without +

@@ -32,6 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from .fields import Choice, Shape
+
 COUNTERS = ("reports", "staff_events", "msg_email", "msg_sms", "msg_webhook", "sms_segments", "sms_held",
             "photos", "photo_bytes", "api_requests")
 LIMITS = ("staff_seats", "properties", "sms_per_month", "photo_bytes")
@@ -56,6 +58,10 @@ PLANS = {
 }
 # A firm with no plan recorded (every firm from before plans existed) is on this one.
 DEFAULT_PLAN = "standard"
+
+
+# The operator's request to move a firm (PUT /ops/firms/{tenant_id}/plan).
+PLAN_CHANGE = Shape(fields={"plan": Choice(options=tuple(PLANS), description="the plan to put the firm on")})
 
 
 def plan_of(name: str | None) -> Plan:

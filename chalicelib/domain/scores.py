@@ -169,6 +169,19 @@ def period_bounds(key: str, time_zone: str) -> tuple[datetime, datetime]:
     return utc_midnight(period.first_day), utc_midnight(period.shift(1).first_day)
 
 
+def after_joining(key: str, joined: datetime, time_zone: str) -> bool:
+    """Whether the period has any time after the firm joined (it ends after ``joined``):
+    the month a firm signs up in counts, the months before it do not."""
+    return period_bounds(key, time_zone)[1] > joined
+
+
+def opening_month(now: datetime, time_zone: str, joined: datetime) -> str:
+    """The month a dashboard opens on: the last complete one, or, for a firm that joined
+    this month (no complete month of its own yet), this month."""
+    closed = last_closed(now, time_zone)["month"]
+    return closed if after_joining(closed, joined, time_zone) else period_keys(now, time_zone)["month"]
+
+
 FINALISE_AT = (1, 0)  # closed periods are frozen into reviews at 01:00 local time each night
 
 

@@ -34,10 +34,19 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
+def _encode(raw: bytes) -> str:
+    """base64url without padding (48 bytes make 64 characters, 16 bytes 22)."""
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(text: str) -> bytes:
+    """The bytes of unpadded base64url; the decoder ignores padding beyond what the length needs."""
+    return base64.urlsafe_b64decode(text + "==")
+
+
 def issue(tenant_id: str, subject_id: str) -> CapabilityToken:
     raw = ULID.from_str(tenant_id).bytes + ULID.from_str(subject_id).bytes + secrets.token_bytes(SECRET_BYTES)
-    token = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-    return CapabilityToken(tenant_id, subject_id, token)
+    return CapabilityToken(tenant_id, subject_id, _encode(raw))
 
 
 def read(token: str) -> CapabilityToken | None:
@@ -45,7 +54,7 @@ def read(token: str) -> CapabilityToken | None:
     if not isinstance(token, str) or len(token) != 64:
         return None
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        raw = _decode(token)
     except (binascii.Error, ValueError):
         return None
     if len(raw) != 32 + SECRET_BYTES:
@@ -79,8 +88,7 @@ def short_of(token: str) -> str | None:
     capability = read(token)
     if capability is None:
         return None
-    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    return base64.urlsafe_b64encode(raw[32:]).decode("ascii").rstrip("=")
+    return _encode(_decode(token)[32:])
 
 
 def short_secret(short: str) -> bytes | None:
@@ -88,10 +96,10 @@ def short_secret(short: str) -> bytes | None:
     if not isinstance(short, str) or len(short) != SHORT_LENGTH:
         return None
     try:
-        raw = base64.urlsafe_b64decode(short + "=" * (-len(short) % 4))
+        raw = _decode(short)
     except (binascii.Error, ValueError):
         return None
-    if len(raw) != SECRET_BYTES or base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=") != short:
+    if len(raw) != SECRET_BYTES or _encode(raw) != short:
         return None
     return raw
 
@@ -102,4 +110,4 @@ def from_short(tenant_id: str, subject_id: str, short: str) -> CapabilityToken |
     if secret is None:
         return None
     raw = ULID.from_str(tenant_id).bytes + ULID.from_str(subject_id).bytes + secret
-    return CapabilityToken(tenant_id, subject_id, base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="))
+    return CapabilityToken(tenant_id, subject_id, _encode(raw))

@@ -3,16 +3,99 @@ by the route helper (api/http.py) after it answered; admins read the log here.""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
+from typing import Any, Iterator
 
 from ..domain.audit import QUERY, network_of
 from ..domain.identity import Identity
 from ..store import audit as store
 
 
-def record(who: Identity, action: str, target: dict, status: int, source_ip: str) -> None:
+def record(who: Identity, action: str, target: dict, status: int, source_ip: str,
+           changes: list[dict] | None = None) -> None:
     store.record(who.tenant_id, at=datetime.now(timezone.utc), actor_sub=who.sub, actor_name=who.name,
-                 action=action, target=target, status=status, network=network_of(source_ip))
+                 action=action, target=target, status=status, network=network_of(source_ip), changes=changes)
+
+
+# --- what a settings change changed ----------------------------------------------------------
+# The route helpers (api/http.py, api/console/session.py) run an admin change inside
+# ``noting()``; the service that changes a setting says what it was and what it is now
+# (``changed``), and the entry keeps that beside the route. Values are the setting's, never a
+# request body: secrets and robot URLs (they embed their keys) are kept only as "changed".
+
+_noted: ContextVar[list | None] = ContextVar("audit_changes", default=None)
+LONGEST = 200  # characters of a value kept (a notice is cut, with an ellipsis)
+
+
+@contextmanager
+def noting() -> Iterator[list[dict]]:
+    found: list[dict] = []
+    token = _noted.set(found)
+    try:
+        yield found
+    finally:
+        _noted.reset(token)
+
+
+def _kept(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (bool, int, float)):
+        return value
+    text = str(value)
+    return text if len(text) <= LONGEST else text[:LONGEST - 1] + "…"
+
+
+def changed(setting: str, before: Any, after: Any, *, hidden: bool = False, **about: Any) -> None:
+    """Note one setting's change for the request's audit entry (nothing when equal, or when
+    no admin change is being recorded). ``hidden``: keep that it changed, not the values."""
+    found = _noted.get()
+    if found is None or before == after:
+        return
+    entry = {"setting": setting, **about}
+    entry.update({"hidden": True} if hidden else {"before": _kept(before), "after": _kept(after)})
+    found.append(entry)
+
+
+def standards_changed(before: dict, after: dict) -> None:
+    """The standards' changes box by box, as the console's editor names them (its form is the
+    document as boxes: services/standards_form.py); a change no box shows is "other parts"."""
+    from . import standards_form as form
+    old, new = form.values_from_document(before), form.values_from_document(after)
+    count = len(_noted.get() or [])
+    for box in sorted(set(old) | set(new)):
+        was, now = old.get(box, ""), new.get(box, "")
+        if was == now:
+            continue
+        about: dict = {}
+        if box.startswith("targets."):
+            _, category, priority, _ = box.split(".", 3)
+            about = {"names": {"category": _names_of(category, "categories", before, after),
+                               "priority": _names_of(priority, "priorities", before, after)}}
+        secret = box.endswith(".secret") or (box.endswith(".address") and "://" in f"{was}{now}")
+        changed(f"standards:{box}", was, now, hidden=secret, **about)
+    from ..domain.standards import survey_settings
+    was, now = survey_settings(before), survey_settings(after)
+    for flag in ("publish", "publish_inspections"):
+        changed(f"standards:survey.{flag}", bool(was[flag]), bool(now[flag]))
+    if sorted(was["publish_properties"] or []) != sorted(now["publish_properties"] or []):
+        changed("standards:survey.publish_properties", "", "-", hidden=True)
+    found = _noted.get()
+    if found is not None and len(found) == count and before != after:
+        found.append({"setting": "standards:other", "hidden": True})
+
+
+def _names_of(key: str, kind: str, *documents: dict) -> Any:
+    """A category's or priority's name in both languages, as the documents give it ('*': all)."""
+    if key == "*":
+        return None
+    for document in reversed(documents):
+        for entry in document.get(kind) or []:
+            if isinstance(entry, dict) and entry.get("key") == key:
+                return entry.get("name")
+    return None
 
 
 def entries(who: Identity, params: dict) -> dict:

@@ -16,9 +16,14 @@ def describe(who: Identity) -> dict:
             "template": t.template, "role": who.role}
 
 
-def standards(who: Identity) -> dict:
-    document, version = store.get_standards(who.tenant_id)
-    return {"version": version, "standards": document}
+def standards(who: Identity, *, with_saver: bool = False) -> dict:
+    """The standards and their version; ``with_saver`` adds who saved this version and when
+    ({"by": name or None, "at": ISO}), read from the same item."""
+    document, version, saved = store.get_standards_saved(who.tenant_id)
+    found = {"version": version, "standards": document}
+    if with_saver:
+        found["saved"] = {"by": saved["by"], "at": saved["at"].isoformat().replace("+00:00", "Z")}
+    return found
 
 
 def replace_standards(who: Identity, body: object, if_match: str | None, *, now: datetime | None = None) -> dict:
@@ -40,6 +45,8 @@ def replace_standards(who: Identity, body: object, if_match: str | None, *, now:
     new_version = store.put_standards(who.tenant_id, tenant.slug, document, store.public_summary(document),
                                       expected_version=expected, who_sub=who.sub, who_name=who.name,
                                       now=now or datetime.now(timezone.utc), changes=what)
+    from . import audit
+    audit.standards_changed(current, document)
     from .scores import forget_settings
     forget_settings(who.tenant_id)  # this process reads the new minimum n and weights at once
     return {"version": new_version, "standards": document, "changes": what}

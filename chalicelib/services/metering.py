@@ -47,8 +47,34 @@ def usage(who: Identity, now: datetime | None = None) -> dict:
 
 
 def firm_usage(tenant_id: str, now: datetime | None = None) -> dict:
-    """The operator's view of one firm (no route: see README, "Usage and plans")."""
+    """The operator's view of one firm (``GET /ops/firms/{tenant_id}/usage``): what its admins
+    see at GET /api/usage. NotFound for no such firm."""
+    _operator_knows(tenant_id)
     return usage(Identity(tenant_id=tenant_id, sub="operator", role="admin", name="operator", email=""), now)
+
+
+def set_firm_plan(tenant_id: str, body: object, operator: str, source_ip: str) -> dict:
+    """The operator puts a firm on a plan (``PUT /ops/firms/{tenant_id}/plan``); the firm's
+    audit log says so (who: "PropDesk operator", the plan before and after)."""
+    data = rules.PLAN_CHANGE.parse_body(body)
+    before = _operator_knows(tenant_id)
+    store.set_plan(tenant_id, data["plan"])
+    from ..domain.audit import network_of
+    from ..store import audit as audit_store
+    audit_store.record(tenant_id, at=_now(), actor_sub=f"operator:{operator}", actor_name="PropDesk operator",
+                       action="PUT /ops/firms/{tenant_id}/plan", target={"tenant_id": tenant_id}, status=200,
+                       network=network_of(source_ip),
+                       changes=[{"setting": "plan", "before": rules.plan_of(before.plan).name,
+                                 "after": data["plan"]}])
+    return {"tenant_id": tenant_id, "plan": data["plan"]}
+
+
+def _operator_knows(tenant_id: str) -> store.Usage:
+    from ..domain.errors import NotFound
+    read = store.read(tenant_id, [])
+    if not read.exists:
+        raise NotFound("No such firm.", {"tenant_id": "does not exist"})
+    return read
 
 
 def check_room(who: Identity, limit: str, in_use: int, now: datetime | None = None) -> None:

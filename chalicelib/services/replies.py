@@ -14,6 +14,11 @@ def read(who: Identity) -> tuple[list[dict], int]:
     return store.get(who.tenant_id)
 
 
+def read_with_saver(who: Identity) -> tuple[list[dict], int, dict]:
+    """The same GetItem, with who saved the list last and when ({"by", "at"}; Nones if unknown)."""
+    return store.get_with_saver(who.tenant_id)
+
+
 def _categories(tenant_id: str) -> list[str]:
     document, _ = tenant_store.get_standards(tenant_id)
     return [c["key"] for c in document.get("categories") or []]
@@ -26,13 +31,13 @@ def add(who: Identity, reply: dict, version: int) -> int:
     keys = {r["key"] for r in current}
     key = next(f"r{n}" for n in range(1, len(current) + 2) if f"r{n}" not in keys)
     checked = rules.check(current + [{**reply, "key": key}], _categories(who.tenant_id))
-    return store.save(who.tenant_id, checked, version)
+    return store.save(who.tenant_id, checked, version, by_name=who.actor.name)
 
 
 def remove(who: Identity, key: str, version: int) -> int:
     who.require_admin()
     current, _ = store.get(who.tenant_id)
-    return store.save(who.tenant_id, [r for r in current if r["key"] != key], version)
+    return store.save(who.tenant_id, [r for r in current if r["key"] != key], version, by_name=who.actor.name)
 
 
 __all__ = ["read", "add", "remove"]

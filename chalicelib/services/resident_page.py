@@ -48,7 +48,14 @@ def change(who: Identity, body: object) -> dict:
     who.require_admin()
     data = rules.SETTINGS_SHAPE.parse_body(body)
     tenant = store.get_tenant(who.tenant_id)
-    store.set_resident_page(who.tenant_id, tenant.slug, rules.changed(tenant.resident_page, data))
+    page = rules.changed(tenant.resident_page, data)
+    store.set_resident_page(who.tenant_id, tenant.slug, page)
+    from . import audit
+    was, now = tenant.resident_page or {}, page
+    audit.changed("resident_page.service_phone", was.get("service_phone") or "", now.get("service_phone") or "")
+    for lang in ("zh-CN", "en"):
+        audit.changed(f"resident_page.notice.{lang}", (was.get("notice") or {}).get(lang, ""),
+                      (now.get("notice") or {}).get(lang, ""))
     return describe(who)
 
 
@@ -61,6 +68,9 @@ def set_property_phone(who: Identity, property_id: str, body: object) -> dict:
     tenant = store.get_tenant(who.tenant_id)
     store.set_resident_page(who.tenant_id, tenant.slug,
                             rules.with_property_phone(tenant.resident_page, property_id, phone))
+    from . import audit
+    was = ((tenant.resident_page or {}).get("property_phones") or {}).get(property_id) or ""
+    audit.changed("property.service_phone", was, phone or "")
     return {"id": property_id, "service_phone": phone}
 
 

@@ -37,7 +37,11 @@ def change(who: Identity, body: object) -> dict:
     tenant = tenant_store.get_tenant(who.tenant_id)
     page = rules.with_settings(tenant.resident_page, data)
     tenant_store.set_resident_page(who.tenant_id, tenant.slug, page)
-    return rules.settings_of(page)
+    from . import audit
+    was, now = rules.settings_of(tenant.resident_page), rules.settings_of(page)
+    for name in now:
+        audit.changed(f"retention.{name}", was[name], now[name])
+    return now
 
 
 def apply(watch, step: Step, now: datetime) -> str:
@@ -71,9 +75,11 @@ def erase(ticket: Ticket, events: list[Event], what: str, now: datetime, *, time
         sent = store.resident_message_keys(ticket.tenant_id, ticket, rules.resident_message_steps(ticket, events),
                                            resident_channels(ticket.contact or {}))
         store.scrub_messages(ticket.tenant_id, ticket.id, sent, now)
-    else:
+    freed = 0
+    if what != rules.CONTACT:
         _delete_photos(ticket)
-    store.erase(ticket.tenant_id, ticket, after, event, references)
+        freed = sum(int(photo.get("bytes") or 0) for photo in ticket.photos)
+    store.erase(ticket.tenant_id, ticket, after, event, references, freed_photo_bytes=freed)
     return after
 
 

@@ -34,7 +34,7 @@ def firm_settings(tenant_id: str) -> dict:
     survey = survey_settings(document)
     value = {"time_zone": tenant.time_zone, "min_n": survey["min_n"], "weights": survey["weights"],
              "publish": survey["publish"], "name": tenant.name, "locale": tenant.locale, "slug": tenant.slug,
-             "publish_inspections": survey["publish_inspections"]}
+             "publish_inspections": survey["publish_inspections"], "joined": _iso(tenant.created_at)}
     _settings[tenant_id] = (time.monotonic() + SETTINGS_SECONDS, value)
     return value
 
@@ -95,6 +95,7 @@ def dashboard(who: Identity, params: dict) -> dict:
 
     Returns {"period", "time_zone", "min_n", "firm": scores, "slices": {by: [{value, scores}]},
     "inspections": {"firm": summary or None, "property": {id: summary}} (services/inspections),
+    "joined": when the firm signed up (ISO),
     "trend": [{period, scores}], "names": {"category": {key: names}, "property": {id: name},
     "building": {id: (name, property_id)}, "staff": {sub: name}}}."""
     from ..store import registry as registry_store
@@ -139,7 +140,7 @@ def dashboard(who: Identity, params: dict) -> dict:
     inspections = {"firm": inspected(firm), "property": {
         v: inspected(c) for (b, v), c in found.items() if b == "property" and inspected(c)}}
     return {"period": key, "time_zone": settings["time_zone"], "min_n": settings["min_n"],
-            "firm": _scored(firm, settings), "slices": slices, "names": names, "inspections": inspections,
+            "joined": _iso(tenant.created_at), "firm": _scored(firm, settings), "slices": slices, "names": names, "inspections": inspections,
             "trend": [{"period": p, "scores": _scored(trend_found.get(p, {}), settings)}
                       for p in rules.previous_periods(key, 12)]}
 

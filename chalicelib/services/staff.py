@@ -97,6 +97,10 @@ def change(who: Identity, sub: str, body: object, if_match: str | None) -> dict:
             except DomainError:
                 pass  # the staff list decides (a token with the other role is refused)
         raise
+    from . import audit
+    audit.changed("staff.role", before.role, after.role)
+    audit.changed("staff.active", before.active, after.active)
+    audit.changed("staff.name", before.name, after.name)
     return _view(dataclasses.replace(after, version=before.version + 1))
 
 

@@ -1,7 +1,7 @@
 """A firm's usage counters (domain/metering.py says what each counts).
 
     TENANT#<tid>   USAGE#<month>           u_reports, u_staff_events, u_msg_sms, ... (ADD only)
-    TENANT#<tid>   USAGE#TOTAL             u_photo_bytes: photos stored, all months
+    TENANT#<tid>   USAGE#TOTAL             u_photo_bytes: photos stored, all months (less those erased)
     TENANT#<tid>   USAGE_ALERT#<month>#<limit>   the admins were told (written once)
 
 Writers queue one UpdateItem on the transaction that records what they count (a ticket, its
@@ -75,6 +75,12 @@ def add_to(tenant_id: str, tx, at: datetime, counts: dict[str, int]) -> int:
     return 1
 
 
+def free_photo_bytes(tenant_id: str, tx, freed: int) -> None:
+    """Photos erased (retention): the stored total goes down by their bytes, on ``tx``."""
+    if freed > 0:
+        tx.update(UsageItem(tenant_pk(tenant_id), usage_sk(TOTAL)), actions=_actions({"photo_bytes": -freed}))
+
+
 def give_back(tenant_id: str) -> None:
     """The transaction that carried the firm's request tally failed: keep the tally for the next."""
     with _lock:
@@ -112,6 +118,7 @@ class Usage:
     locale: str
     months: dict[str, dict[str, int]]
     total: dict[str, int]
+    exists: bool = True  # False: no such firm (its record was not there)
 
 
 def read(tenant_id: str, month_keys: list[str]) -> Usage:
@@ -141,7 +148,7 @@ def read(tenant_id: str, month_keys: list[str]) -> Usage:
                 found[month] = _counters(item)
         request = answer.get("UnprocessedKeys") or {}
     return Usage(plan=(meta.get("plan") or {}).get("S"), firm=(meta.get("name") or {}).get("S", ""),
-                 locale=(meta.get("locale") or {}).get("S", "en"), months=found, total=total)
+                 locale=(meta.get("locale") or {}).get("S", "en"), months=found, total=total, exists=bool(meta))
 
 
 def alert_once(tenant_id: str, month: str, limit: str, now: datetime, outbox: list) -> bool:

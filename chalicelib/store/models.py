@@ -137,6 +137,7 @@ class StandardsItem(Item, discriminator="standards"):
     version = NumberAttribute(default=1)
     updated_at = UTCDateTimeAttribute()
     updated_by = UnicodeAttribute()
+    updated_by_name = UnicodeAttribute(null=True)  # who saved it, as the 409 page names them
 
 
 class StandardsVersionItem(Item, discriminator="standards_version"):
@@ -268,6 +269,8 @@ class RepliesItem(Item, discriminator="replies"):
     """The firm's canned replies (store/replies.py, domain/replies.py)."""
     replies = ListAttribute(default=list)
     version = NumberAttribute(default=0)
+    updated_by_name = UnicodeAttribute(null=True)  # who saved last and when, as a 409 page says
+    updated_at = UTCDateTimeAttribute(null=True)
 
 
 class ChecklistItem(Item, discriminator="checklist"):
@@ -488,6 +491,7 @@ class AuditItem(Item, discriminator="audit"):
     target = MapAttribute(default=dict)  # the route's path parameters (ids only)
     status = NumberAttribute()
     network = UnicodeAttribute(null=True)  # where from: the address's /24 (IPv4) or /48 (IPv6)
+    changes = UnicodeAttribute(null=True)  # a settings change: JSON [{setting, before, after}] (services/audit.py)
 
 
 class ExportItem(Item, discriminator="firm_export"):

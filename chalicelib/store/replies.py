@@ -1,12 +1,14 @@
 """The firm's canned replies (domain/replies.py): one item, saved whole with its version.
 
-    TENANT#<tid>   REPLIES   replies (list), version
+    TENANT#<tid>   REPLIES   replies (list), version, updated_by_name, updated_at
 
 Round trips: read = 1 GetItem (or a key in a page's BatchGetItem, ``SK``); save = 1 PutItem
 conditional on the version read, so an admin never silently overwrites a colleague's edit.
 """
 
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -24,15 +26,25 @@ def from_item(item: RepliesItem | None) -> tuple[list[dict], int]:
 
 
 def get(tenant_id: str) -> tuple[list[dict], int]:
+    replies, version, _ = get_with_saver(tenant_id)
+    return replies, version
+
+
+def get_with_saver(tenant_id: str) -> tuple[list[dict], int, dict]:
+    """The replies, their version and who saved them when ({"by": name, "at": datetime}, or
+    Nones for a list saved before this was kept)."""
     try:
-        return from_item(RepliesItem.get(tenant_pk(tenant_id), SK, consistent_read=True))
+        item = RepliesItem.get(tenant_pk(tenant_id), SK, consistent_read=True)
     except DoesNotExist:
-        return [], 0
+        return [], 0, {"by": None, "at": None}
+    return (*from_item(item), {"by": item.updated_by_name, "at": item.updated_at})
 
 
-def save(tenant_id: str, replies: list[dict], expected_version: int) -> int:
+def save(tenant_id: str, replies: list[dict], expected_version: int, *, by_name: str | None = None,
+         now: datetime | None = None) -> int:
     """Save the whole list if nobody saved since ``expected_version``; the new version."""
-    item = RepliesItem(tenant_pk(tenant_id), SK, replies=replies, version=expected_version + 1)
+    item = RepliesItem(tenant_pk(tenant_id), SK, replies=replies, version=expected_version + 1,
+                       updated_by_name=by_name or None, updated_at=now or datetime.now(timezone.utc))
     condition = RepliesItem.pk.does_not_exist() if expected_version == 0 else \
         (RepliesItem.version == expected_version)
     try:
@@ -45,4 +57,4 @@ def save(tenant_id: str, replies: list[dict], expected_version: int) -> int:
     return expected_version + 1
 
 
-__all__ = ["get", "save", "from_item", "SK"]
+__all__ = ["get", "get_with_saver", "save", "from_item", "SK"]

@@ -32,9 +32,12 @@ def reference_sks(ticket: Ticket, digests: list[str]) -> list[str]:
     return [f"{contact_prefix(d)}{iso_utc(ticket.created_at)}#{ticket.id}" for d in digests]
 
 
-def erase(tenant_id: str, before: Ticket, after: Ticket, event: Event, reference_keys: list[str] = ()) -> None:
+def erase(tenant_id: str, before: Ticket, after: Ticket, event: Event, reference_keys: list[str] = (),
+          freed_photo_bytes: int = 0) -> None:
     """Save ``after`` (the ticket without the erased data) and its event; delete the
-    references. Conflict when the ticket changed since ``before`` was read."""
+    references; take erased photos' bytes off the firm's stored total. Conflict when the
+    ticket changed since ``before`` was read."""
+    from . import metering
     pk = tenant_pk(tenant_id)
     try:
         with TransactWrite(connection=connection()) as tx:
@@ -43,6 +46,7 @@ def erase(tenant_id: str, before: Ticket, after: Ticket, event: Event, reference
             tx.save(ticket_item(tenant_id, after),
                     condition=TicketItem.pk.exists() & (TicketItem.version == before.version))
             tx.save(event_item(tenant_id, after.id, event), condition=EventItem.pk.does_not_exist())
+            metering.free_photo_bytes(tenant_id, tx, freed_photo_bytes)
     except TransactWriteError as error:
         if {"ConditionalCheckFailed", "TransactionConflict"} & set(cancel_reasons(error)):
             raise Conflict("The ticket changed while its data was being erased.",

@@ -94,7 +94,7 @@ def create_tenant(tenant: Tenant, standards: dict, admin: User) -> None:
                                locale=tenant.locale, time_zone=tenant.time_zone, template=tenant.template,
                                created_at=tenant.created_at), condition=TenantItem.pk.does_not_exist())
             tx.save(StandardsItem(pk, "STANDARDS", document=standards, version=1, updated_at=tenant.created_at,
-                                  updated_by=admin.sub))
+                                  updated_by=admin.sub, updated_by_name=admin.name or None))
             tx.save(StandardsVersionItem(pk, version_sk(1), version=1, document=standards,
                                          updated_at=tenant.created_at, updated_by=admin.sub,
                                          updated_by_name=admin.name,
@@ -251,11 +251,17 @@ def standards_document(item: StandardsItem) -> dict:
 
 
 def get_standards(tenant_id: str) -> tuple[dict, int]:
+    document, version, _ = get_standards_saved(tenant_id)
+    return document, version
+
+
+def get_standards_saved(tenant_id: str) -> tuple[dict, int, dict]:
+    """The standards, their version, and who saved them when: {"by": name or None, "at": datetime}."""
     try:
         item = StandardsItem.get(tenant_pk(tenant_id), "STANDARDS")
     except DoesNotExist:
         raise NotFound("No standards yet.") from None
-    return plain(item.document), int(item.version)
+    return plain(item.document), int(item.version), {"by": item.updated_by_name, "at": item.updated_at}
 
 
 # --- people ------------------------------------------------------------------------------
@@ -358,7 +364,8 @@ def put_standards(tenant_id: str, slug: str, document: dict, public: dict, *, ex
                     condition=StandardsVersionItem.pk.does_not_exist())
             tx.update(StandardsItem(pk, "STANDARDS"), actions=[
                 StandardsItem.document.set(document), StandardsItem.version.set(new_version),
-                StandardsItem.updated_at.set(now), StandardsItem.updated_by.set(who_sub)],
+                StandardsItem.updated_at.set(now), StandardsItem.updated_by.set(who_sub),
+                StandardsItem.updated_by_name.set(who_name or None)],
                 condition=StandardsItem.pk.exists() & (StandardsItem.version == expected_version))
             tx.update(SlugItem(slug_pk(slug), "PUBLIC"), actions=[
                 getattr(SlugItem, name).set(value) for name, value in public.items()],

@@ -53,11 +53,59 @@ def test_every_admin_change_is_in_the_audit_log(desk, route):
 
 def test_the_log_keeps_no_body_and_staff_cannot_read_it(desk):
     firm = desk["firm"]
-    assert firm.call("PUT", "/api/tenant/resident-page", {"service_phone": "400-820-8820"}).status_code == 200
+    invited = {"email": "li.na.invited@example.com", "name": "Li Na", "role": "staff"}
+    assert firm.call("POST", "/api/staff", invited).status_code == 201
     text = firm.call("GET", "/api/audit").body.decode()
-    assert "400-820-8820" not in text and "PUT /api/tenant/resident-page" in text
+    assert "li.na.invited@example.com" not in text and "POST /api/staff" in text  # a person's address: not kept
     _, staff_token = firm.add_staff(name="Zhao Lei")
     assert firm.call("GET", "/api/audit", token=staff_token).status_code == 403
+
+
+def _newest(firm, action: str) -> dict:
+    return body(firm.call("GET", f"/api/audit?action={action.replace(' ', '%20')}&limit=1"))["entries"][0]
+
+
+def test_a_settings_change_keeps_each_value_before_and_after(desk):
+    firm = desk["firm"]
+    before = body(firm.call("GET", "/api/tenant/retention"))
+    assert firm.call("PUT", "/api/tenant/retention", {"contact_days": 45, "photo_days": before["photo_days"]}
+                     ).status_code == 200
+    assert _newest(firm, "PUT /api/tenant/retention")["changes"] == [
+        {"setting": "retention.contact_days", "before": before["contact_days"], "after": 45}]  # photos: unchanged
+
+    assert firm.call("PUT", "/api/tenant/resident-page", {"service_phone": "400-820-8820"}).status_code == 200
+    assert firm.call("PUT", "/api/tenant/resident-page", {"service_phone": "021-5555 0100"}).status_code == 200
+    assert _newest(firm, "PUT /api/tenant/resident-page")["changes"] == [
+        {"setting": "resident_page.service_phone", "before": "400-820-8820", "after": "021-5555 0100"}]
+
+    staff_sub, _ = firm.add_staff(name="Qian Li")
+    assert firm.call("PATCH", f"/api/staff/{staff_sub}", {"role": "admin"}).status_code == 200
+    assert _newest(firm, "PATCH /api/staff/{staff_id}")["changes"] == [
+        {"setting": "staff.role", "before": "staff", "after": "admin"}]
+
+
+def test_a_standards_change_is_kept_box_by_box_and_a_secret_only_as_changed(desk):
+    firm = desk["firm"]
+    answer = firm.call("GET", "/api/standards")
+    document = body(answer)["standards"]
+    category = document["categories"][0]
+    row = document["targets"].setdefault(category["key"], {})
+    old = (row.get("*") or {}).get("resolution")
+    row["*"] = {**(row.get("*") or {}), "resolution": "9d"}
+    level1 = document.setdefault("escalation", {}).setdefault("level1", {})
+    level1["notify"] = [{"channel": "webhook", "url": "https://hooks.example.com/propdesk",
+                         "secret": "s3cret-of-the-firm-123456"}]
+    saved = firm.call("PUT", "/api/standards", {"standards": document}, **{"If-Match": answer.headers["ETag"]})
+    assert saved.status_code == 200, saved.body
+    entry = _newest(firm, "PUT /api/standards")
+    by_setting = {c["setting"]: c for c in entry["changes"]}
+    target = by_setting[f"standards:targets.{category['key']}.*.resolution"]
+    assert (target["before"], target["after"]) == (old or "", "9d")
+    assert target["names"]["category"] == category["name"] and target["names"]["priority"] is None
+    assert by_setting["standards:escalation.level1.notify[0].secret"] == {
+        "setting": "standards:escalation.level1.notify[0].secret", "hidden": True}
+    assert by_setting["standards:escalation.level1.notify[0].address"].get("hidden") is True  # a URL may hold a key
+    assert "s3cret-of-the-firm" not in str(entry) and "hooks.example.com" not in str(entry)
 
 
 @pytest.mark.parametrize("query, field", [("limit=0", "limit"), ("limit=many", "limit"), ("action=" + "x" * 200, "action")])

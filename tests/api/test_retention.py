@@ -71,6 +71,10 @@ def erasures(ticket: dict) -> list[tuple[str, dict]]:
     return [(e["type"], e["data"]) for e in ticket["timeline"] if e["type"].startswith("retention_")]
 
 
+def stored_photo_bytes(firm) -> int:
+    return body(firm.call("GET", "/api/usage"))["limits"]["photo_bytes"]["used"]
+
+
 def test_contact_and_entry_go_at_180_days_photos_at_365_and_scores_stay(client, firm, local_stack):
     tid, token = reported(firm)
     key = upload(firm, token, png(), name="tap.png")
@@ -84,6 +88,8 @@ def test_contact_and_entry_go_at_180_days_photos_at_365_and_scores_stay(client, 
     closed_at = close_now(firm, tid)
     photo_key = f"{firm.tenant_id}/photos/{tid}/{photo['id']}.png"
     assert bucket_keys(local_stack, photo_key) == [photo_key]
+    stored = stored_photo_bytes(firm)
+    assert stored >= photo["bytes"] > 0  # the plan's photo storage counts it (other tests' photos too)
     assert len(references(firm, "+86 138 0013 8000")) == 1
     before = ticket_of(firm, tid)
     held = personal_leftovers(firm)
@@ -122,6 +128,7 @@ def test_contact_and_entry_go_at_180_days_photos_at_365_and_scores_stay(client, 
     assert last["photos"] == []
     assert erasures(last) == [("retention_contact_erased", {}), ("retention_photos_erased", {"count": 1})]
     assert bucket_keys(local_stack, photo_key) == []
+    assert stored_photo_bytes(firm) == stored - photo["bytes"]  # and no longer counts against the plan
     assert scores(firm, closed_at) == scores_before
     assert last["survey"] == before["survey"] and last["survey"]["rating"] == 4
 

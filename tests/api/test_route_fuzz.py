@@ -157,7 +157,7 @@ def path_values(world) -> dict[str, str]:
             "staff_id": world["staff"][0], "period": "M2026-11", "campaign_id": world["campaign"],
             "slug": firm.slug, "token": world["tracking"], "short": short_of(world["tracking"]),
             "month": "M2026-11", "item_key": "lifts_work", "incident_id": world["incident"],
-            "export_id": "01M00000000000000000000000"}
+            "export_id": "01M00000000000000000000000", "tenant_id": firm.tenant_id}
 
 
 def items_of(tenant_id: str) -> int:

@@ -89,6 +89,24 @@ ACCEPTED = {
              "refusing them with 422 (the query Shapes are checked in services/, not at the edge)",
 }
 
+# Findings accepted only on some operations, by check code and path prefix: every operation the
+# finding names must start with it, so the same finding on any other route still fails.
+ACCEPTED_ON = {
+    "ST203": ("/ops/", "an operator route without its Authorization (SigV4) header answers 403, as API Gateway "
+                       "answers an unsigned request to an IAM route; the tool expects 401 of any missing "
+                       "Authorization header. Firms' routes still must answer 401 (test_authentication)"),
+}
+
+
+def accepted(failure: str) -> bool:
+    code, _, rest = failure.partition(" ")
+    if code in ACCEPTED:
+        return True
+    if code not in ACCEPTED_ON:
+        return False
+    operations = rest.split(": ", 1)[1].split(", ")
+    return all(operation.split(" ", 1)[1].startswith(ACCEPTED_ON[code][0]) for operation in operations)
+
 
 # CPython 3.11.7 (this machine's) can raise "SystemError: AST constructor recursion depth
 # mismatch" when two threads compile at once (python/cpython#106905, fixed in later 3.11
@@ -121,5 +139,5 @@ def test_schemathesis_finds_no_server_error_in_2000_requests(served, firm, tmp_p
     assert tool_errors(run) == [], run["output"][-6000:]
     assert run["server_errors"] == [], run["server_errors"][:20]
     assert run["requests"] >= MIN_REQUESTS, (run["requests"], run["phases"], run["failures"])
-    unexpected = [failure for failure in run["failures"] if failure.split()[0] not in ACCEPTED]
+    unexpected = [failure for failure in run["failures"] if not accepted(failure)]
     assert unexpected == [], unexpected

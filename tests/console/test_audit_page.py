@@ -75,9 +75,9 @@ def test_the_log_reads_in_words_in_chinese_filters_and_downloads(client, office)
     text = download.body.decode("utf-8") if isinstance(download.body, bytes) else download.body
     assert text.startswith("\ufeff")
     lines = list(csv.reader(io.StringIO(text[1:])))
-    assert lines[0] == ["时间", "操作人", "操作", "结果", "网络"]
+    assert lines[0] == ["时间", "操作人", "操作", "修改内容", "结果", "网络"]
     assert len(lines) - 1 == len(rows) and {line[2] for line in lines[1:]} == {"添加物业项目"}
-    assert {line[3] for line in lines[1:]} == {"完成"}
+    assert {line[4] for line in lines[1:]} == {"完成"}
 
 
 def test_staff_cannot_read_it_and_another_firm_sees_only_its_own(client, office, other_firm):
@@ -91,3 +91,32 @@ def test_staff_cannot_read_it_and_another_firm_sees_only_its_own(client, office,
     assert staff.get("/console/audit.csv").status_code == 403
     other = Session(client, other_firm.admin_email).get("/console/audit").body.decode()
     assert "Jade Court" not in other and "Zhao Lei" not in other and firm.admin_sub not in other
+
+
+def test_a_settings_change_reads_before_and_after_in_chinese(client, office):
+    firm, admin, _ = office
+    retention = body(firm.call("GET", "/api/tenant/retention"))
+    assert firm.call("PUT", "/api/tenant/retention", {"contact_days": 30, "photo_days": retention["photo_days"]}
+                     ).status_code == 200
+    staff_sub, _ = firm.add_staff(name="Sun Mei")
+    assert firm.call("PATCH", f"/api/staff/{staff_sub}", {"active": False}).status_code == 200
+    answer = firm.call("GET", "/api/standards")
+    document = body(answer)["standards"]
+    category = document["categories"][0]
+    document["targets"].setdefault(category["key"], {})["*"] = {
+        **(document["targets"].get(category["key"], {}).get("*") or {}), "first_response": "7h"}
+    assert firm.call("PUT", "/api/standards", {"standards": document},
+                     **{"If-Match": answer.headers["ETag"]}).status_code == 200
+    html = admin.get("/console/audit").body.decode()  # zh-CN
+    table = html[html.index('id="entries"'):html.index("</table>")]
+    assert f"工单关闭后删除联系方式和入户说明的天数：{retention['contact_days']} → 30" in table
+    assert "账号状态：在职 → 已停用" in table
+    zh_name = category["name"]["zh-CN"] if isinstance(category["name"], dict) else category["name"]
+    assert re.search(rf"{re.escape(zh_name)} · 任意优先级 · 首次响应：[^<]* → 7h", table), table[:3000]
+    assert not re.search(r"retention\.|staff\.|standards:|targets\.|first_response|True|False", table)
+    download = admin.get("/console/audit.csv").body
+    lines = list(csv.reader(io.StringIO((download.decode() if isinstance(download, bytes) else download)[1:])))
+    assert any(f"工单关闭后删除联系方式和入户说明的天数：{retention['contact_days']} → 30" in line[3] for line in lines[1:])
+    english = admin.get("/console/audit?lang=en").body.decode()
+    assert f"Days after closing until contact details and entry notes are erased: {retention['contact_days']} → 30" \
+        in english

@@ -83,12 +83,18 @@ def test_a_month_is_saved_from_the_form_and_a_stale_form_is_409_keeping_what_was
     answer = staff.post(month_url(firm), {"version": "0", "result.lobby": "pass", "result.lights": "fail",
                                           "note.lights": "Floor 3 dark", "result.lifts": "pass"})
     assert answer.status_code == 303 and answer.headers["Location"].endswith("?done=saved")
-    stale = staff.post(f"{month_url(firm)}?lang=en", {"version": "0", "result.lobby": "fail",
+    # The admin's form was opened before Wang Wei saved: 409 names Wang Wei and when, keeping the typed note
+    admin = Session(client, firm.admin_email)
+    stale = admin.post(f"{month_url(firm)}?lang=en", {"version": "0", "result.lobby": "fail",
                                                       "note.lobby": "Muddy floor", "result.lights": "pass",
                                                       "result.lifts": "pass"})
     assert stale.status_code == 409
-    assert "A colleague saved this inspection first" in stale.body.decode()
+    assert re.search(r"Wang Wei saved this inspection first, at \w{3} \d{1,2}, \d{4}, [^.]+\. Here it is as they saved",
+                     stale.body.decode())
     assert "Muddy floor</textarea>" in stale.body.decode()
+    zh = admin.post(f"{month_url(firm)}?lang=zh-CN", {"version": "0", "result.lobby": "pass", "result.lights": "pass",
+                                                      "result.lifts": "pass"}).body.decode()
+    assert re.search(r"Wang Wei 已于 2\d{3}年\d{1,2}月\d{1,2}日 [^<]+ 先保存了此次检查", zh)
     saved = body(firm.call("GET", f"/api/properties/{firm.property_id}/inspections/{MONTH}"))
     assert (saved["passed"], saved["items"], saved["version"]) == (2, 3, 1)
     history = staff.get(f"/console/inspections/{firm.property_id}?lang=en").body.decode()

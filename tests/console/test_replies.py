@@ -28,7 +28,13 @@ def test_an_admin_keeps_replies_and_staff_resolve_with_one_filled_in(client, fir
     assert "Write the reply in English, using only the placeholders listed" in refused.body.decode()
     assert add_reply(admin, "0").status_code == 303
     stale = add_reply(admin, "0", step="comment")  # typed against the version before
-    assert stale.status_code == 409 and "A colleague changed the replies first" in stale.body.decode()
+    assert stale.status_code == 409
+    # It says who saved last and when (here the admin, from another tab), keeping the typed reply
+    assert re.search(r"Ada Admin changed the replies first, at \w{3} \d{1,2}, \d{4}, [^—]+ — here they are now",
+                     stale.body.decode())
+    zh = admin.post("/console/replies?lang=zh-CN", {"version": "0", "category": "repairs", "step": "comment",
+                                                    "text.zh-CN": ZH, "text.en": EN}).body.decode()
+    assert re.search(r"Ada Admin 已于 2\d{3}年\d{1,2}月\d{1,2}日 [^<]+ 先修改了标准话术", zh)
     page = admin.get("/console/replies?lang=en").body.decode()
     assert 'id="reply-r1"' in page and html_lib.escape(EN) in page
     assert 'id="reply-r1"' not in Session(client, other_firm.admin_email).get("/console/replies").body.decode()

@@ -23,6 +23,16 @@ def test_a_new_firm_signs_up_chooses_its_password_signs_out_and_resets_it(browse
 
     # Sign-up with a bad short name: the error is beside the field, in Chinese, typed values kept.
     page.goto(f"{base_url}/console/signup")
+    # the starting standards by their names in the page's language, never a file's key
+    assert page.locator("#template option").all_inner_texts() == ["中国住宅物业", "英国社会住房"]
+    # No short name typed: one is suggested from the firm's name, in pinyin, and nothing is created yet.
+    page.fill("#name", "绿苑物业管理有限公司")
+    page.fill("#admin_name", "王芳")
+    page.fill("#admin_email", email)
+    page.click("button.primary")
+    assert page.input_value("#slug") == "lvyuan"
+    assert "建议使用简称“lvyuan”" in page.locator("#suggested").inner_text()
+    assert "贵公司已注册" not in page.locator("h1").inner_text()
     page.fill("#name", "绿苑物业")
     page.fill("#slug", "Not A Slug!")
     page.fill("#admin_name", "王芳")

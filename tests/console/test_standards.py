@@ -168,11 +168,15 @@ def test_a_stale_save_keeps_what_was_typed_and_errors_land_on_their_row_and_line
                                               "survey.min_n": "5"}, **EN)
     html = stale.body.decode()
     assert stale.status_code == 409
-    assert "Someone else saved another version of the standards (version 2)" in html
+    # It names who saved and when (the firm's zone, Shanghai in the template)
+    assert re.search(r"Ada Admin saved another version of the standards \(version 2\) at "
+                     r"\w{3} \d{1,2}, \d{4}, \d{1,2}:\d\d:\d\d\s?[AP]M while you were editing", html), html[:3000]
     assert re.search(r'name="targets.water_leak.\*.first_response" value="45m"', html)
     assert re.search(r'id="survey-min_n-saved">Saved now: <strong>7</strong>', html)
     assert 'name="version" value="2"' in html
     assert saved_standards(firm)["version"] == 2
+    zh = admin.post("/console/standards?lang=zh-CN", {"version": "1", "survey.min_n": "5"}).body.decode()
+    assert re.search(r"您编辑期间，Ada Admin 于 2\d{3}年\d{1,2}月\d{1,2}日 [^<]+ 保存了另一版服务标准（版本 2）", zh)
 
     # Sent again knowingly, it replaces theirs: a save is four round trips (the page's read, the
     # firm with its standards in one batch, the transaction, and the audit log's entry)

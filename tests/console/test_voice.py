@@ -40,7 +40,7 @@ def test_a_low_answer_is_seen_by_staff_and_opens_a_follow_up_call_until_it_is_lo
     assert re.search(r'id="voice-rating">.*2 of 5', page)
     assert re.search(r'id="voice-fixed">No<', page)
     assert f'id="voice-comment" class="text">{COMMENT}<' in page
-    assert re.search(r'id="voice-call">promised by .+ — <span class="[^"]*">due in (1|2|3|4) day', page)
+    assert re.search(r'id="voice-call">promised by .+ — <span class="[^"]*">due in ((1|2|3|4) days?|[0-2] d \d+ h)<', page)
     timeline = page[page.index('id="timeline"'):]
     assert "Resident answered the survey</strong> rated 2 of 5 · not fixed the first time" in timeline
     assert COMMENT in timeline and "survey_answered" not in page

@@ -121,7 +121,7 @@ def test_a_residents_ticket_is_worked_from_the_queue_to_resolved(desk, base_url,
     assert "concierge" not in page.content()
 
 
-def test_a_colleagues_change_first_answers_409_and_keeps_what_was_typed(browser, desk, base_url, firm):
+def test_a_colleagues_change_first_answers_409_and_keeps_what_was_typed(browser, desk, base_url, firm, axe):
     tid, _, _ = reported(firm, "The hallway light is out on floor 12.")
     other_email = colleague(firm, "Zhou Min")
     first = desk.new_page()
@@ -138,7 +138,11 @@ def test_a_colleagues_change_first_answers_409_and_keeps_what_was_typed(browser,
         typed = "I checked the fuse box: the breaker for floor 12 had tripped."
         second.fill("#comment-body", typed)
 
-        # Meanwhile the first person resolves the ticket.
+        # Meanwhile the first person gives it to Zhou Min, then resolves it.
+        open_action(first, "assign")
+        first.select_option("#assign-assignee", label="Zhou Min")
+        first.click("#do-assign")
+        first.wait_for_url(re.compile(r".*\?done=assign$"), timeout=WAIT_MS)
         open_action(first, "resolve")
         first.fill("#resolve-note", "New bulb fitted.")
         first.click("#do-resolve")
@@ -147,18 +151,54 @@ def test_a_colleagues_change_first_answers_409_and_keeps_what_was_typed(browser,
         with second.expect_response(lambda r: r.request.method == "POST") as posted:
             second.click("#do-comment")
         assert posted.value.status == 409
-        assert "Someone else changed this ticket while you were typing" in second.locator("#warning").inner_text()
+        # The page names the colleague and says what they did, in order, with the time (the
+        # timeline names the assignee by first name, as it does everywhere).
+        warning = second.locator("#warning").inner_text()
+        assert "Ada Admin changed this ticket while you were typing" in warning
+        changes = second.locator("#changes li")
+        assert changes.count() == 2
+        stamp = r"\w{3} \d{1,2}, \d{4}, \d{1,2}:\d\d:\d\d\s?[AP]M"
+        assert re.fullmatch(rf"Ada Admin assigned it to Zhou at {stamp}", changes.nth(0).inner_text())
+        assert re.fullmatch(rf"Ada Admin resolved it at {stamp}", changes.nth(1).inner_text())
         assert second.locator("#status").inner_text() == "Resolved"  # the new state
         assert "New bulb fitted." in second.locator("#timeline").inner_text()
         assert second.locator("#act-comment").get_attribute("open") is not None
         assert second.locator("#comment-body").input_value() == typed  # nothing typed is lost
         shot(second, "console-ticket-409")
+        assert_no_blocking_violations(axe, second, "the conflict page")
+        second.set_viewport_size({"width": 1280, "height": 800})  # a desktop: the same words, on screen
+        assert second.locator("#changes").is_visible()
+        box = second.locator("#changes li").nth(0).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
 
         second.click("#do-comment")  # now against the version just seen: accepted
         second.wait_for_url(re.compile(r".*\?done=comment$"), timeout=WAIT_MS)
         assert typed in second.locator("#timeline").inner_text()
     finally:
         second_context.close()
+
+
+def test_the_conflict_page_names_the_colleague_in_chinese(client, firm):
+    """A form opened before a colleague assigned the ticket, sent in zh-CN: 409, the
+    colleague's name and what they did in Chinese, the typed text kept."""
+    tid, _, _ = reported(firm, "The door of the bike shed does not lock.")
+    other_email = colleague(firm, "Zhou Min")
+    stale = Session(client, other_email)
+    opened = stale.get(f"/console/tickets/{tid}?lang=zh-CN").body.decode()
+    seen = re.search(r'name="seen" value="([0-9A-Z]{26})"', opened).group(1)
+    zhou = next(p["id"] for p in body(firm.call("GET", "/api/staff"))["staff"] if p["name"] == "Zhou Min")
+    assigned = firm.call("POST", f"/api/tickets/{tid}/events", {"type": "assign", "assignee": zhou},
+                         **{"If-Match": '"1"'})
+    assert assigned.status_code in (200, 201), assigned.body
+    answer = stale.post(f"/console/tickets/{tid}/events?lang=zh-CN",
+                        {"type": "comment", "version": "1", "seen": seen, "comment.body": "锁舌坏了，明天换。",
+                         "comment.visibility": "internal"})
+    html = answer.body.decode()
+    assert answer.status_code == 409
+    assert "您输入期间，Ada Admin 修改了此工单" in html
+    assert re.search(r"<li>Ada Admin 于 [^<]+ 将工单指派给 Zhou</li>", html)
+    assert "锁舌坏了，明天换。</textarea>" in html
+    assert "assigned it" not in html and "Someone else" not in html
 
 
 def test_other_firms_refused_forms_overdue_filter_and_round_trips(client, firm, other_firm):

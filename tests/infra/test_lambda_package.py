@@ -115,8 +115,9 @@ from chalicelib.domain.calendar import country_days
 from chalicelib.web import format_time
 print(format_time("2026-02-17T02:30:00Z", "zh-CN", "Asia/Shanghai"))
 print(format_time("2026-02-17T02:30:00Z", "en", "Europe/London"))
-closed, makeup = country_days("CN", [2026])
+closed, makeup = country_days("CN", [2026])  # from the table (domain/holidays.json)
 print(len(closed), len(makeup))
+assert country_days("GB-SCT", [2026])[0]  # a subdivision no standards document names: the trimmed library
 import yaml
 print(yaml.safe_load("a: [1, 2]"))
 from aws_xray_sdk.core import patch  # what the Tracer does in Lambda: patch botocore from the trimmed SDK

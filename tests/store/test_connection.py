@@ -9,6 +9,7 @@ import botocore.session
 import pytest
 from botocore.exceptions import UnknownServiceError
 
+from chalicelib.store import endpoints
 from chalicelib.store.items import Connection
 
 
@@ -47,7 +48,7 @@ def test_a_service_it_was_not_told_about_is_refused_by_name():
         session.create_client("sqs", region_name="eu-west-2")
 
 
-@pytest.mark.parametrize("name", ["endpoints", "partitions", "sdk-default-configuration", "_retry"])
+@pytest.mark.parametrize("name", ["partitions", "sdk-default-configuration", "_retry"])
 def test_the_files_it_reads_hold_what_botocores_own_loader_reads(name):
     ours = Connection(region="eu-west-2").session.get_component("data_loader").load_data(name)
     stock = botocore.session.Session().get_component("data_loader").load_data(name)
@@ -67,3 +68,32 @@ def test_a_china_region_resolves_to_the_china_partition(monkeypatch):
     client = Connection(region="cn-northwest-1", host=None).session.create_client("dynamodb", region_name="cn-northwest-1")
     assert client.meta.endpoint_url == "https://dynamodb.cn-northwest-1.amazonaws.com.cn"
     assert client.meta.partition == "aws-cn"
+
+
+def test_the_endpoints_it_reads_are_botocores_cut_to_dynamodb():
+    # regenerate with `python -m chalicelib.store.endpoints` when botocore is upgraded
+    ours = Connection(region="eu-west-2").session.get_component("data_loader").load_data("endpoints")
+    stock = botocore.session.Session().get_component("data_loader").load_data("endpoints")
+    assert [p["partition"] for p in ours["partitions"]] == [p["partition"] for p in stock["partitions"]]
+    for mine, theirs in zip(ours["partitions"], stock["partitions"]):
+        assert {k: v for k, v in mine.items() if k != "services"} == {k: v for k, v in theirs.items() if k != "services"}
+        assert set(mine["services"]) <= {"dynamodb"} and mine["services"].get("dynamodb") == theirs["services"].get("dynamodb")
+    assert os.path.getsize(endpoints.PATH) < 50_000 < os.path.getsize(
+        os.path.join(os.path.dirname(botocore.__file__), "data", "endpoints.json"))
+
+
+def _every_region():
+    stock = botocore.session.Session().get_component("data_loader").load_data("endpoints")
+    return [(p["partition"], region) for p in stock["partitions"] for region in p["regions"]]
+
+
+@pytest.mark.parametrize("partition,region", _every_region())
+def test_every_region_resolves_as_with_botocores_own_data(monkeypatch, partition, region):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    ours = Connection(region=region, host=None).session.create_client("dynamodb", region_name=region)
+    stock = botocore.session.Session().create_client("dynamodb", region_name=region)
+    assert (ours.meta.endpoint_url, ours.meta.partition) == (stock.meta.endpoint_url, stock.meta.partition)
+    assert ours.meta.partition == partition
+    assert ours._request_signer._region_name == stock._request_signer._region_name
+    assert ours._request_signer._signing_name == stock._request_signer._signing_name == "dynamodb"

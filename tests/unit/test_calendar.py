@@ -470,6 +470,44 @@ def test_country_days_are_looked_up_once_per_country_and_years():
     assert date(2026, 11, 30) in scotland and date(2026, 4, 6) not in scotland  # St Andrew's Day, no Easter Monday
 
 
+# --- the supported countries' table (domain/holidays.json, written by infra/holiday_table.py) ----
+
+@pytest.mark.parametrize("code", business.SUPPORTED)
+def test_the_table_gives_the_librarys_days_for_every_supported_country_and_year(code):
+    for year in range(business.TABLE_YEARS[0], business.TABLE_YEARS[1] + 1):
+        assert business.country_days(code, [year]) == business._country_days(code, (year,)), (code, year)
+    for years in ((2025, 2026), (2026, 2027, 2028), (2015, 2045)):  # several years at once: the same days
+        assert business.country_days(code, years) == business._country_days(code, years), (code, years)
+
+
+def test_the_table_is_what_the_generator_writes_from_the_installed_library():
+    import json
+
+    from infra import holiday_table
+    assert holiday_table.table() == json.loads(holiday_table.PATH.read_text(encoding="utf-8")), \
+        "regenerate with `python -m infra.holiday_table`"
+
+
+def test_the_table_covers_exactly_the_countries_a_standards_document_may_name():
+    from chalicelib.domain.standards import SUPPORTED_COUNTRIES
+    assert business.SUPPORTED == SUPPORTED_COUNTRIES
+    # England's bank holidays for "GB" and "UK", as the library's default subdivision gives them
+    assert business.country_days("UK", [2026]) == business.country_days("GB", [2026]) == \
+        business._country_days("GB-ENG", (2026,))
+
+
+def test_a_supported_countrys_calendar_never_imports_the_library():
+    import subprocess
+    import sys
+    code = ("import sys\nfrom chalicelib.domain.calendar import calendar_from_document\n"
+            "for country in ('CN', 'GB', 'HK', 'SG', 'US'):\n"
+            "    calendar_from_document({'time_zone': 'UTC', 'country': country}, [2025, 2026, 2027])\n"
+            "print('holidays' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.strip() == "False"
+
+
 # --- what the mutation run of calendar.py found unguarded --------------------------------------
 
 DAILY = {d: ["09:00-17:00"] for d in business.WEEKDAYS}

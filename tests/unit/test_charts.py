@@ -102,3 +102,11 @@ def test_counts_get_whole_number_grid_steps():
     root = parse(line_chart([("Reports", [0.0, 2.0, 6.0])], ["Sep", "Oct", "Nov"], title="Reports",
                             chart_id="v"))
     assert [t.text for t in root.iter(f"{SVG}text")][:5] == ["0", "2", "4", "6", "8"]
+
+
+def test_a_bar_label_is_shortened_to_its_column_and_a_short_one_is_kept():
+    # The label column is 118 px at 12 px: 110 px of text, about 9 em (a CJK character is 1 em).
+    svg = bar_chart([("Block 3", 4), ("惠康花园北翼第二座大楼楼", 2)], title="Reports", chart_id="c")
+    assert ">Block 3</text>" in svg
+    assert ">惠康花园北翼第二…</text>" in svg  # 8 characters and the ellipsis: 9 em
+    assert "<title>惠康花园北翼第二座大楼楼: 2</title>" in svg  # the whole name in the tooltip

@@ -163,6 +163,11 @@ def test_a_sealed_link_is_the_token_xor_the_stated_hmac_stream():
     assert contacts.seal(token, "T1", PHONE, "K1", "p") == expected
     assert contacts.unseal(expected, "T1", PHONE, "K1", "p") == token
     assert contacts.seal("", "T1", PHONE, "K1", "p") == ""
+    # longer than two blocks: the third block of the stream is numbered 2
+    long_token = "B" * 80
+    stream += hmac.new(b"p", b"seal|T1|+8613800138000|K1|2", hashlib.sha256).digest()
+    assert contacts.seal(long_token, "T1", PHONE, "K1", "p") == \
+        bytes(a ^ b for a, b in zip(long_token.encode(), stream)).hex()
 
 
 def test_a_sealed_link_that_is_not_hex_or_not_text_opens_to_nothing():
@@ -196,3 +201,12 @@ def test_the_code_message_in_each_language_word_for_word():
         "Green Court: your code to find your reports",
         "Green Court: your code is 654321. Use it within 10 minutes to see your reports. Not you? Ignore this message.")
     assert contacts.code_text("fr", "X", "1")[0] == "X: your code to find your reports"
+
+
+def test_codes_are_drawn_from_all_million_six_digit_numbers():
+    # 300 codes from 000000-999999: none longer than six digits, and (with certainty short of
+    # a 1 in 10^1200 chance) not all of them below 000060
+    now = datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc)
+    codes = [contacts.new_code(now, "p").code for _ in range(300)]
+    assert all(len(code) == 6 and code.isdigit() for code in codes)
+    assert max(int(code) for code in codes) >= 60

@@ -81,3 +81,14 @@ def test_the_firm_setting_is_a_whole_number_of_working_days(days, ok):
             check_document(document)
         assert "survey.follow_up_days" in refused.value.fields
     assert follow_ups.working_days_setting({}) == 2
+
+
+@pytest.mark.parametrize("answer", [None, {}])
+def test_no_answer_asks_for_no_call(answer):
+    assert follow_ups.needs_call(answer) is False
+
+
+def test_a_call_logged_at_the_very_minute_it_was_due_is_on_time():
+    ticket = follow_ups.opened(answered(rating=2), FRIDAY_4PM)  # due Tuesday 08:00 UTC (above)
+    exactly = follow_ups.closed(ticket, datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc))
+    assert exactly.survey["call"]["on_time"] is True

@@ -111,3 +111,29 @@ def test_the_cost_model_takes_a_months_counters_in_place_of_its_stated_profile()
     assert fed["cost_usd"]["ses_email"] == round(12 * 0.10 / 1000, 4)
     assert fed["sms_messages_not_priced"] == 3
     assert [row["what"] for row in fed["profile"]] == ["resident reports", "staff ticket events"]
+
+
+def test_a_photo_the_ticket_no_longer_holds_or_without_a_size_counts_no_bytes():
+    assert metering.ticket_event(_event("photo_added", "resident", {"photo": "gone"}), _Ticket()) == \
+        {"photos": 1, "photo_bytes": 0}
+
+    class Unsized:
+        photos = [{"id": "p2", "type": "png"}]
+    assert metering.ticket_event(_event("photo_added", "staff", {"photo": "p2"}), Unsized()) == \
+        {"staff_events": 1, "photos": 1, "photo_bytes": 0}
+
+
+def test_a_new_firms_usage_view_has_nothing_used():
+    view = metering.usage_view(metering.PLANS["free"], "M2026-12", {}, "M2026-11", {}, {})
+    assert view["this_month"] == {"month": "M2026-12", "counters": {c: 0 for c in metering.COUNTERS}}
+    assert view["limits"] == {"staff_seats": {"limit": 5, "used": 0, "reached": False},
+                              "properties": {"limit": 3, "used": 0, "reached": False},
+                              "sms_per_month": {"limit": 200, "used": 0, "reached": False},
+                              "photo_bytes": {"limit": 1073741824, "used": 0, "reached": False}}
+    stored = metering.usage_view(metering.PLANS["free"], "M2026-12", {}, "M2026-11", {}, {"photo_bytes": 1073741824})
+    assert stored["limits"]["photo_bytes"] == {"limit": 1073741824, "used": 1073741824, "reached": True}
+
+
+def test_the_usage_month_does_not_depend_on_the_hosts_zone(host_in_shanghai):
+    assert metering.month_of(datetime(2026, 4, 1, 2, 0)) == "M2026-04"  # naive: UTC, not the host's 1 April 02:00
+    assert metering.month_of(datetime(2026, 11, 30, 20, 0, tzinfo=timezone.utc)) == "M2026-11"  # 04:00 1 Dec in Shanghai

@@ -198,3 +198,23 @@ def test_messages_are_stopped_and_resumed_on_the_tickets_notice():
     assert held == {"seq": 2, "open_until": "x"}
     assert notices.stopped(notices.with_stopped(None, True)) is True
     assert notices.with_stopped({"stopped": True}, False) == {"stopped": False}
+
+
+def test_a_resident_who_chose_no_messages_gets_none_whatever_they_gave():
+    assert notices.channel_for({"notify": "none", "phone": "+861", "email": "a@b.cn"}) is None
+
+
+def test_a_visit_booked_then_cancelled_or_moved_still_lets_the_later_steps_through():
+    assert notices.merge([step("visit_booked", visit_at="A"), step("visit_cancelled", visit_at="A"),
+                          step("reply", body="x")]) == [step("reply", body="x")]
+    assert notices.merge([step("visit_booked", visit_at="A"), step("visit_moved", visit_at="C"),
+                          step("resolved")]) == [step("visit_booked", visit_at="C"), step("resolved")]
+    assert notices.merge([step("received"), step("received"), step("reply", body="x")]) == [
+        step("received"), step("reply", body="x")]
+
+
+def test_times_are_stated_in_utc_whatever_the_hosts_zone(host_in_shanghai):
+    assert notices.step_of(None, None, event("received")) == {"kind": "received", "at": STAMP}
+    until = datetime(2026, 12, 4, 10, 2, tzinfo=timezone(timedelta(hours=8)))
+    assert notices.plan(None, datetime(2026, 12, 4, 2, 0, tzinfo=UTC), until).notice == {
+        "seq": 1, "open_until": "2026-12-04T02:02:00Z"}

@@ -34,6 +34,9 @@ def test_a_header_without_building_or_unit_names_what_is_missing():
 def test_a_header_with_an_unknown_column_names_it():
     assert refused("building,unit,notes,owner\nA,1,x,y\n") == ("The header row has unknown columns.", {
         "file": "unknown columns: notes, owner"})
+    # a column is read without quotes and spaces around it, and named in lower case, whole
+    assert refused('building,unit," XREF "\nA,1,x\n') == ("The header row has unknown columns.", {
+        "file": "unknown columns: xref"})
 
 
 def test_a_header_only_file_has_no_units():

@@ -60,6 +60,9 @@ def test_replies_are_saved_trimmed_with_a_key_for_each_that_has_none():
 def test_what_is_not_a_list_of_replies_is_refused():
     assert refused({"replies": []}) == ("The replies must be a list.", {"replies": "must be a list"})
     assert refused([ANY, "text"])[1] == {"replies[1]": "must be a mapping"}
+    # a reply that is not a mapping does not stop the check of those after it
+    assert refused(["text", {**ANY, "step": "close"}])[1] == {
+        "replies[0]": "must be a mapping", "replies[1].step": "must be one of: comment, wait, resolve"}
 
 
 def test_at_most_200_replies_are_kept():

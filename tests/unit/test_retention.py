@@ -64,7 +64,7 @@ def test_erasing_the_contact_keeps_every_fact():
     before = a_ticket()
     after, event = rules.erase(before, rules.CONTACT, datetime(2026, 8, 28, 8, 1, tzinfo=timezone.utc), "E1")
     assert after.contact == {} and after.entry == {}
-    assert after.version == 6 and event.type == "retention_contact_erased" and not event.public
+    assert after.version == 6 and event.type == "retention_contact_erased" and event.public is False  # a BooleanAttribute: never None
     assert event.actor.kind == "system" and event.data == {}
     kept = [f.name for f in dataclasses.fields(Ticket) if f.name not in ("contact", "entry", "version", "updated_at")]
     assert {n: getattr(after, n) for n in kept} == {n: getattr(before, n) for n in kept}

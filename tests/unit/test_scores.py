@@ -945,3 +945,29 @@ def test_volume_and_share_of_a_slice_without_tickets():
 def test_five_answers_are_enough_by_default():
     assert scores.nps(5, 0, 5).too_few is False and scores.nps(4, 0, 4).too_few is True
     assert scores.scores({"csat_n": 5, "csat_pos": 5})["csat"].too_few is False
+
+
+# --- the dashboard's periods: since the firm joined, opening on the last complete month ------------
+
+SHANGHAI = "Asia/Shanghai"
+
+
+def test_the_month_a_firm_joins_in_counts_and_the_months_before_do_not():
+    joined = datetime(2026, 9, 14, 2, 0, tzinfo=timezone.utc)  # 14 Sep 2026, 10:00 in Shanghai
+    assert scores.after_joining("M2026-09", joined, SHANGHAI)
+    assert not scores.after_joining("M2026-08", joined, SHANGHAI)
+    assert scores.after_joining("Q2026-3", joined, SHANGHAI) and not scores.after_joining("Q2026-2", joined, SHANGHAI)
+    # Week 37 of 2026 is 7-13 Sep: over before the firm joined; week 38 (14-20 Sep) is its first.
+    assert not scores.after_joining("W2026-37", joined, SHANGHAI) and scores.after_joining("W2026-38", joined, SHANGHAI)
+    # Joined at 00:30 on 1 Oct in Shanghai (16:30 UTC on 30 Sep): September is still before it.
+    first_of_october = datetime(2026, 9, 30, 16, 30, tzinfo=timezone.utc)
+    assert not scores.after_joining("M2026-09", first_of_october, SHANGHAI)
+
+
+def test_the_dashboard_opens_on_the_last_complete_month_or_this_one_for_a_new_firm():
+    now = datetime(2026, 12, 5, 9, 0, tzinfo=timezone.utc)
+    assert scores.opening_month(now, SHANGHAI, datetime(2026, 9, 14, tzinfo=timezone.utc)) == "M2026-11"
+    assert scores.opening_month(now, SHANGHAI, datetime(2026, 11, 30, tzinfo=timezone.utc)) == "M2026-11"
+    assert scores.opening_month(now, SHANGHAI, datetime(2026, 12, 2, tzinfo=timezone.utc)) == "M2026-12"
+    # 23:30 UTC on 30 Nov is already 1 Dec in Shanghai: a December firm, no complete month yet.
+    assert scores.opening_month(now, SHANGHAI, datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc)) == "M2026-12"

@@ -65,3 +65,13 @@ def test_a_typical_chinese_notification_with_its_signature():
     text = "【绿苑物业】工单 1042（维修，3-2-501）的首次响应须在 11月24日 14:30 前完成，目前尚未完成，请尽快处理。"
     assert len(text) == 63 and sms_segments(text) == 1  # 6 + 57, counted character by character
     assert sms_segments(text + "查看：https://t.example/abc") == 2  # 63 + 24 = 87 units
+
+
+@pytest.mark.parametrize("text, units", [
+    ("\uffff", 1),         # the last code point of the Basic Multilingual Plane: one UTF-16 unit
+    ("\U00010000", 2),     # the first outside it: a surrogate pair
+    ("报\uffff", 2),
+    ("报\U00010000", 3),
+])
+def test_the_bmp_boundary_decides_one_or_two_ucs2_units(text, units):
+    assert sms_encoding(text) == "UCS-2" and sms_units(text) == units

@@ -80,3 +80,16 @@ def test_what_cannot_be_a_short_token_is_read_as_nothing():
 def test_each_new_id_is_a_fresh_ulid():
     first, second = tokens.new_id(), tokens.new_id()
     assert first != second and len(first) == 26 and str(ULID.from_str(first)) == first
+
+
+def test_a_token_ending_in_x_keeps_its_last_character():
+    # A secret ending in byte 0x17 (low six bits 23, base64url "X") makes a long token whose
+    # last character is "X"; its short form is 20 "A"s (15 zero bytes) then 0x17 as "Fw".
+    secret = bytes(15) + b"\x17"
+    short = "A" * 20 + "Fw"
+    expected = base64.urlsafe_b64encode(ULID.from_str(TENANT).bytes + ULID.from_str(TICKET).bytes + secret).decode()
+    assert expected.endswith("X") and len(expected) == 64
+    assert tokens.short_secret(short) == secret
+    assert tokens.from_short(TENANT, TICKET, short) == tokens.CapabilityToken(TENANT, TICKET, expected)
+    assert tokens.short_of(expected) == short
+    assert tokens.read(expected) == tokens.CapabilityToken(TENANT, TICKET, expected)

@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
 
-from ...domain import scores as rules
 from ...domain.errors import InvalidInput, NotFound
 from ..http import lazy
 from ..scores import csv_download
@@ -25,6 +24,7 @@ from ..scorecard import LABELS
 from .session import Page, console_page, message_page
 
 service = lazy("chalicelib.services.scores")
+rules = lazy("chalicelib.domain.scores")
 figures = lazy("chalicelib.web.figures")  # numbers as people read them, as on the public scorecard
 exports = lazy("chalicelib.services.exports")
 firm_service = lazy("chalicelib.services.firm")
@@ -200,11 +200,58 @@ def _trend_charts(page: Page, trend: dict) -> tuple[list[dict], list[dict]]:
     return drawn, table
 
 
-def _groups(page: Page, scores: dict) -> list[dict]:
-    return [{"title": page.t(title), "rows": [{"key": key, "label": page.t(LABEL[key]),
-                                               "score": figures.shown(scores.get(key), page.lang, key)}
-                                              for key in keys if key in scores]}
-            for title, keys in GROUPS]
+def _groups(page: Page, scores: dict, before: dict | None = None) -> list[dict]:
+    """The headline tables; each figure with its change from the period ``before`` (when
+    both periods show a number)."""
+    def row(key: str) -> dict:
+        change = change_words(page, key, scores.get(key), before["scores"].get(key), before["period"]) \
+            if before else None
+        return {"key": key, "label": page.t(LABEL[key]), "score": figures.shown(scores.get(key), page.lang, key),
+                "change": change}
+    return [{"title": page.t(title), "rows": [row(key) for key in keys if key in scores]} for title, keys in GROUPS]
+
+
+def _shows_number(score: dict | None) -> bool:
+    return bool(score) and score.get("value") is not None and \
+        (not score.get("too_few") or score.get("unit") == "tickets")
+
+
+def change_words(page: Page, key: str, now: dict | None, before: dict | None, before_key: str) -> dict | None:
+    """{"arrow": ▲ | ▼ | "", "direction": up | down (for screen readers), "text": "+4 pts from
+    October"}: the change from the previous period, or None when either shows no number."""
+    if not (_shows_number(now) and _shows_number(before)):
+        return None
+    unit = now.get("unit") or ""
+    a, b = float(now["value"]), float(before["value"])
+    if unit == "%" or key == "nps":  # percentages and NPS move in points, rounded as shown
+        difference = round(a) - round(b)
+        amount = page.t("%(n)s pts") % {"n": f"{abs(difference):.0f}"}
+    elif unit == "tickets":
+        difference = round(a - b)
+        amount = f"{abs(difference):.0f}"
+    elif unit == "minutes":
+        difference = round(a - b)
+        amount = figures.figure(abs(difference), unit, page.lang, key) if difference else "0"
+    else:  # an index or a mean on a scale: points, to one decimal as shown
+        difference = round(a - b, 1)
+        amount = page.t("%(n)s pts") % {"n": f"{abs(difference):.1f}"}
+    since = previous_name(page, before_key)
+    if not difference:
+        return {"arrow": "", "direction": "", "text": page.t("no change from %(period)s") % {"period": since}}
+    sign = "+" if difference > 0 else "−"
+    return {"arrow": "▲" if difference > 0 else "▼", "direction": page.t("up") if difference > 0 else page.t("down"),
+            "text": page.t("%(change)s from %(period)s") % {"change": sign + amount, "period": since}}
+
+
+def previous_name(page: Page, key: str) -> str:
+    """October / 10月 for a month; the period's title otherwise."""
+    from babel.dates import format_date, format_skeleton
+    period = rules.parse_period(key)
+    if period.kind == "month":
+        if page.lang == "en":
+            return format_date(period.first_day, "LLLL", locale=_locale(page.lang))
+        return format_skeleton("MMMM", period.first_day, locale=_locale(page.lang))
+    return period_title(page, key)
 
 
 def _servqual(page: Page, scores: dict) -> dict:
@@ -214,13 +261,15 @@ def _servqual(page: Page, scores: dict) -> dict:
     return {"rows": rows, "weighted": figures.shown(scores.get("servqual.weighted_gap"), page.lang)}
 
 
-def _period_options(page: Page, now_keys: dict, chosen: str) -> list[dict]:
+def _period_options(page: Page, now_keys: dict, chosen: str, joined: datetime, time_zone: str) -> list[dict]:
+    """Recent months, quarters and weeks, only those since the firm joined (newest first)."""
     groups = [("Months", rules.previous_periods(now_keys["month"], 13)),
               ("Quarters", rules.previous_periods(now_keys["quarter"], 6)),
               ("Weeks", rules.previous_periods(now_keys["week"], 10))]
+    groups = [(label, [k for k in keys if rules.after_joining(k, joined, time_zone)]) for label, keys in groups]
     listed = {key for _, keys in groups for key in keys}
     out = [{"label": page.t(label), "options": [(k, period_title(page, k)) for k in reversed(keys)]}
-           for label, keys in groups]
+           for label, keys in groups if keys]
     if chosen not in listed:  # an older period asked for by its URL
         out.insert(0, {"label": page.t("Chosen"), "options": [(chosen, period_title(page, chosen))]})
     return out
@@ -244,17 +293,22 @@ def dashboard(page: Page) -> Response:
     who = page.who
     by = _slice_param(page.query.get("by"))
     value = (page.query.get("value") or "").strip() if by != "all" else ""
-    if not page.query.get("period"):  # this month, in the firm's time zone
+    if not page.query.get("period"):  # the last complete month in the firm's time zone (this one if it is new)
         settings = service.firm_settings(who.tenant_id)
-        chosen = {"period": service.period_key(None, settings["time_zone"]), "by": "firm" if by == "all" else by}
+        opening = rules.opening_month(datetime.now(timezone.utc), settings["time_zone"], _moment(settings["joined"]))
+        chosen = {"period": opening, "by": "firm" if by == "all" else by}
         return page.redirect("/console/dashboard?" + urlencode({**chosen, **({"value": value} if value else {})}))
     # One read for the whole page: every slice of the period, the buildings, and one
     # BatchGetItem for the settings, the trend and the names (services/scores.dashboard).
     data = service.dashboard(who, {"period": page.query["period"], "by": by if value else "all",
                                    "value": value or "all"})
     period, time_zone, names = data["period"], data["time_zone"], data["names"]
+    joined = _moment(data["joined"])
     now_keys = rules.period_keys(datetime.now(timezone.utc), time_zone)
-    trend = {"periods": data["trend"]}
+    # Before the firm joined there was nothing to count: those periods are left out, not drawn as zero.
+    trend = {"periods": [p for p in data["trend"]
+                         if p["period"] == period or rules.after_joining(p["period"], joined, time_zone)]}
+    before = trend["periods"][-2] if len(trend["periods"]) > 1 else None
 
     def rows(kind: str) -> list[dict]:
         return _rows(data["slices"].get(kind, []), _namer(page, kind, names))
@@ -282,10 +336,10 @@ def dashboard(page: Page) -> Response:
         "period": period, "period_title": period_title(page, period),
         "period_span": _span(page, *rules.period_bounds(period, time_zone), time_zone),
         "by": by, "value": value, "focus_label": focus_label, "min_n": data["min_n"],
-        "period_groups": _period_options(page, now_keys, period),
+        "period_groups": _period_options(page, now_keys, period, joined, time_zone),
         "slice_options": [("firm" if k == "all" else k, page.t(v)) for k, v in SLICES.items()],
         "slice_choice": "firm" if by == "all" else by,
-        "groups": _groups(page, headline), "servqual": _servqual(page, headline),
+        "groups": _groups(page, headline, before), "servqual": _servqual(page, headline),
         "columns": [(k, page.t(v)) for k, v in COLUMNS.items()],
         "table_rows": [{"value": r["value"], "label": r["label"],
                         "cells": [figures.shown(r["scores"].get(k), page.lang, k) for k in COLUMNS]} for r in table_rows],

@@ -19,25 +19,29 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timezone
+from functools import cache
 
 from chalice import Blueprint, Response
 
-from ...domain import inspections as rules
 from ...domain.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from ..http import lazy, site_url
 from .session import Page, console_page
 
 service = lazy("chalicelib.services.inspections")
+rules = lazy("chalicelib.domain.inspections")
 scores = lazy("chalicelib.services.scores")
 figures = lazy("chalicelib.web.figures")
 photo_storage = lazy("chalicelib.adapters.photo_storage")
 
 bp = Blueprint(__name__)
 
-MAX_FORM_AREAS = rules.MAX_AREAS
-MAX_FORM_ITEMS = rules.MAX_ITEMS_PER_AREA
 BLANK_ITEMS = 2  # empty rows offered under each area, and under a new area
-STARTER_KEYS = {name: area["key"] for area in rules.STARTER["areas"] for name in area["name"].values()}
+
+
+@cache
+def starter_keys() -> dict[str, str]:
+    """The starter checklist's item names (either language) → their keys."""
+    return {name: area["key"] for area in rules.STARTER["areas"] for name in area["name"].values()}
 
 
 def _month_path(month: str) -> str:
@@ -181,13 +185,13 @@ def _read_checklist(page: Page) -> tuple[list[dict], dict]:
     each area and item of it came from in the form, to put an error beside its field."""
     areas: list[dict] = []
     places: dict = {}
-    for i in range(MAX_FORM_AREAS + 1):
+    for i in range(rules.MAX_AREAS + 1):
         prefix = f"a{i}"
         if f"{prefix}.zh" not in page.form and f"{prefix}.en" not in page.form:
             continue
         zh, en = page.value(f"{prefix}.zh").strip(), page.value(f"{prefix}.en").strip()
         items = []
-        for j in range(MAX_FORM_ITEMS + BLANK_ITEMS + 1):
+        for j in range(rules.MAX_ITEMS_PER_AREA + BLANK_ITEMS + 1):
             at = f"{prefix}.i{j}"
             item_zh, item_en = page.value(f"{at}.zh").strip(), page.value(f"{at}.en").strip()
             if not item_zh and not item_en:
@@ -207,7 +211,7 @@ def _area_key(kept: str, zh: str, en: str) -> str:
     "公共设施" sums across properties), any other a key from its name."""
     if rules.KEY.fullmatch(kept or ""):
         return kept
-    named = STARTER_KEYS.get(zh) or STARTER_KEYS.get(en)
+    named = starter_keys().get(zh) or starter_keys().get(en)
     return named or "area_" + hashlib.sha256((en or zh).lower().encode()).hexdigest()[:8]
 
 
@@ -248,7 +252,7 @@ def save_month_page(page: Page, property_id: str, month: str) -> Response:
     except Conflict:
         return _month(page, property_id, month, typed=typed, status=409, warning=page.t(
             "A colleague saved this inspection first. Here it is as they saved it; your results are kept in the "
-            "form — check them and save again."))
+            "form — check them and save again."), name_saver=True)
     except InvalidInput as error:
         errors = {}
         for path in error.fields:
@@ -315,9 +319,19 @@ def _typed(page: Page, checklist: dict | None) -> dict:
 
 
 def _month(page: Page, property_id: str, month: str, *, typed: dict | None = None, status: int = 200,
-           errors: dict | None = None, notice: str = "", warning: str = "", version: int | None = None) -> Response:
+           errors: dict | None = None, notice: str = "", warning: str = "", version: int | None = None,
+           name_saver: bool = False) -> Response:
+    """``name_saver``: a stale save (409) says who saved the inspection first and when."""
     found = service.month_page(page.who, property_id, month)
     saved = found["inspection"]
+    saver = ((saved or {}).get("inspector") or {}).get("name")
+    if name_saver and saver and saved.get("at"):
+        from ... import web
+        zone = scores.firm_settings(page.who.tenant_id)["time_zone"]  # cached a minute per process
+        warning = page.t("%(name)s saved this inspection first, at %(time)s. Here it is as they saved it; your "
+                         "results are kept in the form — check them and save again.") % {
+            "name": page.t("You") if saved["inspector"].get("sub") == page.who.sub else saver,
+            "time": web.format_time(saved["at"], page.lang, zone)}
     checklist = found["checklist"]
     areas = []
     for area in (checklist or {"areas": []})["areas"]:

@@ -50,7 +50,7 @@ def change_replies(page: Page) -> Response:
                                "text": {"zh-CN": values["text.zh-CN"], "en": values["text.en"]}}, version)
     except Conflict:
         return _page(page, status=409, values=values, warning=page.t(
-            "A colleague changed the replies first — here they are now; your reply is kept below."))
+            "A colleague changed the replies first — here they are now; your reply is kept below."), name_saver=True)
     except InvalidInput as error:
         errors = {}
         for name in error.fields or {}:
@@ -61,9 +61,15 @@ def change_replies(page: Page) -> Response:
 
 
 def _page(page: Page, *, status: int = 200, values: dict | None = None, errors: dict | None = None,
-          notice: str = "", warning: str = "", version: int | None = None) -> Response:
+          notice: str = "", warning: str = "", version: int | None = None, name_saver: bool = False) -> Response:
+    """``name_saver``: a colleague's save first (409) is said with their name and the time."""
     names = page_names(page, set())
-    saved, current = replies.read(page.who)
+    saved, current, saver = replies.read_with_saver(page.who)
+    if name_saver and saver["by"] and saver["at"]:
+        from ... import web
+        warning = page.t("%(name)s changed the replies first, at %(time)s — here they are now; your reply is kept "
+                         "below.") % {"name": saver["by"], "time": web.format_time(
+                             saver["at"].isoformat(), page.lang, names["time_zone"])}
     categories = [("*", page.t("Every category"))] + [(c["key"], c["name"]) for c in names["categories"]]
     category_name = dict(categories)
     rows = [{"key": r["key"], "category": category_name.get(r["category"], r["category"]),

@@ -299,14 +299,18 @@ def _handle(bp: Blueprint, fn: Callable, params: dict, signed_in: bool, admin: b
                 response = message_page(page, 500, "Something went wrong on our side",
                                         "Nothing was lost that was saved before. Try again in a moment.")
             else:
-                response = _run(page, fn, params, signed_in, admin, max_body, request.method)
-                if admin and request.method == "POST" and who is not None and who.role == "admin" \
-                        and response.status_code < 400:
+                audited = admin and request.method == "POST" and who is not None and who.role == "admin"
+                if audited:  # what the form's services note a setting was and is (services/audit.py)
+                    from ...services import audit
+                    with audit.noting() as changes:
+                        response = _run(page, fn, params, signed_in, admin, max_body, request.method)
+                else:
+                    response = _run(page, fn, params, signed_in, admin, max_body, request.method)
+                if audited and response.status_code < 400:
                     # the audit log, as for the API's admin changes: who, what page, the answer
                     # (a refused form changes nothing and writes nothing, the log included)
-                    from ...services import audit
                     audit.record(who, f"POST {context.get('resourcePath', '')}", params, response.status_code,
-                                 call.source_ip)
+                                 call.source_ip, changes)
         except Exception:  # a bug, never bad input: log it, answer a plain page
             logger.exception("unhandled error")
             response = message_page(page, 500, "Something went wrong on our side",

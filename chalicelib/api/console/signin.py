@@ -223,6 +223,14 @@ def sign_up(page: Page) -> Response:
     if page.call.raw.method == "GET":
         values.update(time_zone="Asia/Shanghai", locale=page.lang, template=names[0] if names else "")
         return _signup_form(page, values, {}, names)
+    if not values["slug"] and values["name"]:
+        # no short name typed: suggest one from the firm's name (pinyin for a Chinese name) and
+        # let the admin keep or change it; nothing is created yet
+        from ...domain.tenants import suggest_slug
+        suggested = suggest_slug(values["name"])
+        if suggested:
+            values["slug"] = suggested
+            return _signup_form(page, values, {}, names, suggested=suggested)
     local = settings().is_local and not directory.invites_by_code()  # accounts: a code by e-mail, locally too
     temporary = signup_service.local_temporary_password() if local else None
     try:
@@ -240,9 +248,13 @@ def sign_up(page: Page) -> Response:
                        temporary=temporary, email=values["admin_email"], by_code=directory.invites_by_code())
 
 
-def _signup_form(page: Page, values: dict, errors: dict, names: list[str], *, status: int = 200) -> Response:
+def _signup_form(page: Page, values: dict, errors: dict, names: list[str], *, status: int = 200,
+                 suggested: str = "") -> Response:
+    from ... import web
+    named = [(name, web.localized(templates_service.load(name).get("name"), page.lang, "")
+              or page.t("Service standards template")) for name in names]  # a name, never the file's key
     return page.render("console/signup.html", status, title=page.t("Sign up your firm"), values=values,
-                       errors=errors, templates=names, time_zones=TIME_ZONES)
+                       errors=errors, templates=named, time_zones=TIME_ZONES, suggested=suggested)
 
 
 @console_page(bp, "/console/account", signed_in=True)

@@ -14,6 +14,8 @@ scorecard page reads the firm, its properties and the public scorecard (3). A sa
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -71,7 +73,7 @@ def _notice(page: Page) -> str:
 
 @console_page(bp, "/console/standards", ("GET", "POST"), admin=True)
 def standards_editor(page: Page) -> Response:
-    current = firm.standards(page.who)
+    current = firm.standards(page.who, with_saver=True)
     saved_values = editor.values_from_document(current["standards"])
     if page.call.raw.method == "GET":
         return _editor(page, current, saved_values, notice=_notice(page))
@@ -105,28 +107,56 @@ def _names(document: dict, lang: str) -> tuple[list[tuple[str, str]], list[tuple
             named("priorities", web.gettext(lang, "Any priority", console=True)))
 
 
+BOX_LABELS = {"calendar.time_zone": "Time zone", "calendar.country": "Public holidays of",
+              "calendar.holidays": "Extra holidays", "calendar.workdays": "Make-up working days",
+              "escalation.warn_at": "Warn when this share of the time has gone",
+              "escalation.level2.after": "Level 2: this long after the breach",
+              "messages": "Messages to residents", "messages.quiet_hours.from": "Quiet hours from",
+              "messages.quiet_hours.to": "Quiet hours until", "messages.sms_signature": "SMS signature",
+              **{f"calendar.hours.{day}": text for day, text in WEEKDAY_LABELS.items()},
+              **{f"survey.weights.{dim}": text for dim, text in DIMENSION_LABELS.items()}}
+
+
 def _labels(page: Page, categories: list, priorities: list, values: dict) -> dict[str, str]:
     """What each box is called (in the error summary, and beside the box)."""
     t = page.t
-    labels = {name: t(text) for name, text in {**GROUP_LABELS, **SURVEY_LABELS}.items()}
+    labels = {name: t(text) for name, text in {**GROUP_LABELS, **SURVEY_LABELS, **BOX_LABELS}.items()}
     for cat, cat_name in categories:
         for pri, pri_name in priorities:
             for what, text in TARGET_LABELS.items():
                 labels[editor.target_name(cat, pri, what)] = f"{cat_name} · {pri_name} · {t(text)}"
-    labels.update({"calendar.time_zone": t("Time zone"), "calendar.country": t("Public holidays of"),
-                   "calendar.holidays": t("Extra holidays"), "calendar.workdays": t("Make-up working days"),
-                   "escalation.warn_at": t("Warn when this share of the time has gone"),
-                   "escalation.level2.after": t("Level 2: this long after the breach"),
-                   "messages": t("Messages to residents"), "messages.quiet_hours.from": t("Quiet hours from"),
-                   "messages.quiet_hours.to": t("Quiet hours until"), "messages.sms_signature": t("SMS signature")})
-    labels.update({f"calendar.hours.{day}": t(text) for day, text in WEEKDAY_LABELS.items()})
-    labels.update({f"survey.weights.{dim}": t(text) for dim, text in DIMENSION_LABELS.items()})
     for level in editor.LEVELS:
         for i in range(editor.recipient_rows(values, level)):
             for what, text in RECIPIENT_LABELS.items():
-                labels[editor.recipient_name(level, i, what)] = \
-                    f"{t(LEVEL_LABELS[level])} · {t('Recipient')} {i + 1} · {t(text)}"
+                labels[editor.recipient_name(level, i, what)] = _recipient_label(t, level, i, text)
     return labels
+
+
+def _recipient_label(t, level: str, i: int, text: str) -> str:
+    return f"{t(LEVEL_LABELS[level])} · {t('Recipient')} {i + 1} · {t(text)}"
+
+
+_RECIPIENT_BOX = re.compile(r"escalation\.(level[12])\.notify\[(\d+)\]\.(\w+)")
+
+
+def box_label(t, lang: str, box: str, names: dict | None = None) -> str | None:
+    """What the editor calls one box, for a box name alone (the audit log's settings changes);
+    a target box's category and priority are named by ``names`` (their names in both
+    languages, as the document gave them). None: no box of the editor."""
+    if box in BOX_LABELS or box in SURVEY_LABELS:
+        return t(BOX_LABELS.get(box) or SURVEY_LABELS[box])
+    if box.startswith("targets.") and box.count(".") == 3:
+        _, cat, pri, what = box.split(".")
+        if what in TARGET_LABELS:
+            web = _web()
+            named = names or {}
+            cat_name = t("All categories") if cat == "*" else web.localized(named.get("category"), lang, t("A category"))
+            pri_name = t("Any priority") if pri == "*" else web.localized(named.get("priority"), lang, t("A priority"))
+            return f"{cat_name} · {pri_name} · {t(TARGET_LABELS[what])}"
+    found = _RECIPIENT_BOX.fullmatch(box)
+    if found and found.group(3) in RECIPIENT_LABELS:
+        return _recipient_label(t, found.group(1), int(found.group(2)), RECIPIENT_LABELS[found.group(3)])
+    return None
 
 
 def _errors(page: Page, problems: dict, built: Any, names: set[str]) -> dict[str, str]:
@@ -155,13 +185,22 @@ def _editor(page: Page, current: dict, values: dict, *, problems: dict | None = 
     return page.render(
         "console/standards.html", status, title=page.t("Service standards"), notice=notice, errors=errors,
         labels=labels, values=values, saved_now=saved_now or {}, version=version or str(current["version"]),
-        current_version=current["version"], conflict=saved_now is not None,
+        current_version=current["version"], conflict=saved_now is not None, saver=_saver(page, current),
         categories=categories, priorities=priorities,
         target_fields=[(what, page.t(text)) for what, text in TARGET_LABELS.items()],
         weekdays=list(WEEKDAY_LABELS), countries=rules.SUPPORTED_COUNTRIES,
         channels=[(c, page.t(CHANNEL_LABELS.get(c, c))) for c in rules.CHANNELS],
         levels=[(level, editor.recipient_rows(values, level)) for level in editor.LEVELS],
         flags=[f"survey.{flag}" for flag in editor.SURVEY_FLAGS], dimensions=list(DIMENSION_LABELS))
+
+
+def _saver(page: Page, current: dict) -> dict | None:
+    """Who saved the version on screen and when, in the firm's zone (None if not recorded)."""
+    saved = current.get("saved") or {}
+    if not saved.get("by"):
+        return None
+    zone = (current["standards"].get("calendar") or {}).get("time_zone") or "UTC"
+    return {"name": saved["by"], "when": _web().format_time(saved["at"], page.lang, zone)}
 
 
 # --- the same standards as YAML -------------------------------------------------------------------

@@ -14,13 +14,13 @@ from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
 
-from ...domain import tsm
 from ...domain.errors import InvalidInput
 from ..http import lazy
 from ..scores import csv_download
 from .session import Page, console_page
 
 service = lazy("chalicelib.services.tsm")
+tsm = lazy("chalicelib.domain.tsm")
 scores = lazy("chalicelib.services.scores")
 figures = lazy("chalicelib.web.figures")
 

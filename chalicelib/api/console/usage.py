@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from ...domain import metering as rules
 from ..http import lazy
 from .session import Page, console_page
 
 service = lazy("chalicelib.services.metering")
+rules = lazy("chalicelib.domain.metering")
 
 bp = Blueprint(__name__)
 

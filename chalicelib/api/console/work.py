@@ -76,6 +76,22 @@ FIELD_MESSAGES = {
 }
 CONFLICT_MESSAGE = ("Someone else changed this ticket while you were typing — here is what it looks like now; "
                     "your text is kept below.")
+# The same, when the page knows who (the timeline since the form was opened, in words).
+CONFLICT_BY = ("%(names)s changed this ticket while you were typing — here is what it looks like now; "
+               "your text is kept below.")
+# A colleague's change as a sentence: who did what (timeline.event's detail), and when.
+CHANGE_SENTENCES = {
+    "assigned": "%(who)s assigned it %(detail)s at %(time)s",
+    "resolved": "%(who)s resolved it at %(time)s",
+    "comment": "%(who)s added a comment at %(time)s",
+    "acknowledged": "%(who)s acknowledged it at %(time)s",
+    "waiting": "%(who)s asked the resident a question at %(time)s",
+    "scheduled": "%(who)s booked a visit for %(detail)s at %(time)s",
+    "closed": "%(who)s closed it at %(time)s",
+    "reopened": "%(who)s reopened it at %(time)s",
+    "updated": "%(who)s changed the category or urgency (%(detail)s) at %(time)s",
+}
+CHANGE_OTHER = "%(who)s: %(what)s, at %(time)s"
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -222,11 +238,18 @@ def ticket(page: Page, ticket_id: str) -> Response:
 
 def ticket_page(page: Page, ticket_id: str, *, status: int = 200, notice: str = "", warning: str = "",
                 open_action: str = "", values: dict | None = None, errors: dict | None = None,
-                version: str | None = None) -> Response:
+                version: str | None = None, seen: str | None = None) -> Response:
     """The ticket as it is now. ``version``: the one the form keeps (a refused form keeps
-    the version it was typed against, so a colleague's change still answers 409)."""
+    the version it was typed against, so a colleague's change still answers 409).
+    ``seen``: on a conflict, the newest timeline event the form's page showed; what came
+    after it is said in words above the page (from the same read: no extra round trip)."""
     view = tickets.read(page.who, ticket_id)
     names = page_names(page, {(view["property_id"], view["building_id"])}, with_replies=True)
+    changes: list[str] = []
+    if seen is not None:
+        changes, names_by = _changes_since(page, view, names, seen)
+        if names_by:
+            warning = page.t(CONFLICT_BY) % {"names": names_by}
     allowed = allowed_actions(view)
     if not open_action and page.query.get("use"):  # a canned reply chosen: its form, filled in
         open_action, values = _chosen_reply(page, view, names)
@@ -255,7 +278,8 @@ def ticket_page(page: Page, ticket_id: str, *, status: int = 200, notice: str = 
         "category_options": [(c["key"], c["name"]) for c in names["categories"]],
         "urgency_options": [(p["key"], p["name"]) for p in names["priorities"]],
         "milestone_options": [(k, page.t(timeline.MILESTONE_KINDS[k])) for k in milestone_kinds(view)],
-        "notice": notice, "warning": warning, "can_merge": view["status"] in rules.OPEN_STATES,
+        "notice": notice, "warning": warning, "changes": changes,
+        "seen": (view.get("timeline") or [{}])[-1].get("id", ""), "can_merge": view["status"] in rules.OPEN_STATES,
     }
     response = page.render("console/ticket.html", status, title=page.t("Ticket") + f" #{view['number']}", **context)
     if context["photos"]:
@@ -434,7 +458,7 @@ def _change(page: Page, ticket_id: str, action: str, values: dict, run) -> Respo
         run(f'"{version}"')
     except Conflict:
         return ticket_page(page, ticket_id, status=409, warning=page.t(CONFLICT_MESSAGE), open_action=action,
-                           values=values)
+                           values=values, seen=page.value("seen"))
     except TransitionRefused as error:
         return ticket_page(page, ticket_id, status=409, warning=_refusal(page, error), open_action=action,
                            values=values)
@@ -442,6 +466,33 @@ def _change(page: Page, ticket_id: str, action: str, values: dict, run) -> Respo
         return ticket_page(page, ticket_id, status=422, open_action=action, values=values,
                            errors=_errors(page, action, error), version=version)
     return page.redirect(f"/console/tickets/{ticket_id}?done={action}")
+
+
+def _changes_since(page: Page, view: dict, names: dict, seen: str) -> tuple[list[str], str]:
+    """What happened to the ticket after the event ``seen`` (ULIDs sort by time), each as a
+    sentence, and who did it ("Wang Fang", "Wang Fang and Zhao Lei"; "" if nobody is named)."""
+    if not re.fullmatch(r"[0-9A-Z]{26}", seen or ""):
+        return [], ""
+    tz = names["time_zone"]
+    sentences, people = [], []
+    for e in view.get("timeline") or []:
+        if e["id"] <= seen:
+            continue
+        said = timeline.event(page, e, names, tz, view.get("survey"))
+        actor = e.get("actor") or {}
+        who = page.t("You") if actor.get("sub") and actor.get("sub") == page.who.sub else said["who"] or page.t("Someone")
+        if who not in people:
+            people.append(who)
+        words = {"who": who, "detail": said["detail"], "time": said["when"]}
+        if e["type"] in CHANGE_SENTENCES and (said["detail"] or "%(detail)s" not in CHANGE_SENTENCES[e["type"]]):
+            sentences.append(page.t(CHANGE_SENTENCES[e["type"]]) % words)
+        else:
+            what = f"{said['label']} {said['detail']}".strip() if said["detail"] else said["label"]
+            sentences.append(page.t(CHANGE_OTHER) % {**words, "what": what})
+    joined = page.t("%(first)s and %(second)s") % {"first": "、".join(people[:-1]) if page.lang == "zh-CN"
+                                                   else ", ".join(people[:-1]), "second": people[-1]} \
+        if len(people) > 1 else "".join(people)
+    return sentences, joined
 
 
 def _refusal(page: Page, error: TransitionRefused) -> str:
