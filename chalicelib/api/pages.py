@@ -321,6 +321,7 @@ EVENT_LABELS = {
     "closed": "Closed", "updated": "Details updated", "resident_replied": "Your reply", "photo_added": "Photo added",
     "messages_stopped": "You stopped messages", "messages_resumed": "You turned messages back on",
     "visit_cancelled": "Visit cancelled", "milestone_done": "Step done",
+    "escalation_requested": "You took your complaint to the next stage",
 }
 STATUS_LABELS = {"new": "Received", "acknowledged": "Acknowledged", "assigned": "Being worked on",
                  "waiting": "Waiting for you", "resolved": "Resolved", "closed": "Closed"}
@@ -361,6 +362,36 @@ def resident_form_post(call: Call, token: str, action: str, data: dict) -> Respo
     return page(303, "", Location=location)
 
 
+ESCALATE_MESSAGES = {"is required": "Say why the answer did not settle your complaint",
+                     "at least": "Say a little more: at least 5 characters",
+                     "at most": "Keep the reason under 2000 characters"}
+NO_NEXT_STAGE = "This report cannot be taken to a next stage"
+
+
+def escalate_form_post(call: Call, token: str, data: dict) -> Response:
+    """A browser's "take my complaint to stage 2" form: 303 to the next stage's tracking page
+    (or back to this one when its link is no longer kept), or this page again with the reason
+    beside the box, what was typed kept."""
+    text, form_lang = _one(data.get("reason")), _web().locale(_one(data.get("lang")))
+    try:
+        answer = ticket_service.resident_escalate(token, {"reason": text}, locale=form_lang)
+    except NotFound:
+        return not_found_page(call, language(call, None, form_lang))
+    except (InvalidInput, TransitionRefused, Conflict) as error:
+        if isinstance(error, InvalidInput):
+            reason = error.fields.get("reason", "") if text.strip() else "is required"
+            message = next((m for cue, m in ESCALATE_MESSAGES.items() if cue in reason),
+                           ESCALATE_MESSAGES["is required"])
+        else:
+            message = CHANGED if isinstance(error, Conflict) else NO_NEXT_STAGE
+        return tracking_page(call, token, status=error.status, form_lang=form_lang,
+                             errors={"reason_escalate": message}, values={"reason_escalate": text})
+    lang_query = f"lang={form_lang}&" if form_lang else ""
+    target = answer.get("tracking_token") or token
+    return page(303, "", Location=f"/t/{target}?{lang_query}new=1" if answer.get("tracking_token")
+                else f"/t/{token}" + (f"?lang={form_lang}" if form_lang else ""))
+
+
 def _event_label(web, event: dict, lang: str) -> str:
     """A timeline entry in words: a milestone by the names the firm gave it; never a code (an
     event kind this page does not know reads "Other change")."""
@@ -390,6 +421,23 @@ def milestone_lines(web, view: dict, lang: str, tz: str) -> list[dict]:
             text, css = web.gettext(lang, "by %(time)s") % {"time": web.format_time(m["due"], lang, tz)}, ""
         lines.append({"key": m["key"], "name": name, "text": text, "class": css})
     return lines
+
+
+def next_stage(web, context: dict, view: dict, lang: str, tz: str) -> dict | None:
+    """A complaint's next stage on its tracking page: asked for (its report number and when),
+    offered (once this stage has been answered), or None when the category has none."""
+    to = (context.get("escalates_to") or {}).get(view["category"])
+    if not to:
+        return None
+    target = next((c for c in context["categories"] if c["key"] == to), None)
+    stage = web.localized(target["name"], lang, "") if target else ""
+    timeline = view.get("timeline") or []
+    done = next((e for e in timeline if e["type"] == "escalation_requested"), None)
+    if done:
+        return {"stage": stage, "number": done.get("number"), "at": web.format_time(done.get("at"), lang, tz)}
+    answered = view["status"] == "resolved" or (view["status"] == "closed"
+                                                 and any(e["type"] == "resolved" for e in timeline))
+    return {"stage": stage} if answered and stage else None
 
 
 def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str | None = None,
@@ -423,6 +471,7 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
             "open" if until and datetime.now(timezone.utc) <= datetime.fromisoformat(until.replace("Z", "+00:00"))
             else "expired")
         survey = {"state": state, "questions": Questions.from_settings(context["survey"])}
+    escalation = next_stage(web, context, view, lang, tz)
     upload, origin, can_add = None, "", photo_service.can_add(view)
     if view.get("photos") or can_add:
         origin = photo_service.bucket_origin()
@@ -430,7 +479,7 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
         upload = photo_service.upload_form(token, redirect=f"{site_url(call)}/t/{token}/photos/added?lang={lang}")
     html = web.render(
         "track.html", lang, firm=context["name"], view=view, timeline=timeline, time_zone=tz,
-        milestones=milestone_lines(web, view, lang, tz),
+        milestones=milestone_lines(web, view, lang, tz), escalation=escalation,
         upload=upload, max_photos=photo_rules.MAX_PER_TICKET, survey=survey, **survey_texts(),
         category=web.localized(category["name"], lang, view["category"]) if category else view["category"],
         urgency=web.localized(urgency["name"], lang, view["urgency"]) if urgency else view["urgency"],

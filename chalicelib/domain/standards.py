@@ -5,7 +5,8 @@ A document (YAML in tenants/, JSON through the API) has:
     calendar:   time_zone, optional country (public holidays and make-up days from a
                 library), hours per weekday (several intervals a day), extra holidays/workdays
     priorities: [{key, name: {zh-CN, en}}]
-    categories: [{key, name, help?, emergency?}]      emergency categories run 24/7
+    categories: [{key, name, help?, emergency?, escalates_to?}]   emergency categories run 24/7;
+                escalates_to: the category a resident may take an answered one to (stage 1 → 2)
     targets:    {category|*: {priority|*: {first_response, resolution, update_every?,
                  attend?, pause_on_wait?, milestones?}}}  '*' is the fallback on either axis
     escalation: {warn_at: 0.8, level1: {notify: [...]}, level2: {after: 4h, notify: [...]}}
@@ -172,6 +173,12 @@ class Standards:
     def priorities(self) -> list[str]:
         return [p["key"] for p in self.document.get("priorities", [])]
 
+    def escalates_to(self, category: str) -> str | None:
+        """The category a resident may take this one to when its answer did not settle it
+        (a complaint's stage 1 to stage 2), or None."""
+        return next((c.get("escalates_to") for c in self.document.get("categories", []) if c["key"] == category),
+                    None)
+
     def is_emergency(self, category: str) -> bool:
         return any(c["key"] == category and c.get("emergency") for c in self.document.get("categories", []))
 
@@ -296,6 +303,7 @@ def check_document(document: Any) -> Standards:
         if isinstance(document.get(key), str) and clean_text(document[key], multiline=True) != document[key]:
             problems[key] = HIDDEN_CHARACTERS
     keys = {kind: _check_entries(document, kind, problems) for kind in ("categories", "priorities")}
+    _check_escalates_to(document.get("categories"), keys["categories"], problems)
     _check_calendar(document.get("calendar"), problems)
     _check_targets(document.get("targets"), keys["categories"], keys["priorities"], problems)
     _check_escalation(document.get("escalation"), problems)
@@ -337,6 +345,19 @@ def _check_entries(document: dict, kind: str, problems: dict[str, str]) -> set[s
         if "emergency" in entry and not isinstance(entry["emergency"], bool):
             problems[f"{kind}[{i}].emergency"] = "must be true or false"
     return seen
+
+
+def _check_escalates_to(categories: Any, keys: set[str], problems: dict[str, str]) -> None:
+    """``escalates_to``: another category's key (a complaint's next stage)."""
+    for i, entry in enumerate(categories if isinstance(categories, list) else []):
+        if not isinstance(entry, dict) or "escalates_to" not in entry:
+            continue
+        to = entry["escalates_to"]
+        if not isinstance(to, str) or to not in keys:
+            problems[f"categories[{i}].escalates_to"] = "must be another category's key (one of: " + \
+                ", ".join(sorted(keys)) + ")"
+        elif to == entry.get("key"):
+            problems[f"categories[{i}].escalates_to"] = "must be another category, not this one"
 
 
 def _check_calendar(calendar: Any, problems: dict[str, str]) -> None:

@@ -41,7 +41,7 @@ DONE_STATES = ("resolved", "closed")
 STATES = OPEN_STATES + DONE_STATES
 ACTIONS = ("acknowledge", "assign", "comment", "wait", "schedule", "cancel_visit", "resolve", "reopen", "close",
            "follow_up", "milestone")
-RESIDENT_ACTIONS = ("reply", "not_fixed")  # from the tracking link only, never through the staff API
+RESIDENT_ACTIONS = ("reply", "not_fixed", "escalate")  # from the tracking link only, never through the staff API
 NOT_FIXED_WITHIN = timedelta(days=14)
 REPEAT_WITHIN = timedelta(days=30)  # the same unit and category again within this is a repeat complaint
 CLOSE_REASONS = ("resolved", "duplicate", "withdrawn", "spam")
@@ -54,7 +54,8 @@ UNIT_PATTERN = r"[A-Za-z0-9][A-Za-z0-9\-_/. ]{0,31}"
 # Event types residents see on the tracking timeline, and those they never do.
 PUBLIC_EVENT_TYPES = ("received", "acknowledged", "assigned", "waiting", "scheduled", "comment", "resolved",
                       "reopened", "closed", "updated", "resident_replied", "photo_added",
-                      "messages_stopped", "messages_resumed", "visit_cancelled", "milestone_done")
+                      "messages_stopped", "messages_resumed", "visit_cancelled", "milestone_done",
+                      "escalation_requested")
 
 
 def _check_window(window: dict, problems: dict[str, str], prefix: str) -> None:
@@ -331,6 +332,10 @@ RESIDENT_EVENT_SHAPES: dict[str, Shape] = {
     "reply": Shape(fields={"body": Text(multiline=True, min_len=1, max_len=2000,
                                         description="the resident's answer to the question")}),
     "not_fixed": Shape(fields={"reason": Text(multiline=True, max_len=2000, description="what is still wrong")}),
+    # A complaint's answer did not settle it: the resident takes it to the next stage (the
+    # Housing Ombudsman's Code: stage 1 to stage 2 at the resident's request).
+    "escalate": Shape(fields={"reason": Text(multiline=True, min_len=5, max_len=2000,
+                                             description="why the answer did not settle the complaint")}),
 }
 
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
@@ -347,6 +352,7 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "milestone": OPEN_STATES + ("resolved",),
     "reply": ("waiting",),
     "not_fixed": ("resolved",),
+    "escalate": DONE_STATES,
 }
 
 
@@ -381,7 +387,7 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
                   "schedule": "scheduled", "cancel_visit": "visit_cancelled",
                   "resolve": "resolved", "reopen": "reopened", "close": "closed",
                   "reply": "resident_replied", "not_fixed": "reopened", "follow_up": "followed_up",
-                  "milestone": "milestone_done"}[action]
+                  "milestone": "milestone_done", "escalate": "escalation_requested"}[action]
 
     if action == "acknowledge":
         changes["status"] = "acknowledged"
@@ -442,6 +448,11 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
         data = {"note": payload.get("note")}
     elif action == "milestone":
         public, data = _milestone_event(ticket, payload, now)
+    elif action == "escalate":  # the next stage is a report of its own (``number``); this one stays as it is
+        if ticket.first_resolved_at is None:
+            raise TransitionRefused("The answer at this stage has not been given yet.",
+                                    {"type": "the complaint has not been answered yet"})
+        data = {"reason": payload["reason"], "number": payload.get("number")}
     elif action == "close":
         if ticket.status != "resolved" and payload["reason"] == "resolved":
             raise InvalidInput("Say why an unresolved ticket is closed.",
@@ -538,7 +549,7 @@ def _past(action: str) -> str:
             "cancel_visit": "given a visit cancellation",
             "wait": "put on waiting", "resolve": "resolved", "reopen": "reopened", "close": "closed",
             "reply": "replied to", "not_fixed": "marked not fixed", "follow_up": "followed up",
-            "milestone": "given a milestone"}[action]
+            "milestone": "given a milestone", "escalate": "taken to the next stage"}[action]
 
 
 def received_event(ticket: Ticket, event_id: str) -> Event:

@@ -28,6 +28,7 @@ EVENT_LABELS = {
     "merged": "Merged into an incident with other reports of the same fault",
     "unmerged": "Taken out of the incident: its own promises count again",
     "milestone_done": "Milestone done",
+    "escalation_requested": "Resident took the complaint to the next stage",
 }
 # What a staff "milestone" action says was done (domain/standards.MILESTONE_KINDS).
 MILESTONE_KINDS = {
@@ -144,6 +145,8 @@ def event(page: Page, e: dict, names: dict, tz: str, survey: dict | None = None)
         detail = " · ".join(answer_words(page, {**(survey or {}), "rating": data.get("rating")}))
     elif kind in ("merged", "unmerged"):
         detail = incident_words(page, data)
+    elif kind == "escalation_requested" and data.get("number"):
+        detail = page.t("as report #%(number)s") % {"number": data["number"]}
     elif kind == "milestone_done":
         what = page.t(MILESTONE_KINDS[data["kind"]]) if data.get("kind") in MILESTONE_KINDS else ""
         names = " · ".join(localised(n, page.lang) for n in data.get("names") or [])
