@@ -56,7 +56,14 @@ STANDARDS: dict[str, Any] = {
     "calendar": {"time_zone": "UTC", "hours": {day: ["08:00-18:00"] for day in ("mon", "tue", "wed", "thu", "fri")}},
     "priorities": [{"key": "normal", "name": {"zh-CN": "普通", "en": "Normal"}}],
     "categories": [{"key": "repairs", "name": {"zh-CN": "维修", "en": "Repairs"}}],
-    "targets": {"*": {"*": {"first_response": "4h", "resolution": "3d"}}},
+    # every ticket also carries a milestone chain (issue 18): "on site" within 5 days of the report
+    # (its warning at 2.5 d, after every set-up ticket's next step) and "work done" 2 days after
+    # it (not started): the watches hold their steps too, and no due count changes
+    "targets": {"*": {"*": {"first_response": "4h", "resolution": "3d", "milestones": [
+        {"key": "on_site", "name": {"zh-CN": "到场", "en": "On site"}, "within": "5d", "after": "report",
+         "done_by": "on_site"},
+        {"key": "work_done", "name": {"zh-CN": "完工", "en": "Work done"}, "within": "2d", "after": "on_site",
+         "done_by": "work_done"}]}}},
     "escalation": {"warn_at": 0.5, "level1": {"notify": []}, "level2": {"after": "4h", "notify": []}},
 }
 

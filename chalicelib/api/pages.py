@@ -320,7 +320,8 @@ EVENT_LABELS = {
     "scheduled": "Visit booked", "comment": "Message from staff", "resolved": "Resolved", "reopened": "Reopened",
     "closed": "Closed", "updated": "Details updated", "resident_replied": "Your reply", "photo_added": "Photo added",
     "messages_stopped": "You stopped messages", "messages_resumed": "You turned messages back on",
-    "visit_cancelled": "Visit cancelled",
+    "visit_cancelled": "Visit cancelled", "milestone_done": "Step done",
+    "escalation_requested": "You took your complaint to the next stage",
 }
 STATUS_LABELS = {"new": "Received", "acknowledged": "Acknowledged", "assigned": "Being worked on",
                  "waiting": "Waiting for you", "resolved": "Resolved", "closed": "Closed"}
@@ -361,6 +362,84 @@ def resident_form_post(call: Call, token: str, action: str, data: dict) -> Respo
     return page(303, "", Location=location)
 
 
+ESCALATE_MESSAGES = {"is required": "Say why the answer did not settle your complaint",
+                     "at least": "Say a little more: at least 5 characters",
+                     "at most": "Keep the reason under 2000 characters"}
+NO_NEXT_STAGE = "This report cannot be taken to a next stage"
+
+
+def escalate_form_post(call: Call, token: str, data: dict) -> Response:
+    """A browser's "take my complaint to stage 2" form: 303 to the next stage's tracking page
+    (or back to this one when its link is no longer kept), or this page again with the reason
+    beside the box, what was typed kept."""
+    text, form_lang = _one(data.get("reason")), _web().locale(_one(data.get("lang")))
+    try:
+        answer = ticket_service.resident_escalate(token, {"reason": text}, locale=form_lang)
+    except NotFound:
+        return not_found_page(call, language(call, None, form_lang))
+    except (InvalidInput, TransitionRefused, Conflict) as error:
+        if isinstance(error, InvalidInput):
+            reason = error.fields.get("reason", "") if text.strip() else "is required"
+            message = next((m for cue, m in ESCALATE_MESSAGES.items() if cue in reason),
+                           ESCALATE_MESSAGES["is required"])
+        else:
+            message = CHANGED if isinstance(error, Conflict) else NO_NEXT_STAGE
+        return tracking_page(call, token, status=error.status, form_lang=form_lang,
+                             errors={"reason_escalate": message}, values={"reason_escalate": text})
+    lang_query = f"lang={form_lang}&" if form_lang else ""
+    target = answer.get("tracking_token") or token
+    return page(303, "", Location=f"/t/{target}?{lang_query}new=1" if answer.get("tracking_token")
+                else f"/t/{token}" + (f"?lang={form_lang}" if form_lang else ""))
+
+
+def _event_label(web, event: dict, lang: str) -> str:
+    """A timeline entry in words: a milestone by the names the firm gave it; never a code (an
+    event kind this page does not know reads "Other change")."""
+    if event.get("by_resident"):
+        return web.gettext(lang, "You said it is not fixed")
+    if event["type"] == "milestone_done" and event.get("names"):
+        return web.gettext(lang, "Done: %(what)s") % {
+            "what": " · ".join(web.localized(name, lang) for name in event["names"])}
+    return web.gettext(lang, EVENT_LABELS.get(event["type"], "Other change"))
+
+
+def milestone_lines(web, view: dict, lang: str, tz: str) -> list[dict]:
+    """The public milestones for the status card: done (when), due by, or after the step before."""
+    lines = []
+    by_key = {m["key"]: m for m in view.get("milestones") or []}
+    for m in view.get("milestones") or []:
+        name = web.localized(m.get("name"), lang, "")
+        if m["state"] in ("met", "met_late"):
+            text, css = web.gettext(lang, "done %(time)s") % {"time": web.format_time(m["done_at"], lang, tz)}, "met"
+        elif m["state"] == "not_started":
+            before = by_key.get(m.get("after") or "")
+            text, css = (web.gettext(lang, "after “%(step)s”") % {"step": web.localized(before.get("name"), lang, "")}
+                         if before else web.gettext(lang, "after the step before it")), ""
+        elif m["state"] == "not_done":
+            continue
+        else:
+            text, css = web.gettext(lang, "by %(time)s") % {"time": web.format_time(m["due"], lang, tz)}, ""
+        lines.append({"key": m["key"], "name": name, "text": text, "class": css})
+    return lines
+
+
+def next_stage(web, context: dict, view: dict, lang: str, tz: str) -> dict | None:
+    """A complaint's next stage on its tracking page: asked for (its report number and when),
+    offered (once this stage has been answered), or None when the category has none."""
+    to = (context.get("escalates_to") or {}).get(view["category"])
+    if not to:
+        return None
+    target = next((c for c in context["categories"] if c["key"] == to), None)
+    stage = web.localized(target["name"], lang, "") if target else ""
+    timeline = view.get("timeline") or []
+    done = next((e for e in timeline if e["type"] == "escalation_requested"), None)
+    if done:
+        return {"stage": stage, "number": done.get("number"), "at": web.format_time(done.get("at"), lang, tz)}
+    answered = view["status"] == "resolved" or (view["status"] == "closed"
+                                                 and any(e["type"] == "resolved" for e in timeline))
+    return {"stage": stage} if answered and stage else None
+
+
 def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str | None = None,
                   errors: dict[str, str] | None = None, values: dict[str, str] | None = None) -> Response:
     try:
@@ -376,8 +455,7 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
     category = next((c for c in context["categories"] if c["key"] == view["category"]), None)
     urgency = next((p for p in context["priorities"] if p["key"] == view["urgency"]), None)
     promised = view.get("promised") or {}
-    timeline = [{"label": web.gettext(lang, "You said it is not fixed" if e.get("by_resident")
-                                      else EVENT_LABELS.get(e["type"], e["type"])),
+    timeline = [{"label": _event_label(web, e, lang),
                  "at": web.format_time(e.get("at"), lang, tz),
                  # who did it; for an assignment, who will do the work (first names only)
                  "who": (e.get("assignee_name") if e["type"] == "assigned" else None)
@@ -393,6 +471,7 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
             "open" if until and datetime.now(timezone.utc) <= datetime.fromisoformat(until.replace("Z", "+00:00"))
             else "expired")
         survey = {"state": state, "questions": Questions.from_settings(context["survey"])}
+    escalation = next_stage(web, context, view, lang, tz)
     upload, origin, can_add = None, "", photo_service.can_add(view)
     if view.get("photos") or can_add:
         origin = photo_service.bucket_origin()
@@ -400,6 +479,7 @@ def tracking_page(call: Call, token: str, *, status: int = 200, form_lang: str |
         upload = photo_service.upload_form(token, redirect=f"{site_url(call)}/t/{token}/photos/added?lang={lang}")
     html = web.render(
         "track.html", lang, firm=context["name"], view=view, timeline=timeline, time_zone=tz,
+        milestones=milestone_lines(web, view, lang, tz), escalation=escalation,
         upload=upload, max_photos=photo_rules.MAX_PER_TICKET, survey=survey, **survey_texts(),
         category=web.localized(category["name"], lang, view["category"]) if category else view["category"],
         urgency=web.localized(urgency["name"], lang, view["urgency"]) if urgency else view["urgency"],

@@ -166,6 +166,27 @@ def resident_not_fixed(call: Call, token: str):
     return _resident_act(call, token, "not_fixed", "reason")
 
 
+@endpoint(bp, "/t/{token}/escalate", "POST", auth=False,
+          summary="The resident takes an answered complaint to its next stage (stage 1 to stage 2): a new report",
+          tags=["residents"], request=ticket_rules.RESIDENT_EVENT_SHAPES["escalate"],
+          content_types=["application/json", "application/x-www-form-urlencoded"],
+          produces=["application/json", "text/html"],
+          responses={201: "the next stage's report: number and tracking link (the same one again on a retry)",
+                     303: "a browser's form: to the next stage's tracking page",
+                     404: "unknown link", 409: "no next stage for this category, or not answered yet",
+                     422: "invalid fields"})
+def resident_escalate(call: Call, token: str):
+    body = call.form_or_json()
+    if pages.is_form(call):
+        if pages.wants_html(call):
+            return pages.escalate_form_post(call, token, body)
+        body = {"reason": pages._one(body.get("reason"))}
+    answer = ticket_service.resident_escalate(token, body)
+    if not answer["replayed"]:
+        metrics.count("ResidentEscalated")
+    return 201, answer
+
+
 # --- photos: the browser posts the file straight to S3; S3 sends it back here ------------
 
 PHOTO_CONFIRM = Shape(fields={"key": Text(max_len=200, description="the key of the upload form's fields")})

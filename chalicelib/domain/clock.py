@@ -18,6 +18,17 @@ later reopen, however long after, never turns a late first resolution into an on
 (nor an on-time one into a late one). The reopened work runs on a resumed clock (shown
 while the ticket is open again), but it is not judged a second time.
 
+Milestones (a target's ordered chain: investigate, then summary and safety work...) run
+on the same rules, each on its own clock: it starts at the report or at the completion of
+the milestone it follows (not started until then), falls due ``within`` after its start, and
+is judged at its first completion against its due as it stood then. It stands still while
+the ticket waits on the resident (where the standard pauses then) from its own start, and a
+stop moves it only if it began before the due as it then stood. A resolve does not stop a
+milestone: once the ticket is resolved or closed, a milestone that had started before the
+first resolution and is still not done is "not_done" (never escalated), while one that
+starts at or after it (a follow-up call after the work) runs on. ``milestones_done`` decides
+what an event completes; ``replay_milestones`` rebuilds the completions from a timeline.
+
 Everything here is derivable from the ticket's timeline: ``replay`` rebuilds the clock
 from events alone, and a test checks it against a deliberately naive minute-walking clock.
 """
@@ -27,7 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from .standards import Duration, Targets, calendar_for, deadline
+from .standards import LIFECYCLE_DONE_BY, Duration, Milestone, Targets, calendar_for, deadline
 
 
 @dataclass(frozen=True)
@@ -179,3 +190,103 @@ def _status_after(event, status: str) -> str:
     if event.type == "resident_replied":
         return event.data.get("status_after", "acknowledged")
     return status
+
+
+# --- milestones ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MilestoneState:
+    milestone: Milestone
+    start: datetime | None  # None: the milestone it follows is not done yet
+    due: datetime | None
+    done_at: datetime | None
+    state: str  # "not_started" | "running" | "paused" | "breached" | "met" | "met_late" | "not_done"
+
+    @property
+    def key(self) -> str:
+        return self.milestone.key
+
+    @property
+    def pending(self) -> bool:
+        """Still to be kept and counting: what the sweep escalates and the queue sorts by."""
+        return self.state in ("running", "breached")
+
+
+def milestone_states(*, created_at: datetime, targets: Targets, calendar: dict, stops: list[Stop],
+                     done: dict[str, datetime], now: datetime, is_open: bool = True,
+                     first_resolved_at: datetime | None = None) -> list[MilestoneState]:
+    """Every milestone of ``targets`` with its start, due and state at ``now``, in order.
+    ``done`` maps a milestone's key to its first completion."""
+    found: list[MilestoneState] = []
+    for milestone in targets.milestones:
+        start = created_at if milestone.after == "report" else done.get(milestone.after)
+        done_at = done.get(milestone.key)
+        if start is None:
+            found.append(MilestoneState(milestone, None, None, None, "not_started"))
+            continue
+        judged_by = [s for s in stops if s.until is not None and (done_at is None or s.until <= done_at)]
+        due = milestone_due(start=start, within=milestone.within, calendar=calendar, stops=judged_by,
+                            emergency=targets.emergency)
+        if done_at is not None:
+            state = "met" if done_at <= due else "met_late"
+        elif not is_open and (first_resolved_at is None or start < first_resolved_at):
+            state = "not_done"
+        elif any(s.until is None and s.why == "waiting" and max(s.since, start) < due for s in stops):
+            state = "paused"
+        else:
+            state = "breached" if now > due else "running"
+        found.append(MilestoneState(milestone, start, due, done_at, state))
+    return found
+
+
+def milestone_due(*, start: datetime, within: Duration, calendar: dict, stops: list[Stop], emergency: bool) -> datetime:
+    """Due ``within`` after ``start``, moved by each ended "waiting" stop (only its part after
+    ``start``) that began before the due as it then stood."""
+    due = deadline(calendar, start, within, emergency=emergency)
+    for stop in stops:
+        if stop.why != "waiting" or stop.until is None:
+            continue
+        since = max(stop.since, start)
+        if since < due and since < stop.until:
+            due = _moved(calendar, due, within, since, stop.until, emergency=emergency)
+    return due
+
+
+def milestones_done(targets: Targets, done: dict[str, datetime], *, completes: set[str], at: datetime
+                    ) -> dict[str, datetime]:
+    """The completions after an event that completes the kinds in ``completes`` at ``at``:
+    each milestone not yet done, already started (its predecessor done before this event),
+    whose ``done_by`` is one of them. A milestone and the one after it are never completed by
+    the same event."""
+    before = dict(done)
+    after = dict(done)
+    for milestone in targets.milestones:
+        started = milestone.after == "report" or milestone.after in before
+        if milestone.key not in before and started and milestone.done_by in completes:
+            after[milestone.key] = at
+    return after
+
+
+def completed_kinds(event_type: str, data: dict, *, first_response: bool) -> set[str]:
+    """What an event completes: its lifecycle step, "first_response" when it is the firm's
+    first public act, and a staff "milestone_done" event its ``kind``."""
+    kinds = set()
+    if event_type == "milestone_done" and data.get("kind"):
+        kinds.add(str(data["kind"]))
+    elif event_type in LIFECYCLE_DONE_BY:
+        kinds.add(event_type)
+    if first_response:
+        kinds.add("first_response")
+    return kinds
+
+
+def replay_milestones(*, targets: Targets, events: list) -> dict[str, datetime]:
+    """The milestones' completions from a timeline alone (events in order)."""
+    done: dict[str, datetime] = {}
+    responded = False
+    for event in events:
+        first = not responded and event.public and event.actor.kind == "staff" and event.type in PUBLIC_STAFF_UPDATES
+        responded = responded or first
+        done = milestones_done(targets, done, completes=completed_kinds(event.type, event.data, first_response=first),
+                               at=event.at)
+    return done

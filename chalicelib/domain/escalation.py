@@ -6,6 +6,13 @@ deadline, level 1 at the deadline, level 2 a set time after it. Each step has a 
 names the promise, the step and the deadline it is about, so a step fires once per
 deadline: a repeated sweep finds its mark already written; a deadline moved by a pause
 is a new promise and may warn again.
+
+Milestones (domain/clock.py) escalate the same way, each on its own: a milestone that has
+started, is not done and not paused has its warning, level 1 and level 2 (unless it is the
+first response or the resolution under another name, which escalate already), keyed
+``milestone.<key>:<due>:<step>`` (its promise is ``milestone.<key>``), so each fires once per
+milestone and due. A milestone that starts after the first resolution (a follow-up call
+after the work) keeps escalating while the ticket is resolved.
 """
 
 from __future__ import annotations
@@ -50,7 +57,10 @@ def plan(ticket: Ticket, escalation: dict, survey: dict | None = None) -> list[S
     the sweep fires what is due and not yet marked). With the firm's ``survey`` settings, a
     resolved ticket whose resident left a phone or e-mail also gets its survey invitation."""
     if not ticket.is_open or not ticket.targets:
-        return _survey_step(ticket, survey)
+        steps = _survey_step(ticket, survey)
+        if ticket.targets and ticket.status == "resolved":
+            steps += _milestone_steps(ticket, escalation, ticket.updated_at)
+        return sorted(steps, key=lambda s: (s.at, s.key))
     targets = Targets.from_dict(ticket.targets)
     promises = []
     if ticket.first_response_at is None and ticket.first_response_due:
@@ -67,12 +77,49 @@ def plan(ticket: Ticket, escalation: dict, survey: dict | None = None) -> list[S
         steps.append(Step(f"{key}:level1", promise, "level1", due, due))  # a breach is marked even if nobody is told
         if level2_after:
             steps.append(Step(f"{key}:level2", promise, "level2", due + parse_duration(level2_after).amount, due))
+    steps += _milestone_steps(ticket, escalation, ticket.updated_at)
     if ticket.visit_at is not None:
         for kind, before in REMINDERS.items():
             at = ticket.visit_at - before
             if at > ticket.updated_at:  # a visit booked 3 h ahead gets the 1 h reminder only
                 steps.append(Step(f"visit:{_iso(ticket.visit_at)}:{kind}", "visit", kind, at, ticket.visit_at))
     return sorted(steps, key=lambda s: (s.at, s.key))
+
+
+def _milestone_steps(ticket: Ticket, escalation: dict, now: datetime) -> list[Step]:
+    """The warning and levels of every milestone that is counting (running or past due)."""
+    warn_at = escalation.get("warn_at")
+    level2_after = escalation.get("level2", {}).get("after") if isinstance(escalation.get("level2"), dict) else None
+    steps: list[Step] = []
+    targets = Targets.from_dict(ticket.targets)
+    for state in ticket.milestone_states(now):
+        if not state.pending or state.start is None or state.due is None or _same_promise(state.milestone, targets):
+            continue
+        promise = f"milestone.{state.key}"
+        key = f"{promise}:{_iso(state.due)}"
+        if warn_at:
+            steps.append(Step(f"{key}:warn", promise, "warn",
+                              _share_of(ticket, state.start, state.due, state.milestone.within, warn_at), state.due))
+        steps.append(Step(f"{key}:level1", promise, "level1", state.due, state.due))
+        if level2_after:
+            steps.append(Step(f"{key}:level2", promise, "level2",
+                              state.due + parse_duration(level2_after).amount, state.due))
+    return steps
+
+
+def _same_promise(milestone, targets: Targets) -> bool:
+    """A milestone that is the first response or the resolution under another name (接单 in 30
+    minutes when the first response is 30 minutes): that promise escalates already, once."""
+    if milestone.after != "report":
+        return False
+    same = {"first_response": targets.first_response, "resolved": targets.resolution}.get(milestone.done_by)
+    return same is not None and (same.kind, same.amount, same.days) == \
+        (milestone.within.kind, milestone.within.amount, milestone.within.days)
+
+
+def milestone_key(promise: str) -> str | None:
+    """The milestone a step's promise names (``milestone.investigate`` → ``investigate``)."""
+    return promise.split(".", 1)[1] if promise.startswith("milestone.") else None
 
 
 def _survey_step(ticket: Ticket, survey: dict | None) -> list[Step]:

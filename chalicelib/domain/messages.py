@@ -11,7 +11,8 @@ write them: ``11月24日 14:30`` in Chinese, ``24 Nov 14:30`` in English.
 ``ticket``       the ticket's number as staff see it (``"1042"``, ``"PD-1042"``)
 ``category``     category name: a string or ``{"en": ..., "zh-CN": ...}``
 ``unit``         the unit label (``"3-2-501"``); the only resident detail staff see
-``promise``      ``first_response`` | ``resolution`` | ``update`` | ``attend``
+``promise``      ``first_response`` | ``resolution`` | ``update`` | ``attend`` | ``milestone``
+``milestone_name`` for ``milestone``: its name ``{"en": ..., "zh-CN": ...}`` (from the standard)
 ``due``          timezone-aware datetime (or ISO 8601 string with offset) the promise
                  falls due; for visit reminders the visit (``visit_at`` is read first)
 ``time_zone``    IANA name of the tenant's zone (``Asia/Shanghai``); default UTC
@@ -33,7 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 KINDS = ("sla_warning", "sla_breach_level1", "sla_breach_level2", "visit_reminder", "survey_invite", "test_message",
          "account_invite", "password_reset")  # the last two: sign-in codes of the accounts adapter
 LOCALES = ("zh-CN", "en")
-PROMISES = ("first_response", "resolution", "update", "attend")
+PROMISES = ("first_response", "resolution", "update", "attend", "milestone")
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -143,6 +144,11 @@ class _Context:
 
     @property
     def promise(self) -> str:
+        if self.promise_key == "milestone":  # a milestone of the firm's standard, by its own name
+            name = _one_line(_localised(self.data.get("milestone_name"), self.locale))
+            if not name:
+                raise ValueError("message data lacks milestone_name")
+            return name
         return _PROMISE_NAMES[self.locale][self.promise_key]
 
     def moment(self, *keys: str) -> datetime:

@@ -34,6 +34,9 @@ sq.<d>.p_n/p_sum/p_sq     SERVQUAL dimension ``d``: perception, expectation and 
 sq.<d>.e_n/e_sum/e_sq     (gap only for answers with both), each as count, sum, sum of
 sq.<d>.g_n/g_sum/g_sq     squares, in the survey's scale points (a campaign's full form: the sum
                           of the dimension's items, see ``campaigns.py``)
+ms.<key>.n, ms.<key>.met  at a milestone's first completion (domain/clock.py; ``<key>`` is the
+                          milestone's key in the ticket's standard): count, and done by its due
+                          as it stood then
 idx_n, idx_sum, idx_sq    the answer's satisfaction index 0-100 in *hundredths of a point*
                           (rounded), so sums stay integers: ``idx_sum / 100 / idx_n`` is
                           the mean index
@@ -361,6 +364,11 @@ def ticket_contributions(ticket: Ticket, time_zone: str, *, responses: Iterable[
             "ftf_ops": int(ticket.visits <= 1 and ticket.reopen_count == 0),
             "followed_up": int(followed is not None and resolved <= followed <= resolved + FOLLOW_UP_WITHIN),
         })
+    if service:  # each milestone once, at its first completion, judged as the clock judges it
+        for milestone in ticket.milestone_states(ticket.updated_at):
+            if milestone.done_at is not None and milestone.state in ("met", "met_late"):
+                _put(out, milestone.done_at, where, time_zone, {f"ms.{milestone.key}.n": 1,
+                                                                f"ms.{milestone.key}.met": int(milestone.state == "met")})
     call = (ticket.survey or {}).get("call") or {}
     if call.get("done_at"):  # every reporter is owed their own call, merged or not
         done_at = datetime.fromisoformat(call["done_at"].replace("Z", "+00:00"))
@@ -683,6 +691,9 @@ def scores(counters: Mapping[str, int], *, min_n: int = 5, total_tickets: int | 
     }
     if total_tickets is not None:
         result["share"] = _share(get("tickets", 0), total_tickets, min_n)
+    # on-time share per milestone (only the milestones the period's tickets completed)
+    for key in sorted({name[3:-2] for name in counters if name.startswith("ms.") and name.endswith(".n")}):
+        result[f"milestone.{key}"] = _share(get(f"ms.{key}.met", 0), get(f"ms.{key}.n", 0), min_n)
     for dimension in DIMENSIONS:
         for part, name in (("p", "p"), ("e", "e"), ("g", "gap")):
             result[f"servqual.{dimension}.{name}"] = _mean_of(counters, f"sq.{dimension}.{part}_", min_n,

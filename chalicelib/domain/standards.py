@@ -5,11 +5,24 @@ A document (YAML in tenants/, JSON through the API) has:
     calendar:   time_zone, optional country (public holidays and make-up days from a
                 library), hours per weekday (several intervals a day), extra holidays/workdays
     priorities: [{key, name: {zh-CN, en}}]
-    categories: [{key, name, help?, emergency?}]      emergency categories run 24/7
+    categories: [{key, name, help?, emergency?, escalates_to?}]   emergency categories run 24/7;
+                escalates_to: the category a resident may take an answered one to (stage 1 → 2)
     targets:    {category|*: {priority|*: {first_response, resolution, update_every?,
-                 attend?, pause_on_wait?}}}            '*' is the fallback on either axis
+                 attend?, pause_on_wait?, milestones?}}}  '*' is the fallback on either axis
     escalation: {warn_at: 0.8, level1: {notify: [...]}, level2: {after: 4h, notify: [...]}}
     survey:     {after_resolution: 24h, min_n: 5}
+
+A target may add an ordered chain of ``milestones`` (Awaab's Law: investigate, then a written
+summary and safety work; 接单 / 到场 / 完工 / 回访), each::
+
+    {key, name: {zh-CN, en}, within: <duration>, after: report | <an earlier milestone's key>,
+     done_by: <what completes it>, public?: true}
+
+``done_by`` is either a step of the lifecycle (``first_response``: the first public staff act;
+``scheduled``: a visit booked; ``resolved``; ``followed_up``: the follow-up call) or a staff
+action ``milestone`` of that kind (``on_site``, ``investigation_done``, ...: MILESTONE_KINDS).
+A target without milestones keeps only first response and resolution, as before; the more
+specific target's list replaces the fallback's whole (lists are not merged).
 
 Durations read as people write them: ``30m``, ``24h``, ``7d`` are calendar time;
 ``4 business hours`` counts open hours of the calendar; ``7 working days`` means the same
@@ -32,6 +45,12 @@ from .fields import Problem, clean_text, parse_date, parse_zone
 LOCALES = ("zh-CN", "en")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TARGET_FIELDS = ("first_response", "resolution", "update_every", "attend")
+# What completes a milestone: a lifecycle step, or the staff action "milestone" of a kind.
+LIFECYCLE_DONE_BY = ("first_response", "scheduled", "resolved", "followed_up")
+MILESTONE_KINDS = ("on_site", "investigation_done", "summary_sent", "safety_work_done", "made_safe",
+                   "preventive_work_started", "work_done")
+DONE_BY = LIFECYCLE_DONE_BY + MILESTONE_KINDS
+MAX_MILESTONES = 10
 CHANNELS = ("email", "sms", "wecom", "dingtalk", "slack", "webhook")
 SUPPORTED_COUNTRIES = ("CN", "GB", "HK", "SG", "US")
 
@@ -95,24 +114,51 @@ def _cap(n: float, most: float, strict: bool) -> float:
 
 
 @dataclass(frozen=True)
+class Milestone:
+    """One step of a chain: due ``within`` after the report or after an earlier milestone's
+    completion (``after``), completed by ``done_by``; ``public`` ones show on the tracking page."""
+    key: str
+    name: dict  # {"zh-CN": ..., "en": ...}
+    within: Duration
+    after: str  # "report" | an earlier milestone's key
+    done_by: str
+    public: bool = True
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "name": dict(self.name), "within": self.within.text, "after": self.after,
+                "done_by": self.done_by, "public": self.public}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Milestone":
+        return cls(str(data["key"]), dict(data.get("name") or {}), parse_duration(data["within"]),
+                   str(data.get("after") or "report"), str(data["done_by"]), bool(data.get("public", True)))
+
+
+@dataclass(frozen=True)
 class Targets:
     first_response: Duration
     resolution: Duration
     update_every: Duration | None = None
     pause_on_wait: bool = True
     emergency: bool = False
+    milestones: tuple[Milestone, ...] = ()
 
     def as_dict(self) -> dict:
-        """What a ticket keeps of its targets, chosen when it is created."""
-        return {"first_response": self.first_response.text, "resolution": self.resolution.text,
+        """What a ticket keeps of its targets, chosen when it is created (``milestones`` only
+        when the target has some, so a ticket without keeps exactly the old shape)."""
+        kept = {"first_response": self.first_response.text, "resolution": self.resolution.text,
                 "update_every": self.update_every.text if self.update_every else None,
                 "pause_on_wait": self.pause_on_wait, "emergency": self.emergency}
+        if self.milestones:
+            kept["milestones"] = [m.as_dict() for m in self.milestones]
+        return kept
 
     @classmethod
     def from_dict(cls, data: dict) -> "Targets":
         return cls(parse_duration(data["first_response"]), parse_duration(data["resolution"]),
                    parse_duration(data["update_every"]) if data.get("update_every") else None,
-                   bool(data.get("pause_on_wait", True)), bool(data.get("emergency", False)))
+                   bool(data.get("pause_on_wait", True)), bool(data.get("emergency", False)),
+                   tuple(Milestone.from_dict(m) for m in data.get("milestones") or []))
 
 
 @dataclass(frozen=True)
@@ -127,6 +173,12 @@ class Standards:
     def priorities(self) -> list[str]:
         return [p["key"] for p in self.document.get("priorities", [])]
 
+    def escalates_to(self, category: str) -> str | None:
+        """The category a resident may take this one to when its answer did not settle it
+        (a complaint's stage 1 to stage 2), or None."""
+        return next((c.get("escalates_to") for c in self.document.get("categories", []) if c["key"] == category),
+                    None)
+
     def is_emergency(self, category: str) -> bool:
         return any(c["key"] == category and c.get("emergency") for c in self.document.get("categories", []))
 
@@ -137,7 +189,8 @@ class Standards:
             found.update((table.get(cat_key) or {}).get(pri_key) or {})
         return Targets(parse_duration(found["first_response"]), parse_duration(found["resolution"]),
                        parse_duration(found["update_every"]) if found.get("update_every") else None,
-                       bool(found.get("pause_on_wait", True)), self.is_emergency(category))
+                       bool(found.get("pause_on_wait", True)), self.is_emergency(category),
+                       tuple(Milestone.from_dict(m) for m in found.get("milestones") or []))
 
     @property
     def escalation(self) -> dict:
@@ -250,6 +303,7 @@ def check_document(document: Any) -> Standards:
         if isinstance(document.get(key), str) and clean_text(document[key], multiline=True) != document[key]:
             problems[key] = HIDDEN_CHARACTERS
     keys = {kind: _check_entries(document, kind, problems) for kind in ("categories", "priorities")}
+    _check_escalates_to(document.get("categories"), keys["categories"], problems)
     _check_calendar(document.get("calendar"), problems)
     _check_targets(document.get("targets"), keys["categories"], keys["priorities"], problems)
     _check_escalation(document.get("escalation"), problems)
@@ -291,6 +345,19 @@ def _check_entries(document: dict, kind: str, problems: dict[str, str]) -> set[s
         if "emergency" in entry and not isinstance(entry["emergency"], bool):
             problems[f"{kind}[{i}].emergency"] = "must be true or false"
     return seen
+
+
+def _check_escalates_to(categories: Any, keys: set[str], problems: dict[str, str]) -> None:
+    """``escalates_to``: another category's key (a complaint's next stage)."""
+    for i, entry in enumerate(categories if isinstance(categories, list) else []):
+        if not isinstance(entry, dict) or "escalates_to" not in entry:
+            continue
+        to = entry["escalates_to"]
+        if not isinstance(to, str) or to not in keys:
+            problems[f"categories[{i}].escalates_to"] = "must be another category's key (one of: " + \
+                ", ".join(sorted(keys)) + ")"
+        elif to == entry.get("key"):
+            problems[f"categories[{i}].escalates_to"] = "must be another category, not this one"
 
 
 def _check_calendar(calendar: Any, problems: dict[str, str]) -> None:
@@ -363,13 +430,16 @@ def _check_targets(targets: Any, categories: set[str], priorities: set[str], pro
                 problems[tpath] = "must be a mapping like {first_response: 24h, resolution: 7 working days}"
                 continue
             for name, value in target.items():
+                if name == "milestones":
+                    _check_milestones(value, f"{tpath}.milestones", problems)
+                    continue
                 if name == "pause_on_wait":
                     if not isinstance(value, bool):
                         problems[f"{tpath}.{name}"] = "must be true or false"
                     continue
                 if name not in TARGET_FIELDS:
                     problems[f"{tpath}.{name}"] = "is not a target (one of: " + ", ".join(TARGET_FIELDS) + \
-                                                  ", pause_on_wait)"
+                                                  ", pause_on_wait, milestones)"
                     continue
                 try:
                     parse_duration(value, strict=True)
@@ -381,6 +451,54 @@ def _check_targets(targets: Any, categories: set[str], priorities: set[str], pro
             problems[f"targets.*.*.{name}"] = "is required"
 
 
+def _check_milestones(milestones: Any, path: str, problems: dict[str, str]) -> None:
+    """An ordered chain: unique keys, names in both languages, a duration, a start that is the
+    report or an *earlier* milestone, and something that completes it."""
+    if not isinstance(milestones, list):
+        problems[path] = "must be a list of milestones like {key, name, within, after, done_by}"
+        return
+    if len(milestones) > MAX_MILESTONES:
+        problems[path] = f"at most {MAX_MILESTONES} milestones per target"
+        return
+    seen: list[str] = []
+    for i, entry in enumerate(milestones):
+        mpath = f"{path}[{i}]"
+        if not isinstance(entry, dict):
+            problems[mpath] = "must be a mapping like {key, name, within, after, done_by}"
+            continue
+        for field_name in entry:
+            if field_name not in ("key", "name", "within", "after", "done_by", "public"):
+                problems[f"{mpath}.{field_name}"] = "is not a milestone field (key, name, within, after, done_by, public)"
+        key = entry.get("key")
+        if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", key):
+            problems[f"{mpath}.key"] = "must be lower-case letters, digits or _ (max 40), starting with a letter"
+        elif key in seen:
+            problems[f"{mpath}.key"] = f"'{key}' appears twice"
+        elif key == "report":
+            problems[f"{mpath}.key"] = "'report' names the report itself; choose another key"
+        names = entry.get("name")
+        if not isinstance(names, dict) or not all(isinstance(names.get(loc), str) and names[loc].strip()
+                                                  and len(names[loc]) <= 80 for loc in LOCALES):
+            problems[f"{mpath}.name"] = "needs a name in zh-CN and en (at most 80 characters each)"
+        elif any(clean_text(names[loc]) != names[loc] for loc in LOCALES):
+            problems[f"{mpath}.name"] = HIDDEN_CHARACTERS
+        try:
+            parse_duration(entry.get("within"), strict=True)
+        except ValueError as exc:
+            problems[f"{mpath}.within"] = str(exc) if entry.get("within") is not None else \
+                "is required: a duration like 24h or 10 working days"
+        after = entry.get("after", "report")
+        if after != "report" and after not in seen:
+            problems[f"{mpath}.after"] = "must be 'report' or the key of an earlier milestone" + \
+                (" (one of: " + ", ".join(seen) + ")" if seen else "")
+        if entry.get("done_by") not in DONE_BY:
+            problems[f"{mpath}.done_by"] = "must be one of: " + ", ".join(DONE_BY)
+        if "public" in entry and not isinstance(entry["public"], bool):
+            problems[f"{mpath}.public"] = "must be true or false"
+        if isinstance(key, str) and key not in seen:
+            seen.append(key)
+
+
 def _check_reachable(document: dict, problems: dict[str, str]) -> None:
     """A business-time target its calendar cannot place from today (a firm open an hour a
     week cannot promise 8,000 business hours): refused here rather than guessed later."""
@@ -389,9 +507,11 @@ def _check_reachable(document: dict, problems: dict[str, str]) -> None:
         if standards.is_emergency(cat_key):
             continue  # 24/7: always reachable
         for pri_key, target in by_priority.items():
-            for name in TARGET_FIELDS:
-                duration = parse_duration(target[name], strict=True) if name in target else None
-                if duration is None or not duration.business:
+            durations = [(name, target[name]) for name in TARGET_FIELDS if name in target]
+            durations += [(f"milestones[{i}].within", m["within"]) for i, m in enumerate(target.get("milestones") or [])]
+            for name, text in durations:
+                duration = parse_duration(text, strict=True)
+                if not duration.business:
                     continue
                 try:
                     _business_deadline(document["calendar"], start, duration, emergency=False)

@@ -34,14 +34,14 @@ from typing import Any
 from . import clock
 from .errors import InvalidInput, TransitionRefused
 from .fields import Boolean, Choice, DateTime, Email, ListOf, Phone, Problem, Shape, Text
-from .standards import Standards, Targets
+from .standards import MILESTONE_KINDS, Standards, Targets
 
 OPEN_STATES = ("new", "acknowledged", "assigned", "waiting")
 DONE_STATES = ("resolved", "closed")
 STATES = OPEN_STATES + DONE_STATES
 ACTIONS = ("acknowledge", "assign", "comment", "wait", "schedule", "cancel_visit", "resolve", "reopen", "close",
-           "follow_up")
-RESIDENT_ACTIONS = ("reply", "not_fixed")  # from the tracking link only, never through the staff API
+           "follow_up", "milestone")
+RESIDENT_ACTIONS = ("reply", "not_fixed", "escalate")  # from the tracking link only, never through the staff API
 NOT_FIXED_WITHIN = timedelta(days=14)
 REPEAT_WITHIN = timedelta(days=30)  # the same unit and category again within this is a repeat complaint
 CLOSE_REASONS = ("resolved", "duplicate", "withdrawn", "spam")
@@ -54,7 +54,8 @@ UNIT_PATTERN = r"[A-Za-z0-9][A-Za-z0-9\-_/. ]{0,31}"
 # Event types residents see on the tracking timeline, and those they never do.
 PUBLIC_EVENT_TYPES = ("received", "acknowledged", "assigned", "waiting", "scheduled", "comment", "resolved",
                       "reopened", "closed", "updated", "resident_replied", "photo_added",
-                      "messages_stopped", "messages_resumed", "visit_cancelled")
+                      "messages_stopped", "messages_resumed", "visit_cancelled", "milestone_done",
+                      "escalation_requested")
 
 
 def _check_window(window: dict, problems: dict[str, str], prefix: str) -> None:
@@ -196,6 +197,20 @@ class Ticket:
     notice: dict = field(default_factory=dict)
     # The incident this report is merged into (domain/incidents.py): {"id", "title", "lead"}.
     incident: dict | None = None
+    # The milestones of its targets already completed (domain/clock.py): {key: ISO time}.
+    milestones_done: dict = field(default_factory=dict)
+
+    @property
+    def milestones_done_at(self) -> dict[str, datetime]:
+        return {k: datetime.fromisoformat(v.replace("Z", "+00:00")) for k, v in (self.milestones_done or {}).items()}
+
+    def milestone_states(self, now: datetime) -> list[clock.MilestoneState]:
+        """Each milestone of the ticket's targets with its start, due and state (none without)."""
+        if not self.targets or not self.targets.get("milestones"):
+            return []
+        return clock.milestone_states(created_at=self.created_at, targets=Targets.from_dict(self.targets),
+                                      calendar=self.calendar, stops=self.clock_stops, done=self.milestones_done_at,
+                                      now=now, is_open=self.is_open, first_resolved_at=self.first_resolved_at)
 
     @property
     def follows_incident(self) -> bool:
@@ -235,11 +250,12 @@ class Ticket:
         next update and resolution. None while the clock stands still."""
         if not self.is_open:
             return None
+        milestones = [m.due for m in self.milestone_states(self.updated_at) if m.pending and m.due is not None]
         if self.first_response_at is None:
-            return self.first_response_due
+            return min([self.first_response_due, *milestones]) if self.first_response_due else None
         if self.paused:
             return None
-        candidates = [d for d in (self.next_update_due, self.resolution_due) if d is not None]
+        candidates = [d for d in (self.next_update_due, self.resolution_due, *milestones) if d is not None]
         return min(candidates) if candidates else None
 
 
@@ -304,6 +320,11 @@ EVENT_SHAPES: dict[str, Shape] = {
     # 回访: staff called the resident back after the work; the first one within 48 h counts
     "follow_up": Shape(fields={"note": Text(multiline=True, required=False, max_len=2000,
                                             description="what the resident said")}),
+    # a milestone of the ticket's targets done (on site, investigation done, summary sent...):
+    # completes every started milestone of the ticket that this kind completes
+    "milestone": Shape(fields={"kind": Choice(options=MILESTONE_KINDS, description="what was done"),
+                               "note": Text(multiline=True, required=False, max_len=2000,
+                                            description="shown to the resident when the milestone is public")}),
 }
 
 # The resident's own events (kept apart so the staff API neither accepts nor documents them).
@@ -311,6 +332,10 @@ RESIDENT_EVENT_SHAPES: dict[str, Shape] = {
     "reply": Shape(fields={"body": Text(multiline=True, min_len=1, max_len=2000,
                                         description="the resident's answer to the question")}),
     "not_fixed": Shape(fields={"reason": Text(multiline=True, max_len=2000, description="what is still wrong")}),
+    # A complaint's answer did not settle it: the resident takes it to the next stage (the
+    # Housing Ombudsman's Code: stage 1 to stage 2 at the resident's request).
+    "escalate": Shape(fields={"reason": Text(multiline=True, min_len=5, max_len=2000,
+                                             description="why the answer did not settle the complaint")}),
 }
 
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
@@ -324,8 +349,10 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "reopen": ("resolved",),
     "close": OPEN_STATES + ("resolved",),
     "follow_up": STATES,
+    "milestone": OPEN_STATES + ("resolved",),
     "reply": ("waiting",),
     "not_fixed": ("resolved",),
+    "escalate": DONE_STATES,
 }
 
 
@@ -359,7 +386,8 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
     event_type = {"acknowledge": "acknowledged", "assign": "assigned", "comment": "comment", "wait": "waiting",
                   "schedule": "scheduled", "cancel_visit": "visit_cancelled",
                   "resolve": "resolved", "reopen": "reopened", "close": "closed",
-                  "reply": "resident_replied", "not_fixed": "reopened", "follow_up": "followed_up"}[action]
+                  "reply": "resident_replied", "not_fixed": "reopened", "follow_up": "followed_up",
+                  "milestone": "milestone_done", "escalate": "escalation_requested"}[action]
 
     if action == "acknowledge":
         changes["status"] = "acknowledged"
@@ -418,6 +446,13 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
         public = False
         changes["followed_up_at"] = ticket.followed_up_at or now
         data = {"note": payload.get("note")}
+    elif action == "milestone":
+        public, data = _milestone_event(ticket, payload, now)
+    elif action == "escalate":  # the next stage is a report of its own (``number``); this one stays as it is
+        if ticket.first_resolved_at is None:
+            raise TransitionRefused("The answer at this stage has not been given yet.",
+                                    {"type": "the complaint has not been answered yet"})
+        data = {"reason": payload["reason"], "number": payload.get("number")}
     elif action == "close":
         if ticket.status != "resolved" and payload["reason"] == "resolved":
             raise InvalidInput("Say why an unresolved ticket is closed.",
@@ -432,12 +467,42 @@ def apply(ticket: Ticket, action: str, payload: dict, actor: Actor, now: datetim
         changes["last_public_update_at"] = now
     if action in ("reopen", "not_fixed", "reply"):
         data["status_after"] = changes["status"]
+    if ticket.targets.get("milestones"):
+        first = public and actor.kind == "staff" and event_type in clock.PUBLIC_STAFF_UPDATES \
+            and ticket.first_response_at is None
+        done = clock.milestones_done(Targets.from_dict(ticket.targets), ticket.milestones_done_at, at=now,
+                                     completes=clock.completed_kinds(event_type, data, first_response=first))
+        changes["milestones_done"] = {key: _iso(at) for key, at in done.items()}
     changes["stops"] = _stops_after(ticket, action, changes.get("status", ticket.status), now)
     changes["updated_at"] = now
     changes["version"] = ticket.version + 1
     event = Event(id=event_id, type=event_type, at=now, actor=actor, public=public,
                   data={k: v for k, v in data.items() if v is not None})
     return reclock(dataclasses.replace(ticket, **changes)), event
+
+
+def _milestone_event(ticket: Ticket, payload: dict, now: datetime) -> tuple[bool, dict]:
+    """A staff "milestone" action: which of the ticket's milestones it completes (their keys and
+    names go on the event, so timelines say them without the standards). Public when any is."""
+    kind = payload["kind"]
+    targets = Targets.from_dict(ticket.targets) if ticket.targets else None
+    chain = [m for m in (targets.milestones if targets else ()) if m.done_by == kind]
+    if not chain:
+        raise InvalidInput("This ticket has no milestone of that kind.",
+                           {"kind": "is not a milestone of this ticket's standard" + (
+                               " (its kinds: " + ", ".join(sorted({m.done_by for m in targets.milestones
+                                                                   if m.done_by in MILESTONE_KINDS})) + ")"
+                               if targets and targets.milestones else "")})
+    done = clock.milestones_done(targets, ticket.milestones_done_at, completes={kind}, at=now)
+    completed = [m for m in chain if m.key in done and m.key not in ticket.milestones_done]
+    if not completed:
+        waiting_on = [m.after for m in chain if m.key not in ticket.milestones_done]
+        reason = "was already recorded" if not waiting_on else \
+            "cannot be recorded before " + ", ".join(waiting_on) + " is done"
+        raise TransitionRefused("That milestone cannot be recorded now.", {"kind": reason})
+    data = {"kind": kind, "note": payload.get("note"), "milestones": [m.key for m in completed],
+            "names": [dict(m.name) for m in completed]}
+    return any(m.public for m in completed), data
 
 
 def check_visit_time(ticket: Ticket, visit: datetime, now: datetime) -> None:
@@ -483,7 +548,8 @@ def _past(action: str) -> str:
     return {"acknowledge": "acknowledged", "assign": "assigned", "comment": "commented on", "schedule": "scheduled",
             "cancel_visit": "given a visit cancellation",
             "wait": "put on waiting", "resolve": "resolved", "reopen": "reopened", "close": "closed",
-            "reply": "replied to", "not_fixed": "marked not fixed", "follow_up": "followed up"}[action]
+            "reply": "replied to", "not_fixed": "marked not fixed", "follow_up": "followed up",
+            "milestone": "given a milestone", "escalate": "taken to the next stage"}[action]
 
 
 def received_event(ticket: Ticket, event_id: str) -> Event:
@@ -520,9 +586,21 @@ def sla_view(ticket: Ticket, now: datetime) -> dict:
             view["resolution"] = {"due": judged["due"], "state": judged["state"]}
     if ticket.next_update_due:
         view["next_update"] = {"due": _iso(ticket.next_update_due)}
+    milestones = milestones_view(ticket, now)
+    if milestones:
+        view["milestones"] = milestones
     due = ticket.due_at
     view["seconds_left"] = int((due - now).total_seconds()) if due else None
     return view
+
+
+def milestones_view(ticket: Ticket, now: datetime, *, public_only: bool = False) -> list[dict]:
+    """Each milestone: key, names, what completes it, start, due, when done, and its state
+    (not_started, running, paused, breached, met, met_late, not_done)."""
+    return [{"key": m.key, "name": dict(m.milestone.name), "done_by": m.milestone.done_by,
+             "after": m.milestone.after, "within": m.milestone.within.text, "public": m.milestone.public,
+             "start": _iso(m.start), "due": _iso(m.due), "done_at": _iso(m.done_at), "state": m.state}
+            for m in ticket.milestone_states(now) if m.milestone.public or not public_only]
 
 
 def staff_view(ticket: Ticket, events: list[Event] | None = None, now: datetime | None = None) -> dict:
@@ -542,6 +620,7 @@ def staff_view(ticket: Ticket, events: list[Event] | None = None, now: datetime 
         "visits": ticket.visits, "repeat": ticket.repeat, "first_resolved_at": _iso(ticket.first_resolved_at),
         "first_resolution_due": _iso(ticket.first_resolution_due), "resolution_met": ticket.resolution_met,
         "followed_up_at": _iso(ticket.followed_up_at), "survey": ticket.survey, "incident": ticket.incident,
+        "milestones_done": dict(ticket.milestones_done or {}),
     }
     if events is not None:
         view["timeline"] = [
@@ -572,7 +651,7 @@ def open_until(ticket: Ticket) -> datetime | None:
     return ticket.first_resolved_at + ANSWER_WITHIN
 
 
-def public_view(ticket: Ticket, events: list[Event]) -> dict:
+def public_view(ticket: Ticket, events: list[Event], now: datetime | None = None) -> dict:
     """What the resident's tracking link shows: no internal notes, no staff surnames, no ids."""
     timeline = []
     for e in events:
@@ -580,7 +659,11 @@ def public_view(ticket: Ticket, events: list[Event]) -> dict:
             continue
         data = {k: v for k, v in e.data.items() if k in ("number", "question", "note", "body", "reason",
                                                           "assignee_name", "retargeted", "at", "until",
-                                                          "by_resident")}
+                                                          "by_resident", "kind")}
+        if e.type == "milestone_done":  # only the public milestones it completed, by their names
+            public_keys = {m["key"] for m in milestones_view(ticket, ticket.updated_at, public_only=True)}
+            data["names"] = [name for key, name in zip(e.data.get("milestones") or [], e.data.get("names") or [])
+                             if key in public_keys]
         if "at" in data:  # a booking says for when (``for``); its entry is stamped when it was booked
             data["for"] = data.pop("at")
         timeline.append({"type": e.type, "at": _iso(e.at), "by": e.actor.public(), **data})
@@ -603,6 +686,9 @@ def public_view(ticket: Ticket, events: list[Event]) -> dict:
         "survey_until": _iso(open_until(ticket)),
         "survey_answered": bool(ticket.survey),
         "timeline": timeline,
+        # the public milestones of its standard (Awaab's Law steps, 到场...), each with its due and state
+        "milestones": [{k: v for k, v in m.items() if k != "public"}
+                       for m in milestones_view(ticket, now or ticket.updated_at, public_only=True)],
         **_status_card(ticket, timeline),
         # messages about each step: on which channel, and whether the resident stopped them
         "messages": _messages_view(ticket),

@@ -81,10 +81,13 @@ def sweep(now: datetime) -> SweepReport:
                                             _message_kind(step), watch.info.get("locale", "en"),
                                             _message_data(watch, step))
                           for recipient in who]
+                data = {"step": step.kind, "promise": step.promise, "due": chain._iso(step.due),
+                        "notified": len(outbox)}
+                milestone = chain.milestone_key(step.promise)
+                if milestone:  # the timeline says the milestone by its names
+                    data["name"] = (watch.info.get("milestones") or {}).get(milestone) or {}
                 event = Event(id=new_id(), type="reminded" if step.promise == "visit" else "escalated", at=now,
-                              actor=SYSTEM, public=False,
-                              data={"step": step.kind, "promise": step.promise, "due": chain._iso(step.due),
-                                    "notified": len(outbox)})
+                              actor=SYSTEM, public=False, data=data)
                 outcome = store.fire(watch, step, outbox, event, now)
                 if outcome == store.FIRED:
                     report.steps_fired += 1
@@ -116,6 +119,10 @@ def _message_data(watch: store.Watch, step: chain.Step) -> dict:
     if step.promise == "visit":
         data["visit_at"] = data.pop("due")
         data.pop("promise")
+    milestone = chain.milestone_key(step.promise)
+    if milestone:
+        data["promise"] = "milestone"
+        data["milestone_name"] = (info.get("milestones") or {}).get(milestone) or {"en": milestone, "zh-CN": milestone}
     return data
 
 

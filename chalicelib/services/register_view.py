@@ -70,6 +70,8 @@ def tracking_context(token: str) -> dict:
     from ..domain.standards import survey_settings
     return {"view": view, "name": tenant.name, "locale": tenant.locale, "time_zone": tenant.time_zone,
             "slug": tenant.slug, "survey": survey_settings(standards), **_names(standards),
+            "escalates_to": {c["key"]: c["escalates_to"] for c in standards.get("categories") or []
+                             if c.get("escalates_to")},  # a complaint's next stage, by category
             "service_phone": service_phone(tenant.resident_page, prop.get("service_phone"))}
 
 

@@ -47,6 +47,8 @@ def watch_for(ticket: rules.Ticket, escalation: dict, firm: dict, survey: dict |
     info = {"number": ticket.number, "category": names or ticket.category, "unit": ticket.unit,
             "firm": firm.get("name", ""), "locale": firm.get("locale", "en"), "time_zone": firm.get("time_zone", "UTC"),
             "service_phone": _service_phone(firm, ticket)}
+    if ticket.targets.get("milestones"):  # their names, for the messages and timeline of their steps
+        info["milestones"] = {m["key"]: m.get("name") or {} for m in ticket.targets["milestones"]}
     return watch_store.watch_item(ticket.tenant_id, ticket, steps, recipients, info)
 
 
@@ -253,7 +255,7 @@ def ticket_by_link(token: str) -> tuple[rules.Ticket, list]:
 def track_ticket(token: str) -> tuple[rules.Ticket, dict]:
     """The ticket behind a tracking link (for the page's own reads, e.g. its property) and its public view."""
     ticket, events = ticket_by_link(token)
-    return ticket, _with_photo_links(ticket, rules.public_view(ticket, events))
+    return ticket, _with_photo_links(ticket, rules.public_view(ticket, events, _now()))
 
 
 # A second identical resident message within this window is a double tap, not a new message.
@@ -270,6 +272,72 @@ def resident_not_fixed(token: str, body: object, *, now: datetime | None = None,
     """The resident says a resolved ticket is not fixed (within 14 days): it reopens.
     ``body`` is the reason, or ``{"reason": text}``."""
     return _resident_act(token, "not_fixed", body if isinstance(body, dict) else {"reason": body}, now, with_view)
+
+
+ESCALATION_KEY = "escalate.{ticket_id}"  # the next-stage report's idempotency key: one per report
+
+
+def resident_escalate(token: str, body: object, *, now: datetime | None = None, locale: str | None = None) -> dict:
+    """The resident takes an answered complaint to its next stage (the Complaint Handling
+    Code's stage 1 to stage 2): a new report in the category the firm's standards name
+    (``escalates_to``), with its own number, link, promises and milestones, the reason as
+    its description and the same contact; on this report an event names it. Exactly once: a
+    retry, a second tap or a race answers the same next-stage report.
+
+    Returns {"number", "tracking_url"?, "tracking_token"?, "replayed"}: the link is known
+    while the first request's answer is kept (the idempotency window), the number always.
+    Round trips: one BatchGet, one Query of the timeline, then the intake's two and the
+    event's transaction."""
+    now = now or _now()
+    capability = tokens.read(token)
+    if capability is None:
+        raise NotFound("No such tracking link.")
+    context = store.get_for_change(capability.tenant_id, capability.subject_id, None)
+    ticket = context.ticket
+    if not tokens.matches(capability, ticket.tracking_digest):
+        raise NotFound("No such tracking link.")
+    payload = rules.parse_resident_event("escalate", body if isinstance(body, dict) else {"reason": body})
+    to = Standards(context.standards).escalates_to(ticket.category) if context.standards else None
+    if to is None:
+        raise TransitionRefused("This report has no further stage.",
+                                {"type": "the firm's standards give this category no next stage"})
+    key = ESCALATION_KEY.format(ticket_id=ticket.id)
+    _, events = store.get(capability.tenant_id, ticket.id)
+    if (done := _escalated(events)) is not None:
+        return _escalation_answer(capability.tenant_id, done, key)
+    rules.apply(ticket, "escalate", {**payload, "number": 0}, rules.RESIDENT, now, "")  # refused before any write
+    contact = {k: v for k, v in (ticket.contact or {}).items() if k in ("name", "phone", "email", "notify") and v}
+    report = {"property_id": ticket.property_id, "building_id": ticket.building_id, "unit": ticket.unit,
+              "category": to, "urgency": ticket.urgency, "description": payload["reason"],
+              **({"contact": contact} if contact else {})}
+    answer, replayed = submit_report(context.firm.get("slug") or "", report, idempotency_key=key, now=now,
+                                     locale=locale or (ticket.notice or {}).get("locale"))
+    number = answer["ticket"]["number"]
+    try:
+        after, event = rules.apply(ticket, "escalate", {**payload, "number": number}, rules.RESIDENT, now,
+                                   tokens.new_id())
+        from . import notices
+        notices.record(capability.tenant_id, ticket, after, event, context, now, watch=watch_after(after, context))
+    except (Conflict, TransitionRefused):  # a race: the other request named the next stage first
+        _, events = store.get(capability.tenant_id, ticket.id)
+        if _escalated(events) is None:
+            raise
+        replayed = True
+    return {"number": number, "tracking_token": answer["ticket"]["tracking_token"],
+            "tracking_url": answer["ticket"]["tracking_url"], "replayed": replayed}
+
+
+def _escalated(events: list[rules.Event]) -> rules.Event | None:
+    return next((e for e in events if e.type == "escalation_requested"), None)
+
+
+def _escalation_answer(tenant_id: str, done: rules.Event, key: str) -> dict:
+    """A later request: the next stage's number, and its link while the first answer is kept."""
+    kept = store.kept_answer(tenant_id, hashlib.sha256(key.encode()).hexdigest())
+    answer = {"number": done.data.get("number"), "replayed": True}
+    if kept is not None:
+        answer.update(tracking_token=kept["ticket"]["tracking_token"], tracking_url=kept["ticket"]["tracking_url"])
+    return answer
 
 
 def _resident_act(token: str, action: str, body: dict, now: datetime | None, with_view: bool) -> dict:

@@ -126,7 +126,8 @@ def ticket_item(tenant_id: str, ticket: Ticket) -> TicketItem:
     item = TicketItem(tenant_pk(tenant_id), ticket_sk(ticket.id), ticket_id=ticket.id,
                       contact=ticket.contact, entry=ticket.entry, queue_pk=queue_pk, queue_sk=queue_sk,
                       targets=ticket.targets, calendar=ticket.calendar, stops=ticket.stops, photos=ticket.photos,
-                      survey=ticket.survey, notice=ticket.notice or None, incident=ticket.incident or None)
+                      survey=ticket.survey, notice=ticket.notice or None, incident=ticket.incident or None,
+                      milestones=ticket.milestones_done or None)
     for name in _TICKET_FIELDS:
         setattr(item, name, getattr(ticket, name))
     for name, value in search_keys(tenant_id, ticket).items():
@@ -158,7 +159,7 @@ def ticket_from_item(tenant_id: str, item: TicketItem) -> Ticket:
                   entry=plain(item.entry), targets=plain(item.targets), calendar=plain(item.calendar),
                   stops=plain_list(item.stops), photos=plain_list(item.photos),
                   survey=plain(item.survey) or None, notice=plain(item.notice), incident=plain(item.incident) or None,
-                  **values)
+                  milestones_done=plain(item.milestones), **values)
 
 
 def event_item(tenant_id: str, ticket_id: str, event: Event) -> EventItem:

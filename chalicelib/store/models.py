@@ -223,6 +223,7 @@ class TicketItem(Item, discriminator="ticket"):
     survey = MapAttribute(null=True)
     notice = MapAttribute(null=True)  # messages to the resident (domain/notices.py): seq, open_until, stopped, link
     incident = MapAttribute(null=True)  # the incident it is merged into (domain/incidents.py): id, title, lead
+    milestones = MapAttribute(null=True)  # the milestones done (domain/clock.py): {key: ISO time}
 
 
 class IncidentItem(Item, discriminator="incident"):

@@ -212,6 +212,14 @@ def find_replay(tenant_id: str, claim: IdempotencyClaim) -> Replay | None:
     return Replay(plain(record.response))
 
 
+def kept_answer(tenant_id: str, key_digest: str) -> dict | None:
+    """The answer kept for an idempotency key, while it is kept (one GetItem)."""
+    try:
+        return plain(IdempotencyItem.get(tenant_pk(tenant_id), idempotency_sk(key_digest), consistent_read=True).response)
+    except DoesNotExist:
+        return None
+
+
 def unit_sk(property_id: str, building_id: str, unit_code: str) -> str:
     from ..domain.registry import unit_key
     return f"UNIT#{property_id}#{building_id}#{unit_key(unit_code)}"

@@ -63,7 +63,7 @@ def test_each_ticket_event_type_requires_only_its_own_fields(doc):
     schema = doc["paths"]["/api/tickets/{ticket_id}/events"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     variants = {v["properties"]["type"]["enum"][0]: v for v in schema["oneOf"]}
     assert set(variants) == {"acknowledge", "assign", "comment", "wait", "schedule", "cancel_visit", "resolve",
-                             "reopen", "close", "follow_up"}
+                             "reopen", "close", "follow_up", "milestone"}
     assert set(variants["acknowledge"]["required"]) == {"type"}
     assert set(variants["assign"]["required"]) == {"type", "assignee"}
     assert set(variants["comment"]["required"]) == {"type", "body"}
@@ -71,6 +71,7 @@ def test_each_ticket_event_type_requires_only_its_own_fields(doc):
     assert set(variants["schedule"]["required"]) == {"type", "at"}  # "until" is optional
     assert set(variants["cancel_visit"]["required"]) == {"type"}
     assert set(variants["reopen"]["required"]) == {"type", "reason"}
+    assert set(variants["milestone"]["required"]) == {"type", "kind"}
     assert "assignee" not in variants["comment"]["properties"]
 
 

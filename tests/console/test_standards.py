@@ -187,8 +187,11 @@ def test_a_stale_save_keeps_what_was_typed_and_errors_land_on_their_row_and_line
     assert sum(calls.values()) <= 4 and calls.get("PutItem") == 1, dict(calls)
     saved = saved_standards(firm)
     assert saved["version"] == 3 and saved["standards"]["survey"]["min_n"] == 5
-    assert saved["standards"]["targets"]["water_leak"]["*"] == {"first_response": "45m", "attend": "1h",
-                                                               "resolution": "24h"}
+    target = saved["standards"]["targets"]["water_leak"]["*"]
+    assert {k: v for k, v in target.items() if k != "milestones"} == {"first_response": "45m", "attend": "1h",
+                                                                       "resolution": "24h"}
+    # the template's milestones (接单, 到场, 完工, 回访), which the form does not show, are kept
+    assert [m["key"] for m in target["milestones"]] == ["accepted", "on_site", "work_done", "call_back"]
 
     # Every page renders in at most three DynamoDB round trips and well under 100 kB
     css = len(admin.get("/console/console.css").body)

@@ -27,6 +27,14 @@ EVENT_LABELS = {
     "resident_downloaded_data": "Resident downloaded their data",
     "merged": "Merged into an incident with other reports of the same fault",
     "unmerged": "Taken out of the incident: its own promises count again",
+    "milestone_done": "Milestone done",
+    "escalation_requested": "Resident took the complaint to the next stage",
+}
+# What a staff "milestone" action says was done (domain/standards.MILESTONE_KINDS).
+MILESTONE_KINDS = {
+    "on_site": "On site", "investigation_done": "Investigation done", "summary_sent": "Written summary sent",
+    "safety_work_done": "Safety work done", "made_safe": "Made safe",
+    "preventive_work_started": "Preventive work started", "work_done": "Work done",
 }
 SOURCE_LABELS = {"resident_form": "Resident's form", "phone": "Phone", "walk_in": "Walk-in", "staff": "Entered by staff"}
 CLOSE_REASONS = {"resolved": "Resolved", "duplicate": "Duplicate", "withdrawn": "Withdrawn by the resident",
@@ -90,9 +98,17 @@ def format_time(page: Page, iso: str | None, tz: str) -> str:
     return web.format_time(iso, page.lang, tz)
 
 
-def _promise(page: Page, key: str) -> str:
+def _promise(page: Page, key: str, name: dict | None = None) -> str:
     from ...domain.messages import promise_name
+    if key.startswith("milestone."):  # a milestone of the standard, by its own name
+        return localised(name, page.lang) or page.t("promised time")
     return promise_name(key, page.lang) or page.t("promised time")
+
+
+def localised(names: dict | None, lang: str) -> str:
+    """A name the firm gave in both languages, in the page's (the other if one is missing)."""
+    names = names or {}
+    return str(names.get(lang) or names.get("en") or names.get("zh-CN") or "")
 
 
 def event(page: Page, e: dict, names: dict, tz: str, survey: dict | None = None) -> dict:
@@ -121,7 +137,7 @@ def event(page: Page, e: dict, names: dict, tz: str, survey: dict | None = None)
             f"{names['urgency'].get(side.get('urgency'), side.get('urgency'))}" for side in (before, after))
     elif kind == "escalated":
         template = ESCALATION_LABELS.get(data.get("step", ""), "Escalated: the %(promise)s promise")
-        label = page.t(template) % {"promise": _promise(page, data.get("promise", ""))}
+        label = page.t(template) % {"promise": _promise(page, data.get("promise", ""), data.get("name"))}
         detail = _told(page, data, tz)
     elif kind == "reminded":
         label = page.t(REMINDER_LABELS.get(data.get("step", ""), "Visit reminder sent to the resident"))
@@ -129,6 +145,12 @@ def event(page: Page, e: dict, names: dict, tz: str, survey: dict | None = None)
         detail = " · ".join(answer_words(page, {**(survey or {}), "rating": data.get("rating")}))
     elif kind in ("merged", "unmerged"):
         detail = incident_words(page, data)
+    elif kind == "escalation_requested" and data.get("number"):
+        detail = page.t("as report #%(number)s") % {"number": data["number"]}
+    elif kind == "milestone_done":
+        what = page.t(MILESTONE_KINDS[data["kind"]]) if data.get("kind") in MILESTONE_KINDS else ""
+        names = " · ".join(localised(n, page.lang) for n in data.get("names") or [])
+        detail = " — ".join(part for part in (what, names) if part)
     if kind == "closed":
         text = data.get("note") or ""
     elif kind in ("escalated", "reminded", "survey_sent", "survey_not_sent", "merged", "unmerged"):

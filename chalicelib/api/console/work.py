@@ -45,14 +45,14 @@ ACTION_LABELS = {
     "acknowledge": "Acknowledge", "assign": "Assign", "comment": "Comment", "wait": "Ask the resident and wait",
     "schedule": "Book a visit", "resolve": "Resolve", "reopen": "Reopen", "close": "Close",
     "follow_up": "Log a follow-up call", "classify": "Change category or urgency",
-    "cancel_visit": "Cancel the visit",
+    "cancel_visit": "Cancel the visit", "milestone": "Record a milestone",
 }
 DONE_NOTICES = {
     "acknowledge": "Acknowledged.", "assign": "Assigned.", "comment": "Comment added.",
     "wait": "The question was sent to the resident.", "schedule": "Visit booked.", "resolve": "Resolved.",
     "reopen": "Reopened.", "close": "Closed.", "follow_up": "Follow-up call logged.",
     "classify": "Category and urgency changed; the promised times were worked out again.",
-    "cancel_visit": "Visit cancelled.",
+    "cancel_visit": "Visit cancelled.", "milestone": "Milestone recorded.",
     "logged": "Report logged. Tell the resident its number; they get the tracking link on their channel.",
 }
 WEEKDAY_LABELS = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
@@ -69,6 +69,8 @@ FIELD_MESSAGES = {
     "close.reason": "For a ticket that is not resolved, say why it is closed: duplicate, withdrawn or spam",
     "close.note": "Keep the note under 2000 characters",
     "follow_up.note": "Keep the note under 2000 characters",
+    "milestone.kind": "Choose a milestone of this ticket that can be recorded now",
+    "milestone.note": "Keep the note under 2000 characters",
     "classify.category": "Choose one of the firm's categories",
     "classify.urgency": "Choose one of the firm's urgencies",
 }
@@ -275,6 +277,7 @@ def ticket_page(page: Page, ticket_id: str, *, status: int = 200, notice: str = 
         "staff": staff, "close_reasons": _close_reasons(page, view),
         "category_options": [(c["key"], c["name"]) for c in names["categories"]],
         "urgency_options": [(p["key"], p["name"]) for p in names["priorities"]],
+        "milestone_options": [(k, page.t(timeline.MILESTONE_KINDS[k])) for k in milestone_kinds(view)],
         "notice": notice, "warning": warning, "changes": changes,
         "seen": (view.get("timeline") or [{}])[-1].get("id", ""), "can_merge": view["status"] in rules.OPEN_STATES,
     }
@@ -293,9 +296,22 @@ def allowed_actions(view: dict) -> list[str]:
         allowed.remove("follow_up")  # a follow-up call comes after the work is resolved
     if "cancel_visit" in allowed and not view.get("visit_at"):
         allowed.remove("cancel_visit")  # only a booked visit can be cancelled
+    if "milestone" in allowed and not milestone_kinds(view):
+        allowed.remove("milestone")  # only a ticket with a milestone to record now
     if view["status"] in rules.OPEN_STATES:
         allowed.append("classify")
     return allowed
+
+
+def milestone_kinds(view: dict) -> list[str]:
+    """The staff actions that would complete a milestone now (started, not done), in order."""
+    from ...domain.standards import MILESTONE_KINDS
+    found: list[str] = []
+    for m in (view.get("sla") or {}).get("milestones") or []:
+        if m["done_by"] in MILESTONE_KINDS and m["state"] in ("running", "breached", "paused") \
+                and m["done_by"] not in found:
+            found.append(m["done_by"])
+    return found
 
 
 def _entry(page: Page, entry: dict) -> dict:
@@ -328,6 +344,20 @@ def _promises(page: Page, view: dict, now: datetime, tz: str) -> list[dict]:
         text, css = time_left(page, _seconds_to(due, now))
         found.append({"key": "next_update", "label": page.t("Next update to the resident"),
                       "due": timeline.format_time(page, due, tz), "state": text, "class": css})
+    for m in sla.get("milestones") or []:
+        if not m.get("due"):
+            continue  # not started: the milestone before it is not done yet
+        state = m["state"]
+        if state in ("met", "met_late"):
+            text, css = page.t("met in time") if state == "met" else page.t("met late"), "muted"
+        elif state == "paused":
+            text, css = page.t("clock paused while waiting on the resident"), "muted"
+        elif state == "not_done":
+            text, css = page.t("not recorded before the work was resolved"), "muted"
+        else:
+            text, css = time_left(page, _seconds_to(m["due"], now))
+        found.append({"key": f"milestone-{m['key']}", "label": timeline.localised(m.get("name"), page.lang),
+                      "due": timeline.format_time(page, m["due"], tz), "state": text, "class": css})
     if view.get("visit_at") and view["status"] in rules.OPEN_STATES:
         found.append({"key": "visit", "label": page.t("Visit booked"),
                       "due": timeline.format_time(page, view["visit_at"], tz),
@@ -351,6 +381,7 @@ def _field_labels(page: Page) -> dict:
             "reopen.reason": page.t("Why it is reopened"),
             "close.reason": page.t("Reason"), "close.note": page.t("Note (optional)"),
             "follow_up.note": page.t("What the resident said (optional)"),
+            "milestone.kind": page.t("What was done"), "milestone.note": page.t("Note (optional)"),
             "classify.category": page.t("Category"), "classify.urgency": page.t("Urgency"),
             "version": page.t("Ticket")}
 
