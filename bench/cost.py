@@ -115,5 +115,14 @@ def markdown(result: dict) -> str:
     lines += [f"| **total (`cost_per_tenant_month_usd`)** | **{result['cost_per_tenant_month_usd']:.3f}** |", "",
               f"- {result['tickets']} tickets, {result['requests_per_month']:g} API requests a month; scheduled jobs "
               f"shared by {result['firms_sharing_jobs']} firms; {result['sms_messages_not_priced']} SMS not priced "
-              "(country rates)", ""]
+              "(country rates)"]
+    driven = result.get("usage_month_driven") or {}
+    if driven.get("counters"):
+        c = driven["counters"]
+        lines.append(f"- from a month driven through the routes and read back from the firm's usage counters "
+                     f"(bench/month.py, GET /api/usage): {c.get('reports', 0)} reports, {c.get('staff_events', 0)} "
+                     f"staff events, {c.get('photos', 0)} photos, {c.get('msg_email', 0)} e-mails, "
+                     f"{c.get('msg_sms', 0)} SMS ({c.get('sms_segments', 0)} segments), "
+                     f"{c.get('api_requests', 0)} API requests counted; the rest of the profile is stated above")
+    lines.append("")
     return "\n".join(lines)

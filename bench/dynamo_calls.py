@@ -440,6 +440,12 @@ def _measure(counter: CallCounter, recorder: MotoRecorder, queue_tickets: int, c
         assert imported["imported_units"] == csv_units, imported
         count("GET /api/staff", lambda: firm.call("GET", "/api/staff"), 200)
 
+        # --- a month of another firm, read back from its usage counters (bench/month.py) ------
+        from .month import drive
+        month_firm = Firm.sign_up(client)
+        month_staff, _ = month_firm.add_staff()
+        month = drive(client, month_firm, month_staff)
+
     scans = counter.whole_run.get("Scan", 0)
     return {
         "routes": {m.label: m.as_dict() for m in measured},
@@ -447,6 +453,7 @@ def _measure(counter: CallCounter, recorder: MotoRecorder, queue_tickets: int, c
         "scan_calls_whole_run": scans,
         "server_agrees": all(m.server_seen == m.dynamodb for m in measured),
         "ticket_numbers_consumed_by_replay": skipped,
+        "month_usage": month,
         "setup": {"queue_tickets": queue_tickets + 1, "csv_units": csv_units,
                   "moto": _version("moto"), "pynamodb": _version("pynamodb"), "botocore": _version("botocore")},
     }

@@ -357,7 +357,9 @@ def main(argv: list[str] | None = None) -> int:
     cost = None
     if dynamo:  # the model needs this run's measured round trips
         from . import cost as cost_model
-        cost = cost_model.model(dynamo["routes"])
+        month = dynamo.get("month_usage") or {}  # a firm's month driven through the routes (bench/month.py)
+        cost = cost_model.model(dynamo["routes"], usage=month.get("counters"))
+        cost["usage_month_driven"] = month
         text += "\n" + cost_model.markdown(cost)
     if first or signin:
         text += identity_markdown(first, signin)
