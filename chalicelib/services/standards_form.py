@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Mapping
 
 from ..domain.standards import SURVEY_DEFAULTS, TARGET_FIELDS, WEEKDAYS
@@ -73,6 +75,28 @@ def _number(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _percent(share: Any) -> str:
+    """A stored share (0.8) as the percentage people type (80)."""
+    if isinstance(share, bool) or not isinstance(share, (int, float, Decimal)):
+        return _number(share)
+    return f"{round(float(share) * 100, 4):g}"
+
+
+def _share(text: str) -> Any:
+    """A typed percentage (80, 80 %, 82.5) as the stored share (0.8); anything else as typed,
+    for the validator to refuse (its reason is then told in percent: ``FORM_REASONS``)."""
+    number = text.rstrip("%％ ").replace(",", ".")
+    try:
+        value = float(number)
+    except ValueError:
+        return text
+    return round(value / 100, 6) if math.isfinite(value) else text
+
+
+# The validator speaks of the document; a box that shows a value differently says it its way.
+FORM_REASONS = {"escalation.warn_at": "must be a percentage above 0 and below 100, e.g. 80"}
+
+
 def values_from_document(document: dict) -> dict[str, Any]:
     """Every box's text (checkboxes: True/False) for a saved document."""
     values: dict[str, Any] = {}
@@ -94,7 +118,7 @@ def values_from_document(document: dict) -> dict[str, Any]:
     for kind in ("holidays", "workdays"):
         values[f"calendar.{kind}"] = "\n".join(str(d) for d in calendar.get(kind) or [])
     escalation = document.get("escalation") if isinstance(document.get("escalation"), dict) else {}
-    values["escalation.warn_at"] = _number(escalation.get("warn_at"))
+    values["escalation.warn_at"] = _percent(escalation.get("warn_at"))
     for level in LEVELS:
         spec = escalation.get(level) if isinstance(escalation.get(level), dict) else {}
         if level == "level2":
@@ -279,7 +303,7 @@ def _escalation_from_form(doc: dict, form: Mapping[str, Any], built: Built) -> N
     if "escalation.warn_at" in form:
         text = _text(form["escalation.warn_at"])
         if text:
-            escalation["warn_at"] = _scalar(text, float)
+            escalation["warn_at"] = _share(text)
         else:
             escalation.pop("warn_at", None)
     for level in LEVELS:
@@ -387,7 +411,7 @@ def place_problems(problems: Mapping[str, Any], built: Built, names: set[str]) -
         spot = re.sub(r"(notify\[\d+\])\.(to|url)$", r"\1.address", spot)
         while spot and spot not in anchors:
             spot = _parent(spot)
-        placed.setdefault(spot or "standards", []).append((path, str(reason)))
+        placed.setdefault(spot or "standards", []).append((path, FORM_REASONS.get(path, str(reason))))
     return placed
 
 

@@ -109,7 +109,7 @@ def _names(document: dict, lang: str) -> tuple[list[tuple[str, str]], list[tuple
 
 BOX_LABELS = {"calendar.time_zone": "Time zone", "calendar.country": "Public holidays of",
               "calendar.holidays": "Extra holidays", "calendar.workdays": "Make-up working days",
-              "escalation.warn_at": "Warn when this share of the time has gone",
+              "escalation.warn_at": "Warn when this much of the time has gone",
               "escalation.level2.after": "Level 2: this long after the breach",
               "messages": "Messages to residents", "messages.quiet_hours.from": "Quiet hours from",
               "messages.quiet_hours.to": "Quiet hours until", "messages.sms_signature": "SMS signature",
