@@ -141,6 +141,23 @@ def values_from_document(document: dict) -> dict[str, Any]:
     return values
 
 
+def inherited_targets(values: Mapping[str, Any], categories: list[str], priorities: list[str]) -> dict[str, str]:
+    """{target box: the text it uses when left blank}: the category's "any priority" row, then
+    the priority's row under "all categories", then the default (as ``Standards.targets``
+    reads them). A box with nothing to fall back on is left out."""
+    found: dict[str, str] = {}
+    for cat in categories:
+        for pri in priorities:
+            chain = [c for c in ((cat, "*"), ("*", pri), ("*", "*")) if c != (cat, pri)]
+            for what in TARGET_FIELDS:
+                for c, p in dict.fromkeys(chain):
+                    text = str(values.get(target_name(c, p, what)) or "").strip()
+                    if text:
+                        found[target_name(cat, pri, what)] = text
+                        break
+    return found
+
+
 def _messages_values(document: dict) -> dict[str, Any]:
     """Residents' messages: quiet hours as in force (the default when unset; blank when off)."""
     from ..domain.notices import quiet_hours_of

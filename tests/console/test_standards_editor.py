@@ -79,3 +79,45 @@ def test_a_bad_percentage_is_refused_beside_its_box_in_both_languages_and_nothin
     assert after["version"] == 1
     assert after["standards"]["escalation"]["warn_at"] == 0.8 and after["standards"]["survey"]["min_n"] == 5
 
+
+# --- 2. empty target boxes show what they inherit -----------------------------------------------
+
+def placeholder(html: str, name: str) -> str | None:
+    found = re.search(rf'name="{re.escape(name)}" value="[^"]*"(?: placeholder="([^"]*)")?', html)
+    assert found, name
+    return found.group(1)
+
+
+def test_an_empty_target_box_shows_what_it_inherits_in_words_and_saving_it_empty_keeps_inheriting(client, firm):
+    admin = Session(client, firm.admin_email)
+    # Given the template: all categories 24h / 30 working days, urgent 4h / 7 working days,
+    # water leaks 30m (attend 1h, resolve 24h) for any priority
+    en = page(admin, "en")
+    zh = page(admin, "zh-CN")
+    box = "targets.*.normal.first_response"
+    assert box_value(en, box) == "" and placeholder(en, box) == "inherited: 24 h"
+    assert placeholder(zh, box) == "沿用：24 小时"
+    box = "targets.*.low.resolution"
+    assert placeholder(en, box) == "inherited: 30 working days" and placeholder(zh, box) == "沿用：30 个工作日"
+    # a category's own "any priority" row comes before the priority's row for all categories
+    box = "targets.water_leak.urgent.first_response"
+    assert placeholder(en, box) == "inherited: 30 min" and placeholder(zh, box) == "沿用：30 分钟"
+    box = "targets.water_leak.low.attend"
+    assert placeholder(en, box) == "inherited: 1 h" and placeholder(zh, box) == "沿用：1 小时"
+    # nothing to inherit: said so
+    assert placeholder(en, "targets.*.urgent.update_every") == "none"
+    assert placeholder(zh, "targets.*.urgent.update_every") == "不设"
+    # the default row's required boxes inherit nothing
+    assert placeholder(en, "targets.*.*.first_response") is None
+
+    # Saving with the box still empty writes nothing for it
+    kept = admin.post("/console/standards", {"version": "1", "targets.*.normal.first_response": ""})
+    assert kept.headers["Location"] == "/console/standards?done=unchanged"
+    assert "normal" not in saved(firm)["standards"]["targets"]["*"]
+
+    # Emptying the urgent row's first response: it now inherits the default's 24h
+    cleared = admin.post("/console/standards", {"version": "1", "targets.*.urgent.first_response": ""})
+    assert cleared.status_code == 303
+    assert saved(firm)["standards"]["targets"]["*"]["urgent"] == {"resolution": "7 working days"}
+    again = page(admin, "en")
+    assert placeholder(again, "targets.*.urgent.first_response") == "inherited: 24 h"

@@ -175,6 +175,38 @@ def _errors(page: Page, problems: dict, built: Any, names: set[str]) -> dict[str
     return errors
 
 
+_LEADING_NUMBER = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(\w?)")
+# (singular, plural) of each unit a duration is written in; "%(n)s" is the number as written
+DURATION_WORDS = {"m": ("%(n)s min", "%(n)s min"), "h": ("%(n)s h", "%(n)s h"), "d": ("1 day", "%(n)s days"),
+                  "business_hours": ("1 business hour", "%(n)s business hours"),
+                  "working_days": ("1 working day", "%(n)s working days")}
+
+
+def duration_in_words(t, text: str) -> str:
+    """'24h' → '24 h' / '24 小时', '7 working days' → '7 working days' / '7 个工作日' (the
+    number and unit as written); text that is not a duration comes back as it is."""
+    try:
+        duration = rules.parse_duration(text)
+    except ValueError:
+        return text
+    n, letter = _LEADING_NUMBER.match(text).groups()
+    unit = duration.kind if duration.business else letter
+    one, many = DURATION_WORDS.get(unit, ("%(n)s", "%(n)s"))
+    return t(one if float(n) == 1 else many) % {"n": n}
+
+
+def _placeholders(page: Page, values: dict, categories: list, priorities: list) -> dict[str, str]:
+    """What an empty target box shows in grey: the time it inherits, in words."""
+    t = page.t
+    found = editor.inherited_targets(values, [c for c, _ in categories], [p for p, _ in priorities])
+    shown = {name: t("inherited: %(d)s") % {"d": duration_in_words(t, text)} for name, text in found.items()}
+    for cat, _name in categories:
+        for pri, _pname in priorities:
+            for what in ("update_every", "attend"):
+                shown.setdefault(editor.target_name(cat, pri, what), t("none"))
+    return shown
+
+
 def _editor(page: Page, current: dict, values: dict, *, problems: dict | None = None, built: Any = None,
             version: str | None = None, saved_now: dict | None = None, notice: str = "",
             status: int = 200) -> Response:
@@ -184,7 +216,7 @@ def _editor(page: Page, current: dict, values: dict, *, problems: dict | None = 
     errors = _errors(page, problems, built or editor.Built(document), set(values)) if problems else {}
     return page.render(
         "console/standards.html", status, title=page.t("Service standards"), notice=notice, errors=errors,
-        labels=labels, values=values, saved_now=saved_now or {}, version=version or str(current["version"]),
+        labels=labels, values=values, placeholders=_placeholders(page, values, categories, priorities), saved_now=saved_now or {}, version=version or str(current["version"]),
         current_version=current["version"], conflict=saved_now is not None, saver=_saver(page, current),
         categories=categories, priorities=priorities,
         target_fields=[(what, page.t(text)) for what, text in TARGET_LABELS.items()],
