@@ -94,7 +94,9 @@ def _share(text: str) -> Any:
 
 
 # The validator speaks of the document; a box that shows a value differently says it its way.
-FORM_REASONS = {"escalation.warn_at": "must be a percentage above 0 and below 100, e.g. 80"}
+FORM_REASONS = {"escalation.warn_at": "must be a percentage above 0 and below 100, e.g. 80",
+                "calendar.time_zone": "choose a time zone from the list",
+                "calendar.country": "choose a country or region from the list"}
 
 
 def values_from_document(document: dict) -> dict[str, Any]:

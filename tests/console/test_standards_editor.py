@@ -121,3 +121,69 @@ def test_an_empty_target_box_shows_what_it_inherits_in_words_and_saving_it_empty
     assert saved(firm)["standards"]["targets"]["*"]["urgent"] == {"resolution": "7 working days"}
     again = page(admin, "en")
     assert placeholder(again, "targets.*.urgent.first_response") == "inherited: 24 h"
+
+
+# --- 3. time zones and countries by name --------------------------------------------------------
+
+def options(html: str, name: str) -> dict[str, str]:
+    found = re.search(rf'<select id="[^"]*" name="{re.escape(name)}"[^>]*>(.*?)</select>', html, re.S)
+    assert found, name
+    return {v: text for v, text in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', found.group(1))}
+
+
+def selected(html: str, name: str) -> str:
+    found = re.search(rf'name="{re.escape(name)}"[^>]*>.*?<option value="([^"]*)" selected>', html, re.S)
+    return found.group(1) if found else ""
+
+
+def test_time_zones_and_countries_are_chosen_by_name_in_the_pages_language(client, firm):
+    admin = Session(client, firm.admin_email)
+    en, zh = page(admin, "en"), page(admin, "zh-CN")
+    zones_en, zones_zh = options(en, "calendar.time_zone"), options(zh, "calendar.time_zone")
+    assert zones_en["Asia/Shanghai"] == "China (Shanghai) Time" and zones_zh["Asia/Shanghai"] == "中国（上海）时间"
+    assert zones_en["Europe/London"] == "United Kingdom Time" and zones_zh["Europe/London"] == "英国时间"
+    assert zones_en["America/New_York"] == "United States (New York) Time"
+    assert zones_zh["America/New_York"] == "美国（纽约）时间"
+    assert {"Asia/Hong_Kong", "Asia/Singapore", "UTC"} <= set(zones_en)
+    assert zones_zh["UTC"] == "协调世界时（UTC）"
+    assert selected(en, "calendar.time_zone") == "Asia/Shanghai"
+    countries_en, countries_zh = options(en, "calendar.country"), options(zh, "calendar.country")
+    assert countries_en == {"": "None", "CN": "China", "GB": "United Kingdom", "HK": "Hong Kong SAR China",
+                            "SG": "Singapore", "US": "United States"}
+    assert countries_zh == {"": "无", "CN": "中国", "GB": "英国", "HK": "中国香港特别行政区", "SG": "新加坡",
+                            "US": "美国"}
+    assert selected(zh, "calendar.country") == "CN"
+    # no IANA name or country code is shown as text on the Chinese page
+    assert not re.search(r">[^<]*(Asia/|Europe/|America/|IANA)[^<]*<", zh)
+
+    # Choosing London and the UK's calendar saves the names the API knows
+    chosen = admin.post("/console/standards", {"version": "1", "calendar.time_zone": "Europe/London",
+                                               "calendar.country": "GB"})
+    assert chosen.status_code == 303
+    calendar = saved(firm)["standards"]["calendar"]
+    assert (calendar["time_zone"], calendar["country"]) == ("Europe/London", "GB")
+
+    # A zone saved through the API that is not a common one is still offered, by name, and chosen
+    document = saved(firm)["standards"]
+    document["calendar"]["time_zone"] = "Asia/Tokyo"
+    document["calendar"].pop("country")
+    assert firm.call("PUT", "/api/standards", {"standards": document}, **{"If-Match": '"2"'}).status_code == 200
+    document["calendar"]["time_zone"] = "Asia/Dubai"
+    assert firm.call("PUT", "/api/standards", {"standards": document}, **{"If-Match": '"3"'}).status_code == 200
+    zh = page(admin, "zh-CN")
+    assert options(zh, "calendar.time_zone")["Asia/Dubai"] == "阿拉伯联合酋长国时间"
+    assert selected(zh, "calendar.time_zone") == "Asia/Dubai" and selected(zh, "calendar.country") == ""
+
+
+def test_a_forged_zone_or_country_is_refused_beside_its_box_and_nothing_is_written(client, firm):
+    admin = Session(client, firm.admin_email)
+    refused = admin.post("/console/standards", {"version": "1", "calendar.time_zone": "Mars/Base",
+                                                "calendar.country": "XX"}, **ZH)
+    html = refused.body.decode()
+    assert refused.status_code == 422
+    assert re.search(r'id="calendar-time_zone-error">.*请从列表中选择时区', html)
+    assert re.search(r'id="calendar-country-error">.*请从列表中选择国家或地区', html)
+    assert selected(html, "calendar.time_zone") == "Mars/Base"  # what was sent stays chosen
+    en = admin.post("/console/standards", {"version": "1", "calendar.time_zone": "Mars/Base"}, **EN).body.decode()
+    assert re.search(r'id="calendar-time_zone-error">.*choose a time zone from the list', en)
+    assert saved(firm)["version"] == 1 and saved(firm)["standards"]["calendar"]["time_zone"] == "Asia/Shanghai"

@@ -207,6 +207,36 @@ def _placeholders(page: Page, values: dict, categories: list, priorities: list) 
     return shown
 
 
+# The zones offered by name (the one saved is always offered too, whatever it is).
+COMMON_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Singapore", "Asia/Kuala_Lumpur",
+                "Asia/Tokyo", "Australia/Sydney", "Europe/London", "Europe/Dublin", "Europe/Paris",
+                "America/New_York", "America/Chicago", "America/Los_Angeles", "UTC")
+
+
+def zone_options(t, lang: str, current: str) -> list[tuple[str, str]]:
+    """(IANA name, what people call it in ``lang``): "China (Shanghai) Time" / "中国（上海）时间",
+    from Babel's locale data; the saved zone kept as an option even when not a common one."""
+    from babel.dates import get_timezone_location
+    zones = list(COMMON_ZONES) + ([current] if current and current not in COMMON_ZONES else [])
+
+    def named(zone: str) -> str:
+        if zone == "UTC":
+            return t("Coordinated Universal Time (UTC)")
+        try:
+            return get_timezone_location(zone, locale=_web().BABEL_LOCALE[lang])
+        except (LookupError, ValueError):  # not a zone Babel knows: its name as saved
+            return zone
+    return [(zone, named(zone)) for zone in zones]
+
+
+def country_options(lang: str, current: str) -> list[tuple[str, str]]:
+    """(code, the country's or region's name in ``lang``) for every calendar we have."""
+    from babel import Locale
+    names = Locale.parse(_web().BABEL_LOCALE[lang]).territories
+    codes = list(rules.SUPPORTED_COUNTRIES) + ([current] if current and current not in rules.SUPPORTED_COUNTRIES else [])
+    return [(code, names.get(code, code)) for code in codes]
+
+
 def _editor(page: Page, current: dict, values: dict, *, problems: dict | None = None, built: Any = None,
             version: str | None = None, saved_now: dict | None = None, notice: str = "",
             status: int = 200) -> Response:
@@ -220,7 +250,9 @@ def _editor(page: Page, current: dict, values: dict, *, problems: dict | None = 
         current_version=current["version"], conflict=saved_now is not None, saver=_saver(page, current),
         categories=categories, priorities=priorities,
         target_fields=[(what, page.t(text)) for what, text in TARGET_LABELS.items()],
-        weekdays=list(WEEKDAY_LABELS), countries=rules.SUPPORTED_COUNTRIES,
+        weekdays=list(WEEKDAY_LABELS),
+        zones=zone_options(page.t, page.lang, str(values.get("calendar.time_zone") or "")),
+        countries=country_options(page.lang, str(values.get("calendar.country") or "")),
         channels=[(c, page.t(CHANNEL_LABELS.get(c, c))) for c in rules.CHANNELS],
         levels=[(level, editor.recipient_rows(values, level)) for level in editor.LEVELS],
         flags=[f"survey.{flag}" for flag in editor.SURVEY_FLAGS], dimensions=list(DIMENSION_LABELS))
