@@ -130,7 +130,7 @@ def values_from_document(document: dict) -> dict[str, Any]:
             entry = entry if isinstance(entry, dict) else {}
             values[recipient_name(level, i, "channel")] = _number(entry.get("channel"))
             values[recipient_name(level, i, "address")] = _number(entry.get("to") or entry.get("url"))
-            values[recipient_name(level, i, "secret")] = _number(entry.get("secret"))
+            values[recipient_name(level, i, "secret")] = ""  # write-only: never shown back (saved_secrets)
     survey = document.get("survey") if isinstance(document.get("survey"), dict) else {}
     values["survey.after_resolution"] = _number(survey.get("after_resolution"))
     values["survey.min_n"] = _number(survey.get("min_n"))
@@ -198,6 +198,19 @@ def values_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
         else:
             values[name] = raw[-1] if isinstance(raw, list) and raw else str(raw)
     return values
+
+
+def saved_secrets(document: dict) -> set[str]:
+    """The secret boxes whose recipient has a secret saved: the page says so, masked, and an
+    empty box keeps it (secrets are write-only in the editor)."""
+    escalation = document.get("escalation") if isinstance(document.get("escalation"), dict) else {}
+    found = set()
+    for level in LEVELS:
+        spec = escalation.get(level) if isinstance(escalation.get(level), dict) else {}
+        notify = spec.get("notify") if isinstance(spec.get("notify"), list) else []
+        found |= {recipient_name(level, i, "secret") for i, entry in enumerate(notify)
+                  if isinstance(entry, dict) and entry.get("secret")}
+    return found
 
 
 def recipient_rows(values: Mapping[str, Any], level: str) -> int:
@@ -347,8 +360,12 @@ def _escalation_from_form(doc: dict, form: Mapping[str, Any], built: Built) -> N
                          if k not in ("channel", "to", "url", "secret")}
                 entry["channel"] = channel
                 entry["to" if channel in ADDRESS_CHANNELS else "url"] = address
+                before = saved[i] if i < len(saved) and isinstance(saved[i], dict) else {}
                 if secret:
                     entry["secret"] = secret
+                elif before.get("secret") and before.get("channel") == channel \
+                        and not _checked(form.get(recipient_name(level, i, "forget"))):
+                    entry["secret"] = before["secret"]  # an empty box keeps the saved secret
                 built.renamed[f"escalation.{level}.notify[{len(notify)}]"] = f"escalation.{level}.notify[{i}]"
                 notify.append(entry)
             spec["notify"] = notify

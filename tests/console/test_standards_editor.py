@@ -187,3 +187,76 @@ def test_a_forged_zone_or_country_is_refused_beside_its_box_and_nothing_is_writt
     en = admin.post("/console/standards", {"version": "1", "calendar.time_zone": "Mars/Base"}, **EN).body.decode()
     assert re.search(r'id="calendar-time_zone-error">.*choose a time zone from the list', en)
     assert saved(firm)["version"] == 1 and saved(firm)["standards"]["calendar"]["time_zone"] == "Asia/Shanghai"
+
+
+# --- 4. webhook and robot secrets are write-only ------------------------------------------------
+
+SECRET = "SECa1b2c3d4e5f6-do-not-show"
+HOOK = "https://oapi.dingtalk.com/robot/send?access_token=abc"
+
+
+def test_a_robots_secret_is_written_never_shown_and_kept_when_its_box_is_left_empty(client, firm):
+    admin = Session(client, firm.admin_email)
+    # Given the admin adds a DingTalk robot with its signing secret
+    added = admin.post("/console/standards", {
+        "version": "1", "escalation.level1.notify[0].channel": "dingtalk",
+        "escalation.level1.notify[0].address": HOOK, "escalation.level1.notify[0].secret": SECRET})
+    assert added.status_code == 303
+    assert saved(firm)["standards"]["escalation"]["level1"]["notify"] == [
+        {"channel": "dingtalk", "url": HOOK, "secret": SECRET}]  # the API keeps it, as before
+
+    # Then the page says a secret is saved, masked, in both languages, and never carries it
+    en, zh = page(admin, "en"), page(admin, "zh-CN")
+    for html in (en, zh):
+        assert SECRET not in html and "a1b2c3" not in html
+        assert box_value(html, "escalation.level1.notify[0].secret") == ""
+    assert re.search(r'id="escalation-level1-notify-0-secret-hint">•••• saved. Leave blank to keep it.', en)
+    assert re.search(r'id="escalation-level1-notify-0-secret-hint">•••• 已保存。留空即保留原密钥。', zh)
+    assert 'aria-describedby="escalation-level1-notify-0-secret-hint"' in en
+
+    # When the page is saved with the box empty (another change beside it), the secret stays
+    kept = admin.post("/console/standards", {
+        "version": "2", "escalation.level1.notify[0].channel": "dingtalk",
+        "escalation.level1.notify[0].address": HOOK, "escalation.level1.notify[0].secret": "",
+        "survey.min_n": "3"})
+    assert kept.status_code == 303
+    after = saved(firm)
+    assert after["version"] == 3 and after["standards"]["survey"]["min_n"] == 3
+    assert after["standards"]["escalation"]["level1"]["notify"][0]["secret"] == SECRET
+
+    # A page refused for another box does not echo a newly typed secret either
+    refused = admin.post("/console/standards", {
+        "version": "3", "escalation.level1.notify[0].channel": "dingtalk",
+        "escalation.level1.notify[0].address": HOOK, "escalation.level1.notify[0].secret": "SECnew-typed-secret",
+        "survey.min_n": "0"}, **EN)
+    assert refused.status_code == 422 and "SECnew-typed-secret" not in refused.body.decode()
+    assert saved(firm)["version"] == 3
+
+    # A new secret replaces it; "remove" takes it off
+    assert admin.post("/console/standards", {
+        "version": "3", "escalation.level1.notify[0].channel": "dingtalk",
+        "escalation.level1.notify[0].address": HOOK, "escalation.level1.notify[0].secret": "SECrotated"}
+    ).status_code == 303
+    assert saved(firm)["standards"]["escalation"]["level1"]["notify"][0]["secret"] == "SECrotated"
+    assert admin.post("/console/standards", {
+        "version": "4", "escalation.level1.notify[0].channel": "dingtalk",
+        "escalation.level1.notify[0].address": HOOK, "escalation.level1.notify[0].secret": "",
+        "escalation.level1.notify[0].forget": "true"}).status_code == 303
+    assert saved(firm)["standards"]["escalation"]["level1"]["notify"] == [{"channel": "dingtalk", "url": HOOK}]
+    assert "secret-hint" not in page(admin, "en")
+
+
+def test_a_stale_save_does_not_show_either_sides_secret(client, firm):
+    admin = Session(client, firm.admin_email)
+    document = saved(firm)["standards"]
+    document["escalation"]["level1"]["notify"] = [{"channel": "webhook", "url": "https://ops.example.com/hook",
+                                                   "secret": "their-secret-123"}]
+    assert firm.call("PUT", "/api/standards", {"standards": document}, **{"If-Match": '"1"'}).status_code == 200
+    stale = admin.post("/console/standards", {
+        "version": "1", "escalation.level1.notify[0].channel": "webhook",
+        "escalation.level1.notify[0].address": "https://ops.example.com/hook",
+        "escalation.level1.notify[0].secret": "my-secret-456"}, **EN)
+    html = stale.body.decode()
+    assert stale.status_code == 409
+    assert "their-secret-123" not in html and "my-secret-456" not in html
+    assert saved(firm)["standards"]["escalation"]["level1"]["notify"][0]["secret"] == "their-secret-123"

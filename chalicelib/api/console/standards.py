@@ -91,7 +91,8 @@ def standards_editor(page: Page) -> Response:
         # Someone saved another version since this form was read: show theirs beside what was
         # typed; the form now carries their version, so saving again replaces it knowingly.
         changed = {name: saved_values.get(name, "") for name in typed
-                   if name in saved_values and saved_values[name] != values.get(name)}
+                   if name in saved_values and saved_values[name] != values.get(name)
+                   and not name.endswith(".secret")}  # secrets are never shown, theirs nor yours
         return _editor(page, current, values, saved_now=changed, status=409)
     return page.redirect("/console/standards?done=saved")
 
@@ -255,6 +256,7 @@ def _editor(page: Page, current: dict, values: dict, *, problems: dict | None = 
         countries=country_options(page.lang, str(values.get("calendar.country") or "")),
         channels=[(c, page.t(CHANNEL_LABELS.get(c, c))) for c in rules.CHANNELS],
         levels=[(level, editor.recipient_rows(values, level)) for level in editor.LEVELS],
+        saved_secrets=editor.saved_secrets(document),
         flags=[f"survey.{flag}" for flag in editor.SURVEY_FLAGS], dimensions=list(DIMENSION_LABELS))
 
 
