@@ -260,3 +260,28 @@ def test_a_stale_save_does_not_show_either_sides_secret(client, firm):
     assert stale.status_code == 409
     assert "their-secret-123" not in html and "my-secret-456" not in html
     assert saved(firm)["standards"]["escalation"]["level1"]["notify"][0]["secret"] == "their-secret-123"
+
+
+# --- 5. SERVQUAL dimensions in plain words ------------------------------------------------------
+
+def label_and_hint(html: str, name: str) -> tuple[str, str]:
+    box = name.replace(".", "-")
+    found = re.search(rf'<label for="{box}">([^<]*)</label>\s*<p class="hint" id="{box}-hint">([^<]*)</p>', html)
+    assert found, name
+    return found.group(1), found.group(2)
+
+
+def test_the_servqual_dimensions_are_named_in_plain_words_with_the_term_in_a_hint(client, firm):
+    admin = Session(client, firm.admin_email)
+    en, zh = page(admin, "en"), page(admin, "zh-CN")
+    assert label_and_hint(en, "survey.weights.reliability") == ("Doing what we promised", "SERVQUAL term: Reliability")
+    assert label_and_hint(zh, "survey.weights.reliability") == ("说到做到", "SERVQUAL 术语：可靠性")
+    assert label_and_hint(en, "survey.weights.tangibles") == ("How the place, equipment and staff look",
+                                                               "SERVQUAL term: Tangibles")
+    assert label_and_hint(zh, "survey.weights.empathy") == ("体贴关心每位业主", "SERVQUAL 术语：移情性")
+    assert 'aria-describedby="survey-weights-reliability-hint"' in en
+    assert "How much each part of the service counts" in en and "服务各方面所占分量" in zh
+    # weights that do not add up are refused at the group, in words, in Chinese
+    refused = admin.post("/console/standards", {"version": "1", "survey.weights.reliability": "50"}, **ZH)
+    assert refused.status_code == 422 and 'id="survey-weights-error"' in refused.body.decode()
+    assert saved(firm)["version"] == 1

@@ -50,13 +50,17 @@ LEVEL_LABELS = {"level1": "Level 1, at the breach", "level2": "Level 2"}
 RECIPIENT_LABELS = {"channel": "Channel", "address": "Address", "secret": "Secret"}
 SURVEY_LABELS = {"survey.after_resolution": "Ask after resolution", "survey.min_n": "Minimum responses to show a score",
                  "survey.nps": "Ask the 0 to 10 recommend question (NPS)",
-                 "survey.servqual": "Ask one question per SERVQUAL dimension",
+                 "survey.servqual": "Ask one question on each of the five parts of the service below",
                  "survey.fixed_question": "Ask whether it was fixed on the first visit"}
-DIMENSION_LABELS = {"tangibles": "Tangibles", "reliability": "Reliability", "responsiveness": "Responsiveness",
-                    "assurance": "Assurance", "empathy": "Empathy"}
+# The five SERVQUAL dimensions in plain words; the term itself is the box's hint.
+DIMENSION_LABELS = {"tangibles": "How the place, equipment and staff look", "reliability": "Doing what we promised",
+                    "responsiveness": "Quick, willing help", "assurance": "Staff who know their job and earn trust",
+                    "empathy": "Caring about each resident"}
+DIMENSION_TERMS = {"tangibles": "Tangibles", "reliability": "Reliability", "responsiveness": "Responsiveness",
+                   "assurance": "Assurance", "empathy": "Empathy"}
 GROUP_LABELS = {"standards": "The standards", "calendar": "Calendar", "calendar.hours": "Business hours",
                 "targets": "Targets", "escalation": "Escalation", "escalation.level1": "Level 1, at the breach",
-                "escalation.level2": "Level 2", "survey": "Survey", "survey.weights": "Weights of the SERVQUAL dimensions"}
+                "escalation.level2": "Level 2", "survey": "Survey", "survey.weights": "How much each part of the service counts"}
 
 
 def _web():
@@ -257,7 +261,9 @@ def _editor(page: Page, current: dict, values: dict, *, problems: dict | None = 
         channels=[(c, page.t(CHANNEL_LABELS.get(c, c))) for c in rules.CHANNELS],
         levels=[(level, editor.recipient_rows(values, level)) for level in editor.LEVELS],
         saved_secrets=editor.saved_secrets(document),
-        flags=[f"survey.{flag}" for flag in editor.SURVEY_FLAGS], dimensions=list(DIMENSION_LABELS))
+        flags=[f"survey.{flag}" for flag in editor.SURVEY_FLAGS], dimensions=list(DIMENSION_LABELS),
+        dimension_hints={dim: page.t("SERVQUAL term: %(term)s") % {"term": page.t(term)}
+                         for dim, term in DIMENSION_TERMS.items()})
 
 
 def _saver(page: Page, current: dict) -> dict | None:
