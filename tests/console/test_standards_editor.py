@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
-from tests.console.conftest import Session
+import pytest
+
+from tests.console.conftest import Session, assert_no_blocking_violations, shot, sign_in
+from tests.pages.conftest import WAIT_MS
 from tests.support import body
 
 EN = {"Accept-Language": "en"}
@@ -285,3 +288,49 @@ def test_the_servqual_dimensions_are_named_in_plain_words_with_the_term_in_a_hin
     refused = admin.post("/console/standards", {"version": "1", "survey.weights.reliability": "50"}, **ZH)
     assert refused.status_code == 422 and 'id="survey-weights-error"' in refused.body.decode()
     assert saved(firm)["version"] == 1
+
+
+# --- the page in Chromium, at a phone's and a desktop's width --------------------------------------
+
+@pytest.mark.parametrize("width, lang", [(375, "zh-CN"), (1280, "en")])
+def test_the_editor_reads_as_people_talk_at_phone_and_desktop_width(browser, base_url, firm, axe, width, lang):
+    document = saved(firm)["standards"]
+    document["escalation"]["level1"]["notify"] = [{"channel": "dingtalk", "url": HOOK, "secret": SECRET}]
+    assert firm.call("PUT", "/api/standards", {"standards": document}, **{"If-Match": '"1"'}).status_code == 200
+    words = {"zh-CN": {"inherit": "沿用：24 小时", "zone": "中国（上海）时间", "mask": "•••• 已保存", "dim": "说到做到",
+                       "error": "应为大于 0、小于 100 的百分数"},
+             "en": {"inherit": "inherited: 24 h", "zone": "China (Shanghai) Time", "mask": "•••• saved",
+                    "dim": "Doing what we promised", "error": "must be a percentage above 0 and below 100"}}[lang]
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale=lang,
+                                  extra_http_headers={"Accept-Language": lang})
+    context.set_default_timeout(WAIT_MS)
+    try:
+        page = context.new_page()
+        sign_in(page, base_url, firm.admin_email, next_path="/console/standards")
+        page.wait_for_url(re.compile(r".*/console/standards$"), timeout=WAIT_MS)
+        assert page.locator('[name="escalation.warn_at"]').input_value() == "80"
+        assert page.locator('[name="targets.*.normal.first_response"]').get_attribute("placeholder") == words["inherit"]
+        assert page.locator("#calendar-time_zone option:checked").inner_text() == words["zone"]
+        assert page.locator('[name="escalation.level1.notify[0].secret"]').input_value() == ""
+        assert words["mask"] in page.locator("#escalation-level1-notify-0-secret-hint").inner_text()
+        assert SECRET not in page.content()
+        assert page.locator('label[for="survey-weights-reliability"]').inner_text() == words["dim"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.locator("script").count() == 0
+        assert_no_blocking_violations(axe, page, f"the standards editor at {width} px ({lang})")
+        shot(page, f"console-standards-editor-{width}-{lang}")
+
+        # A bad percentage: refused beside its box, in the page's language, the secret still unsaid
+        page.fill('[name="escalation.warn_at"]', "150")
+        with page.expect_response(lambda r: r.request.method == "POST") as posted:
+            page.click("#standards button.primary")
+        assert posted.value.status == 422
+        assert words["error"] in page.locator("#escalation-warn_at-error").inner_text()
+        assert page.locator('[name="escalation.warn_at"]').input_value() == "150"
+        assert SECRET not in page.content()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert_no_blocking_violations(axe, page, f"the standards editor with an error at {width} px ({lang})")
+        shot(page, f"console-standards-editor-error-{width}-{lang}")
+    finally:
+        context.close()
+    assert saved(firm)["version"] == 2
