@@ -200,6 +200,45 @@ def values_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _chain(document: dict) -> dict[str, list]:
+    """{level: its recipients as saved}."""
+    escalation = document.get("escalation") if isinstance(document.get("escalation"), dict) else {}
+    found = {}
+    for level in LEVELS:
+        spec = escalation.get(level) if isinstance(escalation.get(level), dict) else {}
+        found[level] = spec.get("notify") if isinstance(spec.get("notify"), list) else []
+    return found
+
+
+def firm_channels(document: dict) -> list[tuple[str, dict]]:
+    """The robots and webhooks the firm's chain already uses, once each, as ("channel:level1:0",
+    the entry): picked for another row, the entry is copied whole (its secret too, never shown)."""
+    found, seen = [], set()
+    for level, entries in _chain(document).items():
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict) or entry.get("channel") in ADDRESS_CHANNELS or not entry.get("url"):
+                continue
+            if (entry.get("channel"), entry["url"]) not in seen:
+                seen.add((entry.get("channel"), entry["url"]))
+                found.append((f"channel:{level}:{i}", entry))
+    return found
+
+
+def _picked(pick: str, originals: dict[str, list]) -> dict:
+    """The recipient a row's "choose" select names: ``staff:<e-mail>`` (a colleague, by e-mail)
+    or ``channel:<level>:<i>`` (a copy of a saved robot or webhook). Anything else is kept as a
+    channel for the validator to refuse beside the row."""
+    kind, _, rest = pick.partition(":")
+    if kind == "staff" and rest:
+        return {"channel": "email", "to": rest}
+    if kind == "channel":
+        level, _, index = rest.partition(":")
+        entries = originals.get(level) or []
+        if index.isdigit() and int(index) < len(entries) and isinstance(entries[int(index)], dict):
+            return copy.deepcopy(entries[int(index)])
+    return {"channel": pick}
+
+
 def saved_secrets(document: dict) -> set[str]:
     """The secret boxes whose recipient has a secret saved: the page says so, masked, and an
     empty box keeps it (secrets are write-only in the editor)."""
@@ -332,6 +371,7 @@ def _escalation_from_form(doc: dict, form: Mapping[str, Any], built: Built) -> N
         return
     had = isinstance(doc.get("escalation"), dict)
     escalation = _section(doc, "escalation")
+    originals = {level: copy.deepcopy(entries) for level, entries in _chain(doc).items()}
     if "escalation.warn_at" in form:
         text = _text(form["escalation.warn_at"])
         if text:
@@ -352,6 +392,11 @@ def _escalation_from_form(doc: dict, form: Mapping[str, Any], built: Built) -> N
         if rows:
             notify = []
             for i in range(rows):
+                pick = _text(form.get(recipient_name(level, i, "pick"), ""))
+                if pick:  # a colleague or one of the firm's channels, chosen from the list
+                    built.renamed[f"escalation.{level}.notify[{len(notify)}]"] = f"escalation.{level}.notify[{i}]"
+                    notify.append(_picked(pick, originals))
+                    continue
                 channel, address, secret = (_text(form.get(recipient_name(level, i, what), ""))
                                             for what in ("channel", "address", "secret"))
                 if not (channel or address or secret):
@@ -432,6 +477,9 @@ def _parent(path: str) -> str:
     return path[: match.start()] if match else ""
 
 
+_CHANNEL_BOX = re.compile(r"escalation\.level[12]\.notify\[\d+\]\.channel")  # a select: its choices, not keys
+
+
 def place_problems(problems: Mapping[str, Any], built: Built, names: set[str]) -> dict[str, list[tuple[str, str]]]:
     """{box or group name: [(the document path, the reason)]}: each problem at the box it is
     about, else at the nearest group ("standards" at the very least)."""
@@ -447,6 +495,8 @@ def place_problems(problems: Mapping[str, Any], built: Built, names: set[str]) -
         spot = re.sub(r"(notify\[\d+\])\.(to|url)$", r"\1.address", spot)
         while spot and spot not in anchors:
             spot = _parent(spot)
+        if _CHANNEL_BOX.fullmatch(path):
+            reason = "choose a channel from the list"
         placed.setdefault(spot or "standards", []).append((path, FORM_REASONS.get(path, str(reason))))
     return placed
 

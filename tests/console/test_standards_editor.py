@@ -334,3 +334,50 @@ def test_the_editor_reads_as_people_talk_at_phone_and_desktop_width(browser, bas
     finally:
         context.close()
     assert saved(firm)["version"] == 2
+
+
+# --- 6. escalation recipients chosen from the staff list and the firm's channels ----------------
+
+def test_a_recipient_is_chosen_from_the_staff_list_or_the_firms_channels(client, firm):
+    from tests.console.conftest import dynamo_calls
+    admin = Session(client, firm.admin_email)
+    assert firm.call("POST", "/api/staff", {"email": "wang.wei@example.com", "name": "Wang Wei",
+                                            "role": "staff"}).status_code == 201
+    document = saved(firm)["standards"]
+    document["escalation"]["level1"]["notify"] = [{"channel": "dingtalk", "url": HOOK, "secret": SECRET,
+                                                   "name": "Duty desk"}]
+    assert firm.call("PUT", "/api/standards", {"standards": document}, **{"If-Match": '"1"'}).status_code == 200
+
+    # The editor offers, in a blank row, the colleagues by name and the firm's robot; still ≤ 3 round trips
+    with dynamo_calls() as calls:
+        answer = admin.client.http.get("/console/standards", headers=admin.headers(None, **ZH))
+    assert answer.status_code == 200 and sum(calls.values()) <= 3, dict(calls)
+    zh = answer.body.decode()
+    picks = options(zh, "escalation.level2.notify[0].pick")
+    assert picks["staff:wang.wei@example.com"] == "Wang Wei (wang.wei@example.com)"
+    assert picks["channel:level1:0"] == "Duty desk · 钉钉机器人" and picks[""] == "自行填写"
+    assert SECRET not in zh
+    # a filled row has no picker
+    assert 'name="escalation.level1.notify[0].pick"' not in zh
+
+    # Choosing Wang Wei for level 2 and the duty desk's robot too: saved as the API knows them
+    chosen = admin.post("/console/standards", {
+        "version": "2", "escalation.level2.notify[0].channel": "", "escalation.level2.notify[0].address": "",
+        "escalation.level2.notify[0].pick": "staff:wang.wei@example.com",
+        "escalation.level2.notify[1].channel": "", "escalation.level2.notify[1].pick": "channel:level1:0"})
+    assert chosen.status_code == 303, chosen.body.decode()[:500]
+    level2 = saved(firm)["standards"]["escalation"]["level2"]
+    assert level2["after"] == "4h"
+    assert level2["notify"] == [{"channel": "email", "to": "wang.wei@example.com"},
+                                {"channel": "dingtalk", "url": HOOK, "secret": SECRET, "name": "Duty desk"}]
+    # and the e-mail row now names the colleague
+    en = page(admin, "en")
+    assert re.search(r'id="escalation-level2-notify-0-address-who">Wang Wei<', en)
+
+    # A forged choice is refused beside its row, in words, and nothing is written
+    forged = admin.post("/console/standards", {
+        "version": "3", "escalation.level1.notify[0].channel": "dingtalk", "escalation.level1.notify[0].address": HOOK,
+        "escalation.level1.notify[1].channel": "", "escalation.level1.notify[1].pick": "fax:123"}, **ZH)
+    assert forged.status_code == 422
+    assert re.search(r'id="escalation-level1-notify-1-channel-error">.*请从列表中选择渠道', forged.body.decode())
+    assert saved(firm)["version"] == 3

@@ -26,6 +26,7 @@ from .session import Page, console_page
 
 firm = lazy("chalicelib.services.firm")
 registry = lazy("chalicelib.services.registry")
+staff = lazy("chalicelib.services.staff")
 editor = lazy("chalicelib.services.standards_form")
 rules = lazy("chalicelib.domain.standards")
 tenant_store = lazy("chalicelib.store.tenants")
@@ -261,9 +262,32 @@ def _editor(page: Page, current: dict, values: dict, *, problems: dict | None = 
         channels=[(c, page.t(CHANNEL_LABELS.get(c, c))) for c in rules.CHANNELS],
         levels=[(level, editor.recipient_rows(values, level)) for level in editor.LEVELS],
         saved_secrets=editor.saved_secrets(document),
+        **_recipient_choices(page, document, values),
         flags=[f"survey.{flag}" for flag in editor.SURVEY_FLAGS], dimensions=list(DIMENSION_LABELS),
         dimension_hints={dim: page.t("SERVQUAL term: %(term)s") % {"term": page.t(term)}
                          for dim, term in DIMENSION_TERMS.items()})
+
+
+def _recipient_choices(page: Page, document: dict, values: dict) -> dict:
+    """What a blank recipient row offers to choose (the firm's active colleagues by name, the
+    robots and webhooks its chain already uses), and whose e-mail a filled row holds. The
+    staff list is one Query: the editor reads two things, the standards and its people."""
+    people = [u for u in staff.assignable(page.who) if u.email]
+    by_email = {u.email.lower(): u.name or u.email for u in people}
+    channels = []
+    for value, entry in editor.firm_channels(document):
+        kind = page.t(CHANNEL_LABELS.get(entry.get("channel"), "Webhook"))
+        host = re.sub(r"^https?://([^/?#]+).*$", r"\1", str(entry["url"]))
+        channels.append((value, f"{entry['name']} · {kind}" if entry.get("name") else f"{kind} · {host}"))
+    names = {}
+    for level in editor.LEVELS:
+        for i in range(editor.recipient_rows(values, level)):
+            address = str(values.get(editor.recipient_name(level, i, "address")) or "").lower()
+            if values.get(editor.recipient_name(level, i, "channel")) == "email" and address in by_email:
+                names[editor.recipient_name(level, i, "address")] = by_email[address]
+    return {"people": sorted(((f"staff:{u.email}", f"{u.name} ({u.email})" if u.name else u.email) for u in people),
+                             key=lambda p: p[1].lower()),
+            "firm_channels": channels, "recipient_names": names}
 
 
 def _saver(page: Page, current: dict) -> dict | None:
