@@ -381,3 +381,20 @@ def test_a_recipient_is_chosen_from_the_staff_list_or_the_firms_channels(client,
     assert forged.status_code == 422
     assert re.search(r'id="escalation-level1-notify-1-channel-error">.*请从列表中选择渠道', forged.body.decode())
     assert saved(firm)["version"] == 3
+
+
+# --- reasons that quote what was typed, in Chinese ----------------------------------------------
+
+def test_reasons_that_quote_the_typed_value_are_in_the_pages_language(client, firm):
+    admin = Session(client, firm.admin_email)
+    refused = admin.post("/console/standards", {
+        "version": "1", "targets.*.*.first_response": "abc", "calendar.hours.mon": "9-5",
+        "calendar.hours.tue": "08:00-12:00, 11:00-13:00", "survey.weights.reliability": "50"}, **ZH)
+    html = refused.body.decode()
+    assert refused.status_code == 422
+    assert re.search(r'id="targets-\*-\*-first_response-error">.*“abc”不是时长', html)
+    assert re.search(r'id="calendar-hours-mon-error">.*“9-5”不是时间段，应写成 08:30-12:00', html)
+    assert re.search(r'id="calendar-hours-tue-error">.*08:00-12:00 与 11:00-13:00 重叠', html)
+    assert re.search(r'id="survey-weights-error">.*合计应为 100（现为 120）', html)
+    assert "is not a" not in html and "add up to" not in html and "overlaps" not in html
+    assert saved(firm)["version"] == 1

@@ -165,13 +165,34 @@ def box_label(t, lang: str, box: str, names: dict | None = None) -> str | None:
     return None
 
 
+# Reasons that quote what was typed: the catalogue has them with the typed part as a variable.
+WORDED_REASONS = (
+    (re.compile(r"'(?P<value>.*)' is not a duration like .*"),
+     "'%(value)s' is not a duration like 30m, 24h, 7d, 4 business hours or 7 working days"),
+    (re.compile(r"'(?P<value>.*)' is not a time range like 08:30-12:00"),
+     "'%(value)s' is not a time range like 08:30-12:00"),
+    (re.compile(r"must add up to 100 \(they add up to (?P<n>-?\d+)\)"), "must add up to 100 (they add up to %(n)s)"),
+    (re.compile(r"(?P<first>\d\d:\d\d-\d\d:\d\d) overlaps (?P<second>\d\d:\d\d-\d\d:\d\d)"),
+     "%(first)s overlaps %(second)s"),
+)
+
+
+def reason_in_words(t, reason: str) -> str:
+    """A validator's reason in the page's language, the typed value kept as typed."""
+    for pattern, message in WORDED_REASONS:
+        found = pattern.fullmatch(reason)
+        if found:
+            return t(message) % found.groupdict()
+    return t(reason)
+
+
 def _errors(page: Page, problems: dict, built: Any, names: set[str]) -> dict[str, str]:
     """{box: text}: every problem the validator found, at its box, in the page's language."""
     errors: dict[str, str] = {}
     for spot, found in editor.place_problems(problems, built, names).items():
         texts = []
         for path, reason in found:
-            text = page.t(reason)
+            text = reason_in_words(page.t, reason)
             if path in built.lines:
                 text = page.t("Line %(n)s") % {"n": built.lines[path]} + ": " + text
             elif path != spot and spot in editor.GROUPS:
