@@ -7,7 +7,8 @@ domain validator and saved only at the version the admin read, so a publish swit
 pasted file is a standards version like any other. The form <-> document moves are in
 ``services/standards_form.py``; the validator's paths name the boxes.
 
-Round trips: the editor, the YAML and the paste page read the standards (1); the
+Round trips: the YAML and the paste page read the standards (1), the editor also the staff
+list (2: its blank recipient rows offer the colleagues by name); the
 scorecard page reads the firm, its properties and the public scorecard (3). A save adds
 ``replace_standards``' own three (firm, standards, one transaction).
 """
