@@ -90,11 +90,13 @@ def _share(text: str) -> Any:
         value = float(number)
     except ValueError:
         return text
-    return round(value / 100, 6) if math.isfinite(value) else text
+    if not math.isfinite(value) or 0 < value < 1:  # 0.8 is the old share typed out of habit, not 0.8 %
+        return text
+    return round(value / 100, 6)
 
 
 # The validator speaks of the document; a box that shows a value differently says it its way.
-FORM_REASONS = {"escalation.warn_at": "must be a percentage above 0 and below 100, e.g. 80",
+FORM_REASONS = {"escalation.warn_at": "must be a percentage of at least 1 and below 100, e.g. 80",
                 "calendar.time_zone": "choose a time zone from the list",
                 "calendar.country": "choose a country or region from the list"}
 

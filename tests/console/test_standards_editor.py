@@ -63,19 +63,19 @@ def test_the_warning_threshold_is_shown_and_typed_as_a_percentage(client, firm):
 
 def test_a_bad_percentage_is_refused_beside_its_box_in_both_languages_and_nothing_is_written(client, firm):
     admin = Session(client, firm.admin_email)
-    for typed in ("150", "0", "lots", "0.8 of it"):
+    for typed in ("150", "0", "lots", "0.8 of it", "0.8"):  # 0.8: the old share, typed out of habit
         refused = admin.post("/console/standards", {"version": "1", "escalation.warn_at": typed,
                                                     "survey.min_n": "3"}, **EN)
         html = refused.body.decode()
         assert refused.status_code == 422, typed
-        assert re.search(r'id="escalation-warn_at-error">.*must be a percentage above 0 and below 100, e.g. 80',
+        assert re.search(r'id="escalation-warn_at-error">.*must be a percentage of at least 1 and below 100, e.g. 80',
                          html), typed
         assert box_value(html, "escalation.warn_at") == typed  # kept as typed
         assert "share between 0 and 1" not in html
     zh = admin.post("/console/standards", {"version": "1", "escalation.warn_at": "150"}, **ZH)
     html = zh.body.decode()
     assert zh.status_code == 422
-    assert re.search(r'id="escalation-warn_at-error">.*应为大于 0、小于 100 的百分数，如 80', html)
+    assert re.search(r'id="escalation-warn_at-error">.*应为不小于 1、小于 100 的百分数，如 80', html)
     assert "时限用去多少时预警" in html
     # nothing was written, not even the minimum n sent beside the bad box
     after = saved(firm)
@@ -298,9 +298,9 @@ def test_the_editor_reads_as_people_talk_at_phone_and_desktop_width(browser, bas
     document["escalation"]["level1"]["notify"] = [{"channel": "dingtalk", "url": HOOK, "secret": SECRET}]
     assert firm.call("PUT", "/api/standards", {"standards": document}, **{"If-Match": '"1"'}).status_code == 200
     words = {"zh-CN": {"inherit": "沿用：24 小时", "zone": "中国（上海）时间", "mask": "•••• 已保存", "dim": "说到做到",
-                       "error": "应为大于 0、小于 100 的百分数"},
+                       "error": "应为不小于 1、小于 100 的百分数"},
              "en": {"inherit": "inherited: 24 h", "zone": "China (Shanghai) Time", "mask": "•••• saved",
-                    "dim": "Doing what we promised", "error": "must be a percentage above 0 and below 100"}}[lang]
+                    "dim": "Doing what we promised", "error": "must be a percentage of at least 1 and below 100"}}[lang]
     context = browser.new_context(viewport={"width": width, "height": 900}, locale=lang,
                                   extra_http_headers={"Accept-Language": lang})
     context.set_default_timeout(WAIT_MS)
