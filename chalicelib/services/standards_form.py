@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Mapping
 
 from ..domain.standards import SURVEY_DEFAULTS, TARGET_FIELDS, WEEKDAYS
@@ -73,6 +75,32 @@ def _number(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _percent(share: Any) -> str:
+    """A stored share (0.8) as the percentage people type (80)."""
+    if isinstance(share, bool) or not isinstance(share, (int, float, Decimal)):
+        return _number(share)
+    return f"{round(float(share) * 100, 4):g}"
+
+
+def _share(text: str) -> Any:
+    """A typed percentage (80, 80 %, 82.5) as the stored share (0.8); anything else as typed,
+    for the validator to refuse (its reason is then told in percent: ``FORM_REASONS``)."""
+    number = text.rstrip("%％ ").replace(",", ".")
+    try:
+        value = float(number)
+    except ValueError:
+        return text
+    if not math.isfinite(value) or 0 < value < 1:  # 0.8 is the old share typed out of habit, not 0.8 %
+        return text
+    return round(value / 100, 6)
+
+
+# The validator speaks of the document; a box that shows a value differently says it its way.
+FORM_REASONS = {"escalation.warn_at": "must be a percentage of at least 1 and below 100, e.g. 80",
+                "calendar.time_zone": "choose a time zone from the list",
+                "calendar.country": "choose a country or region from the list"}
+
+
 def values_from_document(document: dict) -> dict[str, Any]:
     """Every box's text (checkboxes: True/False) for a saved document."""
     values: dict[str, Any] = {}
@@ -94,7 +122,7 @@ def values_from_document(document: dict) -> dict[str, Any]:
     for kind in ("holidays", "workdays"):
         values[f"calendar.{kind}"] = "\n".join(str(d) for d in calendar.get(kind) or [])
     escalation = document.get("escalation") if isinstance(document.get("escalation"), dict) else {}
-    values["escalation.warn_at"] = _number(escalation.get("warn_at"))
+    values["escalation.warn_at"] = _percent(escalation.get("warn_at"))
     for level in LEVELS:
         spec = escalation.get(level) if isinstance(escalation.get(level), dict) else {}
         if level == "level2":
@@ -104,7 +132,7 @@ def values_from_document(document: dict) -> dict[str, Any]:
             entry = entry if isinstance(entry, dict) else {}
             values[recipient_name(level, i, "channel")] = _number(entry.get("channel"))
             values[recipient_name(level, i, "address")] = _number(entry.get("to") or entry.get("url"))
-            values[recipient_name(level, i, "secret")] = _number(entry.get("secret"))
+            values[recipient_name(level, i, "secret")] = ""  # write-only: never shown back (saved_secrets)
     survey = document.get("survey") if isinstance(document.get("survey"), dict) else {}
     values["survey.after_resolution"] = _number(survey.get("after_resolution"))
     values["survey.min_n"] = _number(survey.get("min_n"))
@@ -115,6 +143,23 @@ def values_from_document(document: dict) -> dict[str, Any]:
         values[f"survey.weights.{dim}"] = _number(weights.get(dim))
     values.update(_messages_values(document))
     return values
+
+
+def inherited_targets(values: Mapping[str, Any], categories: list[str], priorities: list[str]) -> dict[str, str]:
+    """{target box: the text it uses when left blank}: the category's "any priority" row, then
+    the priority's row under "all categories", then the default (as ``Standards.targets``
+    reads them). A box with nothing to fall back on is left out."""
+    found: dict[str, str] = {}
+    for cat in categories:
+        for pri in priorities:
+            chain = [c for c in ((cat, "*"), ("*", pri), ("*", "*")) if c != (cat, pri)]
+            for what in TARGET_FIELDS:
+                for c, p in dict.fromkeys(chain):
+                    text = str(values.get(target_name(c, p, what)) or "").strip()
+                    if text:
+                        found[target_name(cat, pri, what)] = text
+                        break
+    return found
 
 
 def _messages_values(document: dict) -> dict[str, Any]:
@@ -155,6 +200,58 @@ def values_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
         else:
             values[name] = raw[-1] if isinstance(raw, list) and raw else str(raw)
     return values
+
+
+def _chain(document: dict) -> dict[str, list]:
+    """{level: its recipients as saved}."""
+    escalation = document.get("escalation") if isinstance(document.get("escalation"), dict) else {}
+    found = {}
+    for level in LEVELS:
+        spec = escalation.get(level) if isinstance(escalation.get(level), dict) else {}
+        found[level] = spec.get("notify") if isinstance(spec.get("notify"), list) else []
+    return found
+
+
+def firm_channels(document: dict) -> list[tuple[str, dict]]:
+    """The robots and webhooks the firm's chain already uses, once each, as ("channel:level1:0",
+    the entry): picked for another row, the entry is copied whole (its secret too, never shown)."""
+    found, seen = [], set()
+    for level, entries in _chain(document).items():
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict) or entry.get("channel") in ADDRESS_CHANNELS or not entry.get("url"):
+                continue
+            if (entry.get("channel"), entry["url"]) not in seen:
+                seen.add((entry.get("channel"), entry["url"]))
+                found.append((f"channel:{level}:{i}", entry))
+    return found
+
+
+def _picked(pick: str, originals: dict[str, list]) -> dict:
+    """The recipient a row's "choose" select names: ``staff:<e-mail>`` (a colleague, by e-mail)
+    or ``channel:<level>:<i>`` (a copy of a saved robot or webhook). Anything else is kept as a
+    channel for the validator to refuse beside the row."""
+    kind, _, rest = pick.partition(":")
+    if kind == "staff" and rest:
+        return {"channel": "email", "to": rest}
+    if kind == "channel":
+        level, _, index = rest.partition(":")
+        entries = originals.get(level) or []
+        if index.isdigit() and int(index) < len(entries) and isinstance(entries[int(index)], dict):
+            return copy.deepcopy(entries[int(index)])
+    return {"channel": pick}
+
+
+def saved_secrets(document: dict) -> set[str]:
+    """The secret boxes whose recipient has a secret saved: the page says so, masked, and an
+    empty box keeps it (secrets are write-only in the editor)."""
+    escalation = document.get("escalation") if isinstance(document.get("escalation"), dict) else {}
+    found = set()
+    for level in LEVELS:
+        spec = escalation.get(level) if isinstance(escalation.get(level), dict) else {}
+        notify = spec.get("notify") if isinstance(spec.get("notify"), list) else []
+        found |= {recipient_name(level, i, "secret") for i, entry in enumerate(notify)
+                  if isinstance(entry, dict) and entry.get("secret")}
+    return found
 
 
 def recipient_rows(values: Mapping[str, Any], level: str) -> int:
@@ -276,10 +373,11 @@ def _escalation_from_form(doc: dict, form: Mapping[str, Any], built: Built) -> N
         return
     had = isinstance(doc.get("escalation"), dict)
     escalation = _section(doc, "escalation")
+    originals = {level: copy.deepcopy(entries) for level, entries in _chain(doc).items()}
     if "escalation.warn_at" in form:
         text = _text(form["escalation.warn_at"])
         if text:
-            escalation["warn_at"] = _scalar(text, float)
+            escalation["warn_at"] = _share(text)
         else:
             escalation.pop("warn_at", None)
     for level in LEVELS:
@@ -296,6 +394,11 @@ def _escalation_from_form(doc: dict, form: Mapping[str, Any], built: Built) -> N
         if rows:
             notify = []
             for i in range(rows):
+                pick = _text(form.get(recipient_name(level, i, "pick"), ""))
+                if pick:  # a colleague or one of the firm's channels, chosen from the list
+                    built.renamed[f"escalation.{level}.notify[{len(notify)}]"] = f"escalation.{level}.notify[{i}]"
+                    notify.append(_picked(pick, originals))
+                    continue
                 channel, address, secret = (_text(form.get(recipient_name(level, i, what), ""))
                                             for what in ("channel", "address", "secret"))
                 if not (channel or address or secret):
@@ -304,8 +407,12 @@ def _escalation_from_form(doc: dict, form: Mapping[str, Any], built: Built) -> N
                          if k not in ("channel", "to", "url", "secret")}
                 entry["channel"] = channel
                 entry["to" if channel in ADDRESS_CHANNELS else "url"] = address
+                before = saved[i] if i < len(saved) and isinstance(saved[i], dict) else {}
                 if secret:
                     entry["secret"] = secret
+                elif before.get("secret") and before.get("channel") == channel \
+                        and not _checked(form.get(recipient_name(level, i, "forget"))):
+                    entry["secret"] = before["secret"]  # an empty box keeps the saved secret
                 built.renamed[f"escalation.{level}.notify[{len(notify)}]"] = f"escalation.{level}.notify[{i}]"
                 notify.append(entry)
             spec["notify"] = notify
@@ -372,6 +479,9 @@ def _parent(path: str) -> str:
     return path[: match.start()] if match else ""
 
 
+_CHANNEL_BOX = re.compile(r"escalation\.level[12]\.notify\[\d+\]\.channel")  # a select: its choices, not keys
+
+
 def place_problems(problems: Mapping[str, Any], built: Built, names: set[str]) -> dict[str, list[tuple[str, str]]]:
     """{box or group name: [(the document path, the reason)]}: each problem at the box it is
     about, else at the nearest group ("standards" at the very least)."""
@@ -387,7 +497,9 @@ def place_problems(problems: Mapping[str, Any], built: Built, names: set[str]) -
         spot = re.sub(r"(notify\[\d+\])\.(to|url)$", r"\1.address", spot)
         while spot and spot not in anchors:
             spot = _parent(spot)
-        placed.setdefault(spot or "standards", []).append((path, str(reason)))
+        if _CHANNEL_BOX.fullmatch(path):
+            reason = "choose a channel from the list"
+        placed.setdefault(spot or "standards", []).append((path, FORM_REASONS.get(path, str(reason))))
     return placed
 
 

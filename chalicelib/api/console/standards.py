@@ -7,7 +7,8 @@ domain validator and saved only at the version the admin read, so a publish swit
 pasted file is a standards version like any other. The form <-> document moves are in
 ``services/standards_form.py``; the validator's paths name the boxes.
 
-Round trips: the editor, the YAML and the paste page read the standards (1); the
+Round trips: the YAML and the paste page read the standards (1), the editor also the staff
+list (2: its blank recipient rows offer the colleagues by name); the
 scorecard page reads the firm, its properties and the public scorecard (3). A save adds
 ``replace_standards``' own three (firm, standards, one transaction).
 """
@@ -26,6 +27,7 @@ from .session import Page, console_page
 
 firm = lazy("chalicelib.services.firm")
 registry = lazy("chalicelib.services.registry")
+staff = lazy("chalicelib.services.staff")
 editor = lazy("chalicelib.services.standards_form")
 rules = lazy("chalicelib.domain.standards")
 tenant_store = lazy("chalicelib.store.tenants")
@@ -50,13 +52,17 @@ LEVEL_LABELS = {"level1": "Level 1, at the breach", "level2": "Level 2"}
 RECIPIENT_LABELS = {"channel": "Channel", "address": "Address", "secret": "Secret"}
 SURVEY_LABELS = {"survey.after_resolution": "Ask after resolution", "survey.min_n": "Minimum responses to show a score",
                  "survey.nps": "Ask the 0 to 10 recommend question (NPS)",
-                 "survey.servqual": "Ask one question per SERVQUAL dimension",
+                 "survey.servqual": "Ask one question on each of the five parts of the service below",
                  "survey.fixed_question": "Ask whether it was fixed on the first visit"}
-DIMENSION_LABELS = {"tangibles": "Tangibles", "reliability": "Reliability", "responsiveness": "Responsiveness",
-                    "assurance": "Assurance", "empathy": "Empathy"}
+# The five SERVQUAL dimensions in plain words; the term itself is the box's hint.
+DIMENSION_LABELS = {"tangibles": "How the place, equipment and staff look", "reliability": "Doing what we promised",
+                    "responsiveness": "Quick, willing help", "assurance": "Staff who know their job and earn trust",
+                    "empathy": "Caring about each resident"}
+DIMENSION_TERMS = {"tangibles": "Tangibles", "reliability": "Reliability", "responsiveness": "Responsiveness",
+                   "assurance": "Assurance", "empathy": "Empathy"}
 GROUP_LABELS = {"standards": "The standards", "calendar": "Calendar", "calendar.hours": "Business hours",
                 "targets": "Targets", "escalation": "Escalation", "escalation.level1": "Level 1, at the breach",
-                "escalation.level2": "Level 2", "survey": "Survey", "survey.weights": "Weights of the SERVQUAL dimensions"}
+                "escalation.level2": "Level 2", "survey": "Survey", "survey.weights": "How much each part of the service counts"}
 
 
 def _web():
@@ -91,7 +97,8 @@ def standards_editor(page: Page) -> Response:
         # Someone saved another version since this form was read: show theirs beside what was
         # typed; the form now carries their version, so saving again replaces it knowingly.
         changed = {name: saved_values.get(name, "") for name in typed
-                   if name in saved_values and saved_values[name] != values.get(name)}
+                   if name in saved_values and saved_values[name] != values.get(name)
+                   and not name.endswith(".secret")}  # secrets are never shown, theirs nor yours
         return _editor(page, current, values, saved_now=changed, status=409)
     return page.redirect("/console/standards?done=saved")
 
@@ -109,7 +116,7 @@ def _names(document: dict, lang: str) -> tuple[list[tuple[str, str]], list[tuple
 
 BOX_LABELS = {"calendar.time_zone": "Time zone", "calendar.country": "Public holidays of",
               "calendar.holidays": "Extra holidays", "calendar.workdays": "Make-up working days",
-              "escalation.warn_at": "Warn when this share of the time has gone",
+              "escalation.warn_at": "Warn when this much of the time has gone",
               "escalation.level2.after": "Level 2: this long after the breach",
               "messages": "Messages to residents", "messages.quiet_hours.from": "Quiet hours from",
               "messages.quiet_hours.to": "Quiet hours until", "messages.sms_signature": "SMS signature",
@@ -159,13 +166,34 @@ def box_label(t, lang: str, box: str, names: dict | None = None) -> str | None:
     return None
 
 
+# Reasons that quote what was typed: the catalogue has them with the typed part as a variable.
+WORDED_REASONS = (
+    (re.compile(r"'(?P<value>.*)' is not a duration like .*"),
+     "'%(value)s' is not a duration like 30m, 24h, 7d, 4 business hours or 7 working days"),
+    (re.compile(r"'(?P<value>.*)' is not a time range like 08:30-12:00"),
+     "'%(value)s' is not a time range like 08:30-12:00"),
+    (re.compile(r"must add up to 100 \(they add up to (?P<n>-?\d+)\)"), "must add up to 100 (they add up to %(n)s)"),
+    (re.compile(r"(?P<first>\d\d:\d\d-\d\d:\d\d) overlaps (?P<second>\d\d:\d\d-\d\d:\d\d)"),
+     "%(first)s overlaps %(second)s"),
+)
+
+
+def reason_in_words(t, reason: str) -> str:
+    """A validator's reason in the page's language, the typed value kept as typed."""
+    for pattern, message in WORDED_REASONS:
+        found = pattern.fullmatch(reason)
+        if found:
+            return t(message) % found.groupdict()
+    return t(reason)
+
+
 def _errors(page: Page, problems: dict, built: Any, names: set[str]) -> dict[str, str]:
     """{box: text}: every problem the validator found, at its box, in the page's language."""
     errors: dict[str, str] = {}
     for spot, found in editor.place_problems(problems, built, names).items():
         texts = []
         for path, reason in found:
-            text = page.t(reason)
+            text = reason_in_words(page.t, reason)
             if path in built.lines:
                 text = page.t("Line %(n)s") % {"n": built.lines[path]} + ": " + text
             elif path != spot and spot in editor.GROUPS:
@@ -173,6 +201,68 @@ def _errors(page: Page, problems: dict, built: Any, names: set[str]) -> dict[str
             texts.append(text)
         errors[spot] = "; ".join(texts)
     return errors
+
+
+_LEADING_NUMBER = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(\w?)")
+# (singular, plural) of each unit a duration is written in; "%(n)s" is the number as written
+DURATION_WORDS = {"m": ("%(n)s min", "%(n)s min"), "h": ("%(n)s h", "%(n)s h"), "d": ("1 day", "%(n)s days"),
+                  "business_hours": ("1 business hour", "%(n)s business hours"),
+                  "working_days": ("1 working day", "%(n)s working days")}
+
+
+def duration_in_words(t, text: str) -> str:
+    """'24h' → '24 h' / '24 小时', '7 working days' → '7 working days' / '7 个工作日' (the
+    number and unit as written); text that is not a duration comes back as it is."""
+    try:
+        duration = rules.parse_duration(text)
+    except ValueError:
+        return text
+    n, letter = _LEADING_NUMBER.match(text).groups()
+    unit = duration.kind if duration.business else letter
+    one, many = DURATION_WORDS.get(unit, ("%(n)s", "%(n)s"))
+    return t(one if float(n) == 1 else many) % {"n": n}
+
+
+def _placeholders(page: Page, values: dict, categories: list, priorities: list) -> dict[str, str]:
+    """What an empty target box shows in grey: the time it inherits, in words."""
+    t = page.t
+    found = editor.inherited_targets(values, [c for c, _ in categories], [p for p, _ in priorities])
+    shown = {name: t("inherited: %(d)s") % {"d": duration_in_words(t, text)} for name, text in found.items()}
+    for cat, _name in categories:
+        for pri, _pname in priorities:
+            for what in ("update_every", "attend"):
+                shown.setdefault(editor.target_name(cat, pri, what), t("none"))
+    return shown
+
+
+# The zones offered by name (the one saved is always offered too, whatever it is).
+COMMON_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Singapore", "Asia/Kuala_Lumpur",
+                "Asia/Tokyo", "Australia/Sydney", "Europe/London", "Europe/Dublin", "Europe/Paris",
+                "America/New_York", "America/Chicago", "America/Los_Angeles", "UTC")
+
+
+def zone_options(t, lang: str, current: str) -> list[tuple[str, str]]:
+    """(IANA name, what people call it in ``lang``): "China (Shanghai) Time" / "中国（上海）时间",
+    from Babel's locale data; the saved zone kept as an option even when not a common one."""
+    from babel.dates import get_timezone_location
+    zones = list(COMMON_ZONES) + ([current] if current and current not in COMMON_ZONES else [])
+
+    def named(zone: str) -> str:
+        if zone == "UTC":
+            return t("Coordinated Universal Time (UTC)")
+        try:
+            return get_timezone_location(zone, locale=_web().BABEL_LOCALE[lang])
+        except (LookupError, ValueError):  # not a zone Babel knows: its name as saved
+            return zone
+    return [(zone, named(zone)) for zone in zones]
+
+
+def country_options(lang: str, current: str) -> list[tuple[str, str]]:
+    """(code, the country's or region's name in ``lang``) for every calendar we have."""
+    from babel import Locale
+    names = Locale.parse(_web().BABEL_LOCALE[lang]).territories
+    codes = list(rules.SUPPORTED_COUNTRIES) + ([current] if current and current not in rules.SUPPORTED_COUNTRIES else [])
+    return [(code, names.get(code, code)) for code in codes]
 
 
 def _editor(page: Page, current: dict, values: dict, *, problems: dict | None = None, built: Any = None,
@@ -184,14 +274,42 @@ def _editor(page: Page, current: dict, values: dict, *, problems: dict | None = 
     errors = _errors(page, problems, built or editor.Built(document), set(values)) if problems else {}
     return page.render(
         "console/standards.html", status, title=page.t("Service standards"), notice=notice, errors=errors,
-        labels=labels, values=values, saved_now=saved_now or {}, version=version or str(current["version"]),
+        labels=labels, values=values, placeholders=_placeholders(page, values, categories, priorities), saved_now=saved_now or {}, version=version or str(current["version"]),
         current_version=current["version"], conflict=saved_now is not None, saver=_saver(page, current),
         categories=categories, priorities=priorities,
         target_fields=[(what, page.t(text)) for what, text in TARGET_LABELS.items()],
-        weekdays=list(WEEKDAY_LABELS), countries=rules.SUPPORTED_COUNTRIES,
+        weekdays=list(WEEKDAY_LABELS),
+        zones=zone_options(page.t, page.lang, str(values.get("calendar.time_zone") or "")),
+        countries=country_options(page.lang, str(values.get("calendar.country") or "")),
         channels=[(c, page.t(CHANNEL_LABELS.get(c, c))) for c in rules.CHANNELS],
         levels=[(level, editor.recipient_rows(values, level)) for level in editor.LEVELS],
-        flags=[f"survey.{flag}" for flag in editor.SURVEY_FLAGS], dimensions=list(DIMENSION_LABELS))
+        saved_secrets=editor.saved_secrets(document),
+        **_recipient_choices(page, document, values),
+        flags=[f"survey.{flag}" for flag in editor.SURVEY_FLAGS], dimensions=list(DIMENSION_LABELS),
+        dimension_hints={dim: page.t("SERVQUAL term: %(term)s") % {"term": page.t(term)}
+                         for dim, term in DIMENSION_TERMS.items()})
+
+
+def _recipient_choices(page: Page, document: dict, values: dict) -> dict:
+    """What a blank recipient row offers to choose (the firm's active colleagues by name, the
+    robots and webhooks its chain already uses), and whose e-mail a filled row holds. The
+    staff list is one Query: the editor reads two things, the standards and its people."""
+    people = [u for u in staff.assignable(page.who) if u.email]
+    by_email = {u.email.lower(): u.name or u.email for u in people}
+    channels = []
+    for value, entry in editor.firm_channels(document):
+        kind = page.t(CHANNEL_LABELS.get(entry.get("channel"), "Webhook"))
+        host = re.sub(r"^https?://([^/?#]+).*$", r"\1", str(entry["url"]))
+        channels.append((value, f"{entry['name']} · {kind}" if entry.get("name") else f"{kind} · {host}"))
+    names = {}
+    for level in editor.LEVELS:
+        for i in range(editor.recipient_rows(values, level)):
+            address = str(values.get(editor.recipient_name(level, i, "address")) or "").lower()
+            if values.get(editor.recipient_name(level, i, "channel")) == "email" and address in by_email:
+                names[editor.recipient_name(level, i, "address")] = by_email[address]
+    return {"people": sorted(((f"staff:{u.email}", f"{u.name} ({u.email})" if u.name else u.email) for u in people),
+                             key=lambda p: p[1].lower()),
+            "firm_channels": channels, "recipient_names": names}
 
 
 def _saver(page: Page, current: dict) -> dict | None:
