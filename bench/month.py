@@ -105,6 +105,9 @@ def drive(client, firm, staff_sub: str) -> dict[str, Any]:
         payload = {**step, "assignee": staff_sub} if step["type"] == "assign" else step
         for number in numbers:
             done = firm.event(by_number[number]["id"], versions[number], payload)
+            if done.status_code == 409:  # moved meanwhile (a held message sent, a repeat marked): read it again
+                versions[number] = body(firm.call("GET", f"/api/tickets/{by_number[number]['id']}"))["version"]
+                done = firm.event(by_number[number]["id"], versions[number], payload)
             assert done.status_code == 201, (step, number, done.body)
             versions[number] = body(done)["version"]
         run_sweep(client, datetime.now(timezone.utc) + timedelta(minutes=30 * round_no))
