@@ -63,7 +63,9 @@ def standards_changed(before: dict, after: dict) -> None:
     """The standards' changes box by box, as the console's editor names them (its form is the
     document as boxes: services/standards_form.py); a change no box shows is "other parts"."""
     from . import standards_form as form
-    old, new = form.values_from_document(before), form.values_from_document(after)
+    # the editor never shows a secret back, so its boxes hold none: compare the saved ones
+    old = {**form.values_from_document(before), **form.secrets_of(before)}
+    new = {**form.values_from_document(after), **form.secrets_of(after)}
     count = len(_noted.get() or [])
     for box in sorted(set(old) | set(new)):
         was, now = old.get(box, ""), new.get(box, "")

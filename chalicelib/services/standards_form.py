@@ -244,13 +244,19 @@ def _picked(pick: str, originals: dict[str, list]) -> dict:
 def saved_secrets(document: dict) -> set[str]:
     """The secret boxes whose recipient has a secret saved: the page says so, masked, and an
     empty box keeps it (secrets are write-only in the editor)."""
+    return set(secrets_of(document))
+
+
+def secrets_of(document: dict) -> dict[str, str]:
+    """Each saved secret by its box (for the audit log to tell that one changed, never what
+    it is; the page never shows them)."""
     escalation = document.get("escalation") if isinstance(document.get("escalation"), dict) else {}
-    found = set()
+    found: dict[str, str] = {}
     for level in LEVELS:
         spec = escalation.get(level) if isinstance(escalation.get(level), dict) else {}
         notify = spec.get("notify") if isinstance(spec.get("notify"), list) else []
-        found |= {recipient_name(level, i, "secret") for i, entry in enumerate(notify)
-                  if isinstance(entry, dict) and entry.get("secret")}
+        found.update({recipient_name(level, i, "secret"): str(entry["secret"]) for i, entry in enumerate(notify)
+                      if isinstance(entry, dict) and entry.get("secret")})
     return found
 
 

@@ -254,7 +254,10 @@ def test_the_seeded_water_leak_escalates_to_the_demo_webhook_on_the_minute_sweep
         time.sleep(1)
     out = stack.output
     assert "webhook /hook <- sla_warning" in out, out[-3000:]
-    assert out.count("webhook /hook <- sla_warning") == 1
+    # Each promise warned once: the first response and, since the template's milestones, 到场
+    # (on site within 1 h) too; the same promise twice would print the same line twice.
+    warnings = [line.strip() for line in out.splitlines() if "webhook /hook <- sla_warning" in line]
+    assert 1 <= len(warnings) == len(set(warnings)) <= 2, warnings
 
 
 def test_an_admin_applies_a_yaml_file_with_the_cli_and_new_tickets_follow_it(stack, admin_token, tmp_path):
