@@ -289,13 +289,8 @@ def resident_escalate(token: str, body: object, *, now: datetime | None = None, 
     Round trips: one BatchGet, one Query of the timeline, then the intake's two and the
     event's transaction."""
     now = now or _now()
-    capability = tokens.read(token)
-    if capability is None:
-        raise NotFound("No such tracking link.")
-    context = store.get_for_change(capability.tenant_id, capability.subject_id, None)
+    capability, context = _by_link(token)
     ticket = context.ticket
-    if not tokens.matches(capability, ticket.tracking_digest):
-        raise NotFound("No such tracking link.")
     payload = rules.parse_resident_event("escalate", body if isinstance(body, dict) else {"reason": body})
     to = Standards(context.standards).escalates_to(ticket.category) if context.standards else None
     if to is None:
@@ -327,6 +322,18 @@ def resident_escalate(token: str, body: object, *, now: datetime | None = None, 
             "tracking_url": answer["ticket"]["tracking_url"], "replayed": replayed}
 
 
+def _by_link(token: str):
+    """The tracking link's capability and the ticket with its firm and standards (one
+    BatchGet); NotFound for a link that is not a live one of this ticket."""
+    capability = tokens.read(token)
+    if capability is None:
+        raise NotFound("No such tracking link.")
+    context = store.get_for_change(capability.tenant_id, capability.subject_id, None)
+    if not tokens.matches(capability, context.ticket.tracking_digest):
+        raise NotFound("No such tracking link.")
+    return capability, context
+
+
 def _escalated(events: list[rules.Event]) -> rules.Event | None:
     return next((e for e in events if e.type == "escalation_requested"), None)
 
@@ -347,13 +354,8 @@ def _resident_act(token: str, action: str, body: dict, now: datetime | None, wit
     text again within a minute: answered with the current view, nothing written) from a
     real refusal."""
     now = now or _now()
-    capability = tokens.read(token)
-    if capability is None:
-        raise NotFound("No such tracking link.")
-    context = store.get_for_change(capability.tenant_id, capability.subject_id, None)
+    capability, context = _by_link(token)
     ticket = context.ticket
-    if not tokens.matches(capability, ticket.tracking_digest):
-        raise NotFound("No such tracking link.")
     payload = rules.parse_resident_event(action, body)  # after the link: a forged one learns nothing
     try:
         after, event = rules.apply(ticket, action, payload, rules.RESIDENT, now, tokens.new_id())
