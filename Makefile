@@ -33,7 +33,7 @@ dev: $(STAMP)
 
 ## test: the whole suite — unit, store (moto), routes, pages and console in Chromium, the local stack, CDK + cfn-lint + checkov (2 workers, one file per worker at a time)
 test: $(STAMP) $(CHECKOV_STAMP) chromium
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=40 $(ARGS)
 
 # The residents' pages are tested in Debian's chromium (tests/pages, Playwright without its own browser download).
 chromium:
