@@ -129,7 +129,7 @@ class ResponseCounter:
             tally.operations[operation] += 1
             tally.op_seconds[operation] += seconds
             if error is not None:
-                code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+                code = (getattr(error, "response", None) or {}).get("Error", {}).get("Code", type(error).__name__)
                 tally.errors[f"{operation}:{code}"] += 1
             if operation == "TransactWriteItems":
                 tally.items_written += len(params.get("TransactItems", []))

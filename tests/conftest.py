@@ -59,7 +59,9 @@ def pytest_collection_modifyitems(session, config, items):
 @pytest.fixture(scope="session")
 def moto_endpoint():
     server, endpoint = local_aws.start_moto()
+    undo = (lambda: None) if os.environ.get("PROPDESK_MOTO_AS_IS") else local_aws.cheap_transaction_backups()
     yield endpoint
+    undo()
     server.stop()
 
 

@@ -79,7 +79,8 @@ def cheap_transaction_backups() -> Callable[[], None]:
     grew. DynamoDB has no such cost. Here the whole-table copy is skipped and the items the
     transaction names are backed up instead, and put back if it fails: the same
     all-or-nothing outcome (``tests/local/test_moto_transactions.py``). Applies to every moto
-    backend in this process; returns the undo. The test suite runs on moto as it is."""
+    backend in this process; returns the undo. The test suite runs with it too (tests/conftest.py:
+    a module of the suite took ~10 × longer on moto as it is); PROPDESK_MOTO_AS_IS=1 turns it off."""
     import copy as real_copy
 
     import moto.dynamodb.models as models
