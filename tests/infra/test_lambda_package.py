@@ -118,6 +118,8 @@ print(format_time("2026-02-17T02:30:00Z", "en", "Europe/London"))
 closed, makeup = country_days("CN", [2026])  # from the table (domain/holidays.json)
 print(len(closed), len(makeup))
 assert country_days("GB-SCT", [2026])[0]  # a subdivision no standards document names: the trimmed library
+for code in ("CN", "GB", "HK", "SG", "US"):  # a year beyond holidays.json: the library, its other countries trimmed
+    assert country_days(code, [2050])[0], code
 import yaml
 print(yaml.safe_load("a: [1, 2]"))
 from aws_xray_sdk.core import patch  # what the Tracer does in Lambda: patch botocore from the trimmed SDK
