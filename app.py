@@ -26,7 +26,9 @@ from chalicelib.api.console import work as console_work
 from chalicelib.api.http import one_error_shape
 
 app = Chalice(app_name="propdesk")
-app.api.binary_types = []  # everything we answer is text; keeps API Gateway from base64 surprises
+# Everything we answer is text. Two request types are bytes API Gateway must pass through as they
+# are (not as UTF-8 text): an Excel workbook and a console form with a file, for the units import.
+app.api.binary_types = ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "multipart/form-data"]
 app.register_middleware(one_error_shape, "http")  # Chalice's own 415 etc. in our error shape
 
 if os.environ.get("PROPDESK_PROFILE", "").strip().lower() == "cn":

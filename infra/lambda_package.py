@@ -50,7 +50,16 @@ KEEP = ("app.py", "chalicelib/*",
         "aws_lambda_powertools/utilities/__init__.py", "aws_lambda_powertools/utilities/jmespath_utils/*",
         "aws_lambda_powertools/utilities/typing/*",
         "aws_xray_sdk/ext/__init__.py", "aws_xray_sdk/ext/util.py", "aws_xray_sdk/ext/boto_utils.py",
-        "aws_xray_sdk/ext/botocore/*", "aws_xray_sdk/ext/resources/*")
+        "aws_xray_sdk/ext/botocore/*", "aws_xray_sdk/ext/resources/*",
+        *(f"holidays/countries/{module}.py" for module in ("china", "united_kingdom", "hongkong", "singapore",
+                                                           "united_states")))
+
+#: What replaces ``holidays/countries/__init__.py`` once the other countries are trimmed: the
+#: library's own registry (``holidays.registry.EntityLoader``) imports each country's module when
+#: it is first asked for; the package's ``__init__`` only re-exported all 250 of them eagerly.
+HOLIDAYS_COUNTRIES_INIT = (
+    '"""The countries PropDesk\'s standards may name (CN, GB, HK, SG, US), each loaded lazily by\n'
+    "holidays.registry: the Lambda package trims the others (infra/lambda_package.py).\"\"\"\n")
 
 #: What the package does not need, as glob patterns on paths inside the zip, with the reason.
 TRIM: dict[str, str] = {
@@ -59,6 +68,9 @@ TRIM: dict[str, str] = {
     "aws_lambda_powertools/event_handler/*": "Powertools' API router and Swagger UI (PropDesk's router is Chalice)",
     "holidays/financial/*": "stock-exchange calendars (PropDesk reads countries' public holidays)",
     "holidays/locale/*": "holiday names in ~100 languages: PropDesk reads only the dates (calendar.country_days)",
+    "holidays/countries/*": "the holidays library's other ~245 countries: a standards document names only CN, GB, "
+                            "HK, SG or US (standards.SUPPORTED_COUNTRIES), the only ones calendar.country_days asks "
+                            "the library for (years outside holidays.json); their __init__ is rewritten to load lazily",
     "aws_xray_sdk/ext/*": "X-Ray patches for libraries PropDesk does not use (the Tracer patches botocore only)",
     "yaml/_yaml.*": "the libyaml binding: PropDesk reads YAML with yaml.safe_load, which is pure Python",
     "_yaml/*": "the libyaml binding's shim",
@@ -162,6 +174,9 @@ def finish(zip_path: Path) -> Report:
                 mode = info.external_attr >> 16
                 if mode:
                     os.chmod(root / info.filename, mode & 0o777 or 0o644)
+        countries = root / "holidays" / "countries"
+        if countries.is_dir():  # the other countries are trimmed: nothing may import them all
+            (countries / "__init__.py").write_text(HOLIDAYS_COUNTRIES_INIT, encoding="utf-8")
         for stale in root.rglob("__pycache__"):  # bytecode from elsewhere would be for another Python
             shutil.rmtree(stale)
         report.templates_compiled = _compile_pages(root)

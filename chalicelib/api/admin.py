@@ -94,13 +94,18 @@ def add_unit(call: Call, property_id: str, building_id: str):
     return 201, registry.add_unit(call.who, property_id, building_id, call.json())
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # = domain/register_files.XLSX_TYPE
+
+
 @endpoint(bp, "/api/properties/{property_id}/units/import", "POST", admin=True,
-          summary="Import units from CSV (columns building,unit[,floor]); all rows or none", tags=["register"],
-          content_types=["text/csv"], max_body=CSV_MAX_BYTES,
+          summary="Import units from a CSV file (UTF-8 or GB18030) or an Excel workbook's first sheet "
+                  "(columns building,unit[,floor][,entrance], or 楼栋,单元,房号,楼层); all rows or none",
+          tags=["register"], content_types=["text/csv", XLSX], max_body=CSV_MAX_BYTES,
           responses={201: "imported", 404: "no such property", 413: "file over 1 MB",
-                     422: "row-level errors as rows[N].column"})
+                     422: "row-level errors as rows[N].column; a file that cannot be read under file"})
 def import_units(call: Call, property_id: str):
-    return 201, registry.import_units(call.who, property_id, call.text())
+    kind = "xlsx" if (call.header("content-type") or "").split(";")[0].strip().lower() == XLSX else "csv"
+    return 201, registry.import_units(call.who, property_id, file=call.body_bytes(), kind=kind)
 
 
 @endpoint(bp, "/api/staff", "GET", admin=True, summary="Your staff and admins", tags=["staff"],

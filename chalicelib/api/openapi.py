@@ -149,8 +149,10 @@ def _request_body(route: RouteDoc) -> dict | None:
             schema = clean_schema(route.request.schema())
         elif ct in (JSON, FORM):
             schema = {"type": "object", "additionalProperties": {"type": "string"}}
-        else:
+        elif ct.startswith("text/"):
             schema = {"type": "string"}
+        else:  # a file (an Excel workbook)
+            schema = {"type": "string", "format": "binary"}
         content[ct] = {"schema": schema}
     return {"required": True, "content": content}
 

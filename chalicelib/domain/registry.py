@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Iterable
 
 from .errors import InvalidInput
 from .fields import Integer, Problem, Shape, Text, clean_text
@@ -35,7 +36,8 @@ HEADER_NAMES = {
 }
 
 
-def _column(cell: str) -> str:
+def column_of(cell: str) -> str:
+    """A header cell's column: 'building', 'unit', ... (Chinese names mapped, case ignored)."""
     name = cell.strip().strip('"').strip().lower()
     return HEADER_NAMES.get(name, name)
 
@@ -50,7 +52,7 @@ def _delimiter(text: str) -> str:
     spreadsheet and pasted, semicolons from a spreadsheet saved as CSV in a comma-decimal locale."""
     header = text.split("\n", 1)[0]
     for delimiter in (",", "\t", ";"):
-        if {"building", "unit"} <= {_column(cell) for cell in header.split(delimiter)}:
+        if {"building", "unit"} <= {column_of(cell) for cell in header.split(delimiter)}:
             return delimiter
     return ","
 
@@ -65,11 +67,18 @@ def parse_units_csv(text: str) -> list[dict]:
         text = text[1:]  # Excel's UTF-8 BOM
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     try:
-        header = [_column(h) for h in next(reader)]
-    except StopIteration:
-        raise InvalidInput("The file is empty.", {"file": "needs a header row: building,unit,floor"})
+        return parse_units_table(reader)
     except csv.Error as exc:
         raise InvalidInput("The file is not valid CSV.", {"file": str(exc)})
+
+
+def parse_units_table(table: Iterable[list[str]]) -> list[dict]:
+    """The same rows as cells already split (a CSV's, or an Excel sheet's: domain/register_files.py)."""
+    rows_in = iter(table)
+    try:
+        header = [column_of(h) for h in next(rows_in)]
+    except StopIteration:
+        raise InvalidInput("The file is empty.", {"file": "needs a header row: building,unit,floor"})
     missing = [c for c in ("building", "unit") if c not in header]
     if missing:
         raise InvalidInput("The header row is missing columns.",
@@ -81,35 +90,32 @@ def parse_units_csv(text: str) -> list[dict]:
     problems: dict[str, str] = {}
     rows: list[dict] = []
     seen: dict[tuple[str, str], int] = {}
-    try:
-        for n, raw in enumerate(reader, start=1):
-            if not any(cell.strip() for cell in raw):
-                continue
-            if n > CSV_MAX_ROWS:
-                raise InvalidInput("The file is too long.", {"file": f"at most {CSV_MAX_ROWS} rows per import"})
-            record = dict(zip(header, raw))
-            building = clean_text(record.get("building") or "").strip()  # as a name typed in a form
-            if not building:
-                problems[f"rows[{n}].building"] = "is required"
-            elif len(building) > 60:
-                problems[f"rows[{n}].building"] = "must be at most 60 characters"
-            unit_problems: dict[str, str] = {}
-            code = (record.get("unit") or "").strip()
-            entrance = (record.get("entrance") or "").strip().removesuffix("单元").strip()
-            if entrance and code:
-                code = f"{entrance}-{code}"
-            unit = UNIT.clean({"code": code, "floor": (record.get("floor") or "").strip() or None}, "", unit_problems)
-            for field, reason in unit_problems.items():
-                problems[f"rows[{n}].{'unit' if field == 'code' else field}"] = reason
-            if building and not unit_problems:
-                key = (building.lower(), unit_key(unit["code"]))
-                if key in seen:
-                    problems[f"rows[{n}].unit"] = f"repeats row {seen[key]}"
-                else:
-                    seen[key] = n
-                    rows.append({"building": building, "code": unit["code"], "floor": unit["floor"]})
-    except csv.Error as exc:
-        raise InvalidInput("The file is not valid CSV.", {"file": str(exc)})
+    for n, raw in enumerate(rows_in, start=1):
+        if not any(cell.strip() for cell in raw):
+            continue
+        if n > CSV_MAX_ROWS:
+            raise InvalidInput("The file is too long.", {"file": f"at most {CSV_MAX_ROWS} rows per import"})
+        record = dict(zip(header, raw))
+        building = clean_text(record.get("building") or "").strip()  # as a name typed in a form
+        if not building:
+            problems[f"rows[{n}].building"] = "is required"
+        elif len(building) > 60:
+            problems[f"rows[{n}].building"] = "must be at most 60 characters"
+        unit_problems: dict[str, str] = {}
+        code = (record.get("unit") or "").strip()
+        entrance = (record.get("entrance") or "").strip().removesuffix("单元").strip()
+        if entrance and code:
+            code = f"{entrance}-{code}"
+        unit = UNIT.clean({"code": code, "floor": (record.get("floor") or "").strip() or None}, "", unit_problems)
+        for field, reason in unit_problems.items():
+            problems[f"rows[{n}].{'unit' if field == 'code' else field}"] = reason
+        if building and not unit_problems:
+            key = (building.lower(), unit_key(unit["code"]))
+            if key in seen:
+                problems[f"rows[{n}].unit"] = f"repeats row {seen[key]}"
+            else:
+                seen[key] = n
+                rows.append({"building": building, "code": unit["code"], "floor": unit["floor"]})
     if problems:
         raise InvalidInput(f"{len({k.split('.')[0] for k in problems})} row(s) need fixing; nothing was imported.",
                            problems)
@@ -118,4 +124,4 @@ def parse_units_csv(text: str) -> list[dict]:
     return rows
 
 
-__all__ = ["PROPERTY", "BUILDING", "UNIT", "parse_units_csv", "unit_key", "Problem"]
+__all__ = ["PROPERTY", "BUILDING", "UNIT", "parse_units_csv", "parse_units_table", "column_of", "unit_key", "Problem"]

@@ -52,12 +52,18 @@ def add_unit(who: Identity, property_id: str, building_id: str, body: object) ->
     return {"code": data["code"], "floor": data.get("floor")}
 
 
-def import_units(who: Identity, property_id: str, csv_text: str) -> dict:
+def import_units(who: Identity, property_id: str, csv_text: str = "", *, file: bytes | None = None,
+                 kind: str = "csv") -> dict:
     """Every row is checked first; any bad row rejects the whole file (nothing written).
-    Buildings are matched by name, case-insensitively, and created when new."""
+    Buildings are matched by name, case-insensitively, and created when new. The rows are
+    pasted text, or an uploaded ``file`` of ``kind`` 'csv' or 'xlsx' (domain/register_files.py)."""
     who.require_admin()
     store.get_property(who.tenant_id, property_id)  # 404 before reading the file
-    rows = rules.parse_units_csv(csv_text)
+    if file is not None:
+        from ..domain.register_files import read_units
+        rows = read_units(file, kind)
+    else:
+        rows = rules.parse_units_csv(csv_text)
     existing = {b.name.lower(): b for b in store.list_buildings(who.tenant_id, property_id)}
     new_buildings: dict[str, store.Building] = {}
     units = []

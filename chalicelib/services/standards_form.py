@@ -416,9 +416,11 @@ def _escalation_from_form(doc: dict, form: Mapping[str, Any], built: Built) -> N
                 before = saved[i] if i < len(saved) and isinstance(saved[i], dict) else {}
                 if secret:
                     entry["secret"] = secret
-                elif before.get("secret") and before.get("channel") == channel \
-                        and not _checked(form.get(recipient_name(level, i, "forget"))):
-                    entry["secret"] = before["secret"]  # an empty box keeps the saved secret
+                elif before.get("secret") and before.get("channel") == channel:
+                    # an empty box keeps the saved secret (read masked: firm.replace_standards puts
+                    # it back); "remove" takes it off (null: a missing one would be kept too)
+                    forget = _checked(form.get(recipient_name(level, i, "forget")))
+                    entry["secret"] = None if forget else before["secret"]
                 built.renamed[f"escalation.{level}.notify[{len(notify)}]"] = f"escalation.{level}.notify[{i}]"
                 notify.append(entry)
             spec["notify"] = notify

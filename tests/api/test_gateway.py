@@ -75,7 +75,8 @@ def test_a_content_type_the_route_does_not_take_answers_415_in_our_shape(client,
 def test_415_names_the_types_a_csv_route_takes(firm):
     response = firm.call("POST", f"/api/properties/{firm.property_id}/units/import", {"a": 1})
     error = assert_our_shape(response, 415, "unsupported_media_type")
-    assert error["fields"] == {"Content-Type": "must be one of: text/csv"}
+    assert error["fields"] == {"Content-Type": "must be one of: text/csv, "
+                                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def test_a_body_over_api_gateways_10_mb_is_refused_before_the_app(client):

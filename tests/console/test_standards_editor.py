@@ -22,6 +22,13 @@ def saved(firm) -> dict:
     return body(firm.call("GET", "/api/standards"))
 
 
+def stored(firm) -> dict:
+    """The standards as stored, secrets and all (every read path masks them)."""
+    from chalicelib.store import tenants
+    document, _ = tenants.get_standards(firm.tenant_id)
+    return document
+
+
 def page(admin: Session, lang: str) -> str:
     return admin.client.http.get("/console/standards", headers=admin.headers(None, **{"Accept-Language": lang})
                                  ).body.decode()
@@ -205,8 +212,9 @@ def test_a_robots_secret_is_written_never_shown_and_kept_when_its_box_is_left_em
         "version": "1", "escalation.level1.notify[0].channel": "dingtalk",
         "escalation.level1.notify[0].address": HOOK, "escalation.level1.notify[0].secret": SECRET})
     assert added.status_code == 303
-    assert saved(firm)["standards"]["escalation"]["level1"]["notify"] == [
-        {"channel": "dingtalk", "url": HOOK, "secret": SECRET}]  # the API keeps it, as before
+    assert stored(firm)["escalation"]["level1"]["notify"] == [
+        {"channel": "dingtalk", "url": HOOK, "secret": SECRET}]  # stored, and read masked
+    assert saved(firm)["standards"]["escalation"]["level1"]["notify"][0]["secret"] == "********"
 
     # Then the page says a secret is saved, masked, in both languages, and never carries it
     en, zh = page(admin, "en"), page(admin, "zh-CN")
@@ -225,7 +233,7 @@ def test_a_robots_secret_is_written_never_shown_and_kept_when_its_box_is_left_em
     assert kept.status_code == 303
     after = saved(firm)
     assert after["version"] == 3 and after["standards"]["survey"]["min_n"] == 3
-    assert after["standards"]["escalation"]["level1"]["notify"][0]["secret"] == SECRET
+    assert stored(firm)["escalation"]["level1"]["notify"][0]["secret"] == SECRET
 
     # A page refused for another box does not echo a newly typed secret either
     refused = admin.post("/console/standards", {
@@ -240,12 +248,12 @@ def test_a_robots_secret_is_written_never_shown_and_kept_when_its_box_is_left_em
         "version": "3", "escalation.level1.notify[0].channel": "dingtalk",
         "escalation.level1.notify[0].address": HOOK, "escalation.level1.notify[0].secret": "SECrotated"}
     ).status_code == 303
-    assert saved(firm)["standards"]["escalation"]["level1"]["notify"][0]["secret"] == "SECrotated"
+    assert stored(firm)["escalation"]["level1"]["notify"][0]["secret"] == "SECrotated"
     assert admin.post("/console/standards", {
         "version": "4", "escalation.level1.notify[0].channel": "dingtalk",
         "escalation.level1.notify[0].address": HOOK, "escalation.level1.notify[0].secret": "",
         "escalation.level1.notify[0].forget": "true"}).status_code == 303
-    assert saved(firm)["standards"]["escalation"]["level1"]["notify"] == [{"channel": "dingtalk", "url": HOOK}]
+    assert stored(firm)["escalation"]["level1"]["notify"] == [{"channel": "dingtalk", "url": HOOK}]
     assert "secret-hint" not in page(admin, "en")
 
 
@@ -262,7 +270,7 @@ def test_a_stale_save_does_not_show_either_sides_secret(client, firm):
     html = stale.body.decode()
     assert stale.status_code == 409
     assert "their-secret-123" not in html and "my-secret-456" not in html
-    assert saved(firm)["standards"]["escalation"]["level1"]["notify"][0]["secret"] == "their-secret-123"
+    assert stored(firm)["escalation"]["level1"]["notify"][0]["secret"] == "their-secret-123"
 
 
 # --- 5. SERVQUAL dimensions in plain words ------------------------------------------------------
@@ -366,7 +374,7 @@ def test_a_recipient_is_chosen_from_the_staff_list_or_the_firms_channels(client,
         "escalation.level2.notify[0].pick": "staff:wang.wei@example.com",
         "escalation.level2.notify[1].channel": "", "escalation.level2.notify[1].pick": "channel:level1:0"})
     assert chosen.status_code == 303, chosen.body.decode()[:500]
-    level2 = saved(firm)["standards"]["escalation"]["level2"]
+    level2 = stored(firm)["escalation"]["level2"]
     assert level2["after"] == "4h"
     assert level2["notify"] == [{"channel": "email", "to": "wang.wei@example.com"},
                                 {"channel": "dingtalk", "url": HOOK, "secret": SECRET, "name": "Duty desk"}]

@@ -118,6 +118,20 @@ print(format_time("2026-02-17T02:30:00Z", "en", "Europe/London"))
 closed, makeup = country_days("CN", [2026])  # from the table (domain/holidays.json)
 print(len(closed), len(makeup))
 assert country_days("GB-SCT", [2026])[0]  # a subdivision no standards document names: the trimmed library
+for code in ("CN", "GB", "HK", "SG", "US"):  # a year beyond holidays.json: the library, its other countries trimmed
+    assert country_days(code, [2050])[0], code
+import io
+from openpyxl import Workbook  # the units import from an Excel file (domain/register_files.py)
+from chalicelib.domain.register_files import read_units
+from chalicelib.api.console.uploads import parse_multipart
+book = Workbook()
+book.active.append(["楼栋", "房号"])
+book.active.append(["3号楼", 1203])
+out = io.BytesIO()
+book.save(out)
+assert read_units(out.getvalue(), "xlsx") == [{{"building": "3号楼", "code": "1203", "floor": None}}]
+form = parse_multipart("multipart/form-data; boundary=b", b'--b\\r\\nContent-Disposition: form-data; name="csv"\\r\\n\\r\\nx\\r\\n--b--\\r\\n')
+assert form == {{"csv": "x"}}, form
 import yaml
 print(yaml.safe_load("a: [1, 2]"))
 from aws_xray_sdk.core import patch  # what the Tracer does in Lambda: patch botocore from the trimmed SDK

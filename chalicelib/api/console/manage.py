@@ -2,8 +2,9 @@
 notification channels (with a test message) and lobby posters. Every page is admin-only
 and calls the same services as the JSON API (chalicelib/api/admin.py, posters.py).
 
-The CSV import is a pasted ``<textarea>``, not a file upload: the console's forms are
-urlencoded (no multipart parsing at the edge), and a spreadsheet's CSV pastes as text.
+The units import takes pasted text or a file (.csv in UTF-8 or GB18030, or .xlsx): its form
+is the one console form sent as multipart (``console_page(files=True)``, console/uploads.py);
+the file is read by domain/register_files.py.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from urllib.parse import quote, urlencode
 
 from chalice import Blueprint, Response
 
-from ...domain.errors import Conflict, InvalidInput, NotFound, PlanLimitReached
+from ...domain.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, PlanLimitReached
 from ...observability import logger
 from ..http import lazy, site_url
 from .session import PAGE_HEADERS, Page, console_page, field_errors
@@ -75,6 +76,7 @@ REASON_PATTERNS = (  # service reasons with a number in them → (pattern, msgid
     (re.compile(r"repeats row (\d+)$"), "repeats row %(n)s"),
     (re.compile(r"must be at most (\d+) characters$"), "must be at most %(n)s characters"),
     (re.compile(r"must be between (-?\d+) and (-?\d+)$"), "must be between %(a)s and %(b)s"),
+    (re.compile(r"at most (\d+) rows per import$"), "at most %(n)s rows per import"),
 )
 
 
@@ -191,15 +193,30 @@ def add_unit(page: Page, property_id: str) -> Response:
 
 
 @console_page(bp, "/console/register/properties/{property_id}/import", ("POST",), admin=True,
-              max_body=CSV_FORM_MAX_BYTES)
+              max_body=CSV_FORM_MAX_BYTES, files=True)
 def import_units(page: Page, property_id: str) -> Response:
-    text = page.value("csv")
-    if len(text.encode("utf-8")) > CSV_MAX_BYTES:
-        return _property(page, property_id, 413, csv={"text": "", "rows": [], "detail": "",
-                                                      "error": page.t("Paste at most 1 MB at a time; split the file")})
+    """Pasted rows, or a chosen file (it wins when both are sent): all rows or none."""
+    upload = page.form.get("file")
+    text = page.value("csv") if not upload else ""
     try:
-        answer = registry.import_units(page.who, property_id, text)
-    except InvalidInput as error:
+        if upload:
+            from ...domain.register_files import MAX_BYTES, kind_of
+            kind = kind_of(upload.filename)
+            if kind is None:
+                return _property(page, property_id, 422, csv={
+                    "text": "", "rows": [], "detail": "", "file_error": True,
+                    "error": page.t("Choose a .csv or .xlsx file (or paste the rows)")})
+            if len(upload.data) > MAX_BYTES:
+                return _property(page, property_id, 413, csv={
+                    "text": "", "rows": [], "detail": "", "file_error": True,
+                    "error": page.t("The file is larger than 1 MB; split it")})
+            answer = registry.import_units(page.who, property_id, file=upload.data, kind=kind)
+        else:
+            if len(text.encode("utf-8")) > CSV_MAX_BYTES:
+                return _property(page, property_id, 413, csv={"text": "", "rows": [], "detail": "",
+                                                              "error": page.t("Paste at most 1 MB at a time; split the file")})
+            answer = registry.import_units(page.who, property_id, text)
+    except (InvalidInput, PayloadTooLarge) as error:
         rows, other = [], []
         for key, reason in (error.fields or {}).items():
             found = ROW_FIELD.match(key)
@@ -212,8 +229,8 @@ def import_units(page: Page, property_id: str) -> Response:
             message = page.t("%(n)s rows need fixing; nothing was imported.") % {"n": len({r[0] for r in rows})}
         else:
             message = page.t(error.message)
-        return _property(page, property_id, 422, csv={"text": text, "rows": rows, "error": message,
-                                                      "detail": "; ".join(other)})
+        return _property(page, property_id, error.status, csv={
+            "text": text, "rows": rows, "error": message, "detail": "; ".join(other), "file_error": bool(upload)})
     return page.redirect(f"/console/register/properties/{quote(property_id, safe='')}"
                          f"?done=imported&n={int(answer['imported_units'])}")
 

@@ -155,10 +155,13 @@ def _web():
     return web
 
 
-def parse_form(call: Call) -> dict[str, Any]:
-    """A urlencoded form: one value → str, repeated names → list (a multipart form is not
-    expected from our pages)."""
+def parse_form(call: Call, files: bool = False) -> dict[str, Any]:
+    """A urlencoded form: one value → str, repeated names → list. A page that takes a file
+    (``files``) reads a multipart form too (console/uploads.py, imported only then)."""
     content_type = (call.header("content-type") or "").split(";")[0].strip().lower()
+    if files and content_type == "multipart/form-data":
+        from .uploads import parse_multipart
+        return parse_multipart(call.header("content-type") or "", call.body_bytes())
     if content_type != "application/x-www-form-urlencoded":
         raise MalformedRequest("The form was not sent the way our pages send it.",
                                {"body": "must be application/x-www-form-urlencoded"})
@@ -241,8 +244,9 @@ PAGES: list[ConsolePage] = []  # every console page, for the access tests and th
 
 
 def console_page(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",), *, signed_in: bool = True,
-                 admin: bool = False, max_body: int = FORM_MAX_BYTES) -> Callable:
-    """Register ``fn(page, **path_params) -> Response`` as a console page.
+                 admin: bool = False, max_body: int = FORM_MAX_BYTES, files: bool = False) -> Callable:
+    """Register ``fn(page, **path_params) -> Response`` as a console page (``files``: its form
+    may carry a file, multipart; the file is an ``uploads.Upload`` in ``page.form``).
 
     GET without a session redirects to sign-in (and back afterwards); POST must pass the
     origin and CSRF checks first, whoever is asking. ``admin`` pages answer 403 to staff.
@@ -251,7 +255,7 @@ def console_page(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",), 
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def view(**params: str) -> Response:
-            return _handle(bp, fn, params, signed_in, admin, max_body)
+            return _handle(bp, fn, params, signed_in, admin, max_body, files)
 
         PAGES.append(ConsolePage(path, tuple(methods), signed_in, admin))
         for method in methods:  # one route per method: Chalice checks content types on GETs too
@@ -270,7 +274,8 @@ def _language(call: Call) -> str:
     return web.choose_language(chosen, call.header("accept-language"), None)
 
 
-def _handle(bp: Blueprint, fn: Callable, params: dict, signed_in: bool, admin: bool, max_body: int) -> Response:
+def _handle(bp: Blueprint, fn: Callable, params: dict, signed_in: bool, admin: bool, max_body: int,
+            files: bool = False) -> Response:
     request = bp.current_request
     context = request.context or {}
     call = Call(request, None)
@@ -303,9 +308,9 @@ def _handle(bp: Blueprint, fn: Callable, params: dict, signed_in: bool, admin: b
                 if audited:  # what the form's services note a setting was and is (services/audit.py)
                     from ...services import audit
                     with audit.noting() as changes:
-                        response = _run(page, fn, params, signed_in, admin, max_body, request.method)
+                        response = _run(page, fn, params, signed_in, admin, max_body, request.method, files)
                 else:
-                    response = _run(page, fn, params, signed_in, admin, max_body, request.method)
+                    response = _run(page, fn, params, signed_in, admin, max_body, request.method, files)
                 if audited and response.status_code < 400:
                     # the audit log, as for the API's admin changes: who, what page, the answer
                     # (a refused form changes nothing and writes nothing, the log included)
@@ -347,7 +352,7 @@ def web_known(tag: str) -> bool:
 
 
 def _run(page: Page, fn: Callable, params: dict, signed_in: bool, admin: bool, max_body: int,
-         method: str) -> Response:
+         method: str, files: bool = False) -> Response:
     call = page.call
     try:
         if method == "POST":
@@ -357,7 +362,7 @@ def _run(page: Page, fn: Callable, params: dict, signed_in: bool, admin: bool, m
                 logger.info("console post refused", extra={"reason": "origin"})
                 return message_page(page, 403, "This form came from another site",
                                     "For your safety nothing was changed. Open the page again and send it from there.")
-            page.form = parse_form(call)
+            page.form = parse_form(call, files)
             if not hmac.compare_digest(str(page.form.get("csrf", "")), page.csrf):
                 logger.info("console post refused", extra={"reason": "csrf"})
                 return message_page(page, 403, "This form has expired",
